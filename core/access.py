@@ -1,0 +1,96 @@
+"""The permission layer: which rows of a model a viewer may see.
+
+One policy per model, registered here (core's below, plugins' with
+:func:`register_policy`). Every query, loader, connection, count and ``node``
+lookup goes through :func:`visible`, so an out-of-scope row is simply absent:
+it reads as not found and is never counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tortoise.expressions import Q
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+from core import models as m
+from core.enums import ResidentStatus
+from core.permissions import Viewer
+
+Policy = Callable[[Viewer], Q]
+_POLICIES: dict[type[Model], Policy] = {}
+
+NOTHING = Q(id__in=[])
+
+
+def register_policy(model: type[Model]):
+    def deco(fn: Policy) -> Policy:
+        _POLICIES[model] = fn
+        return fn
+
+    return deco
+
+
+def policy_q(viewer: Viewer, model: type[Model]) -> Q:
+    try:
+        policy = _POLICIES[model]
+    except KeyError:
+        raise LookupError(f"no access policy registered for {model.__name__}") from None
+    return policy(viewer)
+
+
+def visible(viewer: Viewer, model: type[Model]) -> QuerySet:
+    """``model``'s rows the viewer may read."""
+    return model.filter(policy_q(viewer, model))
+
+
+@register_policy(m.Area)
+def _area_policy(viewer: Viewer) -> Q:
+    if viewer.is_superuser:
+        return Q()
+    q = viewer.scope("area.read").q()
+    above = viewer.visible_ancestor_ids()
+    return Q(q, Q(id__in=sorted(above)), join_type="OR") if above else q
+
+
+@register_policy(m.Unit)
+def _unit_policy(viewer: Viewer) -> Q:
+    q = viewer.scope("area.read").q()
+    if viewer.resident_unit_id:
+        return Q(q, Q(id=viewer.resident_unit_id), join_type="OR")
+    return q
+
+
+@register_policy(m.Resident)
+def _resident_policy(viewer: Viewer) -> Q:
+    q = viewer.scope("resident.read").q()
+    own: list[Q] = []
+    if viewer.resident_id:
+        own.append(Q(id=viewer.resident_id))
+    if viewer.resident_unit_id:
+        own.append(Q(unit_id=viewer.resident_unit_id, status=ResidentStatus.ACTIVE))
+    return Q(q, *own, join_type="OR") if own else q
+
+
+@register_policy(m.Organization)
+def _organization_policy(viewer: Viewer) -> Q:
+    # Partner organisations are public bodies, not personal data: anyone who
+    # may read organisations anywhere sees the directory.
+    return Q() if viewer.can("organization.read") else NOTHING
+
+
+@register_policy(m.User)
+def _user_policy(viewer: Viewer) -> Q:
+    if viewer.is_superuser:
+        return Q()
+    scope = viewer.scope("user.manage")
+    own = Q(id=viewer.user_id) if viewer.user_id else NOTHING
+    if scope.empty:
+        return own
+    return Q(own, scope.q("home_area__"), join_type="OR")
+
+
+@register_policy(m.Notification)
+def _notification_policy(viewer: Viewer) -> Q:
+    return Q(user_id=viewer.user_id) if viewer.user_id else NOTHING

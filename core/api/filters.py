@@ -1,0 +1,97 @@
+"""Resident filtering and ordering, shared by Query.residents and Community.residents."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import strawberry
+from strawberry.types import Info
+from tortoise.expressions import Q
+
+from core import models as m
+from core.enums import Gender, OrderDirection, ResidencyType, ResidentOrderField, ResidentStatus, lineage_column
+from core.ids import decode_int_gid
+
+NO_MATCH = Q(id__in=[])
+
+
+@strawberry.input(description="Which residents to return; every given condition must hold.")
+class ResidentFilter:
+    area_id: strawberry.ID | None = strawberry.field(default=None, description="Any area; matches residents anywhere below it.")
+    unit_id: strawberry.ID | None = strawberry.field(default=None, description="Residents registered at this unit.")
+    search: str | None = strawberry.field(default=None, description="Matches name (substring) or the last four digits of the phone number.")
+    tags: list[str] | None = strawberry.field(default=None, description="Residents carrying every one of these tags.")
+    status: ResidentStatus | None = strawberry.field(default=None, description="Only residents with this status.")
+    residency_type: ResidencyType | None = strawberry.field(default=None, description="Only registered or only non-registered residents.")
+    is_party_member: bool | None = strawberry.field(default=None, description="Only party members (true) or non-members (false).")
+    gender: Gender | None = strawberry.field(default=None, description="Only this gender.")
+    min_age: int | None = strawberry.field(default=None, description="At least this many whole years old today.")
+    max_age: int | None = strawberry.field(default=None, description="At most this many whole years old today.")
+
+
+@strawberry.input(description="Sort order for residents; ties are broken by id.")
+class ResidentOrder:
+    field: ResidentOrderField = strawberry.field(description="What to sort by.")
+    direction: OrderDirection = strawberry.field(description="Ascending or descending.")
+
+
+def _years_ago(today: dt.date, years: int) -> dt.date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+async def resident_where(info: Info, f: ResidentFilter | None) -> tuple[Q, tuple]:
+    """The filter as a Q, plus a hashable key naming it (for loader caching)."""
+    if f is None:
+        return Q(), ()
+    parts: list[Q] = []
+    if f.area_id is not None:
+        area_pk = decode_int_gid(f.area_id, "District", "Subdistrict", "Community", "Compound", "Building")
+        area = await info.context.loaders.by_id(m.Area).load(area_pk) if area_pk else None
+        parts.append(Q(**{lineage_column(area.level): area.id}) if area else NO_MATCH)
+    if f.unit_id is not None:
+        unit_pk = decode_int_gid(f.unit_id, "Unit")
+        parts.append(Q(unit_id=unit_pk) if unit_pk else NO_MATCH)
+    if f.search:
+        term = f.search.strip()
+        if re.fullmatch(r"\d{4}", term):
+            parts.append(Q(Q(name__icontains=term), Q(phone_last4=term), join_type="OR"))
+        else:
+            parts.append(Q(name__icontains=term))
+    for tag in f.tags or []:
+        parts.append(Q(tags_text__contains=f"|{tag.strip()}|"))
+    if f.status is not None:
+        parts.append(Q(status=f.status))
+    if f.residency_type is not None:
+        parts.append(Q(residency_type=f.residency_type))
+    if f.is_party_member is not None:
+        parts.append(Q(is_party_member=f.is_party_member))
+    if f.gender is not None:
+        parts.append(Q(gender=f.gender))
+    today = dt.date.today()
+    if f.min_age is not None:
+        parts.append(Q(birth_date__lte=_years_ago(today, f.min_age)))
+    if f.max_age is not None:
+        # Born after the day (max_age + 1) years ago.
+        parts.append(Q(birth_date__gt=_years_ago(today, f.max_age + 1)))
+    key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in vars(f).items() if v is not None))
+    return (Q(*parts) if parts else Q()), key
+
+
+_ORDER_COLUMNS = {
+    ResidentOrderField.NAME: "name",
+    ResidentOrderField.BIRTH_DATE: "birth_date",
+    ResidentOrderField.CREATED_AT: "created_at",
+}
+
+
+def resident_ordering(order: ResidentOrder | None) -> tuple[str, ...]:
+    if order is None:
+        return ("id",)
+    col = _ORDER_COLUMNS[order.field]
+    if order.direction == OrderDirection.DESC:
+        return (f"-{col}", "-id")
+    return (col, "id")

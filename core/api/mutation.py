@@ -1,0 +1,71 @@
+"""Running a mutation: one transaction, userErrors on failure, events after commit.
+
+Plugins use this too::
+
+    return await run_mutation(info, lambda: service(...), DisputeCasePayload, "dispute_case")
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+from strawberry.types import Info
+
+from core.api.types import UserError
+from core.errors import ApiError, Code, UserFailure, unauthenticated
+
+log = logging.getLogger("lastmile.mutation")
+
+
+def user_errors(failure: UserFailure) -> list[UserError]:
+    return [UserError(field=e.field, message=e.message, code=e.code) for e in failure.errors]
+
+
+async def in_mutation_transaction(context, work: Callable[[], Awaitable[Any]]) -> Any:
+    """Run ``work`` in one transaction; publish its events only once it commits."""
+    context.pending_events = []
+    try:
+        async with in_transaction():
+            result = await work()
+    except IntegrityError as exc:
+        # A constraint caught a race the checks before it could not see.
+        log.info("integrity error in mutation: %s", exc)
+        context.pending_events = []
+        raise UserFailure("This conflicts with an existing record.", Code.DUPLICATE) from exc
+    except BaseException:
+        context.pending_events = []
+        raise
+    events, context.pending_events = context.pending_events, []
+    bus = getattr(context.runtime, "bus", None)
+    for event in events:
+        if bus is not None:
+            await bus.publish(event)
+    return result
+
+
+async def run_mutation(
+    info: Info,
+    work: Callable[[], Awaitable[Any]],
+    payload: type,
+    result_field: str | None,
+    *,
+    anonymous_ok: bool = False,
+    **extra: Any,
+):
+    """Build ``payload(result_field=<work's result>, user_errors=[])``, or userErrors on failure."""
+    context = info.context
+    if not anonymous_ok and not context.viewer.authenticated:
+        raise unauthenticated()
+    try:
+        result = await in_mutation_transaction(context, work)
+    except UserFailure as failure:
+        fields = {result_field: None} if result_field else {}
+        return payload(**fields, user_errors=user_errors(failure), **extra)
+    except ApiError:
+        raise
+    fields = {result_field: result} if result_field else {}
+    return payload(**fields, user_errors=[], **extra)

@@ -1,0 +1,142 @@
+"""Builds the served schema from core and the enabled plugins.
+
+Extensible core types are composed here: ``Resident`` = ``ResidentBase`` +
+each plugin's mixins, and likewise for Query, Mutation and Subscription. Two
+contributions defining the same field name are an error, not a silent
+override. Every build makes fresh classes, so schemas for different plugin
+sets can live side by side in one process.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import strawberry
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from core.api import built
+from core.api import types as t
+from core.api.nodes import NodeRegistry
+from core.audit import AuditReads
+from core.events import InProcessBus
+from core.plugins import PluginHost
+from core.settings import Settings
+
+EXTENSIBLE = {
+    "District": t.DistrictBase,
+    "Subdistrict": t.SubdistrictBase,
+    "Community": t.CommunityBase,
+    "Compound": t.CompoundBase,
+    "Building": t.BuildingBase,
+    "Unit": t.UnitBase,
+    "Resident": t.ResidentBase,
+    "Organization": t.OrganizationBase,
+    "User": t.UserBase,
+}
+
+
+class SchemaConflict(Exception):
+    pass
+
+
+def _field_names(cls) -> list[str]:
+    return [f.python_name for f in cls.__strawberry_definition__.fields]
+
+
+def _compose(name: str, parts: list[type], description: str | None):
+    """One strawberry type with the fields of every part; a name defined twice is an error."""
+    seen: dict[str, str] = {}
+    for part in parts:
+        own = set(_field_names(part))
+        for base in parts:
+            if base is not part and issubclass(part, base):
+                own -= set(_field_names(base))
+        for field in own:
+            if field in seen:
+                raise SchemaConflict(f"{name}.{field} is defined by both {seen[field]} and {part.__qualname__}")
+            seen[field] = part.__qualname__
+    # Later parts first in the MRO would shadow earlier ones; conflicts are refused above.
+    cls = type(name, tuple(reversed(parts)), {"__module__": built.__name__})
+    return strawberry.type(cls, name=name, description=description)
+
+
+@dataclass
+class Runtime:
+    """Everything a request needs besides the viewer: built once per app."""
+
+    host: PluginHost
+    settings: Settings
+    schema: strawberry.Schema
+    nodes: NodeRegistry
+    bus: object
+
+
+def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schema, NodeRegistry]:
+    extensions: dict[str, list[type]] = defaultdict(list)
+    for contribution in reversed(host.pm.hook.lastmile_type_extensions()):
+        for type_name, mixins in (contribution or {}).items():
+            if type_name not in EXTENSIBLE:
+                raise SchemaConflict(f"{type_name} cannot be extended; extensible: {', '.join(EXTENSIBLE)}")
+            extensions[type_name].extend(mixins)
+    composed = {}
+    for name, base in EXTENSIBLE.items():
+        composed[name] = _compose(name, [base, *extensions[name]], base.__strawberry_definition__.description)
+        setattr(built, name, composed[name])
+
+    query = _compose("Query", host.collect("lastmile_query_fields"), "Read entry points.")
+    mutation = _compose("Mutation", host.collect("lastmile_mutation_fields"),
+                        "Changes; each runs in one transaction and reports failures as userErrors.")
+    subscription_parts = host.collect("lastmile_subscription_fields")
+    subscription = (
+        _compose("Subscription", subscription_parts, "Live updates over graphql-transport-ws at /graphql.")
+        if subscription_parts else None
+    )
+    from core.api.security import security_extensions
+
+    schema = strawberry.Schema(
+        query=query,
+        mutation=mutation,
+        subscription=subscription,
+        types=[*composed.values(), t.Notification, *host.collect("lastmile_schema_types")],
+        extensions=[
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+            # Factories, not instances: an instance would be shared by concurrent requests.
+            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+            *security_extensions(settings),
+            AuditReads,
+        ],
+        config=StrawberryConfig(
+            disable_field_suggestions=settings.is_production,
+            batching_config={"max_operations": settings.max_batch},
+        ),
+    )
+    return schema, NodeRegistry(host.collect("lastmile_node_types"))
+
+
+def build_runtime(settings: Settings, host: PluginHost | None = None, bus=None) -> Runtime:
+    host = host or PluginHost(settings.plugin_names())
+    schema, nodes = build_schema(host, settings)
+    if bus is None:
+        from core.bus import make_bus
+
+        bus = make_bus(settings)
+    return Runtime(host=host, settings=settings, schema=schema, nodes=nodes, bus=bus)
+
+
+def export_sdl(host: PluginHost, settings: Settings) -> str:
+    schema, _ = build_schema(host, settings)
+    return schema.as_str() + "\n"
+
+
+__all__ = ["Runtime", "build_runtime", "build_schema", "export_sdl", "InProcessBus"]

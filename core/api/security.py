@@ -1,0 +1,104 @@
+"""Endpoint hardening that is not a resolver's business.
+
+- anonymous requests may only call ``login`` and ``plugins`` (and ``me``, which is null);
+- in production: no introspection, no "did you mean", unexpected errors masked
+  with an error id the log holds in full;
+- depth, alias, token and batch limits are set in core.api.schema from settings.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from graphql import (
+    ExecutionResult,
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+)
+from strawberry.extensions import DisableIntrospection, MaskErrors, SchemaExtension
+
+from core.errors import ApiError, Code
+from core.settings import Settings
+
+log = logging.getLogger("lastmile.errors")
+
+ANONYMOUS_FIELDS = {"login", "plugins", "me", "__typename", "__schema", "__type"}
+
+
+def _root_fields(document, operation_name: str | None) -> list[str]:
+    ops = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name:
+        ops = [o for o in ops if o.name and o.name.value == operation_name]
+    fragments = {d.name.value: d for d in document.definitions if d.kind == "fragment_definition"}
+    names: list[str] = []
+
+    def walk(selection_set, seen):
+        for sel in selection_set.selections:
+            if isinstance(sel, FieldNode):
+                names.append(sel.name.value)
+            elif isinstance(sel, InlineFragmentNode):
+                walk(sel.selection_set, seen)
+            elif isinstance(sel, FragmentSpreadNode) and sel.name.value not in seen:
+                frag = fragments.get(sel.name.value)
+                if frag is not None:
+                    walk(frag.selection_set, seen | {sel.name.value})
+
+    for op in ops[:1]:
+        walk(op.selection_set, frozenset())
+    return names
+
+
+class AnonymousGate(SchemaExtension):
+    """Refuses every root field but login/plugins/me to requests without a valid token."""
+
+    def on_execute(self):
+        ec = self.execution_context
+        context = ec.context
+        viewer = getattr(context, "viewer", None)
+        if viewer is not None and not viewer.authenticated and ec.graphql_document is not None:
+            blocked = [n for n in _root_fields(ec.graphql_document, ec.operation_name) if n not in ANONYMOUS_FIELDS]
+            if blocked:
+                reason = getattr(context, "auth_problem", None) or (
+                    "Sign in first: send 'Authorization: Bearer <token>' from the login mutation."
+                )
+                ec.result = ExecutionResult(
+                    data=None, errors=[ApiError(f"{reason} (fields: {', '.join(blocked)})", Code.UNAUTHENTICATED)]
+                )
+        yield
+
+
+def _is_expected(error: GraphQLError) -> bool:
+    """Errors a client caused and can read: ours (with a code), syntax and validation errors."""
+    original = error.original_error
+    if original is None:
+        return True
+    if isinstance(original, ApiError | GraphQLError):
+        return True
+    return False
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Masks unexpected errors, logging each in full under an error id the client sees."""
+
+    def __init__(self):
+        super().__init__(should_mask_error=lambda e: not _is_expected(e), error_message="Internal error.")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        error_id = uuid.uuid4().hex[:12]
+        log.error("error %s at %s: %s", error_id, error.path, error.message, exc_info=error.original_error)
+        return GraphQLError(
+            message=f"Internal error (id {error_id}).",
+            nodes=error.nodes, source=error.source, positions=error.positions, path=error.path,
+            original_error=None, extensions={"code": "INTERNAL_SERVER_ERROR", "errorId": error_id},
+        )
+
+
+def security_extensions(settings: Settings) -> list:
+    extensions: list = [AnonymousGate]
+    if settings.is_production:
+        extensions += [DisableIntrospection, MaskUnexpectedErrors]
+    return extensions

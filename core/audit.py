@@ -1,0 +1,61 @@
+"""The audit log: every full read of personal data and every mutation.
+
+Reads are collected during the operation and written in one INSERT when it
+ends (a list of 500 residents costs one statement, not 500); mutations write
+their row inside their own transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from strawberry.extensions import SchemaExtension
+from strawberry.types import Info
+
+from core import models as m
+from core.api.context import AuditEntry
+from core.api.relay import gid_of
+from core.pii import decrypt
+
+log = logging.getLogger("lastmile.audit")
+
+PII_FIELDS = {"id_number": "id_number_cipher", "phone": "phone_cipher"}
+
+
+def read_pii(info: Info, resident: m.Resident, field: str) -> str | None:
+    """The full value of ``field`` if the viewer holds resident.pii.read over the resident; audited."""
+    context = info.context
+    cipher = getattr(resident, PII_FIELDS[field])
+    if not cipher or not context.viewer.can("resident.pii.read", resident):
+        return None
+    context.audit_reads.append(AuditEntry("pii.read", gid_of(resident), field))
+    return decrypt(cipher, field)
+
+
+async def flush_reads(context) -> None:
+    if not context.audit_reads:
+        return
+    entries, context.audit_reads = context.audit_reads, []
+    await m.AuditLog.bulk_create([
+        m.AuditLog(
+            actor_id=context.viewer.user_id, action=e.action, subject_gid=e.subject_gid,
+            field=e.field, request_id=context.request_id, detail=e.detail,
+        )
+        for e in entries
+    ])
+
+
+async def record(context, action: str, subject_gid: str | None, detail: str | None = None) -> None:
+    """Write one audit row now (inside the caller's transaction)."""
+    await m.AuditLog.create(
+        actor_id=context.viewer.user_id, action=action, subject_gid=subject_gid,
+        request_id=context.request_id, detail=detail,
+    )
+
+
+class AuditReads(SchemaExtension):
+    """Writes the operation's personal-data reads when it finishes."""
+
+    async def on_execute(self):
+        yield
+        await flush_reads(self.execution_context.context)

@@ -1,0 +1,66 @@
+"""Core's own contributions, made through the same hooks plugins use."""
+
+from __future__ import annotations
+
+from core import models as m
+from core.api.relay import NodeSpec, register_node_model
+from core.enums import AreaLevel
+from core.hookspecs import hookimpl
+from core.permissions import CORE_ROLES
+
+AREA_TYPE_BY_LEVEL = {
+    AreaLevel.DISTRICT: "District",
+    AreaLevel.SUBDISTRICT: "Subdistrict",
+    AreaLevel.COMMUNITY: "Community",
+    AreaLevel.COMPOUND: "Compound",
+    AreaLevel.BUILDING: "Building",
+}
+
+register_node_model(m.Area, lambda area: AREA_TYPE_BY_LEVEL[area.level])
+register_node_model(m.Unit, "Unit")
+register_node_model(m.Resident, "Resident")
+register_node_model(m.Organization, "Organization")
+register_node_model(m.User, "User")
+register_node_model(m.Notification, "Notification")
+
+
+@hookimpl
+def lastmile_roles():
+    return list(CORE_ROLES)
+
+
+@hookimpl
+def lastmile_node_types():
+    specs = [
+        NodeSpec(name, m.Area, accepts=lambda obj, lv=level: obj.level == lv)
+        for level, name in AREA_TYPE_BY_LEVEL.items()
+    ]
+    specs += [
+        NodeSpec("Unit", m.Unit),
+        NodeSpec("Resident", m.Resident),
+        NodeSpec("Organization", m.Organization),
+        NodeSpec("User", m.User),
+        NodeSpec("Notification", m.Notification),
+    ]
+    return specs
+
+
+@hookimpl
+def lastmile_query_fields():
+    from core.api.queries import CoreQuery
+
+    return [CoreQuery]
+
+
+@hookimpl
+def lastmile_mutation_fields():
+    from core.api.mutations import CoreMutation
+
+    return [CoreMutation]
+
+
+@hookimpl
+def lastmile_subscription_fields():
+    from core.api.subscriptions import CoreSubscription
+
+    return [CoreSubscription]

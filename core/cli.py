@@ -1,0 +1,143 @@
+"""The ``lastmile`` command (also ``python server.py``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from core.settings import DEFAULT_SECRET, Settings, get_settings
+
+
+def _host(settings: Settings, plugins: str | None = None):
+    from core.plugins import PluginHost, UnknownPluginError
+
+    names = settings.plugin_names() if plugins is None else [p.strip() for p in plugins.split(",") if p.strip()]
+    try:
+        return PluginHost(names)
+    except UnknownPluginError as exc:
+        sys.exit(f"lastmile: {exc}")
+
+
+def _check_production(settings: Settings) -> None:
+    if settings.is_production and (settings.secret_key == DEFAULT_SECRET or len(settings.secret_key) < 32):
+        sys.exit("lastmile: refusing to start in production with the default or a short LASTMILE_SECRET_KEY "
+                 "(set at least 32 random characters).")
+
+
+async def _with_db(settings: Settings, host, work, migrate_first: bool = True):
+    from tortoise import Tortoise
+
+    from core.db import close_db, init_db, migrate, tortoise_config
+
+    config = tortoise_config(settings.database_url, host.tortoise_apps())
+    if migrate_first:
+        await migrate(config)
+        await Tortoise.close_connections()
+    await init_db(config)
+    try:
+        return await work()
+    finally:
+        await close_db()
+
+
+def cmd_migrate(args, settings):
+    host = _host(settings)
+    asyncio.run(_with_db(settings, host, lambda: asyncio.sleep(0)))
+    print(f"migrations applied (apps: core{''.join(',' + n for n in host.tortoise_apps())})")
+
+
+def cmd_demo(args, settings):
+    from core.demo import database_is_empty, load_demo
+
+    host = _host(settings)
+
+    async def work():
+        if not await database_is_empty():
+            print("the database already has data; demo data is loaded only into an empty database")
+            return
+        ctx = await load_demo(host, args.residents)
+        print(f"demo data loaded: {len(ctx.communities)} communities, {len(ctx.units)} units, "
+              f"{len(ctx.residents)} residents; sign in as admin / lastmile-demo")
+
+    asyncio.run(_with_db(settings, host, work))
+
+
+def cmd_export_schema(args, settings):
+    from core.api.schema import export_sdl
+
+    host = _host(settings, args.plugins)
+    sys.stdout.write(export_sdl(host, settings))
+
+
+def cmd_create_admin(args, settings):
+    from core import models as m
+    from core.auth import hash_password
+
+    host = _host(settings)
+
+    async def work():
+        if len(args.password) < 8:
+            sys.exit("lastmile: the password needs at least 8 characters")
+        user = await m.User.get_or_none(username=args.username)
+        if user is None:
+            await m.User.create(username=args.username, display_name=args.display_name or args.username,
+                                password_hash=hash_password(args.password), is_superuser=True)
+            print(f"superuser {args.username} created")
+        else:
+            user.password_hash = hash_password(args.password)
+            user.is_superuser = True
+            user.is_active = True
+            await user.save()
+            print(f"superuser {args.username} updated")
+
+    asyncio.run(_with_db(settings, host, work))
+
+
+def cmd_serve(args, settings):
+    import uvicorn
+
+    from core.app import create_app
+    from core.api.schema import build_runtime
+
+    _check_production(settings)
+    host = _host(settings)
+    if args.demo:
+        from core.demo import database_is_empty, load_demo
+
+        async def work():
+            if await database_is_empty():
+                ctx = await load_demo(host)
+                print(f"demo data loaded: {len(ctx.residents)} residents; sign in as admin / lastmile-demo")
+
+        asyncio.run(_with_db(settings, host, work))
+    app = create_app(settings, runtime=build_runtime(settings, host))
+    print(f"lastmile serving http://{args.host}:{args.port}/graphql  plugins: {', '.join(host.names) or '(none)'}")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="lastmile", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("serve", help="apply pending migrations and serve /graphql")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--demo", action="store_true", help="load the demo data first if the database is empty")
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("migrate", help="apply pending migrations of core and the enabled plugins")
+    p.set_defaults(func=cmd_migrate)
+    p = sub.add_parser("demo", help="load the demo data into an empty database")
+    p.add_argument("--residents", type=int, default=3000)
+    p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("export-schema", help="print the SDL of the schema")
+    p.add_argument("--plugins", default=None, help="comma-separated plugins (default: LASTMILE_PLUGINS)")
+    p.set_defaults(func=cmd_export_schema)
+    p = sub.add_parser("create-admin", help="create (or reset) a superuser account")
+    p.add_argument("username")
+    p.add_argument("--password", required=True)
+    p.add_argument("--display-name", default=None)
+    p.set_defaults(func=cmd_create_admin)
+    args = parser.parse_args(argv)
+    args.func(args, get_settings())

@@ -1,0 +1,137 @@
+"""The hooks a lastmile plugin may implement.
+
+Each hook is an empty function whose docstring says when it is called and what
+it must return, pytest-style. Implement one in your plugin module with
+``@hookimpl`` (``from core.hookspecs import hookimpl``) and the same name;
+you may accept fewer arguments than the spec lists. Hooks marked *async* may
+be ``async def``: core awaits what they return. docs/plugins.md lists them all.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+PROJECT = "lastmile"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def lastmile_tortoise_app():
+    """Called once while the plugin host builds the database configuration.
+
+    Return ``{"label": str, "models": [module paths], "migrations": "pkg.migrations"}``
+    for the plugin's own tortoise app, or None when the plugin has no tables.
+    The label must equal the plugin name. Foreign keys to core use "core.Model"
+    and a ``related_name`` prefixed with the plugin name.
+    """
+
+
+@hookspec
+def lastmile_permissions():
+    """Called when the role registry is built (once per plugin host).
+
+    Return a dict {permission string: one-line description}. Prefix permission
+    strings with the plugin name (``mediation.case.read``).
+    """
+
+
+@hookspec
+def lastmile_roles():
+    """Called when the role registry is built, after lastmile_permissions.
+
+    Return a list of ``core.permissions.RoleDef``. A role with a new name is
+    added; a role named like an existing one (``community_worker``) has the
+    given permissions added to it.
+    """
+
+
+@hookspec
+def lastmile_node_types():
+    """Called when a schema is built.
+
+    Return a list of ``core.api.nodes.NodeSpec`` describing each Node type the
+    plugin serves, so that ``node``/``nodes`` resolve its global ids with the
+    viewer's scope applied.
+    """
+
+
+@hookspec
+def lastmile_schema_types():
+    """Called when a schema is built.
+
+    Return a list of strawberry types to include in the schema even if no
+    field references them (e.g. Node implementations only reachable through
+    ``node``). Usually empty.
+    """
+
+
+@hookspec
+def lastmile_query_fields():
+    """Called when a schema is built.
+
+    Return a list of strawberry ``@strawberry.type`` classes whose fields are
+    added to ``Query``. A field name already present is an error.
+    """
+
+
+@hookspec
+def lastmile_mutation_fields():
+    """Called when a schema is built. Like lastmile_query_fields, for ``Mutation``."""
+
+
+@hookspec
+def lastmile_subscription_fields():
+    """Called when a schema is built. Like lastmile_query_fields, for ``Subscription``."""
+
+
+@hookspec
+def lastmile_type_extensions():
+    """Called when a schema is built.
+
+    Return a dict {core type name: [strawberry mixin classes]} adding fields to
+    core types, e.g. ``{"Resident": [MediationResidentFields]}``. Extensible:
+    District, Subdistrict, Community, Compound, Building, Unit, Resident,
+    Organization, User. Each field must batch through a DataLoader
+    (``info.context.loaders``) so that lists do not cost one query per row.
+    """
+
+
+@hookspec
+async def lastmile_demo_data(ctx):
+    """*async*. Called by ``lastmile demo`` after core's demo data exists.
+
+    ``ctx`` is a ``core.demo.DemoContext`` (random generator, the demo areas,
+    residents and staff users). Create the plugin's demo rows; return nothing.
+    """
+
+
+@hookspec
+async def lastmile_resident_moved_out(resident, actor_id):
+    """*async*. Called inside the transaction of ``moveOutResident`` after the
+    resident's status has changed to MOVED_OUT or DECEASED.
+
+    Update the plugin's own rows (e.g. end a volunteer profile). Raising
+    ``core.errors.UserFailure`` refuses the move-out. Return nothing.
+    """
+
+
+@hookspec
+async def lastmile_resident_moved(resident, from_unit_id, actor_id):
+    """*async*. Called inside the transaction of ``moveResident`` after the
+    resident moved to another unit. Return nothing."""
+
+
+@hookspec
+async def lastmile_area_usage(area_id):
+    """*async*. Called by ``deleteArea`` before deleting an empty area.
+
+    Return a short reason string when the plugin still holds rows tied to the
+    area (deletion is then refused with NOT_EMPTY), else None.
+    """
+
+
+@hookspec
+async def lastmile_area_deleted(area_id, actor_id):
+    """*async*. Called inside the transaction of ``deleteArea`` after the area
+    row is gone. Clean up anything keyed by the area id. Return nothing."""

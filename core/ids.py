@@ -1,0 +1,35 @@
+"""Opaque Relay global ids: base64url("TypeName:pk")."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+
+def encode_gid(type_name: str, pk: int | str) -> str:
+    return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
+
+
+def decode_gid(gid: str) -> tuple[str, str] | None:
+    """Return (type name, pk) or None when ``gid`` is not one of ours."""
+    if not isinstance(gid, str) or not gid or len(gid) > 200:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(gid + "=" * (-len(gid) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    type_name, sep, pk = raw.partition(":")
+    if not sep or not type_name or not pk:
+        return None
+    return type_name, pk
+
+
+def decode_int_gid(gid: str, *type_names: str) -> int | None:
+    """The integer pk of ``gid`` if it names one of ``type_names``, else None."""
+    parts = decode_gid(gid)
+    if parts is None or parts[0] not in type_names:
+        return None
+    try:
+        return int(parts[1])
+    except ValueError:
+        return None

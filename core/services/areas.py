@@ -1,0 +1,182 @@
+"""Creating, changing and deleting areas and units."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from core import models as m
+from core.audit import record
+from core.enums import AreaLevel, UnitUsage, lineage_column, parent_level
+from core.errors import Code, UserFailure
+from core.services.guards import find, require, require_text
+
+AREA_TYPE_NAMES = ("District", "Subdistrict", "Community", "Compound", "Building")
+
+
+def _check_year(year: int | None) -> None:
+    if year is not None and not (1800 <= year <= dt.date.today().year + 5):
+        raise UserFailure("builtYear is out of range", Code.INVALID_INPUT, ["input", "builtYear"])
+
+
+def _check_floors(floors: int | None) -> None:
+    if floors is not None and not (1 <= floors <= 200):
+        raise UserFailure("floors must be between 1 and 200", Code.INVALID_INPUT, ["input", "floors"])
+
+
+async def _name_taken(parent_id: int | None, name: str, exclude_id: int | None = None) -> bool:
+    qs = m.Area.filter(parent_id=parent_id, name=name)
+    if exclude_id:
+        qs = qs.exclude(id=exclude_id)
+    return await qs.exists()
+
+
+async def create_area(context, data) -> m.Area:
+    viewer = context.viewer
+    level: AreaLevel = data.level
+    name = require_text(data.name, ["input", "name"], "name")
+    want_parent = parent_level(level)
+    if want_parent is None:
+        if data.parent_id is not None:
+            raise UserFailure("A district has no parent area.", Code.INVALID_LEVEL, ["input", "parentId"])
+        require(viewer, "district.create", None, ["input", "level"])
+        if not viewer.is_superuser:
+            raise UserFailure("Only a superuser may create districts.", Code.FORBIDDEN, ["input", "level"])
+        parent = None
+    else:
+        if data.parent_id is None:
+            raise UserFailure(f"A {level.value} needs a parent {want_parent.value}.", Code.INVALID_LEVEL,
+                              ["input", "parentId"])
+        parent = await find(viewer, m.Area, data.parent_id, ["input", "parentId"], *AREA_TYPE_NAMES,
+                            what="Parent area")
+        if parent.level != want_parent:
+            raise UserFailure(
+                f"A {level.value}'s parent must be a {want_parent.value}, not a {parent.level.value}.",
+                Code.INVALID_LEVEL, ["input", "parentId"],
+            )
+        require(viewer, "area.manage", parent, ["input", "parentId"])
+    if await _name_taken(parent.id if parent else None, name):
+        raise UserFailure(f"An area named {name!r} already exists there.", Code.DUPLICATE, ["input", "name"])
+    _check_year(data.built_year)
+    _check_floors(data.floors)
+    area = m.Area(
+        level=level, name=name, code=(data.code or None), parent=parent,
+        is_town=bool(data.is_town) if level == AreaLevel.SUBDISTRICT else False,
+        address=data.address if level == AreaLevel.COMPOUND else None,
+        built_year=data.built_year if level == AreaLevel.COMPOUND else None,
+        floors=data.floors if level == AreaLevel.BUILDING else None,
+    )
+    if parent is not None:
+        area.set_lineage(parent.lineage())
+    await area.save()
+    setattr(area, lineage_column(level), area.id)
+    await area.save(update_fields=[lineage_column(level)])
+    await record(context, "createArea", _gid(area))
+    return area
+
+
+def _gid(obj) -> str:
+    from core.api.relay import gid_of
+
+    return gid_of(obj)
+
+
+async def update_area(context, data) -> m.Area:
+    viewer = context.viewer
+    area = await find(viewer, m.Area, data.id, ["input", "id"], *AREA_TYPE_NAMES, what="Area", for_update=True)
+    require(viewer, "area.manage", area, ["input", "id"])
+    if data.name is not None:
+        name = require_text(data.name, ["input", "name"], "name")
+        if await _name_taken(area.parent_id, name, exclude_id=area.id):
+            raise UserFailure(f"An area named {name!r} already exists there.", Code.DUPLICATE, ["input", "name"])
+        area.name = name
+    if data.code is not None:
+        area.code = data.code or None
+    if area.level == AreaLevel.COMPOUND:
+        if data.address is not None:
+            area.address = data.address or None
+        if data.built_year is not None:
+            _check_year(data.built_year)
+            area.built_year = data.built_year
+    if area.level == AreaLevel.BUILDING and data.floors is not None:
+        _check_floors(data.floors)
+        area.floors = data.floors
+    await area.save()
+    await record(context, "updateArea", _gid(area))
+    return area
+
+
+async def delete_area(context, gid: str) -> str:
+    viewer = context.viewer
+    area = await find(viewer, m.Area, gid, ["id"], *AREA_TYPE_NAMES, what="Area", for_update=True)
+    if area.level == AreaLevel.DISTRICT:
+        if not viewer.is_superuser:
+            raise UserFailure("Only a superuser may delete districts.", Code.FORBIDDEN, ["id"])
+    else:
+        require(viewer, "area.manage", area, ["id"])
+    col = lineage_column(area.level)
+    reasons = []
+    if await m.Area.filter(parent_id=area.id).exists():
+        reasons.append("it has child areas")
+    if await m.Unit.filter(**{col: area.id}).exists():
+        reasons.append("it has dwelling units")
+    if await m.Resident.filter(**{col: area.id}).exists():
+        reasons.append("residents are registered in it")
+    for reason in await context.host.call_async("lastmile_area_usage", area_id=area.id):
+        if reason:
+            reasons.append(reason)
+    if reasons:
+        raise UserFailure(f"The area is not empty: {'; '.join(reasons)}.", Code.NOT_EMPTY, ["id"])
+    deleted = _gid(area)
+    await m.PartnerLink.filter(community_id=area.id).delete()
+    await m.Area.filter(id=area.id).delete()
+    await context.host.call_async("lastmile_area_deleted", area_id=area.id, actor_id=viewer.user_id)
+    await record(context, "deleteArea", deleted)
+    return deleted
+
+
+# ---------------------------------------------------------------- units
+
+
+def _check_unit_numbers(data) -> None:
+    if data.area_sqm is not None and not (0 < data.area_sqm < 100000):
+        raise UserFailure("areaSqm must be positive", Code.INVALID_INPUT, ["input", "areaSqm"])
+    if data.floor is not None and not (-10 <= data.floor <= 200):
+        raise UserFailure("floor is out of range", Code.INVALID_INPUT, ["input", "floor"])
+
+
+async def create_unit(context, data) -> m.Unit:
+    viewer = context.viewer
+    building = await find(viewer, m.Area, data.building_id, ["input", "buildingId"], "Building", what="Building")
+    if building.level != AreaLevel.BUILDING:
+        raise UserFailure("Units belong to buildings.", Code.INVALID_LEVEL, ["input", "buildingId"])
+    require(viewer, "unit.write", building, ["input", "buildingId"])
+    label = require_text(data.label, ["input", "label"], "label", 50)
+    _check_unit_numbers(data)
+    if await m.Unit.filter(building_id=building.id, label=label).exists():
+        raise UserFailure(f"Unit {label!r} already exists in this building.", Code.DUPLICATE, ["input", "label"])
+    unit = m.Unit(building=building, label=label, floor=data.floor, area_sqm=data.area_sqm,
+                  usage=data.usage or UnitUsage.OWNER_OCCUPIED)
+    unit.set_lineage(building.lineage())
+    await unit.save()
+    await record(context, "createUnit", _gid(unit))
+    return unit
+
+
+async def update_unit(context, data) -> m.Unit:
+    viewer = context.viewer
+    unit = await find(viewer, m.Unit, data.id, ["input", "id"], "Unit", for_update=True)
+    require(viewer, "unit.write", unit, ["input", "id"])
+    _check_unit_numbers(data)
+    if data.label is not None:
+        label = require_text(data.label, ["input", "label"], "label", 50)
+        if await m.Unit.filter(building_id=unit.building_id, label=label).exclude(id=unit.id).exists():
+            raise UserFailure(f"Unit {label!r} already exists in this building.", Code.DUPLICATE, ["input", "label"])
+        unit.label = label
+    for attr in ("floor", "area_sqm", "usage"):
+        value = getattr(data, attr)
+        if value is not None:
+            setattr(unit, attr, value)
+    await unit.save()
+    await record(context, "updateUnit", _gid(unit))
+    return unit
+

@@ -1,0 +1,41 @@
+"""Checks every service starts with: find the object in scope, then the permission."""
+
+from __future__ import annotations
+
+from tortoise.models import Model
+
+from core.access import visible
+from core.errors import Code, UserFailure, not_found
+from core.ids import decode_int_gid
+from core.permissions import Viewer
+
+
+async def find(viewer: Viewer, model: type[Model], gid: str | None, field: list[str], *type_names: str,
+               what: str | None = None, for_update: bool = False):
+    """The visible ``model`` row ``gid`` names; NOT_FOUND (never FORBIDDEN) otherwise."""
+    label = what or (type_names[0] if type_names else model.__name__)
+    pk = decode_int_gid(gid, *(type_names or (model.__name__,))) if gid is not None else None
+    if pk is None:
+        raise not_found(label, field)
+    qs = visible(viewer, model).filter(id=pk)
+    if for_update:
+        qs = qs.select_for_update()
+    obj = await qs.first()
+    if obj is None:
+        raise not_found(label, field)
+    return obj
+
+
+def require(viewer: Viewer, permission: str, obj=None, field: list[str] | None = None) -> None:
+    """FORBIDDEN unless the viewer holds ``permission`` over ``obj`` (lineage) or anywhere."""
+    if not viewer.can(permission, obj):
+        raise UserFailure(f"You lack the {permission} permission here.", Code.FORBIDDEN, field)
+
+
+def require_text(value: str | None, field: list[str], what: str, max_len: int = 200) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise UserFailure(f"{what} must not be empty", Code.INVALID_INPUT, field)
+    if len(text) > max_len:
+        raise UserFailure(f"{what} may be at most {max_len} characters", Code.INVALID_INPUT, field)
+    return text

@@ -1,0 +1,251 @@
+"""Registering, updating and moving residents."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from core import models as m
+from core.access import visible
+from core.api.relay import gid_of
+from core.audit import record
+from core.enums import AreaLevel, Gender, HouseholdRelation, ResidentStatus
+from core.errors import Code, UserFailure
+from core.ids import decode_int_gid
+from core.pii import blind_index, encrypt, mask_id_number, mask_phone
+from core.services.guards import find, require, require_text
+from core.validation import (
+    birth_date_from_id,
+    gender_from_id,
+    id_number_problem,
+    normalise_id_number,
+    normalise_phone,
+    phone_problem,
+)
+
+
+def _set_id_number(resident: m.Resident, raw: str | None) -> None:
+    if raw is None or not raw.strip():
+        resident.id_number_cipher = resident.id_number_hash = resident.id_number_masked = None
+        return
+    problem = id_number_problem(raw)
+    if problem:
+        raise UserFailure(f"Invalid ID card number: {problem}.", Code.INVALID_ID_NUMBER, ["input", "idNumber"])
+    value = normalise_id_number(raw)
+    resident.id_number_cipher = encrypt(value, "id_number")
+    resident.id_number_hash = blind_index(value, "id_number")
+    resident.id_number_masked = mask_id_number(value)
+
+
+def _set_phone(resident: m.Resident, raw: str | None) -> None:
+    if raw is None or not raw.strip():
+        resident.phone_cipher = resident.phone_hash = resident.phone_masked = resident.phone_last4 = None
+        return
+    problem = phone_problem(raw)
+    if problem:
+        raise UserFailure(f"Invalid mobile number: {problem}.", Code.INVALID_PHONE, ["input", "phone"])
+    value = normalise_phone(raw)
+    resident.phone_cipher = encrypt(value, "phone")
+    resident.phone_hash = blind_index(value, "phone")
+    resident.phone_masked = mask_phone(value)
+    resident.phone_last4 = value[-4:]
+
+
+def _reconcile_with_id(resident: m.Resident, raw_id: str | None, birth: dt.date | None, gender: Gender | None,
+                       ) -> None:
+    """Birth date and gender follow from the ID number; refuse contradictions."""
+    if raw_id and raw_id.strip():
+        value = normalise_id_number(raw_id)
+        id_birth, id_gender = birth_date_from_id(value), Gender(gender_from_id(value))
+        if birth is not None and birth != id_birth:
+            raise UserFailure("birthDate does not match the ID card number.", Code.INVALID_INPUT,
+                              ["input", "birthDate"])
+        if gender is not None and gender != id_gender:
+            raise UserFailure("gender does not match the ID card number.", Code.INVALID_INPUT, ["input", "gender"])
+        resident.birth_date, resident.gender = id_birth, id_gender
+    else:
+        if birth is not None:
+            if birth > dt.date.today():
+                raise UserFailure("birthDate is in the future.", Code.INVALID_INPUT, ["input", "birthDate"])
+            resident.birth_date = birth
+        if gender is not None:
+            resident.gender = gender
+
+
+async def _check_unique_id(resident: m.Resident) -> None:
+    if resident.id_number_hash is None:
+        return
+    qs = m.Resident.filter(id_number_hash=resident.id_number_hash)
+    if resident.id:
+        qs = qs.exclude(id=resident.id)
+    if await qs.exists():
+        raise UserFailure("A resident with this ID card number is already registered.", Code.DUPLICATE,
+                          ["input", "idNumber"])
+
+
+async def _check_single_head(unit_id: int | None, relation, exclude_id: int | None, field: list[str]) -> None:
+    if unit_id is None or relation != HouseholdRelation.HEAD:
+        return
+    qs = m.Resident.filter(unit_id=unit_id, relation_to_head=HouseholdRelation.HEAD, status=ResidentStatus.ACTIVE)
+    if exclude_id:
+        qs = qs.exclude(id=exclude_id)
+    if await qs.exists():
+        raise UserFailure("This unit already has a household head.", Code.DUPLICATE, field)
+
+
+async def _placement(viewer, unit_gid, community_gid) -> tuple[m.Unit | None, m.Area]:
+    if unit_gid is None and community_gid is None:
+        raise UserFailure("Give unitId, or communityId for a resident not yet placed in a unit.",
+                          Code.INVALID_INPUT, ["input", "unitId"])
+    unit = None
+    if unit_gid is not None:
+        unit = await find(viewer, m.Unit, unit_gid, ["input", "unitId"], "Unit")
+    community = None
+    if community_gid is not None:
+        community = await find(viewer, m.Area, community_gid, ["input", "communityId"], "Community",
+                               what="Community")
+        if community.level != AreaLevel.COMMUNITY:
+            raise UserFailure("communityId must name a community.", Code.INVALID_LEVEL, ["input", "communityId"])
+    if unit is not None:
+        if community is not None and unit.community_ref != community.id:
+            raise UserFailure("The unit is not in that community.", Code.INVALID_INPUT, ["input", "communityId"])
+        community = await m.Area.get(id=unit.community_ref)
+    return unit, community
+
+
+def _place(resident: m.Resident, unit: m.Unit | None, community: m.Area) -> None:
+    resident.unit_id = unit.id if unit else None
+    resident.community_id = community.id
+    resident.set_lineage(unit.lineage() if unit else community.lineage())
+
+
+OPERATION_REGISTER = "registerResident"
+
+
+async def register_resident(context, data) -> m.Resident:
+    key = (data.client_mutation_id or "").strip() or None
+    if key is not None:
+        earlier = await _idempotent_result(context, key)
+        if earlier is not None:
+            return earlier
+    viewer = context.viewer
+    unit, community = await _placement(viewer, data.unit_id, data.community_id)
+    require(viewer, "resident.write", unit or community, ["input", "unitId" if unit else "communityId"])
+    resident = m.Resident(name=require_text(data.name, ["input", "name"], "name", 100))
+    _set_id_number(resident, data.id_number)
+    _set_phone(resident, data.phone)
+    _reconcile_with_id(resident, data.id_number, data.birth_date, data.gender)
+    await _check_unique_id(resident)
+    relation = data.relation_to_head
+    await _check_single_head(unit.id if unit else None, relation, None, ["input", "relationToHead"])
+    _place(resident, unit, community)
+    resident.relation_to_head = relation
+    resident.residency_type = data.residency_type or resident.residency_type
+    resident.is_party_member = bool(data.is_party_member)
+    resident.tags = data.tags or []
+    resident.moved_in_on = data.moved_in_on or dt.date.today()
+    await resident.save()
+    gid = gid_of(resident)
+    if key is not None:
+        try:
+            async with in_transaction():  # a savepoint: a racing twin's key wins
+                await m.IdempotencyKey.create(operation=OPERATION_REGISTER, actor_id=viewer.user_id or 0,
+                                              key=key, result_gid=gid)
+        except IntegrityError:
+            raise UserFailure("A registration with this clientMutationId is in progress; retry.",
+                              Code.DUPLICATE, ["input", "clientMutationId"]) from None
+    await record(context, OPERATION_REGISTER, gid)
+    return resident
+
+
+async def _idempotent_result(context, key: str) -> m.Resident | None:
+    row = await m.IdempotencyKey.get_or_none(operation=OPERATION_REGISTER,
+                                             actor_id=context.viewer.user_id or 0, key=key)
+    if row is None:
+        return None
+    pk = decode_int_gid(row.result_gid, "Resident")
+    return await visible(context.viewer, m.Resident).get_or_none(id=pk)
+
+
+async def update_resident(context, data) -> m.Resident:
+    viewer = context.viewer
+    resident = await find(viewer, m.Resident, data.id, ["input", "id"], "Resident", for_update=True)
+    require(viewer, "resident.write", resident, ["input", "id"])
+    if data.name is not None:
+        resident.name = require_text(data.name, ["input", "name"], "name", 100)
+    if data.id_number is not None:
+        _set_id_number(resident, data.id_number)
+        await _check_unique_id(resident)
+    if data.phone is not None:
+        _set_phone(resident, data.phone)
+    if data.id_number is not None or data.birth_date is not None or data.gender is not None:
+        raw_id = data.id_number
+        if raw_id is None and resident.id_number_cipher:
+            from core.pii import decrypt
+
+            raw_id = decrypt(resident.id_number_cipher, "id_number")
+        _reconcile_with_id(resident, raw_id, data.birth_date, data.gender)
+    if data.relation_to_head is not None:
+        await _check_single_head(resident.unit_id, data.relation_to_head, resident.id, ["input", "relationToHead"])
+        resident.relation_to_head = data.relation_to_head
+    if data.residency_type is not None:
+        resident.residency_type = data.residency_type
+    if data.is_party_member is not None:
+        resident.is_party_member = data.is_party_member
+    if data.tags is not None:
+        resident.tags = data.tags
+    await resident.save()
+    await record(context, "updateResident", gid_of(resident))
+    return resident
+
+
+def _require_active(resident: m.Resident) -> None:
+    if resident.status != ResidentStatus.ACTIVE:
+        raise UserFailure(f"The resident is {resident.status.value}, not ACTIVE.", Code.INVALID_TRANSITION,
+                          ["input", "residentId"])
+
+
+async def move_resident(context, data) -> m.Resident:
+    viewer = context.viewer
+    resident = await find(viewer, m.Resident, data.resident_id, ["input", "residentId"], "Resident",
+                          for_update=True)
+    require(viewer, "resident.write", resident, ["input", "residentId"])
+    _require_active(resident)
+    unit = await find(viewer, m.Unit, data.unit_id, ["input", "unitId"], "Unit")
+    require(viewer, "resident.write", unit, ["input", "unitId"])
+    if unit.id == resident.unit_id:
+        raise UserFailure("The resident already lives in this unit.", Code.INVALID_INPUT, ["input", "unitId"])
+    relation = data.relation_to_head or resident.relation_to_head
+    await _check_single_head(unit.id, relation, resident.id, ["input", "relationToHead"])
+    from_unit_id = resident.unit_id
+    community = await m.Area.get(id=unit.community_ref)
+    _place(resident, unit, community)
+    resident.relation_to_head = relation
+    resident.moved_in_on = data.moved_on or dt.date.today()
+    await resident.save()
+    await context.host.call_async("lastmile_resident_moved", resident=resident, from_unit_id=from_unit_id,
+                                  actor_id=viewer.user_id)
+    await record(context, "moveResident", gid_of(resident))
+    return resident
+
+
+async def move_out_resident(context, data) -> m.Resident:
+    viewer = context.viewer
+    resident = await find(viewer, m.Resident, data.resident_id, ["input", "residentId"], "Resident",
+                          for_update=True)
+    require(viewer, "resident.write", resident, ["input", "residentId"])
+    status = data.status or ResidentStatus.MOVED_OUT
+    if status == ResidentStatus.ACTIVE:
+        raise UserFailure("status must be MOVED_OUT or DECEASED.", Code.INVALID_INPUT, ["input", "status"])
+    _require_active(resident)
+    moved_out = data.moved_out_on or dt.date.today()
+    if resident.moved_in_on and moved_out < resident.moved_in_on:
+        raise UserFailure("movedOutOn is before movedInOn.", Code.INVALID_INPUT, ["input", "movedOutOn"])
+    resident.status = status
+    resident.moved_out_on = moved_out
+    await resident.save()
+    await context.host.call_async("lastmile_resident_moved_out", resident=resident, actor_id=viewer.user_id)
+    await record(context, "moveOutResident", gid_of(resident), detail=status.value)
+    return resident

@@ -1,0 +1,68 @@
+"""Deployment settings, read from the environment (and an optional .env file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "dev-insecure-secret-change-me-before-production"
+
+
+class Settings(BaseSettings):
+    """Every knob a district sets when it deploys lastmile."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field(default="sqlite://lastmile.sqlite3", alias="DATABASE_URL")
+    plugins: str | None = Field(
+        default=None,
+        alias="LASTMILE_PLUGINS",
+        description="Comma-separated plugin names, e.g. mediation,volunteers; 'all' (or unset) enables every built-in, '' none.",
+    )
+    plugins_file: str | None = Field(default=None, alias="LASTMILE_PLUGINS_FILE")
+    secret_key: str = Field(default=DEFAULT_SECRET, alias="LASTMILE_SECRET_KEY")
+    pii_key: str | None = Field(
+        default=None,
+        alias="LASTMILE_PII_KEY",
+        description="Key material for personal-data encryption; derived from the secret key when unset.",
+    )
+    env: Literal["development", "production"] = Field(default="development", alias="LASTMILE_ENV")
+    redis_url: str | None = Field(default=None, alias="LASTMILE_REDIS_URL")
+    token_ttl_minutes: int = Field(default=12 * 60, alias="LASTMILE_TOKEN_TTL_MINUTES")
+    cors_origins: str = Field(default="", alias="LASTMILE_CORS_ORIGINS")
+    max_query_depth: int = Field(default=12, alias="LASTMILE_MAX_QUERY_DEPTH")
+    max_aliases: int = Field(default=30, alias="LASTMILE_MAX_ALIASES")
+    max_tokens: int = Field(default=5000, alias="LASTMILE_MAX_TOKENS")
+    max_batch: int = Field(default=10, alias="LASTMILE_MAX_BATCH")
+    max_body_bytes: int = Field(default=256 * 1024, alias="LASTMILE_MAX_BODY_BYTES")
+    max_page_size: int = Field(default=500, alias="LASTMILE_MAX_PAGE_SIZE")
+    login_max_failures: int = Field(default=5, alias="LASTMILE_LOGIN_MAX_FAILURES")
+    login_lock_seconds: int = Field(default=300, alias="LASTMILE_LOGIN_LOCK_SECONDS")
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    def plugin_names(self) -> list[str] | None:
+        """Names the deployment asked for; None means 'all built-ins'."""
+        raw = self.plugins
+        if self.plugins_file:
+            with open(self.plugins_file, encoding="utf-8") as fh:
+                raw = ",".join(
+                    line.split("#", 1)[0].strip() for line in fh if line.split("#", 1)[0].strip()
+                )
+        if raw is None or raw.strip() == "all":
+            return None
+        return [p.strip() for p in raw.split(",") if p.strip()]
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
