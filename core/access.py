@@ -94,3 +94,21 @@ def _user_policy(viewer: Viewer) -> Q:
 @register_policy(m.Notification)
 def _notification_policy(viewer: Viewer) -> Q:
     return Q(user_id=viewer.user_id) if viewer.user_id else NOTHING
+
+
+@register_policy(m.PartnerLink)
+def _partner_link_policy(viewer: Viewer) -> Q:
+    # The community end is filtered again by the Area policy when loaded.
+    return _organization_policy(viewer)
+
+
+@register_policy(m.RoleGrant)
+def _role_grant_policy(viewer: Viewer) -> Q:
+    """Grants of the users the viewer may see."""
+    if viewer.is_superuser:
+        return Q()
+    own = Q(user_id=viewer.user_id) if viewer.user_id else NOTHING
+    scope = viewer.scope("user.manage")
+    if scope.empty:
+        return own
+    return Q(own, scope.q("user__home_area__"), join_type="OR")

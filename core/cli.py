@@ -98,8 +98,8 @@ def cmd_create_admin(args, settings):
 def cmd_serve(args, settings):
     import uvicorn
 
-    from core.app import create_app
     from core.api.schema import build_runtime
+    from core.app import create_app
 
     _check_production(settings)
     host = _host(settings)

@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(default=None, alias="LASTMILE_REDIS_URL")
     token_ttl_minutes: int = Field(default=12 * 60, alias="LASTMILE_TOKEN_TTL_MINUTES")
     cors_origins: str = Field(default="", alias="LASTMILE_CORS_ORIGINS")
-    max_query_depth: int = Field(default=12, alias="LASTMILE_MAX_QUERY_DEPTH")
+    max_query_depth: int = Field(default=20, alias="LASTMILE_MAX_QUERY_DEPTH")
     max_aliases: int = Field(default=30, alias="LASTMILE_MAX_ALIASES")
     max_tokens: int = Field(default=5000, alias="LASTMILE_MAX_TOKENS")
     max_batch: int = Field(default=10, alias="LASTMILE_MAX_BATCH")

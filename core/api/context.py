@@ -30,6 +30,9 @@ class Context:
     audit_reads: list[AuditEntry] = field(default_factory=list)
     # Events raised inside the running mutation, published once it commits.
     pending_events: list = field(default_factory=list)
+    # graphql-transport-ws connection_init payload (strawberry fills it in when
+    # the attribute exists); carries the bearer token of websocket clients.
+    connection_params: dict | None = None
 
     def __post_init__(self):
         if self.loaders is None:

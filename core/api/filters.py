@@ -10,7 +10,14 @@ from strawberry.types import Info
 from tortoise.expressions import Q
 
 from core import models as m
-from core.enums import Gender, OrderDirection, ResidencyType, ResidentOrderField, ResidentStatus, lineage_column
+from core.enums import (
+    Gender,
+    OrderDirection,
+    ResidencyType,
+    ResidentOrderField,
+    ResidentStatus,
+    lineage_column,
+)
 from core.ids import decode_int_gid
 
 NO_MATCH = Q(id__in=[])

@@ -11,9 +11,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from strawberry.types import Info
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
-from strawberry.types import Info
 
 from core.api.types import UserError
 from core.errors import ApiError, Code, UserFailure, unauthenticated

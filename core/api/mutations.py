@@ -10,7 +10,15 @@ from strawberry.types import Info
 from core.api.mutation import in_mutation_transaction, run_mutation, user_errors
 from core.api.relay import gid_of
 from core.api.types import Area, OrganizationT, ResidentT, UnitT, UserError, UserT
-from core.enums import AreaLevel, Gender, HouseholdRelation, OrganizationKind, ResidencyType, ResidentStatus, UnitUsage
+from core.enums import (
+    AreaLevel,
+    Gender,
+    HouseholdRelation,
+    OrganizationKind,
+    ResidencyType,
+    ResidentStatus,
+    UnitUsage,
+)
 from core.errors import Code, UserFailure, unauthenticated
 from core.ids import decode_int_gid
 from core.services import accounts, areas, notifications, organizations, residents

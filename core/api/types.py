@@ -153,7 +153,7 @@ class CommunityBase(Area):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[ResidentT]:
-        from core.api.filters import resident_where, resident_ordering
+        from core.api.filters import resident_ordering, resident_where
 
         where, tag = await resident_where(info, filter)
         order = resident_ordering(order_by)
