@@ -18,7 +18,7 @@ from core.auth import hash_password, issue_token
 from core.enums import AreaLevel, Gender, HouseholdRelation, lineage_column
 from core.pii import blind_index, encrypt, mask_id_number, mask_phone
 from core.plugins import PluginHost
-from core.settings import Settings, get_settings
+from core.settings import get_settings
 from core.validation import make_id_number
 
 
