@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -12,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise import Tortoise
 from tortoise.connection import connections
@@ -21,21 +24,24 @@ from core.api.schema import Runtime, build_runtime
 from core.auth import bearer_token, viewer_from_token
 from core.db import close_db, init_db, migrate, tortoise_config
 from core.permissions import Viewer
-from core.settings import Settings, get_settings
+from core.settings import DEFAULT_SECRET, Settings, get_settings
 
 log = logging.getLogger("lastmile.app")
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 class LastmileGraphQL(GraphQL):
-    """strawberry's ASGI view plus: our context, GraphQL-over-HTTP media types, token auth on websockets."""
+    """strawberry's ASGI view plus: our context, GraphQL-over-HTTP media types and status codes,
+    JSON request errors, sequential batches, token auth on websockets."""
 
     def __init__(self, runtime: Runtime):
         self.runtime = runtime
         super().__init__(
             runtime.schema,
-            graphql_ide="graphiql",
+            # GraphiQL needs introspection, which production turns off.
+            graphql_ide=None if runtime.settings.is_production else "graphiql",
             allow_queries_via_get=True,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             max_subscriptions_per_connection=20,
@@ -51,6 +57,12 @@ class LastmileGraphQL(GraphQL):
             auth_problem = "The bearer token is invalid or expired, or the account is deactivated; sign in again."
             viewer = Viewer(registry=registry)
         context = Context(viewer=viewer, runtime=self.runtime, request=request, response=response)
+        incoming = request.headers.get("x-request-id", "")
+        if _REQUEST_ID.fullmatch(incoming):
+            # A proxy's or front-end's id ties our audit rows and logs to theirs.
+            context.request_id = incoming
+        if response is not None and hasattr(response, "headers"):
+            response.headers["x-request-id"] = context.request_id
         context.auth_problem = auth_problem
         request.state.graphql_context = context
         return context
@@ -60,27 +72,96 @@ class LastmileGraphQL(GraphQL):
 
         return await authenticate_connection(self, context)
 
-    async def process_result(self, request, result):
-        # A request that never executed (syntax, validation) has no "data" key.
-        if result.data is None and result.errors:
-            request.state.request_error = True
-        return await super().process_result(request, result)
+    async def execute_operation(self, request, request_adapter, request_data, context, root_value, sub_response):
+        if not isinstance(request_data, list):
+            return await super().execute_operation(request, request_adapter, request_data, context, root_value,
+                                                   sub_response)
+        # strawberry runs a batch concurrently on one context; mutations then
+        # interleave their transactions and events. Run the operations one
+        # after the other, each with its own context (same viewer, same request id).
+        request.state.batch = True
+        results = []
+        for data in request_data:
+            own = Context(viewer=context.viewer, runtime=self.runtime, request=request, response=sub_response,
+                          request_id=context.request_id)
+            own.auth_problem = getattr(context, "auth_problem", None)
+            results.append(await self.execute_single(request=request, request_adapter=request_adapter,
+                                                     sub_response=sub_response, context=own,
+                                                     root_value=root_value, request_data=data))
+        return results
 
-    def create_response(self, response_data, sub_response):
-        return super().create_response(response_data, sub_response)
+    async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
+        try:
+            return await super().execute_single(request=request, request_adapter=request_adapter,
+                                                sub_response=sub_response, context=context,
+                                                root_value=root_value, request_data=request_data)
+        except HTTPException as exc:
+            if isinstance(exc.__cause__, InvalidOperationTypeError) and request_adapter.method == "GET":
+                raise _MethodNotAllowed(
+                    f"{exc.reason}: send {exc.__cause__.operation_type.value}s with POST.") from exc
+            raise
+
+    async def process_result(self, request, result):
+        response = await super().process_result(request, result)
+        if _is_request_error(result):
+            # The spec: an error before execution began means no "data" entry at all.
+            response.pop("data", None)
+            request.state.request_error = True
+        return response
 
     async def run(self, request, context=None, root_value=None):
         from strawberry.types.unset import UNSET
 
-        response = await super().run(request, UNSET if context is None else context,
-                                     UNSET if root_value is None else root_value)
+        try:
+            response = await super().run(request, UNSET if context is None else context,
+                                         UNSET if root_value is None else root_value)
+        except HTTPException as exc:
+            if not isinstance(request, Request):
+                raise
+            return _http_error(request, exc)
         if isinstance(request, Request) and isinstance(response, Response) and not self.is_websocket_request(request):
-            accept = request.headers.get("accept", "")
-            if GRAPHQL_RESPONSE in accept and response.media_type == "application/json":
+            if _wants_graphql_response(request) and response.media_type == "application/json":
                 response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
-                if getattr(request.state, "request_error", False) and response.status_code == 200:
+                if (getattr(request.state, "request_error", False) and not getattr(request.state, "batch", False)
+                        and response.status_code == 200):
                     response.status_code = 400
         return response
+
+
+class _MethodNotAllowed(HTTPException):
+    def __init__(self, reason: str):
+        super().__init__(405, reason)
+
+
+def _is_request_error(result) -> bool:
+    """Nothing executed: syntax, validation, variable coercion or the anonymous gate.
+    Field errors always carry a path; these never do."""
+    errors = getattr(result, "errors", None)
+    return getattr(result, "data", None) is None and bool(errors) and all(not e.path for e in errors)
+
+
+def _wants_graphql_response(request: Request) -> bool:
+    return GRAPHQL_RESPONSE in request.headers.get("accept", "")
+
+
+_HTTP_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE",
+               415: "UNSUPPORTED_MEDIA_TYPE"}
+
+
+def _http_error(request: Request, exc: HTTPException) -> Response:
+    """strawberry's request-level refusals as GraphQL-shaped JSON instead of plain text."""
+    reason = exc.reason
+    if reason == "Too many operations":
+        limit = request.app.state.runtime.settings.max_batch
+        reason = f"Too many operations in one batch: at most {limit} are allowed."
+    elif reason == "Batching is not enabled":
+        reason = "Batched requests are not accepted here."
+    body = {"errors": [{"message": reason, "extensions": {"code": _HTTP_CODES.get(exc.status_code, "BAD_REQUEST")}}]}
+    media = GRAPHQL_RESPONSE if _wants_graphql_response(request) else "application/json"
+    response = JSONResponse(body, status_code=exc.status_code, media_type=media)
+    if exc.status_code == 405:
+        response.headers["allow"] = "POST"
+    return response
 
 
 class BodySizeLimit:
@@ -139,10 +220,28 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+class InsecureConfiguration(RuntimeError):
+    """Production settings that must not serve real residents' data."""
+
+
+def check_production(settings: Settings) -> None:
+    """Refuse production with the default or a short secret: tokens and personal-data keys derive from it."""
+    if not settings.is_production:
+        return
+    if settings.secret_key == DEFAULT_SECRET or len(settings.secret_key) < 32:
+        raise InsecureConfiguration(
+            "Refusing to start in production with the default or a short LASTMILE_SECRET_KEY "
+            "(set at least 32 random characters)."
+        )
+    if settings.pii_key is not None and len(settings.pii_key) < 32:
+        raise InsecureConfiguration("Refusing to start in production with a LASTMILE_PII_KEY under 32 characters.")
+
+
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None, manage_db: bool = True,
                apply_migrations: bool = True) -> Starlette:
     """The ASGI app. ``manage_db=False`` when the caller (tests) owns the database connection."""
     settings = settings or get_settings()
+    check_production(settings)
     runtime = runtime or build_runtime(settings)
     view = LastmileGraphQL(runtime)
 
@@ -162,12 +261,14 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             if manage_db:
                 await close_db()
 
-    middleware = [Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)]
+    middleware = []
     if settings.cors_origin_list:
+        # Outermost, so that refusals (413 included) carry the CORS headers a browser needs to read them.
         middleware.append(Middleware(
             CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET", "POST"],
-            allow_headers=["authorization", "content-type"], max_age=600,
+            allow_headers=["authorization", "content-type", "accept"], max_age=600,
         ))
+    middleware.append(Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes))
     app = Starlette(
         routes=[
             Route("/graphql", view, methods=["GET", "POST"]),

@@ -45,11 +45,12 @@ async def flush_reads(context) -> None:
     ])
 
 
-async def record(context, action: str, subject_gid: str | None, detail: str | None = None) -> None:
-    """Write one audit row now (inside the caller's transaction)."""
+async def record(context, action: str, subject_gid: str | None, detail: str | None = None, *,
+                 actor_id: int | None = None) -> None:
+    """Write one audit row now (inside the caller's transaction); the actor is the viewer unless given."""
     await m.AuditLog.create(
-        actor_id=context.viewer.user_id, action=action, subject_gid=subject_gid,
-        request_id=context.request_id, detail=detail,
+        actor_id=actor_id if actor_id is not None else context.viewer.user_id, action=action,
+        subject_gid=subject_gid, request_id=context.request_id, detail=detail,
     )
 
 

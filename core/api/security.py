@@ -60,11 +60,12 @@ class AnonymousGate(SchemaExtension):
         context = ec.context
         viewer = getattr(context, "viewer", None)
         if viewer is not None and not viewer.authenticated and ec.graphql_document is not None:
-            blocked = [n for n in _root_fields(ec.graphql_document, ec.operation_name) if n not in ANONYMOUS_FIELDS]
+            problem = getattr(context, "auth_problem", None)
+            # A bad token is refused even for `me`: null would read as "signed out" and hide the cause.
+            allowed = ANONYMOUS_FIELDS - {"me"} if problem else ANONYMOUS_FIELDS
+            blocked = [n for n in _root_fields(ec.graphql_document, ec.operation_name) if n not in allowed]
             if blocked:
-                reason = getattr(context, "auth_problem", None) or (
-                    "Sign in first: send 'Authorization: Bearer <token>' from the login mutation."
-                )
+                reason = problem or "Sign in first: send 'Authorization: Bearer <token>' from the login mutation."
                 ec.result = ExecutionResult(
                     data=None, errors=[ApiError(f"{reason} (fields: {', '.join(blocked)})", Code.UNAUTHENTICATED)]
                 )

@@ -49,12 +49,16 @@ async def login(context, username: str, password: str):
         # Counted atomically so parallel guesses cannot slip past the limit.
         await m.User.filter(id=user.id).update(failed_logins=F("failed_logins") + 1)
         await user.refresh_from_db(fields=["failed_logins"])
-        if user.failed_logins >= settings.login_max_failures:
+        locked = user.failed_logins >= settings.login_max_failures
+        if locked:
             until = now + dt.timedelta(seconds=settings.login_lock_seconds)
             await m.User.filter(id=user.id).update(locked_until=until, failed_logins=0)
+        # Returning (not raising) commits the count and this row: a failed guess must leave a trace.
+        await record(context, "login.failed", gid_of(user), detail="locked" if locked else None)
         return None
     if user.failed_logins or user.locked_until:
         await m.User.filter(id=user.id).update(failed_logins=0, locked_until=None)
+    await record(context, "login", gid_of(user), actor_id=user.id)
     token, expires = issue_token(user, settings)
     return token, expires, user
 

@@ -1,0 +1,163 @@
+"""Sign-in through the API: tokens, argon2, lock-out after failed logins, refused tokens."""
+
+import datetime as dt
+
+import jwt
+import pytest
+
+from core import models as m
+from core.app import InsecureConfiguration, create_app
+from core.auth import ALGORITHM, ISSUER, issue_token
+from core.settings import DEFAULT_SECRET, get_settings
+from tests.support import PASSWORD, build_world
+
+LOGIN = """
+mutation($u: String!, $p: String!) {
+  login(username: $u, password: $p) { token expiresAt user { username } userErrors { field message code } }
+}"""
+
+ME = "{ me { username isActive roles { role { name } area { name } } } }"
+
+
+async def login(client, username, password):
+    return (await client.data(LOGIN, {"u": username, "p": password}))["login"]
+
+
+async def test_login_returns_signed_expiring_token(core_client):
+    w = await build_world()
+    res = await login(core_client, "c1_worker", PASSWORD)
+    assert res["userErrors"] == [] and res["user"]["username"] == "c1_worker"
+    settings = get_settings()
+    claims = jwt.decode(res["token"], settings.secret_key, algorithms=[ALGORITHM], issuer=ISSUER)
+    assert claims["sub"] == str(w.users["c1_worker"].id)
+    lifetime = claims["exp"] - claims["iat"]
+    assert lifetime == settings.token_ttl_minutes * 60
+    assert dt.datetime.fromisoformat(res["expiresAt"]).timestamp() == pytest.approx(claims["exp"], abs=1)
+    me = await core_client.data(ME, token=res["token"])
+    assert me["me"]["username"] == "c1_worker"
+    assert me["me"]["roles"] == [{"role": {"name": "community_worker"}, "area": {"name": "三湾街社区"}}]
+
+
+async def test_passwords_are_argon2_hashes(core_client):
+    w = await build_world()
+    user = await m.User.get(id=w.users["c1_worker"].id)
+    assert user.password_hash.startswith("$argon2id$") and PASSWORD not in user.password_hash
+    created = await core_client.data(
+        """mutation { createUser(input: {username: "new_worker", password: "s3cret-pass", displayName: "New"}) {
+             user { username } userErrors { code } } }""", token=w.tokens["super"])
+    assert created["createUser"]["userErrors"] == []
+    stored = await m.User.get(username="new_worker")
+    assert stored.password_hash.startswith("$argon2id$") and "s3cret-pass" not in stored.password_hash
+    assert (await login(core_client, "new_worker", "s3cret-pass"))["token"]
+
+
+async def test_wrong_password_then_lock_then_expiry(core_client):
+    await build_world()
+    limit = get_settings().login_max_failures
+    for _ in range(limit):
+        res = await login(core_client, "c1_worker", "wrong password")
+        assert res["token"] is None
+        assert [e["code"] for e in res["userErrors"]] == ["INVALID_CREDENTIALS"]
+    # The failures were counted in the database although each login's answer was a failure.
+    user = await m.User.get(username="c1_worker")
+    assert user.locked_until is not None
+    res = await login(core_client, "c1_worker", PASSWORD)
+    assert res["token"] is None
+    assert res["userErrors"][0]["code"] == "RATE_LIMITED" and "try again in" in res["userErrors"][0]["message"]
+    # Once the lock has run out, the right password works again and resets the count.
+    await m.User.filter(id=user.id).update(locked_until=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
+    res = await login(core_client, "c1_worker", PASSWORD)
+    assert res["userErrors"] == [] and res["token"]
+    user = await m.User.get(id=user.id)
+    assert user.failed_logins == 0 and user.locked_until is None
+
+
+async def test_failures_below_the_limit_are_forgotten_after_success(core_client):
+    await build_world()
+    limit = get_settings().login_max_failures
+    for _ in range(limit - 1):
+        await login(core_client, "c2_worker", "nope-nope")
+    assert (await m.User.get(username="c2_worker")).failed_logins == limit - 1
+    assert (await login(core_client, "c2_worker", PASSWORD))["token"]
+    for _ in range(limit - 1):
+        await login(core_client, "c2_worker", "nope-nope")
+    assert (await login(core_client, "c2_worker", PASSWORD))["token"]
+
+
+async def test_unknown_usernames_are_limited_too(core_client):
+    limit = get_settings().login_max_failures
+    name = f"ghost-{dt.datetime.now().timestamp()}"
+    for _ in range(limit):
+        res = await login(core_client, name, "whatever1")
+        assert res["userErrors"][0]["code"] == "INVALID_CREDENTIALS"
+    res = await login(core_client, name, "whatever1")
+    assert res["userErrors"][0]["code"] == "RATE_LIMITED"
+
+
+async def test_expired_and_forged_tokens_are_refused(core_client):
+    w = await build_world()
+    settings = get_settings()
+    user = w.users["c1_worker"]
+    now = dt.datetime.now(dt.UTC)
+    expired = jwt.encode({"sub": str(user.id), "iat": now - dt.timedelta(hours=2), "exp": now - dt.timedelta(hours=1),
+                          "iss": ISSUER}, settings.secret_key, algorithm=ALGORITHM)
+    forged = jwt.encode({"sub": str(user.id), "iat": now, "exp": now + dt.timedelta(hours=1), "iss": ISSUER},
+                        "an attacker's guess at the secret key, long enough", algorithm=ALGORITHM)
+    unsigned = jwt.encode({"sub": str(user.id), "exp": now + dt.timedelta(hours=1), "iss": ISSUER}, None,
+                          algorithm="none")
+    for token in (expired, forged, unsigned, "not-a-jwt"):
+        body = await core_client("{ residents { totalCount } }", token=token, errors_ok=True)
+        assert "data" not in body or body["data"] is None
+        assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert "sign in again" in body["errors"][0]["message"]
+        body = await core_client(ME, token=token, errors_ok=True)
+        assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    # The genuine token still works.
+    assert (await core_client.data("{ residents { totalCount } }", token=w.tokens["c1_worker"]))["residents"]
+
+
+async def test_deactivated_users_token_stops_working(core_client):
+    w = await build_world()
+    token = w.tokens["c1_worker"]
+    assert (await core_client.data(ME, token=token))["me"]["username"] == "c1_worker"
+    res = await core_client.data(
+        "mutation($id: ID!) { setUserActive(userId: $id, active: false) { user { isActive } userErrors { code } } }",
+        {"id": w.gid(w.users["c1_worker"])}, token=w.tokens["district_admin"])
+    assert res["setUserActive"] == {"user": {"isActive": False}, "userErrors": []}
+    body = await core_client("{ residents { totalCount } }", token=token, errors_ok=True)
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    # Nor can the account sign in again.
+    res = await login(core_client, "c1_worker", PASSWORD)
+    assert res["token"] is None and res["userErrors"][0]["code"] == "INVALID_CREDENTIALS"
+
+
+async def test_me_is_null_for_anonymous(core_client):
+    assert (await core_client.data("{ me { username } }"))["me"] is None
+
+
+def test_production_refuses_the_default_secret():
+    base = get_settings()
+    for secret in (DEFAULT_SECRET, "short"):
+        with pytest.raises(InsecureConfiguration, match="LASTMILE_SECRET_KEY"):
+            create_app(base.model_copy(update={"env": "production", "secret_key": secret}), manage_db=False)
+    app = create_app(base.model_copy(update={"env": "production", "secret_key": "x" * 40}), manage_db=False)
+    assert app.state.runtime.settings.is_production
+    # Development keeps working with the default secret.
+    create_app(base.model_copy(update={"env": "development", "secret_key": DEFAULT_SECRET}), manage_db=False)
+
+
+def test_cli_serve_refuses_the_default_secret(monkeypatch):
+    from core import cli
+
+    monkeypatch.setattr("uvicorn.run", lambda *a, **k: pytest.fail("must not serve"))
+    settings = get_settings().model_copy(update={"env": "production", "secret_key": DEFAULT_SECRET})
+    with pytest.raises(SystemExit, match="LASTMILE_SECRET_KEY"):
+        cli.cmd_serve(type("Args", (), {"demo": False, "host": "127.0.0.1", "port": 0})(), settings)
+
+
+def test_tokens_carry_expiry():
+    user = m.User(id=7, username="x")
+    token, expires = issue_token(user, get_settings())
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert {"sub", "iat", "exp", "iss"} <= set(claims)
+    assert abs(claims["exp"] - expires.timestamp()) < 1
