@@ -77,12 +77,14 @@ def lastmile_query_fields():
 
 @hookspec
 def lastmile_mutation_fields():
-    """Called when a schema is built. Like lastmile_query_fields, for ``Mutation``."""
+    """Called when a schema is built. Return a list of strawberry types whose
+    fields are added to ``Mutation`` (as lastmile_query_fields does for Query)."""
 
 
 @hookspec
 def lastmile_subscription_fields():
-    """Called when a schema is built. Like lastmile_query_fields, for ``Subscription``."""
+    """Called when a schema is built. Return a list of strawberry types whose
+    fields are added to ``Subscription`` (as lastmile_query_fields does for Query)."""
 
 
 @hookspec
@@ -119,7 +121,7 @@ async def lastmile_resident_moved_out(resident, actor_id):
 @hookspec
 async def lastmile_resident_moved(resident, from_unit_id, actor_id):
     """*async*. Called inside the transaction of ``moveResident`` after the
-    resident moved to another unit. Return nothing."""
+    resident moved to another unit. Return nothing; raising UserFailure refuses the move."""
 
 
 @hookspec
