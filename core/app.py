@@ -61,7 +61,7 @@ class LastmileGraphQL(GraphQL):
         if _REQUEST_ID.fullmatch(incoming):
             # A proxy's or front-end's id ties our audit rows and logs to theirs.
             context.request_id = incoming
-        if response is not None and hasattr(response, "headers"):
+        if isinstance(response, Response):  # not on websockets: their headers are the request's
             response.headers["x-request-id"] = context.request_id
         context.auth_problem = auth_problem
         request.state.graphql_context = context
