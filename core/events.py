@@ -44,11 +44,14 @@ def emit(context, topic: str, **data) -> None:
 
 
 class Subscription:
+    """One subscriber's bounded queue of events on one topic."""
+
     def __init__(self, bus: InProcessBus, topic: str, maxsize: int):
         self.bus = bus
         self.topic = topic
         self.queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=maxsize)
         self.dropped = 0
+        self.closed = False
 
     def offer(self, event: Event) -> None:
         if self.queue.full():
@@ -56,6 +59,8 @@ class Subscription:
             with contextlib.suppress(asyncio.QueueEmpty):
                 self.queue.get_nowait()
             self.dropped += 1
+            if self.dropped == 1 or self.dropped % 1000 == 0:
+                log.warning("subscriber on %s too slow: %d event(s) dropped", self.topic, self.dropped)
         self.queue.put_nowait(event)
 
     async def __aiter__(self) -> AsyncIterator[Event]:
@@ -66,11 +71,23 @@ class Subscription:
             self.close()
 
     def close(self) -> None:
+        """Stop receiving; idempotent. Also frees the queued events."""
+        if self.closed:
+            return
+        self.closed = True
         self.bus._remove(self)
+        while not self.queue.empty():
+            self.queue.get_nowait()
 
 
 class InProcessBus:
-    """Delivers events to subscribers of this process only (the embedded default)."""
+    """Delivers events to subscribers of this process only (the embedded default).
+
+    The interface every backend offers: ``subscribe(topic)`` -> :class:`Subscription`,
+    ``await publish(event)``, ``await start()`` / ``await stop()`` (the app's
+    lifespan), ``subscriber_count(topic=None)``. Other backends (core.redis_bus)
+    subclass this one and reuse its local fan-out through :meth:`deliver`.
+    """
 
     def __init__(self, queue_size: int = QUEUE_SIZE):
         self.queue_size = queue_size
@@ -94,6 +111,7 @@ class InProcessBus:
         return sum(len(s) for s in self._subs.values())
 
     def deliver(self, event: Event) -> None:
+        """Hand ``event`` to this process's subscribers of its topic; never blocks."""
         for sub in list(self._subs.get(event.topic, ())):
             sub.offer(event)
 

@@ -1,33 +1,75 @@
-"""Core subscriptions: notifications pushed to their user."""
+"""Core subscriptions, and :func:`live_events`, the loop every subscription uses.
+
+A plugin subscription looks like::
+
+    @strawberry.subscription(description="...")
+    async def dispute_case_updated(self, info: Info) -> AsyncGenerator[DisputeCase, None]:
+        async with aclosing(live_events(info, "mediation.case.updated")) as events:
+            async for event in events:
+                case = await info.context.loaders.by_id(DisputeCase).load(event.data["case_id"])
+                if case is not None:  # None: outside the viewer's scope
+                    yield case
+
+``aclosing`` (contextlib) matters: it closes the inner generator, and with it
+the bus subscription, the moment the client goes away, not whenever the
+garbage collector gets to it.
+Scoping is the query path's: rows are loaded through the loaders (hence
+``visible``) with the viewer re-read before each event.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import aclosing
 
 import strawberry
 from strawberry.types import Info
 
 from core import models as m
 from core.api.types import Notification
+from core.api.websocket import refresh_viewer
 from core.errors import unauthenticated
+from core.events import Event
+from core.permissions import Viewer
 from core.services.notifications import TOPIC
+
+
+async def live_events(info: Info, topic: str,
+                      only: Callable[[Event, Viewer], bool] | None = None) -> AsyncIterator[Event]:
+    """Events on ``topic`` for a signed-in subscriber, until the client goes away.
+
+    ``only`` is a cheap filter on the event's data (no database) applied before
+    the viewer is re-read; before each event reaches the caller,
+    ``info.context.viewer`` and ``info.context.loaders`` are fresh, so an
+    expired token, a deactivated account or a revoked role takes effect at
+    once (the first ends the subscription with UNAUTHENTICATED)."""
+    context = info.context
+    if not context.viewer.authenticated:
+        raise unauthenticated()
+    sub = context.runtime.bus.subscribe(topic)
+    try:
+        async for event in sub:
+            if only is not None and not only(event, context.viewer):
+                continue
+            await refresh_viewer(context)
+            yield event
+    finally:
+        # Runs when the client completes the operation or disconnects: the
+        # bus forgets the queue at once.
+        sub.close()
+
+
+def _addressed_to_viewer(event: Event, viewer: Viewer) -> bool:
+    return event.data.get("user_id") == viewer.user_id
 
 
 @strawberry.type(description="Core subscriptions (graphql-transport-ws at /graphql).")
 class CoreSubscription:
     @strawberry.subscription(description="Notifications for the signed-in user as they are created (graphql-transport-ws).")
     async def notification_added(self, info: Info) -> AsyncGenerator[Notification, None]:
-        context = info.context
-        if not context.viewer.authenticated:
-            raise unauthenticated()
-        user_id = context.viewer.user_id
-        sub = context.runtime.bus.subscribe(TOPIC)
-        try:
-            async for event in sub:
-                if event.data.get("user_id") != user_id:
-                    continue
-                note = await m.Notification.get_or_none(id=event.data.get("notification_id"), user_id=user_id)
+        async with aclosing(live_events(info, TOPIC, only=_addressed_to_viewer)) as events:
+            async for event in events:
+                note_id = event.data.get("notification_id")
+                note = await info.context.loaders.by_id(m.Notification).load(note_id) if note_id else None
                 if note is not None:
                     yield note
-        finally:
-            sub.close()
