@@ -1,0 +1,57 @@
+"""Who sees which civility rows (registered with core's permission layer).
+
+A campaign is visible to holders of civility.campaign.read whose scope
+overlaps its area (the area lies within the scope, or the scope lies within
+the area) and to residents whose home lies in its area. Nominations, scores,
+votes, objections and criteria are visible exactly when their campaign is:
+selections are public within the campaign area (公示).
+"""
+
+from __future__ import annotations
+
+from tortoise.expressions import Q
+
+from core.access import register_policy
+from core.permissions import Viewer
+from plugins.civility import models as cm
+from plugins.civility.permissions import READ, ancestors_of_grants
+
+
+def campaign_q(viewer: Viewer, prefix: str = "") -> Q:
+    if viewer.is_superuser:
+        return Q()
+    parts = [viewer.scope(READ).q(prefix)]
+    above = ancestors_of_grants(viewer, READ) | set(viewer.resident_lineage)
+    if above:
+        parts.append(Q(**{f"{prefix}area_id__in": sorted(above)}))
+    return Q(*parts, join_type="OR") if len(parts) > 1 else parts[0]
+
+
+@register_policy(cm.Campaign)
+def _campaign_policy(viewer: Viewer) -> Q:
+    return campaign_q(viewer)
+
+
+@register_policy(cm.Criterion)
+def _criterion_policy(viewer: Viewer) -> Q:
+    return campaign_q(viewer, "campaign__")
+
+
+@register_policy(cm.Nomination)
+def _nomination_policy(viewer: Viewer) -> Q:
+    return campaign_q(viewer, "campaign__")
+
+
+@register_policy(cm.Score)
+def _score_policy(viewer: Viewer) -> Q:
+    return campaign_q(viewer, "nomination__campaign__")
+
+
+@register_policy(cm.Vote)
+def _vote_policy(viewer: Viewer) -> Q:
+    return campaign_q(viewer, "nomination__campaign__")
+
+
+@register_policy(cm.Objection)
+def _objection_policy(viewer: Viewer) -> Q:
+    return campaign_q(viewer, "nomination__campaign__")

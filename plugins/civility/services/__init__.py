@@ -1,0 +1,1 @@
+"""Business rules of civility campaigns; the lifecycle lives in ``lifecycle``."""

@@ -1,0 +1,150 @@
+"""Creating, advancing, cancelling and publishing campaigns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from core import models as m
+from core.errors import Code, UserFailure
+from core.services.guards import find, require, require_text
+from plugins.civility import models as cm
+from plugins.civility.enums import CampaignKind, CampaignStatus, NominationStatus
+from plugins.civility.permissions import MANAGE
+from plugins.civility.scoring import DEFAULT_STAR_THRESHOLDS
+from plugins.civility.services import awards, lifecycle
+
+CAMPAIGN = "CivilityCampaign"
+MIN_YEAR, MAX_YEAR = 1949, 2100
+
+
+@dataclass
+class CriterionData:
+    name: str
+    description: str | None
+    weight: float
+    max_score: float
+
+
+@dataclass
+class ThresholdData:
+    stars: int
+    min_score: float
+
+
+@dataclass
+class CampaignData:
+    title: str
+    kind: CampaignKind
+    area_id: str
+    year: int
+    criteria: list[CriterionData]
+    star_thresholds: list[ThresholdData] | None
+    public_notice_ends_on: dt.date | None
+
+
+def _bad(message: str, *field: str | int) -> UserFailure:
+    return UserFailure(message, Code.INVALID_INPUT, ["input", *[str(f) for f in field]])
+
+
+def _positive(value: float) -> bool:
+    return math.isfinite(value) and value > 0
+
+
+def _check_criteria(items: list[CriterionData]) -> list[CriterionData]:
+    if not items:
+        raise _bad("Give at least one rating criterion.", "criteria")
+    seen: set[str] = set()
+    clean = []
+    for i, c in enumerate(items):
+        name = require_text(c.name, ["input", "criteria", str(i), "name"], "Criterion name", 100)
+        if name in seen:
+            raise UserFailure(f"Criterion {name!r} is given twice.", Code.DUPLICATE, ["input", "criteria", str(i), "name"])
+        seen.add(name)
+        if not _positive(c.weight):
+            raise _bad("weight must be greater than 0.", "criteria", i, "weight")
+        if not _positive(c.max_score):
+            raise _bad("maxScore must be greater than 0.", "criteria", i, "maxScore")
+        clean.append(CriterionData(name, (c.description or "").strip() or None, c.weight, c.max_score))
+    return clean
+
+
+def _check_thresholds(kind: CampaignKind, items: list[ThresholdData] | None) -> list[dict]:
+    if kind != CampaignKind.STAR_HOUSEHOLD:
+        if items:
+            raise _bad("Star thresholds apply to STAR_HOUSEHOLD campaigns only.", "starThresholds")
+        return []
+    if not items:
+        return [dict(t) for t in DEFAULT_STAR_THRESHOLDS]
+    out: dict[int, float] = {}
+    for i, t in enumerate(items):
+        if not 1 <= t.stars <= 5:
+            raise UserFailure("stars must be 1 to 5.", Code.OUT_OF_RANGE, ["input", "starThresholds", str(i), "stars"])
+        if not (math.isfinite(t.min_score) and 0 <= t.min_score <= 100):
+            raise UserFailure("minScore must be 0 to 100.", Code.OUT_OF_RANGE,
+                              ["input", "starThresholds", str(i), "minScore"])
+        if t.stars in out:
+            raise UserFailure(f"{t.stars} stars are given twice.", Code.DUPLICATE,
+                              ["input", "starThresholds", str(i), "stars"])
+        out[t.stars] = float(t.min_score)
+    ordered = sorted(out.items())
+    for (_, low), (stars, high) in zip(ordered, ordered[1:], strict=False):
+        if high < low:
+            raise _bad(f"{stars} stars must not need a lower score than fewer stars.", "starThresholds")
+    return [{"stars": s, "minScore": score} for s, score in ordered]
+
+
+async def create(context, data: CampaignData) -> cm.Campaign:
+    viewer = context.viewer
+    area = await find(viewer, m.Area, data.area_id, ["input", "areaId"],
+                      "District", "Subdistrict", "Community", "Compound", "Building", what="Area")
+    require(viewer, MANAGE, area, ["input", "areaId"])
+    title = require_text(data.title, ["input", "title"], "Title")
+    if not MIN_YEAR <= data.year <= MAX_YEAR:
+        raise UserFailure(f"year must be {MIN_YEAR} to {MAX_YEAR}.", Code.OUT_OF_RANGE, ["input", "year"])
+    criteria = _check_criteria(data.criteria)
+    thresholds = _check_thresholds(data.kind, data.star_thresholds)
+    campaign = cm.Campaign(title=title, kind=data.kind, area_id=area.id, year=data.year,
+                           star_thresholds=thresholds, public_notice_ends_on=data.public_notice_ends_on,
+                           created_by_id=viewer.user_id)
+    campaign.set_lineage(area.lineage())
+    await campaign.save()
+    await cm.Criterion.bulk_create([
+        cm.Criterion(campaign_id=campaign.id, name=c.name, description=c.description, weight=c.weight,
+                     max_score=c.max_score, position=i)
+        for i, c in enumerate(criteria)
+    ])
+    return campaign
+
+
+async def _managed(context, gid: str) -> cm.Campaign:
+    campaign = await find(context.viewer, cm.Campaign, gid, ["campaignId"], CAMPAIGN, what="Campaign")
+    require(context.viewer, MANAGE, campaign, ["campaignId"])
+    return campaign
+
+
+async def advance(context, gid: str) -> cm.Campaign:
+    campaign = await _managed(context, gid)
+    field = ["campaignId"]
+    target = lifecycle.next_status(campaign, field)
+    if target == CampaignStatus.PUBLIC_NOTICE:
+        pending = await cm.Nomination.filter(campaign_id=campaign.id, status=NominationStatus.PENDING).count()
+        if pending:
+            raise UserFailure(f"{pending} nomination(s) still await review; approve or reject them first.",
+                              Code.INVALID_TRANSITION, field)
+    if target == CampaignStatus.PUBLISHED:
+        undecided = await cm.Objection.filter(nomination__campaign_id=campaign.id, upheld__isnull=True).count()
+        if undecided:
+            raise UserFailure(f"{undecided} objection(s) are undecided; decide them first.",
+                              Code.INVALID_TRANSITION, field)
+        await lifecycle.move(campaign, target, field, published_at=dt.datetime.now(dt.UTC))
+        await awards.award(context, campaign)
+        return campaign
+    return await lifecycle.move(campaign, target, field)
+
+
+async def cancel(context, gid: str, reason: str) -> cm.Campaign:
+    campaign = await _managed(context, gid)
+    text = require_text(reason, ["reason"], "Reason", 2000)
+    return await lifecycle.move(campaign, CampaignStatus.CANCELLED, ["campaignId"], cancel_reason=text)

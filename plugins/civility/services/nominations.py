@@ -1,0 +1,133 @@
+"""Nominating, withdrawing and reviewing.
+
+Who may nominate (the rule front-ends rely on):
+- staff holding civility.nominate or civility.campaign.manage over the
+  nominated unit or resident;
+- a resident living (ACTIVE) in the campaign area, for their own household
+  (their unit) or for themselves or a member of their household: the units
+  and residents a resident can see. Anyone else: FORBIDDEN.
+The target must lie inside the campaign area (else INVALID_TARGET) and be
+visible to the nominator (else NOT_FOUND).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core import models as m
+from core.enums import ResidentStatus
+from core.errors import Code, UserFailure
+from core.services.guards import find, require, require_text
+from plugins.civility import models as cm
+from plugins.civility.enums import HOUSEHOLD_KINDS, LIVE_NOMINATIONS, CampaignStatus, NominationStatus
+from plugins.civility.permissions import ASSESS, MANAGE, NOMINATE
+from plugins.civility.services.lifecycle import require_status
+from plugins.civility.services.residency import inside, resident_of_area
+
+NOMINATION = "Nomination"
+
+
+@dataclass
+class NominateData:
+    campaign_id: str
+    unit_id: str | None
+    resident_id: str | None
+    reason: str
+
+
+async def _target(viewer, campaign: cm.Campaign, data: NominateData):
+    if campaign.kind in HOUSEHOLD_KINDS:
+        if data.resident_id is not None or data.unit_id is None:
+            raise UserFailure(f"A {campaign.kind.value} campaign nominates households: give unitId only.",
+                              Code.INVALID_TARGET, ["input", "unitId"])
+        target = await find(viewer, m.Unit, data.unit_id, ["input", "unitId"], "Unit")
+        field = ["input", "unitId"]
+    else:
+        if data.unit_id is not None or data.resident_id is None:
+            raise UserFailure(f"A {campaign.kind.value} campaign nominates people: give residentId only.",
+                              Code.INVALID_TARGET, ["input", "residentId"])
+        target = await find(viewer, m.Resident, data.resident_id, ["input", "residentId"], "Resident")
+        field = ["input", "residentId"]
+        if target.status != ResidentStatus.ACTIVE:
+            raise UserFailure("Only residents who live here can be nominated.", Code.INVALID_TARGET, field)
+    if not inside(target, campaign.area_id):
+        raise UserFailure("The nominee is outside the campaign area.", Code.INVALID_TARGET, field)
+    return target, field
+
+
+async def _may_nominate(viewer, campaign: cm.Campaign, target) -> bool:
+    if viewer.can(NOMINATE, target) or viewer.can(MANAGE, target):
+        return True
+    home = await resident_of_area(viewer, campaign.area_id)
+    if home is None:
+        return False
+    if isinstance(target, m.Unit):
+        return home.unit_id is not None and target.id == home.unit_id
+    return target.id == home.id or (home.unit_id is not None and target.unit_id == home.unit_id)
+
+
+async def nominate(context, data: NominateData) -> cm.Nomination:
+    viewer = context.viewer
+    campaign = await find(viewer, cm.Campaign, data.campaign_id, ["input", "campaignId"], "CivilityCampaign",
+                          what="Campaign")
+    require_status(campaign, (CampaignStatus.NOMINATING,), "Nominating", ["input", "campaignId"])
+    target, field = await _target(viewer, campaign, data)
+    if not await _may_nominate(viewer, campaign, target):
+        raise UserFailure("You may not nominate this household or person.", Code.FORBIDDEN, field)
+    reason = require_text(data.reason, ["input", "reason"], "Reason", 2000)
+    key = {"unit_id": target.id} if isinstance(target, m.Unit) else {"resident_id": target.id}
+    existing = await cm.Nomination.filter(campaign_id=campaign.id, **key).first()
+    if existing is not None:
+        # A withdrawn nomination may be renewed; its row keeps the one-per-target constraint.
+        revived = await cm.Nomination.filter(id=existing.id, status=NominationStatus.WITHDRAWN).update(
+            status=NominationStatus.PENDING, reason=reason, nominated_by_id=viewer.user_id,
+            review_note=None, reviewed_by_id=None,
+        )
+        if not revived:
+            raise UserFailure("This nominee is already nominated in this campaign.", Code.DUPLICATE, field)
+        return await cm.Nomination.get(id=existing.id)
+    nomination = cm.Nomination(campaign_id=campaign.id, reason=reason, nominated_by_id=viewer.user_id, **key)
+    nomination.set_lineage(target.lineage())
+    await nomination.save()
+    return nomination
+
+
+async def load(context, gid: str, field: list[str]) -> tuple[cm.Nomination, cm.Campaign]:
+    nomination = await find(context.viewer, cm.Nomination, gid, field, NOMINATION)
+    return nomination, await cm.Campaign.get(id=nomination.campaign_id)
+
+
+async def withdraw(context, gid: str) -> cm.Nomination:
+    viewer = context.viewer
+    field = ["nominationId"]
+    nomination, campaign = await load(context, gid, field)
+    if nomination.nominated_by_id != viewer.user_id or viewer.user_id is None:
+        require(viewer, MANAGE, campaign, field)
+    require_status(campaign, (CampaignStatus.NOMINATING, CampaignStatus.SCORING), "Withdrawing", field)
+    changed = await cm.Nomination.filter(id=nomination.id, status__in=LIVE_NOMINATIONS).update(
+        status=NominationStatus.WITHDRAWN)
+    if not changed:
+        raise UserFailure(f"A {nomination.status.value} nomination cannot be withdrawn.", Code.INVALID_TRANSITION,
+                          field)
+    return await cm.Nomination.get(id=nomination.id)
+
+
+async def review(context, gid: str, approve: bool, note: str | None) -> cm.Nomination:
+    """Approve or reject; the decision may be changed while the campaign is SCORING."""
+    viewer = context.viewer
+    field = ["nominationId"]
+    nomination, campaign = await load(context, gid, field)
+    require(viewer, ASSESS, nomination, field)
+    require_status(campaign, (CampaignStatus.SCORING,), "Reviewing", field)
+    text = (note or "").strip() or None
+    if text and len(text) > 2000:
+        raise UserFailure("note may be at most 2000 characters", Code.INVALID_INPUT, ["note"])
+    reviewable = (*LIVE_NOMINATIONS, NominationStatus.REJECTED)
+    changed = await cm.Nomination.filter(id=nomination.id, status__in=reviewable).update(
+        status=NominationStatus.APPROVED if approve else NominationStatus.REJECTED,
+        review_note=text, reviewed_by_id=viewer.user_id,
+    )
+    if not changed:
+        raise UserFailure(f"A {nomination.status.value} nomination cannot be reviewed.", Code.INVALID_TRANSITION,
+                          field)
+    return await cm.Nomination.get(id=nomination.id)
