@@ -1,0 +1,1 @@
+"""Business rules of the volunteers plugin, one module per concern."""

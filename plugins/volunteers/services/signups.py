@@ -1,0 +1,192 @@
+"""Signing up for activities, attendance and hours of a signup.
+
+Every change of a signup's status is one conditional UPDATE (``WHERE status
+= <expected>``), and every change of an activity's ``signup_count`` is one
+atomic UPDATE, so racing requests can neither exceed the capacity nor count a
+signup twice, on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q
+
+from core.api.relay import gid_of
+from core.audit import record
+from core.errors import Code, UserFailure
+from core.services.guards import find, require
+from plugins.volunteers import models as vm
+from plugins.volunteers.enums import ActivityStatus, SignupStatus
+from plugins.volunteers.permissions import MANAGE
+from plugins.volunteers.services.common import (
+    lives_in_catchment,
+    now,
+    require_active,
+    require_catchment,
+    require_not_self,
+    require_self_or_manage,
+)
+from plugins.volunteers.services.hours import MAX_HOURS, credited_hours
+
+# Activity states in which each signup move is allowed.
+CAN_CANCEL_SIGNUP = (ActivityStatus.OPEN, ActivityStatus.CLOSED)
+CAN_CHECK_IN = (ActivityStatus.OPEN, ActivityStatus.CLOSED)
+CAN_CHECK_OUT = (ActivityStatus.OPEN, ActivityStatus.CLOSED, ActivityStatus.COMPLETED)
+CAN_MARK_NO_SHOW = (ActivityStatus.OPEN, ActivityStatus.CLOSED, ActivityStatus.COMPLETED)
+
+
+async def _take_place(activity_id: int) -> None:
+    """Count one more signup, only while OPEN and below capacity, in one statement."""
+    taken = await vm.VolunteerActivity.filter(id=activity_id, status=ActivityStatus.OPEN).filter(
+        Q(capacity__isnull=True) | Q(signup_count__lt=F("capacity"))
+    ).update(signup_count=F("signup_count") + 1)
+    if taken:
+        return
+    status = await vm.VolunteerActivity.filter(id=activity_id).values_list("status", flat=True).first()
+    if status != ActivityStatus.OPEN:
+        raise UserFailure("Signups are accepted only while the activity is OPEN.", Code.INVALID_TRANSITION,
+                          ["activityId"])
+    raise UserFailure("The activity is full.", Code.CAPACITY_REACHED, ["activityId"])
+
+
+async def _free_places(activity_id: int, n: int = 1) -> None:
+    if n:
+        await vm.VolunteerActivity.filter(id=activity_id).update(signup_count=F("signup_count") - n)
+
+
+def _require_activity_status(activity: vm.VolunteerActivity, allowed: tuple, what: str) -> None:
+    if activity.status not in allowed:
+        names = ", ".join(s.value for s in allowed)
+        raise UserFailure(f"{what} is possible only while the activity is {names}; it is {activity.status.value}.",
+                          Code.INVALID_TRANSITION, ["signupId"])
+
+
+async def _move(signup: vm.ActivitySignup, expected: SignupStatus, **changes) -> vm.ActivitySignup:
+    """Apply ``changes`` if the signup is still ``expected``; INVALID_TRANSITION otherwise."""
+    moved = await vm.ActivitySignup.filter(id=signup.id, status=expected).update(**changes)
+    if not moved:
+        current = await vm.ActivitySignup.filter(id=signup.id).values_list("status", flat=True).first()
+        label = current.value if current else "gone"
+        raise UserFailure(f"The signup must be {expected.value}; it is {label}.", Code.INVALID_TRANSITION,
+                          ["signupId"])
+    return await vm.ActivitySignup.get(id=signup.id)
+
+
+async def sign_up(context, activity_gid: str, volunteer_gid: str) -> vm.ActivitySignup:
+    viewer = context.viewer
+    activity = await find(viewer, vm.VolunteerActivity, activity_gid, ["activityId"], "VolunteerActivity")
+    volunteer = await find(viewer, vm.Volunteer, volunteer_gid, ["volunteerId"], "Volunteer")
+    require_self_or_manage(viewer, volunteer, activity, ["volunteerId"])
+    require_active(volunteer, ["volunteerId"])
+    require_catchment(volunteer, activity, ["volunteerId"], "activity")
+    if activity.status != ActivityStatus.OPEN:
+        raise UserFailure(f"Signups are accepted only while the activity is OPEN; it is {activity.status.value}.",
+                          Code.INVALID_TRANSITION, ["activityId"])
+    earlier = await vm.ActivitySignup.get_or_none(activity_id=activity.id, volunteer_id=volunteer.id)
+    if earlier is not None and earlier.status != SignupStatus.CANCELLED:
+        raise UserFailure("The volunteer is already signed up for this activity.", Code.DUPLICATE, ["volunteerId"])
+    await _take_place(activity.id)
+    stamp = now()
+    if earlier is not None:
+        # Signing up again after a cancellation revives the one row of the pair.
+        moved = await vm.ActivitySignup.filter(id=earlier.id, status=SignupStatus.CANCELLED).update(
+            status=SignupStatus.SIGNED_UP, signed_up_at=stamp, cancelled_at=None, checked_in_at=None,
+            checked_out_at=None, hours=None, verified=False, verified_by_id=None, verified_at=None,
+        )
+        if not moved:
+            raise UserFailure("The volunteer is already signed up for this activity.", Code.DUPLICATE,
+                              ["volunteerId"])
+        signup = await vm.ActivitySignup.get(id=earlier.id)
+    else:
+        signup = vm.ActivitySignup(activity_id=activity.id, volunteer_id=volunteer.id, signed_up_at=stamp)
+        signup.set_lineage(activity.lineage())
+        try:
+            await signup.save()
+        except IntegrityError:
+            raise UserFailure("The volunteer is already signed up for this activity.", Code.DUPLICATE,
+                              ["volunteerId"]) from None
+    await record(context, "signUpForActivity", gid_of(signup))
+    return signup
+
+
+async def _signup_with_activity(viewer, signup_gid: str):
+    signup = await find(viewer, vm.ActivitySignup, signup_gid, ["signupId"], "ActivitySignup")
+    activity = await vm.VolunteerActivity.get(id=signup.activity_id)
+    volunteer = await vm.Volunteer.get(id=signup.volunteer_id)
+    return signup, activity, volunteer
+
+
+async def cancel_signup(context, signup_gid: str) -> vm.ActivitySignup:
+    viewer = context.viewer
+    signup, activity, volunteer = await _signup_with_activity(viewer, signup_gid)
+    require_self_or_manage(viewer, volunteer, activity, ["signupId"])
+    _require_activity_status(activity, CAN_CANCEL_SIGNUP, "Cancelling a signup")
+    signup = await _move(signup, SignupStatus.SIGNED_UP, status=SignupStatus.CANCELLED, cancelled_at=now())
+    await _free_places(activity.id)
+    await record(context, "cancelSignup", gid_of(signup))
+    return signup
+
+
+async def check_in(context, signup_gid: str) -> vm.ActivitySignup:
+    viewer = context.viewer
+    signup, activity, volunteer = await _signup_with_activity(viewer, signup_gid)
+    require_self_or_manage(viewer, volunteer, activity, ["signupId"])
+    _require_activity_status(activity, CAN_CHECK_IN, "Checking in")
+    return await _move(signup, SignupStatus.SIGNED_UP, status=SignupStatus.CHECKED_IN, checked_in_at=now())
+
+
+async def check_out(context, signup_gid: str) -> vm.ActivitySignup:
+    viewer = context.viewer
+    signup, activity, volunteer = await _signup_with_activity(viewer, signup_gid)
+    require_self_or_manage(viewer, volunteer, activity, ["signupId"])
+    _require_activity_status(activity, CAN_CHECK_OUT, "Checking out")
+    stamp = now()
+    hours = (credited_hours(signup.checked_in_at, stamp, activity.starts_at, activity.ends_at)
+             if signup.checked_in_at else None)
+    return await _move(signup, SignupStatus.CHECKED_IN, status=SignupStatus.CHECKED_OUT, checked_out_at=stamp,
+                       hours=hours)
+
+
+async def mark_no_show(context, signup_gid: str) -> vm.ActivitySignup:
+    viewer = context.viewer
+    signup, activity, _ = await _signup_with_activity(viewer, signup_gid)
+    require(viewer, MANAGE, activity, ["signupId"])
+    _require_activity_status(activity, CAN_MARK_NO_SHOW, "Marking a no-show")
+    return await _move(signup, SignupStatus.SIGNED_UP, status=SignupStatus.NO_SHOW)
+
+
+async def verify_hours(context, signup_gid: str, hours: float | None) -> vm.ActivitySignup:
+    """Confirms a checked-out signup's hours, or replaces them (0..24, kept to
+    two decimals). Verifying again re-confirms or corrects."""
+    viewer = context.viewer
+    signup, activity, volunteer = await _signup_with_activity(viewer, signup_gid)
+    require(viewer, MANAGE, activity, ["signupId"])
+    require_not_self(viewer, volunteer, ["signupId"])
+    if hours is not None and not (0 <= hours <= MAX_HOURS):
+        raise UserFailure(f"hours must be between 0 and {MAX_HOURS:g}.", Code.OUT_OF_RANGE, ["hours"])
+    changes = {"verified": True, "verified_by_id": viewer.user_id, "verified_at": now()}
+    if hours is not None:
+        changes["hours"] = round(hours, 2)
+    elif signup.hours is None:
+        changes["hours"] = 0.0
+    signup = await _move(signup, SignupStatus.CHECKED_OUT, **changes)
+    await record(context, "verifySignupHours", gid_of(signup), detail=str(signup.hours))
+    return signup
+
+
+async def cancel_future_signups(volunteer_id: int, outside_catchment_of=None) -> int:
+    """Cancel the volunteer's SIGNED_UP places in activities that start after
+    now (with ``outside_catchment_of``: only those it no longer lives in)."""
+    rows = await vm.ActivitySignup.filter(
+        volunteer_id=volunteer_id, status=SignupStatus.SIGNED_UP, activity__starts_at__gt=now(),
+    ).prefetch_related("activity")
+    cancelled = 0
+    for signup in rows:
+        if outside_catchment_of is not None and lives_in_catchment(outside_catchment_of, signup.activity):
+            continue
+        moved = await vm.ActivitySignup.filter(id=signup.id, status=SignupStatus.SIGNED_UP).update(
+            status=SignupStatus.CANCELLED, cancelled_at=now())
+        if moved:
+            await _free_places(signup.activity_id)
+            cancelled += moved
+    return cancelled

@@ -1,0 +1,87 @@
+"""Volunteer teams: creating them, joining and leaving.
+
+A team recruits from the community of its area (or, for a team above
+community level, from everything below its area); its leader is always one
+of its members.
+"""
+
+from __future__ import annotations
+
+from tortoise.exceptions import IntegrityError
+
+from core import models as m
+from core.api.relay import gid_of
+from core.audit import record
+from core.errors import Code, UserFailure
+from core.services.guards import find, require, require_text
+from plugins.volunteers import models as vm
+from plugins.volunteers.permissions import MANAGE
+from plugins.volunteers.services.common import require_active, require_catchment, require_self_or_manage
+
+AREA_TYPES = ("District", "Subdistrict", "Community", "Compound", "Building")
+
+
+async def create_team(context, data) -> vm.VolunteerTeam:
+    """With ``leaderId`` the leader becomes the first member; a leader who is
+    not ACTIVE (INVALID_TRANSITION) or lives outside the team's area
+    (INVALID_TARGET) is refused and nothing is created."""
+    viewer = context.viewer
+    area = await find(viewer, m.Area, data.area_id, ["input", "areaId"], *AREA_TYPES, what="Area")
+    require(viewer, MANAGE, area, ["input", "areaId"])
+    name = require_text(data.name, ["input", "name"], "name")
+    if await vm.VolunteerTeam.filter(area_id=area.id, name=name).exists():
+        raise UserFailure("The area already has a team of that name.", Code.DUPLICATE, ["input", "name"])
+    team = vm.VolunteerTeam(name=name, area_id=area.id)
+    team.set_lineage(area.lineage())
+    leader = None
+    if data.leader_id is not None:
+        leader = await find(viewer, vm.Volunteer, data.leader_id, ["input", "leaderId"], "Volunteer")
+        require_active(leader, ["input", "leaderId"])
+        require_catchment(leader, team, ["input", "leaderId"], "team")
+        team.leader_id = leader.id
+    try:
+        await team.save()
+    except IntegrityError:
+        raise UserFailure("The area already has a team of that name.", Code.DUPLICATE, ["input", "name"]) from None
+    if leader is not None:
+        await _add_member(team, leader)
+    await record(context, "createVolunteerTeam", gid_of(team))
+    return team
+
+
+async def _add_member(team: vm.VolunteerTeam, volunteer: vm.Volunteer) -> vm.TeamMembership:
+    membership = vm.TeamMembership(team_id=team.id, volunteer_id=volunteer.id)
+    membership.set_lineage(team.lineage())
+    await membership.save()
+    return membership
+
+
+async def join_team(context, team_gid: str, volunteer_gid: str) -> vm.VolunteerTeam:
+    """Coordinators add volunteers; a resident may add their own profile."""
+    viewer = context.viewer
+    team = await find(viewer, vm.VolunteerTeam, team_gid, ["teamId"], "VolunteerTeam")
+    volunteer = await find(viewer, vm.Volunteer, volunteer_gid, ["volunteerId"], "Volunteer")
+    require_self_or_manage(viewer, volunteer, team, ["volunteerId"])
+    require_active(volunteer, ["volunteerId"])
+    require_catchment(volunteer, team, ["volunteerId"], "team")
+    if await vm.TeamMembership.filter(team_id=team.id, volunteer_id=volunteer.id).exists():
+        raise UserFailure("The volunteer is already a member of this team.", Code.DUPLICATE, ["volunteerId"])
+    try:
+        await _add_member(team, volunteer)
+    except IntegrityError:
+        raise UserFailure("The volunteer is already a member of this team.", Code.DUPLICATE,
+                          ["volunteerId"]) from None
+    return team
+
+
+async def leave_team(context, team_gid: str, volunteer_gid: str) -> vm.VolunteerTeam:
+    """When the leader leaves, the team has no leader until one is chosen."""
+    viewer = context.viewer
+    team = await find(viewer, vm.VolunteerTeam, team_gid, ["teamId"], "VolunteerTeam")
+    volunteer = await find(viewer, vm.Volunteer, volunteer_gid, ["volunteerId"], "Volunteer")
+    require_self_or_manage(viewer, volunteer, team, ["volunteerId"])
+    removed = await vm.TeamMembership.filter(team_id=team.id, volunteer_id=volunteer.id).delete()
+    if not removed:
+        raise UserFailure("The volunteer is not a member of this team.", Code.NOT_FOUND, ["volunteerId"])
+    await vm.VolunteerTeam.filter(id=team.id, leader_id=volunteer.id).update(leader_id=None)
+    return await vm.VolunteerTeam.get(id=team.id)

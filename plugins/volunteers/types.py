@@ -1,0 +1,208 @@
+"""GraphQL types of the volunteers plugin. Resolvers get model instances as ``self``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from strawberry.types import Info
+from tortoise.expressions import Q
+
+from core import models as m
+from core.api.relay import Connection, Node, connection_from_list
+from core.api.types import Area, ResidentT, UserError, UserT
+from plugins.volunteers import models as vm
+from plugins.volunteers.enums import ActivityCategory, ActivityStatus, SignupStatus, VolunteerStatus
+from plugins.volunteers.services.stats import hours_of
+
+F = strawberry.field
+
+
+def _loaders(info: Info):
+    return info.context.loaders
+
+
+async def _hours(info: Info, volunteer_id: int) -> tuple[float, float]:
+    async def batch(ids: list[int]):
+        found = await hours_of(ids)
+        return [found[i] for i in ids]
+
+    return await _loaders(info).custom(("volunteers.hours",), batch).load(volunteer_id)
+
+
+def _signups_of(info: Info, fk: str, key: int, status: SignupStatus | None = None):
+    where = Q(status=status) if status is not None else None
+    return _loaders(info).children(vm.ActivitySignup, fk, where=where, order=("signed_up_at", "id"),
+                                   tag=("volunteers", status)).load(key)
+
+
+@strawberry.type(description="A resident registered as a volunteer (志愿者).")
+class Volunteer(Node):
+    status: VolunteerStatus = F(description="Whether the volunteer currently serves.")
+    joined_on: dt.date = F(description="When the volunteer registered.")
+
+    @classmethod
+    def is_type_of(cls, obj, info) -> bool:
+        return isinstance(obj, vm.Volunteer)
+
+    @F(description="The resident who volunteers.")
+    async def resident(self, info: Info) -> ResidentT:
+        return await _loaders(info).by_id(m.Resident).load(self.resident_id)
+
+    @F(description="Specialities (特长), e.g. calligraphy, first aid, law.")
+    def skills(self) -> list[str]:
+        return self.skills
+
+    @F(description="Teams the volunteer belongs to (that the viewer may see), by name.")
+    async def teams(self, info: Info) -> list[VolunteerTeam]:
+        links = await _loaders(info).children(vm.TeamMembership, "volunteer_id", tag="volunteers").load(self.id)
+        teams = await _loaders(info).by_id(vm.VolunteerTeam).load_many([link.team_id for link in links])
+        return sorted((t for t in teams if t is not None), key=lambda t: (t.name, t.id))
+
+    @F(description="Hours from verified signups and verified service logs.")
+    async def verified_hours(self, info: Info) -> float:
+        return (await _hours(info, self.id))[0]
+
+    @F(description="Verified plus not yet verified hours.")
+    async def total_hours(self, info: Info) -> float:
+        return (await _hours(info, self.id))[1]
+
+    @F(description="The volunteer's signups (that the viewer may see), oldest first.")
+    async def signups(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[ActivitySignup]:
+        return connection_from_list(await _signups_of(info, "volunteer_id", self.id), first, after)
+
+    @F(description="Service logged outside planned activities (that the viewer may see), newest first.")
+    async def service_logs(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[ServiceLog]:
+        rows = await _loaders(info).children(vm.ServiceLog, "volunteer_id", order=("-served_on", "-id"),
+                                             tag="volunteers").load(self.id)
+        return connection_from_list(rows, first, after)
+
+
+@strawberry.type(description="A volunteer service team, e.g. a 学雷锋 team or a safety-patrol (平安志愿者) team.")
+class VolunteerTeam(Node):
+    name: str = F(description="The team's name, unique within its area.")
+
+    @classmethod
+    def is_type_of(cls, obj, info) -> bool:
+        return isinstance(obj, vm.VolunteerTeam)
+
+    @F(description="The area the team belongs to; it recruits from that area's community (or everything below it above community level).")
+    async def area(self, info: Info) -> Area:
+        return await _loaders(info).by_id(m.Area).load(self.area_id)
+
+    @F(description="The team leader, always a member; null when none is chosen (e.g. after the leader left).")
+    async def leader(self, info: Info) -> Volunteer | None:
+        return await _loaders(info).by_id(vm.Volunteer).load(self.leader_id) if self.leader_id else None
+
+    @F(description="Members of the team (that the viewer may see), in the order they joined.")
+    async def members(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Volunteer]:
+        links = await _loaders(info).children(vm.TeamMembership, "team_id", order=("joined_at", "id"),
+                                              tag="volunteers").load(self.id)
+        rows = await _loaders(info).by_id(vm.Volunteer).load_many([link.volunteer_id for link in links])
+        return connection_from_list([r for r in rows if r is not None], first, after)
+
+    @F(description="Number of members (that the viewer may see).")
+    async def member_count(self, info: Info) -> int:
+        return await _loaders(info).counts(vm.TeamMembership, "team_id", tag="volunteers").load(self.id)
+
+
+@strawberry.type(description="A volunteer activity: a festival event, lecture, patrol, elderly-care visit and so on.")
+class VolunteerActivity(Node):
+    title: str = F(description="Short title.")
+    description: str | None = F(description="What the activity is about.")
+    category: ActivityCategory = F(description="What kind of service it is.")
+    location: str | None = F(description="Where it takes place.")
+    starts_at: dt.datetime = F(description="When it starts.")
+    ends_at: dt.datetime = F(description="When it ends; credited hours never exceed endsAt - startsAt.")
+    capacity: int | None = F(description="Maximum signups; null for no limit. Never exceeded, even under concurrent signups.")
+    signup_count: int = F(description="Signups holding a place (every status but CANCELLED).")
+    status: ActivityStatus = F(description="Where the activity is in its lifecycle.")
+    cancel_reason: str | None = F(description="Why the activity was cancelled; null unless CANCELLED.")
+
+    @classmethod
+    def is_type_of(cls, obj, info) -> bool:
+        return isinstance(obj, vm.VolunteerActivity)
+
+    @F(description="The area the activity is held in; it recruits from that area's community (or everything below it above community level).")
+    async def area(self, info: Info) -> Area:
+        return await _loaders(info).by_id(m.Area).load(self.area_id)
+
+    @F(description="The team running the activity, if any (and visible to the viewer).")
+    async def team(self, info: Info) -> VolunteerTeam | None:
+        return await _loaders(info).by_id(vm.VolunteerTeam).load(self.team_id) if self.team_id else None
+
+    @F(description="Signups (that the viewer may see), optionally of one status, in signup order.")
+    async def signups(self, info: Info, status: SignupStatus | None = None, first: int | None = None,
+                      after: str | None = None) -> Connection[ActivitySignup]:
+        return connection_from_list(await _signups_of(info, "activity_id", self.id, status), first, after)
+
+
+@strawberry.type(description="A volunteer's place in an activity, with attendance and hours.")
+class ActivitySignup(Node):
+    status: SignupStatus = F(description="Where the signup stands.")
+    signed_up_at: dt.datetime = F(description="When the volunteer (last) signed up.")
+    checked_in_at: dt.datetime | None = F(description="Server time of check-in.")
+    checked_out_at: dt.datetime | None = F(description="Server time of check-out.")
+    hours: float | None = F(description="Hours credited: checkout minus checkin (capped at the activity's length, rounded to the nearest quarter hour, halves up), unless a coordinator adjusted it.")
+    verified: bool = F(description="Whether a coordinator confirmed the hours.")
+
+    @classmethod
+    def is_type_of(cls, obj, info) -> bool:
+        return isinstance(obj, vm.ActivitySignup)
+
+    @F(description="The activity.")
+    async def activity(self, info: Info) -> VolunteerActivity:
+        return await _loaders(info).by_id(vm.VolunteerActivity).load(self.activity_id)
+
+    @F(description="The volunteer.")
+    async def volunteer(self, info: Info) -> Volunteer:
+        return await _loaders(info).by_id(vm.Volunteer).load(self.volunteer_id)
+
+    @F(description="Who verified the hours (null when unverified or the account is not visible to the viewer).")
+    async def verified_by(self, info: Info) -> UserT | None:
+        return await _loaders(info).by_id(m.User).load(self.verified_by_id) if self.verified_by_id else None
+
+
+@strawberry.type(description="Hours served outside a planned activity, logged by a coordinator.")
+class ServiceLog(Node):
+    served_on: dt.date = F(description="The day the service was given.")
+    hours: float = F(description="Hours served, more than 0 and at most 24.")
+    description: str = F(description="What was done.")
+    verified: bool = F(description="Whether a coordinator confirmed the hours.")
+
+    @classmethod
+    def is_type_of(cls, obj, info) -> bool:
+        return isinstance(obj, vm.ServiceLog)
+
+    @F(description="The volunteer who served.")
+    async def volunteer(self, info: Info) -> Volunteer:
+        return await _loaders(info).by_id(vm.Volunteer).load(self.volunteer_id)
+
+
+@strawberry.type(description="A volunteer's place on a leaderboard.")
+class VolunteerRank:
+    rank: int = F(description="Standard competition rank (1, 1, 3): equal hours share a rank.")
+    volunteer: Volunteer = F(description="The volunteer.")
+    hours: float = F(description="Verified hours in the period.")
+
+
+@strawberry.type(description="Volunteer figures for an area and period (only what the viewer may see).")
+class VolunteerStats:
+    volunteer_count: int = F(description="Volunteers living below the area who had joined by the end of the period, any status.")
+    active_volunteer_count: int = F(description="Of those, volunteers whose status is ACTIVE now.")
+    activity_count: int = F(description="Activities held below the area starting in the period, cancelled ones excluded.")
+    verified_hours: float = F(description="Verified hours in the period of the volunteers living below the area (signups by their activity's start date, service logs by servedOn).")
+
+
+def _payload(name: str, field: str, typ, what: str):
+    ns = {"__annotations__": {field: typ | None, "user_errors": list[UserError]}}
+    ns[field] = F(description=f"The {what} as it is now; null when the mutation failed.")
+    ns["user_errors"] = F(description="Why the mutation failed; empty on success.")
+    return strawberry.type(type(name, (), ns), name=name, description=f"Result of a {what} mutation.")
+
+
+VolunteerPayload = _payload("VolunteerPayload", "volunteer", Volunteer, "volunteer")
+VolunteerTeamPayload = _payload("VolunteerTeamPayload", "team", VolunteerTeam, "team")
+VolunteerActivityPayload = _payload("VolunteerActivityPayload", "activity", VolunteerActivity, "activity")
+ActivitySignupPayload = _payload("ActivitySignupPayload", "signup", ActivitySignup, "signup")
+ServiceLogPayload = _payload("ServiceLogPayload", "service_log", ServiceLog, "service log")
