@@ -18,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import uuid
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
@@ -58,6 +60,8 @@ class RedisBus(InProcessBus):
         self._publisher: aioredis.Redis | None = None
         self._reader: asyncio.Task | None = None
         self._subscribed = asyncio.Event()
+        # Names the pub/sub connection in CLIENT LIST, so operators can tell the processes apart.
+        self.client_name = f"lastmile-events-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
     @property
     def connected(self) -> bool:
@@ -110,7 +114,7 @@ class RedisBus(InProcessBus):
         backoff = 0.5
         while True:
             client = aioredis.from_url(self.url, socket_connect_timeout=5, socket_keepalive=True,
-                                       health_check_interval=POLL_SECONDS * 3)
+                                       health_check_interval=POLL_SECONDS * 3, client_name=self.client_name)
             pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(self.channel)
