@@ -150,16 +150,20 @@ _HTTP_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 
 
 def _http_error(request: Request, exc: HTTPException) -> Response:
     """strawberry's request-level refusals as GraphQL-shaped JSON instead of plain text."""
-    reason = exc.reason
+    status, reason = exc.status_code, exc.reason
     if reason == "Too many operations":
         limit = request.app.state.runtime.settings.max_batch
-        reason = f"Too many operations in one batch: at most {limit} are allowed."
+        reason = f"Too many operations in one batch: at most {limit} are allowed (LASTMILE_MAX_BATCH)."
     elif reason == "Batching is not enabled":
         reason = "Batched requests are not accepted here."
-    body = {"errors": [{"message": reason, "extensions": {"code": _HTTP_CODES.get(exc.status_code, "BAD_REQUEST")}}]}
+    elif reason == "Unsupported content type":
+        # Only JSON bodies are GraphQL requests here (no multipart uploads).
+        status, reason = 415, "Send the request with Content-Type: application/json."
+    body = {"errors": [{"message": reason, "extensions": {"code": _HTTP_CODES.get(status, "BAD_REQUEST")}}]}
     media = GRAPHQL_RESPONSE if _wants_graphql_response(request) else "application/json"
-    response = JSONResponse(body, status_code=exc.status_code, media_type=media)
-    if exc.status_code == 405:
+    response = JSONResponse(body, status_code=status)
+    response.headers["content-type"] = f"{media}; charset=utf-8"
+    if status == 405:
         response.headers["allow"] = "POST"
     return response
 

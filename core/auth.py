@@ -9,8 +9,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from core import models as m
-from core.permissions import Grant, RoleRegistry, Viewer
 from core.enums import LEVELS, lineage_column
+from core.permissions import Grant, RoleRegistry, Viewer
 from core.settings import Settings
 
 _hasher = PasswordHasher()

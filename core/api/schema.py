@@ -13,13 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import strawberry
-from strawberry.extensions import (
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from core.api import built
@@ -99,7 +93,7 @@ def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schem
         _compose("Subscription", subscription_parts, "Live updates over graphql-transport-ws at /graphql.")
         if subscription_parts else None
     )
-    from core.api.security import security_extensions
+    from core.api.security import limit_extensions, security_extensions
 
     schema = strawberry.Schema(
         query=query,
@@ -107,12 +101,10 @@ def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schem
         subscription=subscription,
         types=[*composed.values(), t.Notification, *host.collect("lastmile_schema_types")],
         extensions=[
+            # Factories, not instances: an instance would be shared by concurrent requests.
+            *limit_extensions(settings),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
-            # Factories, not instances: an instance would be shared by concurrent requests.
-            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-            lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
             *security_extensions(settings),
             AuditReads,
         ],

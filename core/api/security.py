@@ -3,7 +3,9 @@
 - anonymous requests may only call ``login`` and ``plugins`` (and ``me``, which is null);
 - in production: no introspection, no "did you mean", unexpected errors masked
   with an error id the log holds in full;
-- depth, alias, token and batch limits are set in core.api.schema from settings.
+- depth, alias and token limits (:func:`limit_extensions`), each refusal
+  tagged with a stable ``extensions.code``; the batch limit is strawberry's
+  batching config, the body size limit a middleware (core.app).
 """
 
 from __future__ import annotations
@@ -19,7 +21,15 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
 )
-from strawberry.extensions import DisableIntrospection, MaskErrors, SchemaExtension
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaskErrors,
+    MaxTokensLimiter,
+    SchemaExtension,
+)
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
 from core.errors import ApiError, Code
 from core.settings import Settings
@@ -96,6 +106,51 @@ class MaskUnexpectedErrors(MaskErrors):
             nodes=error.nodes, source=error.source, positions=error.positions, path=error.path,
             original_error=None, extensions={"code": "INTERNAL_SERVER_ERROR", "errorId": error_id},
         )
+
+
+# Message fragments of the limiters' refusals -> the code clients switch on.
+LIMIT_CODES = (
+    ("exceeds maximum operation depth", "QUERY_TOO_DEEP"),
+    ("aliases found. Allowed", "TOO_MANY_ALIASES"),
+    ("more than", "TOO_MANY_TOKENS"),  # "Document contains more than N tokens"
+)
+
+
+class LimitErrorCodes(SchemaExtension):
+    """Gives the depth, alias and token refusals an ``extensions.code`` and names the setting."""
+
+    def on_operation(self):
+        try:
+            yield
+        except GraphQLError as error:
+            # ParserCache parses inside its hook, so the token limit's syntax error passes through here.
+            _tag_limit_error(error)
+            raise
+        for error in getattr(self.execution_context.result, "errors", None) or []:
+            _tag_limit_error(error)
+
+
+def _tag_limit_error(error: GraphQLError) -> None:
+    if error.extensions and "code" in error.extensions:
+        return
+    for fragment, code in LIMIT_CODES:
+        if fragment in error.message and (code != "TOO_MANY_TOKENS" or "tokens" in error.message):
+            error.extensions = {**(error.extensions or {}), "code": code}
+            return
+
+
+def limit_extensions(settings: Settings) -> list:
+    """Depth, alias and token limits as extension factories.
+
+    The validation rules are built once per schema, not per request, so that
+    ValidationCache (keyed by the rule classes) can hit.
+    """
+    rules = [depth_rule(settings.max_query_depth, None), alias_rule(settings.max_aliases)]
+    return [
+        LimitErrorCodes,
+        lambda: AddValidationRules(rules),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+    ]
 
 
 def security_extensions(settings: Settings) -> list:
