@@ -87,9 +87,9 @@ class VolunteerActivity(Lineage, Model):
         table = "volunteers_activity"
 
 
+# One row per activity and volunteer ever: signing up again after a
+# cancellation reactivates the cancelled row, so the unique pair holds.
 class ActivitySignup(Lineage, Model):
-    """One row per (activity, volunteer) ever: signing up again after a
-    cancellation reactivates the cancelled row, so the unique pair holds."""
 
     id = fields.IntField(primary_key=True)
     activity = fields.ForeignKeyField("volunteers.VolunteerActivity", related_name="signups",
@@ -111,8 +111,8 @@ class ActivitySignup(Lineage, Model):
         unique_together = (("activity", "volunteer"),)
 
 
+# Hours served outside a planned activity, with the volunteer's lineage.
 class ServiceLog(Lineage, Model):
-    """Hours served outside a planned activity; lineage is the volunteer's."""
 
     id = fields.IntField(primary_key=True)
     volunteer = fields.ForeignKeyField("volunteers.Volunteer", related_name="service_logs", on_delete=fields.CASCADE)

@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
                 ('logged_by', fields.ForeignKeyField('core.User', source_field='logged_by_id', null=True, db_constraint=True, to_field='id', related_name='volunteers_logged_services', on_delete=OnDelete.SET_NULL)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'volunteers_service_log', 'app': 'volunteers', 'pk_attr': 'id', 'table_description': "Hours served outside a planned activity; lineage is the volunteer's."},
+            options={'table': 'volunteers_service_log', 'app': 'volunteers', 'pk_attr': 'id'},
             bases=['Lineage', 'Model'],
         ),
         ops.CreateModel(
@@ -133,7 +133,7 @@ class Migration(migrations.Migration):
                 ('verified_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('cancelled_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'volunteers_signup', 'app': 'volunteers', 'unique_together': (('activity', 'volunteer'),), 'pk_attr': 'id', 'table_description': 'One row per (activity, volunteer) ever: signing up again after a'},
+            options={'table': 'volunteers_signup', 'app': 'volunteers', 'unique_together': (('activity', 'volunteer'),), 'pk_attr': 'id'},
             bases=['Lineage', 'Model'],
         ),
     ]

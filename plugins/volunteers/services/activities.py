@@ -19,7 +19,7 @@ from core.services.notifications import notify
 from plugins.volunteers import models as vm
 from plugins.volunteers.enums import ActivityStatus, SignupStatus
 from plugins.volunteers.permissions import MANAGE
-from plugins.volunteers.services.common import now
+from plugins.volunteers.services.common import now, status_of
 from plugins.volunteers.services.teams import AREA_TYPES
 
 S = ActivityStatus
@@ -78,7 +78,7 @@ async def move_activity(context, activity_gid: str, target: ActivityStatus,
     sources = TRANSITIONS[target]
     moved = await vm.VolunteerActivity.filter(id=activity.id, status__in=sources).update(**changes)
     if not moved:
-        current = await vm.VolunteerActivity.filter(id=activity.id).values_list("status", flat=True).first()
+        current = await status_of(vm.VolunteerActivity, activity.id)
         allowed = " or ".join(s.value for s in sources)
         raise UserFailure(f"Only a {allowed} activity can become {target.value}; it is {current.value}.",
                           Code.INVALID_TRANSITION, ["activityId"])

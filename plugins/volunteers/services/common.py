@@ -64,3 +64,9 @@ def require_self_or_manage(viewer: Viewer, volunteer, managed, field: list[str])
 def require_not_self(viewer: Viewer, volunteer, field: list[str]) -> None:
     if is_self(viewer, volunteer):
         raise UserFailure("Nobody verifies their own hours.", Code.FORBIDDEN, field)
+
+
+async def status_of(model, pk: int):
+    """A row's current status (None when gone), read after a conditional UPDATE missed."""
+    row = await model.filter(id=pk).only("id", "status").first()
+    return row.status if row is not None else None

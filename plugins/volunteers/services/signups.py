@@ -25,6 +25,7 @@ from plugins.volunteers.services.common import (
     require_catchment,
     require_not_self,
     require_self_or_manage,
+    status_of,
 )
 from plugins.volunteers.services.hours import MAX_HOURS, credited_hours
 
@@ -42,7 +43,7 @@ async def _take_place(activity_id: int) -> None:
     ).update(signup_count=F("signup_count") + 1)
     if taken:
         return
-    status = await vm.VolunteerActivity.filter(id=activity_id).values_list("status", flat=True).first()
+    status = await status_of(vm.VolunteerActivity, activity_id)
     if status != ActivityStatus.OPEN:
         raise UserFailure("Signups are accepted only while the activity is OPEN.", Code.INVALID_TRANSITION,
                           ["activityId"])
@@ -65,7 +66,7 @@ async def _move(signup: vm.ActivitySignup, expected: SignupStatus, **changes) ->
     """Apply ``changes`` if the signup is still ``expected``; INVALID_TRANSITION otherwise."""
     moved = await vm.ActivitySignup.filter(id=signup.id, status=expected).update(**changes)
     if not moved:
-        current = await vm.ActivitySignup.filter(id=signup.id).values_list("status", flat=True).first()
+        current = await status_of(vm.ActivitySignup, signup.id)
         label = current.value if current else "gone"
         raise UserFailure(f"The signup must be {expected.value}; it is {label}.", Code.INVALID_TRANSITION,
                           ["signupId"])

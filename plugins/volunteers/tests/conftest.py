@@ -1,0 +1,3 @@
+"""Core's test fixtures (client, database, ...) for the volunteers tests."""
+
+from tests.conftest import *  # noqa: F403
