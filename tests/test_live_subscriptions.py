@@ -7,14 +7,18 @@ tests are in test_live_cluster.py.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 
+import jwt
 import pytest
 
 from core import models as m
 from core.api.relay import gid_of
+from core.auth import ALGORITHM, ISSUER
 from core.events import Event, InProcessBus
 from core.services.notifications import TOPIC
+from core.settings import get_settings
 from tests.support import GraphQLClient, build_world
 from tests.test_live_support import NOTIFICATION_ADDED, NOTIFY, AsgiWebSocket, Closed, bearer, build_live_app
 
@@ -140,20 +144,42 @@ async def test_token_in_token_key_and_unauthorized_subject_is_hidden(live_app, g
         assert note["title"] == "after revoke" and note["subject"] is None
 
 
-async def test_deactivation_ends_a_running_subscription(live_app, gql):
+async def _assert_session_ended(app, ws):
+    msg = await ws.receive()
+    assert msg["type"] == "next"
+    assert msg["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert msg["payload"]["data"] is None
+    assert (await ws.receive())["type"] == "complete"
+    assert bus_of(app).subscriber_count(TOPIC) == 0
+
+
+async def test_deactivation_ends_a_running_subscription(live_app):
     w = await build_world()
     worker = w.users["c1_worker"]
     async with AsgiWebSocket(live_app) as ws:
         await ws.init(bearer(w.tokens["c1_worker"]))
         await ws.subscribe(NOTIFICATION_ADDED)
         await subscribed(live_app, ws)
+        note = await m.Notification.create(user_id=worker.id, kind="k", title="t")
         await m.User.filter(id=worker.id).update(is_active=False)
-        await notify(gql, w.tokens["super"], [worker.id], "too late")
-        msg = await ws.receive()
-        assert msg["type"] == "next"
-        assert msg["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-        assert msg["payload"]["data"] is None
-    assert bus_of(live_app).subscriber_count(TOPIC) == 0
+        await bus_of(live_app).publish(Event(TOPIC, {"user_id": worker.id, "notification_id": note.id}))
+        await _assert_session_ended(live_app, ws)
+
+
+async def test_token_expiry_ends_a_running_subscription(live_app, gql):
+    w = await build_world()
+    worker = w.users["c1_worker"]
+    settings = get_settings()
+    now = dt.datetime.now(dt.UTC)
+    short = jwt.encode({"sub": str(worker.id), "iat": now, "exp": now + dt.timedelta(seconds=1), "iss": ISSUER},
+                       settings.secret_key, algorithm=ALGORITHM)
+    async with AsgiWebSocket(live_app) as ws:
+        assert (await ws.init(bearer(short)))["type"] == "connection_ack"
+        await ws.subscribe(NOTIFICATION_ADDED)
+        await subscribed(live_app, ws)
+        await asyncio.sleep(1.2)
+        await notify(gql, w.tokens["super"], [worker.id], "after expiry")
+        await _assert_session_ended(live_app, ws)
 
 
 async def test_rolled_back_mutation_publishes_nothing(live_app, gql):
@@ -271,3 +297,14 @@ async def test_stalled_client_does_not_block_publishers_and_is_forgotten_on_disc
     # Publishing after the client vanished costs nothing and reaches no one.
     await bus.publish(Event(TOPIC, {"user_id": worker.id, "notification_id": 1}))
     assert bus.subscriber_count() == 0
+
+
+async def test_notify_skips_unknown_and_deactivated_accounts_and_duplicates(gql):
+    w = await build_world()
+    me, gone = w.users["c1_worker"], w.users["c2_worker"]
+    await m.User.filter(id=gone.id).update(is_active=False)
+    result = await notify(gql, w.tokens["super"], [me.id, me.id, gone.id, 999_999], "hello")
+    assert result == {"count": 1, "userErrors": []}
+    assert await m.Notification.filter(title="hello").values_list("user_id", flat=True) == [me.id]
+    mark = "mutation($ids: [ID!]!) { markNotificationsRead(ids: $ids) }"
+    assert (await gql.data(mark, {"ids": []}, w.tokens["c1_worker"]))["markNotificationsRead"] == 0

@@ -18,10 +18,18 @@ TOPIC = "notification.added"
 
 async def notify(context, user_ids: Iterable[int], kind: str, title: str, body: str | None = None,
                  subject=None) -> list[m.Notification]:
-    """Notify each user once. ``subject`` is a model instance the notification is about."""
+    """Notify each user once. ``subject`` is a model instance the notification is about.
+
+    Call it inside a mutation (``run_mutation``): the rows share its transaction
+    and subscribers hear of them only once it commits. Ids of unknown or
+    deactivated accounts are skipped rather than failing the caller's change."""
     subject_gid = gid_of(subject) if subject is not None else None
+    wanted = list(dict.fromkeys(int(u) for u in user_ids if u is not None))
+    if not wanted:
+        return []
+    active = set(await m.User.filter(id__in=wanted, is_active=True).values_list("id", flat=True))
     created = []
-    for user_id in dict.fromkeys(user_ids):
+    for user_id in (u for u in wanted if u in active):
         note = await m.Notification.create(user_id=user_id, kind=kind, title=title, body=body,
                                            subject_gid=subject_gid)
         created.append(note)
