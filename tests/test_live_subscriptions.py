@@ -308,3 +308,24 @@ async def test_notify_skips_unknown_and_deactivated_accounts_and_duplicates(gql)
     assert await m.Notification.filter(title="hello").values_list("user_id", flat=True) == [me.id]
     mark = "mutation($ids: [ID!]!) { markNotificationsRead(ids: $ids) }"
     assert (await gql.data(mark, {"ids": []}, w.tokens["c1_worker"]))["markNotificationsRead"] == 0
+
+
+async def test_personal_data_read_by_a_subscription_is_audited_per_event(live_app, gql):
+    w = await build_world()
+    worker = w.users["c1_worker"]
+    zhang = w.residents["zhang"]
+    query = "subscription { notificationAdded { title subject { ... on Resident { idNumber } } } }"
+    async with AsgiWebSocket(live_app) as ws:
+        await ws.init(bearer(w.tokens["c1_worker"]))
+        await ws.subscribe(query)
+        await subscribed(live_app, ws)
+        await notify(gql, w.tokens["super"], [worker.id], "about zhang", subject=zhang.id)
+        note = (await ws.receive())["payload"]["data"]["notificationAdded"]
+        assert note["subject"]["idNumber"] and len(note["subject"]["idNumber"]) == 18
+        # Written while the subscription is still running, not when it ends.
+        for _ in range(100):
+            if await m.AuditLog.filter(action="pii.read", actor_id=worker.id).exists():
+                break
+            await asyncio.sleep(0.02)
+        rows = await m.AuditLog.filter(action="pii.read", actor_id=worker.id).values("subject_gid", "field")
+        assert rows == [{"subject_gid": gid_of(zhang), "field": "id_number"}]

@@ -28,6 +28,7 @@ from strawberry.types import Info
 from core import models as m
 from core.api.types import Notification
 from core.api.websocket import refresh_viewer
+from core.audit import flush_reads
 from core.errors import unauthenticated
 from core.events import Event
 from core.permissions import Viewer
@@ -53,6 +54,9 @@ async def live_events(info: Info, topic: str,
                 continue
             await refresh_viewer(context)
             yield event
+            # The caller has resolved and sent what it made of the event: write
+            # its personal-data reads now, not when the connection ends hours later.
+            await flush_reads(context)
     finally:
         # Runs when the client completes the operation or disconnects: the
         # bus forgets the queue at once.
