@@ -142,8 +142,13 @@ class CivilityMutation:
     @F(description="Moves the campaign one step along its lifecycle (civility.campaign.manage). SCORING -> "
                    "PUBLIC_NOTICE needs every nomination reviewed; PUBLIC_NOTICE -> PUBLISHED needs every "
                    "objection decided and awards the passing APPROVED nominations. Refused: INVALID_TRANSITION.")
-    async def advance_civility_campaign(self, info: Info, campaign_id: strawberry.ID) -> CivilityCampaignPayload:
-        return await run_mutation(info, lambda: campaigns.advance(info.context, campaign_id),
+    async def advance_civility_campaign(
+        self, info: Info, campaign_id: strawberry.ID,
+        expected_status: Annotated[CampaignStatus | None, arg(
+            description="Advance only from this status (else INVALID_TRANSITION): makes a repeated click harmless."
+        )] = None,
+    ) -> CivilityCampaignPayload:
+        return await run_mutation(info, lambda: campaigns.advance(info.context, campaign_id, expected_status),
                                   CivilityCampaignPayload, "campaign")
 
     @F(description="Cancels a campaign that is not yet PUBLISHED (civility.campaign.manage).")

@@ -124,9 +124,12 @@ async def _managed(context, gid: str) -> cm.Campaign:
     return campaign
 
 
-async def advance(context, gid: str) -> cm.Campaign:
+async def advance(context, gid: str, expected: CampaignStatus | None = None) -> cm.Campaign:
     campaign = await _managed(context, gid)
     field = ["campaignId"]
+    if expected is not None and campaign.status != expected:
+        raise UserFailure(f"The campaign is {campaign.status.value}, not {expected.value}.", Code.INVALID_TRANSITION,
+                          ["expectedStatus"])
     target = lifecycle.next_status(campaign, field)
     if target == CampaignStatus.PUBLIC_NOTICE:
         pending = await cm.Nomination.filter(campaign_id=campaign.id, status=NominationStatus.PENDING).count()
@@ -138,6 +141,7 @@ async def advance(context, gid: str) -> cm.Campaign:
         if undecided:
             raise UserFailure(f"{undecided} objection(s) are undecided; decide them first.",
                               Code.INVALID_TRANSITION, field)
+        # The conditional move comes first: of two racing publications only one awards.
         await lifecycle.move(campaign, target, field, published_at=dt.datetime.now(dt.UTC))
         await awards.award(context, campaign)
         return campaign
