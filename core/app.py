@@ -72,6 +72,20 @@ class LastmileGraphQL(GraphQL):
 
         return await authenticate_connection(self, context)
 
+    async def parse_http_body(self, request_adapter):
+        try:
+            data = await super().parse_http_body(request_adapter)
+        except (AttributeError, TypeError) as exc:  # a JSON body that is not an object (or list of objects)
+            raise HTTPException(400, _SHAPE) from exc
+        if isinstance(data, list) and not data:
+            raise HTTPException(400, "An empty batch: send at least one operation.")
+        # strawberry checks these types for a single operation, not for each one of a batch.
+        for item in data if isinstance(data, list) else ():
+            if not (isinstance(item.query, str | None) and isinstance(item.variables, dict | None)
+                    and isinstance(item.operation_name, str | None) and isinstance(item.extensions, dict | None)):
+                raise HTTPException(400, _SHAPE)
+        return data
+
     async def execute_operation(self, request, request_adapter, request_data, context, root_value, sub_response):
         if not isinstance(request_data, list):
             return await super().execute_operation(request, request_adapter, request_data, context, root_value,
@@ -126,6 +140,10 @@ class LastmileGraphQL(GraphQL):
                         and response.status_code == 200):
                     response.status_code = 400
         return response
+
+
+_SHAPE = ("The request body must be a JSON object {query, variables, operationName, extensions} "
+          "(query and operationName strings, variables and extensions objects), or an array of such objects.")
 
 
 class _MethodNotAllowed(HTTPException):

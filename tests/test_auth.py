@@ -84,6 +84,21 @@ async def test_failures_below_the_limit_are_forgotten_after_success(core_client)
     assert (await login(core_client, "c2_worker", PASSWORD))["token"]
 
 
+async def test_parallel_guesses_cannot_slip_past_the_lock(core_client, on_postgres):
+    if not on_postgres:
+        pytest.skip("concurrency is proven on PostgreSQL")
+    import asyncio
+
+    await build_world()
+    limit = get_settings().login_max_failures
+    results = await asyncio.gather(*(login(core_client, "c1_grid", f"guess-{i}") for i in range(limit * 3)))
+    assert all(r["token"] is None for r in results)
+    assert {r["userErrors"][0]["code"] for r in results} <= {"INVALID_CREDENTIALS", "RATE_LIMITED"}
+    res = await login(core_client, "c1_grid", PASSWORD)
+    assert res["token"] is None and res["userErrors"][0]["code"] == "RATE_LIMITED"
+    assert await m.AuditLog.filter(action="login.failed").count() >= limit
+
+
 async def test_unknown_usernames_are_limited_too(core_client):
     limit = get_settings().login_max_failures
     name = f"ghost-{dt.datetime.now().timestamp()}"

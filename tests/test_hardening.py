@@ -250,6 +250,15 @@ async def test_mutations_refused_over_get(core_client):
     assert await m.Organization.filter(name="GET 公司").count() == 0
 
 
+@pytest.mark.parametrize("body", ["[1]", "[]", '[{"query": 5}]', '"x"', "5", "null", "[null]",
+                                  '[{"query": "{ __typename }", "variables": "x"}]', '{"query": ["x"]}', "{nope"])
+async def test_malformed_bodies_are_clear_400s(core_client, body):
+    resp = await core_client.http.post("/graphql", content=body, headers={"content-type": "application/json"})
+    assert resp.status_code == 400, resp.text
+    error = resp.json()["errors"][0]
+    assert error["extensions"]["code"] == "BAD_REQUEST" and error["message"]
+
+
 async def test_non_json_bodies_are_refused(core_client):
     resp = await core_client.http.post("/graphql", content="{ __typename }", headers={"content-type": "text/plain"})
     assert resp.status_code == 415
