@@ -329,3 +329,15 @@ async def test_personal_data_read_by_a_subscription_is_audited_per_event(live_ap
             await asyncio.sleep(0.02)
         rows = await m.AuditLog.filter(action="pii.read", actor_id=worker.id).values("subject_gid", "field")
         assert rows == [{"subject_gid": gid_of(zhang), "field": "id_number"}]
+
+
+async def test_browser_pages_on_foreign_origins_are_refused_unless_listed():
+    await build_world()
+    foreign = {"origin": "https://evil.example", "host": "api.example"}
+    with pytest.raises(Closed):
+        await AsgiWebSocket(build_live_app(), headers=foreign).connect()
+    listed = build_live_app(cors_origins="https://console.example")
+    async with AsgiWebSocket(listed, headers={"origin": "https://console.example", "host": "api.example"}) as ws:
+        assert (await ws.init())["type"] == "connection_ack"
+    with pytest.raises(Closed):
+        await AsgiWebSocket(listed, headers=foreign).connect()

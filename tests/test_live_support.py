@@ -134,9 +134,10 @@ class AsgiWebSocket:
         await self.from_app.put(message)
 
     async def connect(self) -> AsgiWebSocket:
-        headers = [(b"host", b"test"), (b"connection", b"upgrade"), (b"upgrade", b"websocket"),
-                   (b"sec-websocket-protocol", b"graphql-transport-ws")]
-        headers += [(k.lower().encode(), v.encode()) for k, v in self.headers.items()]
+        given = {k.lower(): v for k, v in self.headers.items()}
+        defaults = {"host": "test", "connection": "upgrade", "upgrade": "websocket",
+                    "sec-websocket-protocol": "graphql-transport-ws"}
+        headers = [(k.encode(), v.encode()) for k, v in {**defaults, **given}.items()]
         scope = {
             "type": "websocket", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
             "scheme": "ws", "path": self.path, "raw_path": self.path.encode(), "root_path": "",
