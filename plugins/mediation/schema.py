@@ -1,0 +1,194 @@
+"""The plugin's GraphQL fields: Query, Mutation and Subscription, and the fields it adds to
+core types (Resident.disputeCases, Community.mediationStats). Thin: the rules live in services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+from tortoise.expressions import Q, Subquery
+
+from core import models as m
+from core.access import visible
+from core.api.loaders import Loaders
+from core.api.mutation import run_mutation
+from core.api.relay import Connection, connection_from_list, connection_from_queryset
+from core.api.subscriptions import live_events
+from core.enums import lineage_column
+from core.errors import ApiError, Code, unauthenticated
+from core.ids import decode_int_gid
+from plugins.mediation import loaders, services, stats
+from plugins.mediation.inputs import (
+    AssignMediationTeamInput,
+    CompleteFollowUpInput,
+    DisputeCaseFilter,
+    RecordMediationSessionInput,
+    ReportDisputeInput,
+    ResolveDisputeInput,
+)
+from plugins.mediation.models import DisputeCase, MediationTeamMember
+from plugins.mediation.services import AREA_TYPES, TOPIC
+from plugins.mediation.types import DisputeCasePayload, DisputeCaseType, MediationStats
+
+NO_ROWS = Q(id__in=[])
+From = Annotated[dt.datetime | None, strawberry.argument(name="from", description="Cases reported at or after this time.")]
+To = Annotated[dt.datetime | None, strawberry.argument(description="Cases reported before this time.")]
+
+
+async def visible_area(info: Info, gid: str | None) -> m.Area | None:
+    pk = decode_int_gid(gid, *AREA_TYPES) if gid is not None else None
+    return await info.context.loaders.by_id(m.Area).load(pk) if pk else None
+
+
+def check_period(frm: dt.datetime | None, to: dt.datetime | None) -> None:
+    if frm is not None and to is not None and frm > to:
+        raise ApiError("`from` must not be after `to`", Code.INVALID_INPUT)
+
+
+async def case_where(info: Info, f: DisputeCaseFilter | None) -> Q:
+    if f is None:
+        return Q()
+    parts: list[Q] = []
+    if f.area_id is not None:
+        area = await visible_area(info, f.area_id)
+        parts.append(Q(**{lineage_column(area.level): area.id}) if area else NO_ROWS)
+    if f.status is not None:
+        parts.append(Q(status=f.status))
+    if f.category is not None:
+        parts.append(Q(category=f.category))
+    if f.handling_level is not None:
+        parts.append(Q(handling_level=f.handling_level))
+    if f.reported_from is not None:
+        parts.append(Q(reported_at__gte=f.reported_from))
+    if f.reported_to is not None:
+        parts.append(Q(reported_at__lt=f.reported_to))
+    if f.assigned_to_user_id is not None:
+        user_pk = decode_int_gid(f.assigned_to_user_id, "User")
+        parts.append(
+            Q(Q(case_owner_id=user_pk),
+              Q(id__in=Subquery(MediationTeamMember.filter(user_id=user_pk).values("case_id"))), join_type="OR")
+            if user_pk else NO_ROWS
+        )
+    if f.search and f.search.strip():
+        term = f.search.strip()
+        parts.append(Q(Q(case_number__iendswith=term), Q(title__icontains=term), join_type="OR"))
+    return Q(*parts) if parts else Q()
+
+
+@strawberry.type(description="Dispute mediation queries.")
+class MediationQuery:
+    @strawberry.field(description="One case by global id; null when unknown or outside the viewer's scope.")
+    async def dispute_case(self, info: Info, id: strawberry.ID) -> DisputeCaseType | None:
+        return await info.context.runtime.nodes.resolve(info, id, "DisputeCase")
+
+    @strawberry.field(description="Cases the viewer may read, filtered; newest report first.")
+    async def dispute_cases(
+        self, info: Info, filter: DisputeCaseFilter | None = None, first: int | None = None, after: str | None = None,
+    ) -> Connection[DisputeCaseType]:
+        where = await case_where(info, filter)
+        qs = visible(info.context.viewer, DisputeCase).filter(where).order_by("-reported_at", "-id")
+        return await connection_from_queryset(qs, first, after)
+
+    @strawberry.field(description="Dispute figures for cases reported in [from, to) at or below the area (NOT_FOUND when the area is unknown or out of scope). Only cases the viewer may read are counted.")
+    async def mediation_stats(self, info: Info, area_id: strawberry.ID, from_: From = None, to: To = None) -> MediationStats:
+        check_period(from_, to)
+        area = await visible_area(info, area_id)
+        if area is None:
+            raise ApiError("Area not found", Code.NOT_FOUND)
+        found = await stats.tallies(info.context.viewer, lineage_column(area.level), [area.id], from_, to)
+        return MediationStats.of(found[area.id])
+
+
+# ---------------------------------------------------------------- mutations
+
+
+async def _run(info: Info, work) -> DisputeCasePayload:
+    payload = await run_mutation(info, work, DisputeCasePayload, "dispute_case")
+    # The payload is read after the change: start from fresh loaders, not ones primed before it.
+    info.context.loaders = Loaders(info.context.viewer)
+    return payload
+
+
+@strawberry.type(description="Dispute mediation mutations.")
+class MediationMutation:
+    @strawberry.mutation(description="Reports a dispute (needs mediation.case.report over the area; residents may report in their own community). The case starts REPORTED with a new case number; idempotent by clientMutationId.")
+    async def report_dispute(self, info: Info, input: ReportDisputeInput) -> DisputeCasePayload:
+        return await _run(info, lambda: services.report_dispute(info.context, input))
+
+    @strawberry.mutation(description="REPORTED -> ACCEPTED (needs mediation.case.manage).")
+    async def accept_dispute(self, info: Info, case_id: strawberry.ID) -> DisputeCasePayload:
+        return await _run(info, lambda: services.accept_dispute(info.context, case_id))
+
+    @strawberry.mutation(description="Assigns the 4+A team and case owner: ACCEPTED -> IN_MEDIATION, or changes the team of a case IN_MEDIATION. Members must be covered by the case's area (INVALID_TEAM_MEMBER); each newcomer gets a mediation.assigned notification.")
+    async def assign_mediation_team(self, info: Info, input: AssignMediationTeamInput) -> DisputeCasePayload:
+        return await _run(info, lambda: services.assign_team(info.context, input))
+
+    @strawberry.mutation(description="Records a session held on a case IN_MEDIATION (managers of the area, or the case's team and owner).")
+    async def record_mediation_session(self, info: Info, input: RecordMediationSessionInput) -> DisputeCasePayload:
+        return await _run(info, lambda: services.record_session(info.context, input))
+
+    @strawberry.mutation(description="IN_MEDIATION -> RESOLVED with the signed agreement; schedules the follow-ups.")
+    async def resolve_dispute(self, info: Info, input: ResolveDisputeInput) -> DisputeCasePayload:
+        return await _run(info, lambda: services.resolve_dispute(info.context, input))
+
+    @strawberry.mutation(description="IN_MEDIATION -> FAILED, with the reason.")
+    async def mark_dispute_failed(self, info: Info, case_id: strawberry.ID, reason: str) -> DisputeCasePayload:
+        return await _run(info, lambda: services.mark_failed(info.context, case_id, reason))
+
+    @strawberry.mutation(description="Moves an ACCEPTED or IN_MEDIATION case up one handling level (COMPOUND -> COMMUNITY -> SUBDISTRICT) and back to ACCEPTED; refused (INVALID_TRANSITION) beyond SUBDISTRICT.")
+    async def escalate_dispute(self, info: Info, case_id: strawberry.ID, reason: str) -> DisputeCasePayload:
+        return await _run(info, lambda: services.escalate(info.context, case_id, reason))
+
+    @strawberry.mutation(description="Records a follow-up visit of a RESOLVED case (managers of the area, or the case's team and owner).")
+    async def complete_follow_up(self, info: Info, input: CompleteFollowUpInput) -> DisputeCasePayload:
+        return await _run(info, lambda: services.complete_follow_up(info.context, input))
+
+    @strawberry.mutation(description="RESOLVED -> CLOSED once every follow-up is done (else INVALID_TRANSITION), or FAILED -> CLOSED.")
+    async def close_dispute(self, info: Info, case_id: strawberry.ID) -> DisputeCasePayload:
+        return await _run(info, lambda: services.close_dispute(info.context, case_id))
+
+
+# ---------------------------------------------------------------- subscriptions
+
+
+@strawberry.type(description="Dispute mediation subscriptions.")
+class MediationSubscription:
+    @strawberry.subscription(description="Every change to a case located at or below the area (each mutation on a case sends the case as it is after the change), among the cases the subscriber may read.")
+    async def dispute_case_updated(self, info: Info, area_id: strawberry.ID) -> AsyncGenerator[DisputeCaseType, None]:
+        if not info.context.viewer.authenticated:
+            raise unauthenticated()
+        area = await visible_area(info, area_id)
+        if area is None:
+            raise ApiError("Area not found", Code.NOT_FOUND)
+
+        def at_or_below(event, _viewer) -> bool:
+            return area.id in (event.data.get("area_ids") or ())
+
+        async with aclosing(live_events(info, TOPIC, only=at_or_below)) as events:
+            async for event in events:
+                # Re-read through the (fresh) scoped loader: a case the subscriber may not read is skipped.
+                case = await info.context.loaders.by_id(DisputeCase).load(event.data.get("case_id"))
+                if case is not None:
+                    yield case
+
+
+# ---------------------------------------------------------------- core type extensions
+
+
+@strawberry.type(description="Mediation fields of Resident.")
+class MediationResidentFields:
+    @strawberry.field(description="Cases where the resident is a party that the viewer may read, newest report first.")
+    async def dispute_cases(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[DisputeCaseType]:
+        return connection_from_list(await loaders.resident_cases(info).load(self.id), first, after)
+
+
+@strawberry.type(description="Mediation fields of Community.")
+class MediationCommunityFields:
+    @strawberry.field(description="Dispute figures for cases reported in [from, to) in the community that the viewer may read.")
+    async def mediation_stats(self, info: Info, from_: From = None, to: To = None) -> MediationStats:
+        check_period(from_, to)
+        return MediationStats.of(await loaders.community_stats(info, from_, to).load(self.id))
