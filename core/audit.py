@@ -36,6 +36,9 @@ async def flush_reads(context) -> None:
     if not context.audit_reads:
         return
     entries, context.audit_reads = context.audit_reads, []
+    # The same field of the same resident read twice in one operation (aliases, a resident
+    # reached by two paths) is one fact: one row.
+    entries = list({(e.action, e.subject_gid, e.field, e.detail): e for e in entries}.values())
     await m.AuditLog.bulk_create([
         m.AuditLog(
             actor_id=context.viewer.user_id, action=e.action, subject_gid=e.subject_gid,

@@ -109,6 +109,19 @@ async def test_unknown_usernames_are_limited_too(core_client):
     assert res["userErrors"][0]["code"] == "RATE_LIMITED"
 
 
+async def test_unknown_username_lock_expires(core_client, monkeypatch):
+    from core.services import accounts
+
+    limit = get_settings().login_max_failures
+    name = f"phantom-{dt.datetime.now().timestamp()}"
+    for _ in range(limit):
+        await login(core_client, name, "whatever1")
+    assert (await login(core_client, f"  {name} ", "whatever1"))["userErrors"][0]["code"] == "RATE_LIMITED"
+    later = accounts.time.time() + get_settings().login_lock_seconds + 1
+    monkeypatch.setattr(accounts.time, "time", lambda: later)
+    assert (await login(core_client, name, "whatever1"))["userErrors"][0]["code"] == "INVALID_CREDENTIALS"
+
+
 async def test_expired_and_forged_tokens_are_refused(core_client):
     w = await build_world()
     settings = get_settings()

@@ -167,3 +167,15 @@ async def test_logins_are_audited(core_client):
         ("login.failed", None, w.gid(w.users["c1_worker"])),
         ("login", w.users["c1_worker"].id, w.gid(w.users["c1_worker"])),
     ]
+
+
+async def test_one_row_per_fact_within_an_operation(core_client):
+    w = await build_world()
+    zhang = w.gid(w.residents["zhang"])
+    data = await core_client.data(
+        """query($id: ID!) { a: node(id: $id) { ... on Resident { idNumber x: idNumber } }
+             b: residents(filter: {search: "张伟"}) { edges { node { idNumber } } } }""",
+        {"id": zhang}, token=w.tokens["c1_worker"])
+    assert data["a"]["idNumber"] == data["a"]["x"] == data["b"]["edges"][0]["node"]["idNumber"]
+    rows = await _audit_rows()
+    assert [(r.subject_gid, r.field) for r in rows] == [(zhang, "id_number")]

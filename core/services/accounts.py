@@ -31,7 +31,8 @@ def _locked_message(seconds: int) -> UserFailure:
 async def login(context, username: str, password: str):
     settings = context.runtime.settings
     now = dt.datetime.now(dt.UTC)
-    user = await m.User.get_or_none(username=username.strip())
+    username = username.strip()
+    user = await m.User.get_or_none(username=username)
     if user is None:
         count, until = _unknown_failures.get(username, (0, 0.0))
         if until > time.time():
