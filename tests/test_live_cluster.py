@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import json
 import os
 import socket
@@ -31,6 +32,7 @@ from core.api.mutation import in_mutation_transaction
 from core.db import is_postgres
 from core.redis_bus import RedisBus
 from core.services.notifications import notify
+from tests.conftest import TEST_PLUGINS
 from tests.support import build_world
 from tests.test_live_bus import REDIS_URL, _redis_reachable
 from tests.test_live_support import NOTIFICATION_ADDED, NOTIFY, bearer
@@ -56,10 +58,22 @@ def _redis_url(channel: str) -> str:
 
 @pytest.fixture(scope="module")
 def cluster(database_url):
+    yield from _cluster(database_url, "")
+
+
+@pytest.fixture(scope="module")
+def mediation_cluster(database_url):
+    if importlib.util.find_spec("plugins.mediation.plugin") is None or (
+            TEST_PLUGINS is not None and "mediation" not in TEST_PLUGINS):
+        pytest.skip("the mediation plugin is not part of this test session")
+    yield from _cluster(database_url, "mediation")
+
+
+def _cluster(database_url: str, plugins: str):
     """Start two servers; always stop them, even when startup fails half-way."""
     channel = f"lastmile-test-{uuid.uuid4().hex}"
     env = {**os.environ, "DATABASE_URL": database_url, "LASTMILE_REDIS_URL": _redis_url(channel),
-           "LASTMILE_PLUGINS": ""}
+           "LASTMILE_PLUGINS": plugins}
     env.pop("LASTMILE_PLUGINS_FILE", None)
     servers = []
     try:
@@ -212,3 +226,36 @@ async def test_real_server_closes_bad_token_with_4403(cluster):
         with pytest.raises(ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), 5)
     assert closed.value.rcvd.code == 4403
+
+
+class _RemoteClient:
+    """Just enough of tests.support.GraphQLClient for the plugin's helpers, over real HTTP."""
+
+    def __init__(self, server):
+        self.server = server
+
+    async def data(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
+        return await _post(self.server, query, variables or {}, token)
+
+
+async def test_mediation_team_assigned_on_b_notifies_mediator_on_a(mediation_cluster):
+    """The same path with a real plugin mutation: assignMediationTeam notifies the team."""
+    from plugins.mediation.tests.helpers import mediation_world, ok, report, to_in_mediation
+
+    w = await mediation_world()
+    b = _RemoteClient(mediation_cluster.b)
+    mediator = w.users["c1_mediator"]
+
+    async def probe(title):
+        await _post(mediation_cluster.b, NOTIFY, {"ids": [mediator.id], "title": title}, w.tokens["super"])
+
+    async with _subscriber(mediation_cluster.a, w.tokens["c1_mediator"]) as ws, \
+            _subscriber(mediation_cluster.a, w.tokens["c2_worker"]) as outsider:
+        await _until_live(ws, probe)
+        case = ok(await report(b, w))
+        await to_in_mediation(b, w, case["id"])
+        msg = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        note = msg["payload"]["data"]["notificationAdded"]
+        assert note["kind"].startswith("mediation.")
+        assert note["subject"] == {"id": case["id"]}
+        assert await _silent(outsider, 0.3)
