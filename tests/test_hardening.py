@@ -220,6 +220,15 @@ async def test_production_masks_unexpected_errors(app_factory, monkeypatch, capl
         body = await client("{ residents { totalCount }", token=token, errors_ok=True)
         assert body["errors"][0]["message"].startswith("Syntax Error")
 
+        from core.errors import Code, UserFailure
+
+        def refuse(*args, **kwargs):
+            raise UserFailure("This filter is not allowed.", Code.INVALID_INPUT)
+
+        monkeypatch.setattr(queries, "resident_where", refuse)
+        body = await client("{ residents { totalCount } }", token=token, errors_ok=True)
+        assert body["errors"][0]["message"] == "This filter is not allowed."
+
 
 async def test_development_shows_unexpected_errors(core_client, monkeypatch):
     from core.api import queries

@@ -31,7 +31,7 @@ from strawberry.extensions import (
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
-from core.errors import ApiError, Code
+from core.errors import ApiError, Code, UserFailure
 from core.settings import Settings
 
 log = logging.getLogger("lastmile.errors")
@@ -87,9 +87,8 @@ def _is_expected(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None:
         return True
-    if isinstance(original, ApiError | GraphQLError):
-        return True
-    return False
+    # UserFailure carries a message written for users even when it escapes a mutation payload.
+    return isinstance(original, ApiError | GraphQLError | UserFailure)
 
 
 class MaskUnexpectedErrors(MaskErrors):
