@@ -180,6 +180,12 @@ async def test_token_expiry_ends_a_running_subscription(live_app, gql):
         await asyncio.sleep(1.2)
         await notify(gql, w.tokens["super"], [worker.id], "after expiry")
         await _assert_session_ended(live_app, ws)
+        # A new subscription on the same connection is refused at once.
+        await ws.subscribe(NOTIFICATION_ADDED, "2")
+        msg = await ws.receive()
+        errors = msg["payload"] if msg["type"] == "error" else msg["payload"]["errors"]
+        assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert bus_of(live_app).subscriber_count(TOPIC) == 0
 
 
 async def test_rolled_back_mutation_publishes_nothing(live_app, gql):

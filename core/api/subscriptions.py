@@ -47,6 +47,8 @@ async def live_events(info: Info, topic: str,
     context = info.context
     if not context.viewer.authenticated:
         raise unauthenticated()
+    # The connection may be older than the token.
+    await refresh_viewer(context)
     sub = context.runtime.bus.subscribe(topic)
     try:
         async for event in sub:
