@@ -2,9 +2,10 @@
 
 A campaign is visible to holders of civility.campaign.read whose scope
 overlaps its area (the area lies within the scope, or the scope lies within
-the area) and to residents whose home lies in its area. Nominations, scores,
-votes, objections and criteria are visible exactly when their campaign is:
-selections are public within the campaign area (公示).
+the area) and to residents whose home lies in its area. Nominations, votes,
+objections and criteria are visible exactly when their campaign is:
+selections are public within the campaign area (公示). Individual scores,
+which name their assessor, are for staff only; residents see the totals.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from plugins.civility import models as cm
 from plugins.civility.permissions import READ, ancestors_of_grants
 
 
-def campaign_q(viewer: Viewer, prefix: str = "") -> Q:
+def campaign_q(viewer: Viewer, prefix: str = "", *, residents: bool = True) -> Q:
     if viewer.is_superuser:
         return Q()
     parts = [viewer.scope(READ).q(prefix)]
-    above = ancestors_of_grants(viewer, READ) | set(viewer.resident_lineage)
+    above = ancestors_of_grants(viewer, READ) | (set(viewer.resident_lineage) if residents else set())
     if above:
         parts.append(Q(**{f"{prefix}area_id__in": sorted(above)}))
     return Q(*parts, join_type="OR") if len(parts) > 1 else parts[0]
@@ -44,7 +45,7 @@ def _nomination_policy(viewer: Viewer) -> Q:
 
 @register_policy(cm.Score)
 def _score_policy(viewer: Viewer) -> Q:
-    return campaign_q(viewer, "nomination__campaign__")
+    return campaign_q(viewer, "nomination__campaign__", residents=False)
 
 
 @register_policy(cm.Vote)

@@ -11,6 +11,7 @@ from tortoise.functions import Avg
 
 from core import models as m
 from core.access import visible
+from core.enums import HouseholdRelation, ResidentStatus
 from plugins.civility import models as cm
 from plugins.civility.enums import CampaignKind, CampaignStatus, NominationStatus
 from plugins.civility.scoring import star_level, total_score
@@ -109,7 +110,9 @@ def _means(info: Info, nomination_id: int):
     viewer = info.context.viewer
 
     async def batch(ids: list[int]):
-        found = await criterion_means(visible(viewer, cm.Score), ids)
+        # Totals are public wherever the nomination is, though single scores are staff-only.
+        shown = visible(viewer, cm.Nomination).filter(id__in=list(set(ids))).values("id")
+        found = await criterion_means(cm.Score.filter(nomination_id__in=Subquery(shown)), ids)
         return [found.get(i, {}) for i in ids]
 
     return _loaders(info).custom(("civility", "means"), batch).load(nomination_id)
@@ -158,3 +161,24 @@ def current_star_level(info: Info, unit_id: int):
         return [latest[i][1] if i in latest else None for i in ids]
 
     return _loaders(info).custom(("civility", "current_stars"), batch).load(unit_id)
+
+
+def nominee_name(info: Info, nomination: cm.Nomination):
+    """Name announced for the nominee: the household head's (household kinds) or the person's."""
+    viewer = info.context.viewer
+
+    async def batch(ids: list[int]):
+        shown = visible(viewer, cm.Nomination).filter(id__in=list(set(ids)))
+        rows = await shown.values("id", "unit_id", "resident_id")
+        unit_ids = [r["unit_id"] for r in rows if r["unit_id"]]
+        resident_ids = [r["resident_id"] for r in rows if r["resident_id"]]
+        heads = {
+            r["unit_id"]: r["name"]
+            for r in await m.Resident.filter(unit_id__in=unit_ids, status=ResidentStatus.ACTIVE,
+                                             relation_to_head=HouseholdRelation.HEAD).values("unit_id", "name")
+        } if unit_ids else {}
+        people = dict(await m.Resident.filter(id__in=resident_ids).values_list("id", "name")) if resident_ids else {}
+        names = {r["id"]: heads.get(r["unit_id"]) if r["unit_id"] else people.get(r["resident_id"]) for r in rows}
+        return [names.get(i) for i in ids]
+
+    return _loaders(info).custom(("civility", "nominee_name"), batch).load(nomination.id)

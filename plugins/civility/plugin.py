@@ -58,6 +58,13 @@ def lastmile_type_extensions():
 
 
 @hookimpl
+async def lastmile_area_usage(area_id):
+    if await cm.Campaign.filter(area_id=area_id).exists():
+        return "civility campaigns are run for this area"
+    return None
+
+
+@hookimpl
 async def lastmile_demo_data(ctx):
     from plugins.civility.demo import load_demo
 

@@ -143,13 +143,20 @@ class Nomination(Node):
     async def resident(self, info: Info) -> ResidentT | None:
         return await info.context.loaders.by_id(m.Resident).load(self.resident_id) if self.resident_id else None
 
+    @F(description="The nominee's name as publicly announced (公示) to everyone who sees the campaign: the "
+                   "household head's name for household kinds (null if the unit has no recorded head), the "
+                   "person's name for MODEL_PERSON. Shown even where unit or resident is null for the viewer.")
+    async def nominee_name(self, info: Info) -> str | None:
+        return await loaders.nominee_name(info, self)
+
     @F(description="Who made the nomination; null if the viewer may not see that account.")
     async def nominated_by(self, info: Info) -> UserT | None:
         if not self.nominated_by_id:
             return None
         return await info.context.loaders.by_id(m.User).load(self.nominated_by_id)
 
-    @F(description="Every assessor's current score per criterion.")
+    @F(description="Every assessor's current score per criterion; staff only (empty for residents, who see "
+                   "totalScore and starLevel).")
     async def scores(self, info: Info) -> list[CriterionScore]:
         return await loaders.scores(info, self.id)
 

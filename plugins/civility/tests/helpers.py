@@ -15,7 +15,7 @@ CAMPAIGN_FIELDS = """
 """
 
 NOMINATION_FIELDS = """
-  id status reason totalScore starLevel voteCount viewerHasVoted
+  id status reason nomineeName totalScore starLevel voteCount viewerHasVoted
   unit { id label } resident { id name }
   scores { score comment criterion { name } assessor { username } }
   objections { id reason outcome }

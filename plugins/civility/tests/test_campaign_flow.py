@@ -47,6 +47,8 @@ async def test_star_household_campaign_end_to_end(client):
 
     voted = await ok(client, VOTE, {"id": n1["id"]}, t["wang"])
     assert voted["voteCount"] == 1 and voted["viewerHasVoted"] is True
+    # 王芳 may not read the other household's unit, but the announced name is public.
+    assert voted["unit"] is None and voted["nomineeName"] == "张伟"
     await ok(client, VOTE, {"id": n2["id"]}, t["resident"])
 
     campaign = await advance(client, civ, campaign)
@@ -62,6 +64,11 @@ async def test_star_household_campaign_end_to_end(client):
     await score(client, civ, n2, c_family, 3, "assessor_a")
     n2 = await score(client, civ, n2, c_law, 7, "assessor_b")
     assert n2["totalScore"] == pytest.approx(63.333333, abs=1e-5) and n2["starLevel"] == 1
+    assert len(n2["scores"]) == 3 and n2["nomineeName"] == "王芳"
+    # Residents see totals, not the assessors' single scores.
+    seen = (await client.data(NOMINATION, {"id": n2["id"]}, t["resident"]))["nomination"]
+    assert seen["totalScore"] == pytest.approx(63.333333, abs=1e-5) and seen["starLevel"] == 1
+    assert seen["scores"] == []
     for n in (n1, n2):
         reviewed = await ok(client, REVIEW, {"id": n["id"], "approve": True, "note": "属实"}, t["assessor_a"])
         assert reviewed["status"] == "APPROVED"
@@ -129,3 +136,16 @@ async def test_model_person_with_upheld_objection(client):
     notes = (await client.data(NOTES, token=t["resident"]))["myNotifications"]["edges"]
     assert [e["node"]["kind"] for e in notes] == ["civility.awarded"]
     assert (await client.data(NOTES, token=t["wang"]))["myNotifications"]["edges"] == []
+
+
+async def test_area_with_a_campaign_cannot_be_deleted(client):
+    from core.enums import AreaLevel
+    from tests.support import make_area
+
+    civ = await civility_world()
+    empty = await make_area(AreaLevel.COMMUNITY, "新社区", civ.w.s2)
+    await create_campaign(client, civ, area=empty, token="district_admin")
+    payload = (await client.data("mutation($id: ID!) { deleteArea(id: $id) { userErrors { code message } } }",
+                                 {"id": civ.gid(empty)}, civ.tokens["super"]))["deleteArea"]
+    assert payload["userErrors"][0]["code"] == "NOT_EMPTY"
+    assert "civility" in payload["userErrors"][0]["message"]

@@ -80,6 +80,11 @@ async def test_lifecycle_refusals_change_nothing(client):
     t = civ.tokens
     campaign = await create_campaign(client, civ)
     assert await refused(client, ADVANCE, {"id": campaign["id"]}, t["c1_worker"]) == "FORBIDDEN"
+    stale = await client.data(
+        "mutation($id: ID!) { advanceCivilityCampaign(campaignId: $id, expectedStatus: NOMINATING) {"
+        " campaign { id } userErrors { code field } } }", {"id": campaign["id"]}, t["s1_manager"])
+    assert stale["advanceCivilityCampaign"]["userErrors"] == [{"code": "INVALID_TRANSITION",
+                                                              "field": ["expectedStatus"]}]
     assert await refused(client, CANCEL, {"id": campaign["id"], "reason": " "}, t["s1_manager"]) == "INVALID_INPUT"
     campaign = await advance(client, civ, campaign)
     n = await nominate(client, civ, campaign, "c1_worker", unit=civ.w.unit1)
