@@ -19,8 +19,9 @@ PERMISSIONS = {
 }
 
 ROLES = [
+    # Assessors must see the households and people they rate: core read permissions too.
     RoleDef("assessor", "Civility assessor (评审员): reviews and scores nominations of the area.",
-            frozenset({READ, ASSESS})),
+            frozenset({READ, ASSESS, "area.read", "resident.read"})),
     RoleDef("area_manager", "", frozenset({READ, MANAGE, NOMINATE})),
     RoleDef("community_worker", "", frozenset({READ, NOMINATE})),
     RoleDef("grid_worker", "", frozenset({READ, NOMINATE})),

@@ -101,7 +101,8 @@ async def withdraw(context, gid: str) -> cm.Nomination:
     viewer = context.viewer
     field = ["nominationId"]
     nomination, campaign = await load(context, gid, field)
-    if nomination.nominated_by_id != viewer.user_id or viewer.user_id is None:
+    own = viewer.user_id is not None and nomination.nominated_by_id == viewer.user_id
+    if not own and not viewer.can(MANAGE, nomination):
         require(viewer, MANAGE, campaign, field)
     require_status(campaign, (CampaignStatus.NOMINATING, CampaignStatus.SCORING), "Withdrawing", field)
     changed = await cm.Nomination.filter(id=nomination.id, status__in=LIVE_NOMINATIONS).update(

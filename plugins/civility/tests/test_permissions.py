@@ -92,3 +92,5 @@ async def test_assessors_act_only_in_their_area(client):
     payload = (await client.data(SCORE, {"input": {"nominationId": inside["id"], "criterionId": crit, "score": 1}},
                                  t["assessor_a"]))["scoreNomination"]
     assert payload["userErrors"] == [] and payload["nomination"]["totalScore"] is not None
+    # The assessor sees the household being rated.
+    assert payload["nomination"]["unit"]["label"] == "1-101"

@@ -153,6 +153,7 @@ async def test_nomination_refusals(client):
     gone = {"campaignId": person["id"], "residentId": civ.gid(mover), "reason": "好"}
     assert await refused(client, NOMINATE, {"input": gone}, t["c1_worker"]) == "INVALID_TARGET"
     # Managers withdraw anyone's nomination; nothing can be nominated once scoring starts.
+    assert await refused(client, WITHDRAW, {"id": son["id"]}, t["c1_worker"]) == "FORBIDDEN"
     assert (await ok(client, WITHDRAW, {"id": son["id"]}, t["s1_manager"]))["status"] == "WITHDRAWN"
     await advance(client, civ, person)
     late = {"campaignId": person["id"], "residentId": civ.gid(w.residents["wang"]), "reason": "好"}
