@@ -19,7 +19,7 @@ from core.services.notifications import notify
 from plugins.volunteers import models as vm
 from plugins.volunteers.enums import ActivityStatus, SignupStatus
 from plugins.volunteers.permissions import MANAGE
-from plugins.volunteers.services.common import now, status_of
+from plugins.volunteers.services.common import aware, now, status_of
 from plugins.volunteers.services.teams import AREA_TYPES
 
 S = ActivityStatus
@@ -41,20 +41,27 @@ def _within(team: vm.VolunteerTeam, team_area: m.Area, area: m.Area) -> bool:
             or getattr(team, lineage_column(area.level), None) == area.id)
 
 
+def _optional_text(value: str | None, name: str, max_len: int) -> str | None:
+    if value is None or not value.strip():
+        return None
+    return require_text(value, ["input", name], name, max_len)
+
+
 async def create_activity(context, data) -> vm.VolunteerActivity:
     viewer = context.viewer
     area = await find(viewer, m.Area, data.area_id, ["input", "areaId"], *AREA_TYPES, what="Area")
     require(viewer, MANAGE, area, ["input", "areaId"])
     title = require_text(data.title, ["input", "title"], "title")
-    if data.ends_at <= data.starts_at:
+    starts_at, ends_at = aware(data.starts_at), aware(data.ends_at)
+    if ends_at <= starts_at:
         raise UserFailure("endsAt must be after startsAt.", Code.INVALID_INPUT, ["input", "endsAt"])
     if data.capacity is not None and data.capacity < 1:
         raise UserFailure("capacity must be at least 1 (or null for no limit).", Code.OUT_OF_RANGE,
                           ["input", "capacity"])
     activity = vm.VolunteerActivity(
-        title=title, description=(data.description or "").strip() or None, category=data.category,
-        area_id=area.id, location=(data.location or "").strip()[:300] or None, starts_at=data.starts_at,
-        ends_at=data.ends_at, capacity=data.capacity, created_by_id=viewer.user_id,
+        title=title, description=_optional_text(data.description, "description", 5000), category=data.category,
+        area_id=area.id, location=_optional_text(data.location, "location", 300), starts_at=starts_at,
+        ends_at=ends_at, capacity=data.capacity, created_by_id=viewer.user_id,
     )
     activity.set_lineage(area.lineage())
     if data.team_id is not None:
@@ -75,6 +82,9 @@ async def move_activity(context, activity_gid: str, target: ActivityStatus,
     changes = {"status": target, "updated_at": now()}
     if target == S.CANCELLED:
         changes["cancel_reason"] = require_text(reason, ["reason"], "reason", 1000)
+    if target == S.COMPLETED and now() < activity.starts_at:
+        raise UserFailure("An activity that has not started cannot be completed.", Code.INVALID_TRANSITION,
+                          ["activityId"])
     sources = TRANSITIONS[target]
     moved = await vm.VolunteerActivity.filter(id=activity.id, status__in=sources).update(**changes)
     if not moved:

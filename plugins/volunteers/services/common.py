@@ -19,6 +19,13 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def aware(value: dt.datetime | None) -> dt.datetime | None:
+    """A time without an offset is taken as UTC (the API's and the database's zone)."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dt.UTC)
+
+
 def catchment(obj) -> tuple[str, int] | None:
     """(lineage column, area id) of the area a team or activity recruits from.
 

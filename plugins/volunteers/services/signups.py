@@ -8,6 +8,8 @@ signup twice, on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 
@@ -34,6 +36,8 @@ CAN_CANCEL_SIGNUP = (ActivityStatus.OPEN, ActivityStatus.CLOSED)
 CAN_CHECK_IN = (ActivityStatus.OPEN, ActivityStatus.CLOSED)
 CAN_CHECK_OUT = (ActivityStatus.OPEN, ActivityStatus.CLOSED, ActivityStatus.COMPLETED)
 CAN_MARK_NO_SHOW = (ActivityStatus.OPEN, ActivityStatus.CLOSED, ActivityStatus.COMPLETED)
+# Check-in opens this long before the activity starts.
+CHECK_IN_OPENS = dt.timedelta(minutes=60)
 
 
 async def _take_place(activity_id: int) -> None:
@@ -133,6 +137,9 @@ async def check_in(context, signup_gid: str) -> vm.ActivitySignup:
     signup, activity, volunteer = await _signup_with_activity(viewer, signup_gid)
     require_self_or_manage(viewer, volunteer, activity, ["signupId"])
     _require_activity_status(activity, CAN_CHECK_IN, "Checking in")
+    if now() < activity.starts_at - CHECK_IN_OPENS:
+        raise UserFailure("Check-in opens 60 minutes before the activity starts.", Code.INVALID_TRANSITION,
+                          ["signupId"])
     return await _move(signup, SignupStatus.SIGNED_UP, status=SignupStatus.CHECKED_IN, checked_in_at=now())
 
 
@@ -153,6 +160,8 @@ async def mark_no_show(context, signup_gid: str) -> vm.ActivitySignup:
     signup, activity, _ = await _signup_with_activity(viewer, signup_gid)
     require(viewer, MANAGE, activity, ["signupId"])
     _require_activity_status(activity, CAN_MARK_NO_SHOW, "Marking a no-show")
+    if now() < activity.starts_at:
+        raise UserFailure("Nobody is a no-show before the activity starts.", Code.INVALID_TRANSITION, ["signupId"])
     return await _move(signup, SignupStatus.SIGNED_UP, status=SignupStatus.NO_SHOW)
 
 

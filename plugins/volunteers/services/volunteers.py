@@ -12,7 +12,7 @@ from core.errors import Code, UserFailure
 from core.services.guards import find, require
 from plugins.volunteers import models as vm
 from plugins.volunteers.enums import VolunteerStatus
-from plugins.volunteers.permissions import MANAGE
+from plugins.volunteers.permissions import MANAGE, SIGNUP
 from plugins.volunteers.services.common import now, require_self_or_manage
 from plugins.volunteers.services.signups import cancel_future_signups
 
@@ -36,7 +36,7 @@ async def register_volunteer(context, resident_gid: str, skills: list[str] | Non
     viewer = context.viewer
     field = ["input", "residentId"]
     resident = await find(viewer, m.Resident, resident_gid, field, "Resident")
-    if not (viewer.resident_id == resident.id and viewer.can("volunteers.signup")):
+    if not (viewer.resident_id == resident.id and viewer.can(SIGNUP)):
         require(viewer, MANAGE, resident, field)
     if resident.status != ResidentStatus.ACTIVE:
         raise UserFailure(f"The resident is {resident.status.value}; only active residents volunteer.",
@@ -76,7 +76,7 @@ async def set_status(context, volunteer_gid: str, status: VolunteerStatus) -> vm
     volunteer.status = status
     await volunteer.save(update_fields=["status", "updated_at"])
     if status == VolunteerStatus.LEFT:
-        await cancel_future_signups(volunteer.id)
+        await _step_down(volunteer.id)
     await record(context, "setVolunteerStatus", gid_of(volunteer), detail=status.value)
     return volunteer
 
@@ -87,7 +87,13 @@ async def end_profile(resident: m.Resident) -> None:
     if volunteer is None:
         return
     await vm.Volunteer.filter(id=volunteer.id).update(status=VolunteerStatus.LEFT, updated_at=now())
-    await cancel_future_signups(volunteer.id)
+    await _step_down(volunteer.id)
+
+
+async def _step_down(volunteer_id: int) -> None:
+    """Someone who left holds no future places and leads no team (memberships stay as history)."""
+    await cancel_future_signups(volunteer_id)
+    await vm.VolunteerTeam.filter(leader_id=volunteer_id).update(leader_id=None)
 
 
 async def follow_move(resident: m.Resident) -> None:

@@ -135,6 +135,12 @@ async def test_create_activity_validation(client):
                             "createVolunteerActivity")) == ["INVALID_TARGET"]
     district_team = (await ok(client, CREATE_TEAM, {"name": "区志愿服务队", "area": gid_of(w.district)},
                               w.tokens["super"], "createVolunteerTeam"))["team"]["id"]
+    long_place = {**activity_input(c1), "location": "x" * 301}
+    assert codes(await call(client, CREATE_ACTIVITY, {"input": long_place}, token, "createVolunteerActivity")) == ["INVALID_INPUT"]
+    naive = {**activity_input(c1), "startsAt": "2030-05-01T09:00:00", "endsAt": "2030-05-01T11:30:00"}
+    naive_ok = await ok(client, CREATE_ACTIVITY, {"input": naive}, token, "createVolunteerActivity")
+    assert naive_ok["activity"]["startsAt"].startswith("2030-05-01T09:00:00")
+    assert naive_ok["activity"]["startsAt"].endswith(("+00:00", "Z"))
     fine = await ok(client, CREATE_ACTIVITY, {"input": activity_input(c1, team=district_team, capacity=None)},
                     w.tokens["super"], "createVolunteerActivity")
     assert fine["activity"]["status"] == "PLANNED" and fine["activity"]["capacity"] is None
@@ -146,7 +152,7 @@ async def test_create_activity_validation(client):
 async def test_activity_state_machine(client):
     w = await world_with_coordinator()
     token = w.tokens["coord"]
-    a = (await ok(client, CREATE_ACTIVITY, {"input": activity_input(gid_of(w.c1))}, token,
+    a = (await ok(client, CREATE_ACTIVITY, {"input": activity_input(gid_of(w.c1), starts=-1)}, token,
                   "createVolunteerActivity"))["activity"]["id"]
 
     async def status():
@@ -164,6 +170,13 @@ async def test_activity_state_machine(client):
     assert done["activity"]["status"] == "COMPLETED"
     late = await call(client, CANCEL, {"a": a, "reason": "rain"}, token, "cancelVolunteerActivity")
     assert codes(late) == ["INVALID_TRANSITION"] and await status() == "COMPLETED"
+
+    # An activity that has not begun cannot be completed.
+    future = await open_activity(client, token, gid_of(w.c1), starts=24)
+    await ok(client, CLOSE, {"a": future}, token, "closeVolunteerActivity")
+    early = await call(client, COMPLETE, {"a": future}, token, "completeVolunteerActivity")
+    assert codes(early) == ["INVALID_TRANSITION"]
+    assert (await client.data(ACTIVITY, {"id": future}, token))["volunteerActivity"]["status"] == "CLOSED"
 
     for steps in ([], [OPEN], [OPEN, CLOSE]):
         b = (await ok(client, CREATE_ACTIVITY, {"input": activity_input(gid_of(w.c1))}, token,

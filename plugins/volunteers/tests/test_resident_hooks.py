@@ -5,6 +5,7 @@ from __future__ import annotations
 from plugins.volunteers.tests.helpers import (
     ACTIVITY,
     CHECK_IN,
+    CREATE_TEAM,
     VOLUNTEER,
     gid_of,
     ok,
@@ -29,6 +30,8 @@ async def test_moving_out_ends_profile_and_cancels_future_signups(client):
     future = await open_activity(client, token, gid_of(w.c1), starts=48, capacity=3)
     started = await open_activity(client, token, gid_of(w.c1), starts=-1, capacity=3)
     other = await register(client, token, w.residents["zhang_wife"])
+    team = (await ok(client, CREATE_TEAM, {"name": "学雷锋队", "area": gid_of(w.c1), "leader": v}, token,
+                     "createVolunteerTeam"))["team"]["id"]
     s_future = await sign_up(client, token, future, v)
     await sign_up(client, token, future, other)
     s_started = await sign_up(client, token, started, v)
@@ -44,6 +47,10 @@ async def test_moving_out_ends_profile_and_cancels_future_signups(client):
     assert (await client.data(ACTIVITY, {"id": future}, token))["volunteerActivity"]["signupCount"] == 1
     assert (await client.data(ACTIVITY, {"id": started}, token))["volunteerActivity"]["signupCount"] == 2
     assert (await client.data(VOLUNTEER, {"id": other}, token))["volunteer"]["status"] == "ACTIVE"
+    # Who left leads no team; the membership stays as history.
+    led = await client.data("query($id: ID!) { node(id: $id) { ... on VolunteerTeam { leader { id } memberCount } } }",
+                            {"id": team}, token)
+    assert led["node"] == {"leader": None, "memberCount": 1}
 
 
 async def test_reinstating_a_moved_out_volunteer_is_refused(client):
