@@ -189,3 +189,53 @@ def test_tokens_carry_expiry():
     claims = jwt.decode(token, options={"verify_signature": False})
     assert {"sub", "iat", "exp", "iss"} <= set(claims)
     assert abs(claims["exp"] - expires.timestamp()) < 1
+
+
+GRANT = """mutation($input: GrantRoleInput!) { grantRole(input: $input) {
+  user { username roles { role { name } area { name } } } userErrors { field code message } } }"""
+REVOKE = """mutation($input: GrantRoleInput!) { revokeRole(input: $input) {
+  user { username } userErrors { field code } } }"""
+
+
+async def test_grants_and_revocations_take_effect_at_once(core_client):
+    from tests.support import make_user, token_for
+
+    w = await build_world()
+    newbie = await make_user("newbie", home=w.s1)
+    token = token_for(newbie)
+    count = "{ residents { totalCount } }"
+    assert (await core_client.data(count, token=token))["residents"]["totalCount"] == 0
+    grant = {"userId": w.gid(newbie), "role": "community_worker", "areaId": w.gid(w.c1)}
+    res = await core_client.data(GRANT, {"input": grant}, token=w.tokens["s1_manager"])
+    assert res["grantRole"]["userErrors"] == []
+    assert res["grantRole"]["user"]["roles"] == [{"role": {"name": "community_worker"}, "area": {"name": "三湾街社区"}}]
+    assert (await core_client.data(count, token=token))["residents"]["totalCount"] == 2
+    again = await core_client.data(GRANT, {"input": grant}, token=w.tokens["s1_manager"])
+    assert again["grantRole"]["userErrors"][0]["code"] == "DUPLICATE"
+    # Outside the granter's area the area does not exist for them; a role above their own is refused.
+    outside = await core_client.data(GRANT, {"input": {**grant, "areaId": w.gid(w.c3)}}, token=w.tokens["s1_manager"])
+    assert outside["grantRole"]["userErrors"][0]["code"] == "NOT_FOUND"
+    admin = await core_client.data(GRANT, {"input": {**grant, "role": "admin"}}, token=w.tokens["s1_manager"])
+    assert admin["grantRole"]["userErrors"][0]["code"] == "FORBIDDEN"
+    unknown = await core_client.data(GRANT, {"input": {**grant, "role": "overlord"}}, token=w.tokens["s1_manager"])
+    assert unknown["grantRole"]["userErrors"][0]["code"] == "NOT_FOUND"
+    # A community worker cannot hand out roles at all.
+    worker = await core_client.data(GRANT, {"input": grant}, token=w.tokens["c1_worker"])
+    assert worker["grantRole"]["userErrors"][0]["code"] in ("FORBIDDEN", "NOT_FOUND")
+    res = await core_client.data(REVOKE, {"input": grant}, token=w.tokens["s1_manager"])
+    assert res["revokeRole"]["userErrors"] == []
+    # The same token, no new sign-in: the grant is gone at once.
+    assert (await core_client.data(count, token=token))["residents"]["totalCount"] == 0
+    res = await core_client.data(REVOKE, {"input": grant}, token=w.tokens["s1_manager"])
+    assert res["revokeRole"]["userErrors"][0]["code"] == "NOT_FOUND"
+    actions = [r.action for r in await m.AuditLog.filter(actor_id=w.users["s1_manager"].id).order_by("id")]
+    assert actions == ["grantRole", "revokeRole"]
+
+
+async def test_roles_lists_core_roles_with_permissions(core_client):
+    w = await build_world()
+    roles = {r["name"]: r["permissions"] for r in
+             (await core_client.data("{ roles { name description permissions } }", token=w.tokens["c1_grid"]))["roles"]}
+    assert {"admin", "area_manager", "community_worker", "grid_worker", "resident"} <= set(roles)
+    assert "resident.pii.read" in roles["community_worker"] and "resident.pii.read" not in roles["grid_worker"]
+    assert roles["resident"] == []
