@@ -35,7 +35,11 @@ PERMISSIONS = {
 
 @register_policy(DisputeCase)
 def case_policy(viewer: Viewer) -> Q:
-    q = viewer.scope(READ).q()
+    scope = viewer.scope(READ)
+    if scope.everywhere:
+        # Not OR-ed with the rest: an empty Q() inside an OR would drop out of it.
+        return Q()
+    q = scope.q()
     own: list[Q] = []
     if viewer.resident_id:
         own.append(Q(id__in=Subquery(

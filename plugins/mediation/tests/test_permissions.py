@@ -140,6 +140,9 @@ async def test_subdistrict_scope_and_anonymous(client):
     ok(await report(client, w, "super", area=w.c3, parties=[{"name": "乙", "role": "APPLICANT"}]))
     assert (await client.data(LIST, token=w.tokens["s1_manager"]))["disputeCases"]["totalCount"] == 2
     assert (await client.data(LIST, token=w.tokens["district_admin"]))["disputeCases"]["totalCount"] == 3
+    # A superuser reads every case, not only those they reported.
+    assert (await client.data(LIST, token=w.tokens["super"]))["disputeCases"]["totalCount"] == 3
+    assert (await client.data(STATS, {"a": gid_of(w.district)}, w.tokens["super"]))["mediationStats"]["total"] == 3
     assert (await client.data(STATS, {"a": gid_of(w.district)}, w.tokens["s1_manager"]))["mediationStats"]["total"] == 2
     body = await client(LIST, errors_ok=True)
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
