@@ -162,6 +162,8 @@ async def test_introspection_and_suggestions_on_in_development(core_client):
     assert (await core_client.data(INTROSPECTION))["__schema"]["queryType"]["name"] == "Query"
     body = await core_client("{ residentz { totalCount } }", token=w.tokens["super"], errors_ok=True)
     assert "Did you mean" in body["errors"][0]["message"]
+    body = await core_client("{ residents(fist: 1) { totalCount } }", token=w.tokens["super"], errors_ok=True)
+    assert "Did you mean 'first'" in body["errors"][0]["message"]
     resp = await core_client.http.get("/graphql", headers={"accept": "text/html"})
     assert resp.status_code == 200 and "graphiql" in resp.text.lower()
 
@@ -179,6 +181,20 @@ async def test_introspection_and_suggestions_off_in_production(app_factory):
         body = await client("{ residentz { totalCount } }", token=token, errors_ok=True)
         assert "Cannot query field 'residentz'" in body["errors"][0]["message"]
         assert "Did you mean" not in body["errors"][0]["message"]
+        # Nor for arguments, input fields, enum values, types, or values in variables.
+        for query, variables, start in (
+            ("{ residents(fist: 1) { totalCount } }", None, "Unknown argument 'fist'"),
+            ("{ residents(filter: {statu: ACTIVE}) { totalCount } }", None, "Expected value of type"),
+            ("{ residents(filter: {status: ACTIV}) { totalCount } }", None, "Value 'ACTIV' does not exist"),
+            ('{ node(id: "x") { ... on Residnt { id } } }', None, "Unknown type 'Residnt'"),
+            ("query($f: ResidentFiltr) { residents(filter: $f) { totalCount } }", None, "Unknown type"),
+            ("query($f: ResidentFilter) { residents(filter: $f) { totalCount } }", {"f": {"status": "ACTIV"}},
+             "Variable '$f' has invalid value"),
+        ):
+            body = await client(query, variables, token=token, errors_ok=True)
+            messages = [e["message"] for e in body["errors"]]
+            assert messages[0].startswith(start), messages
+            assert not any("Did you mean" in msg or "'ACTIVE'" in msg for msg in messages), messages
         # Ordinary work still goes through, and __typename is no introspection leak.
         assert (await client.data("{ residents { totalCount } __typename }", token=token))["residents"]["totalCount"] == 4
         resp = await client.http.get("/graphql", headers={"accept": "text/html"})

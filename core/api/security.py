@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 
 from graphql import (
@@ -115,6 +116,32 @@ LIMIT_CODES = (
 )
 
 
+_SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
+
+
+class NoSuggestions(SchemaExtension):
+    """Production: strips "Did you mean ...?" from every error.
+
+    ``disable_field_suggestions`` covers fields only; graphql-core still
+    suggests argument, input field, enum value and type names, which would
+    let a client map the schema that disabled introspection hides.
+    """
+
+    def on_operation(self):
+        try:
+            yield
+        except GraphQLError as error:
+            _strip_suggestion(error)
+            raise
+        for error in getattr(self.execution_context.result, "errors", None) or []:
+            _strip_suggestion(error)
+
+
+def _strip_suggestion(error: GraphQLError) -> None:
+    if "Did you mean" in error.message:
+        error.message = _SUGGESTION.sub("", error.message)
+
+
 class LimitErrorCodes(SchemaExtension):
     """Gives the depth, alias and token refusals an ``extensions.code`` and names the setting."""
 
@@ -155,5 +182,5 @@ def limit_extensions(settings: Settings) -> list:
 def security_extensions(settings: Settings) -> list:
     extensions: list = [AnonymousGate]
     if settings.is_production:
-        extensions += [DisableIntrospection, MaskUnexpectedErrors]
+        extensions += [DisableIntrospection, NoSuggestions, MaskUnexpectedErrors]
     return extensions
