@@ -250,3 +250,30 @@ async def test_cancelling_activity_cancels_signups_and_notifies(client):
     assert [e["node"]["kind"] for e in edges] == ["volunteers.activity_cancelled"]
     assert edges[0]["node"]["body"] == "暴雨预警" and edges[0]["node"]["subject"]["id"] == a
     assert codes(await call(client, CANCEL_SIGNUP, {"s": s1["id"]}, token, "cancelSignup")) == ["INVALID_TRANSITION"]
+
+
+async def test_filters_and_bad_ids(client):
+    w = await world_with_coordinator()
+    token = w.tokens["coord"]
+    zhang = await register(client, token, w.residents["zhang"])
+    await register(client, token, w.residents["zhang_wife"])
+    team = (await ok(client, CREATE_TEAM, {"name": "学雷锋队", "area": gid_of(w.c1), "leader": zhang}, token,
+                     "createVolunteerTeam"))["team"]["id"]
+    by_team = await client.data("query($t: ID!) { volunteers(filter: {teamId: $t}) { edges { node { id } } } }",
+                                {"t": team}, token)
+    assert [e["node"]["id"] for e in by_team["volunteers"]["edges"]] == [zhang]
+    by_area = await client.data("query($a: ID!) { volunteers(filter: {areaId: $a}) { totalCount } }",
+                                {"a": gid_of(w.compound1)}, w.tokens["super"])
+    assert by_area["volunteers"]["totalCount"] == 2
+    bogus = await client.data('{ volunteers(filter: {teamId: "nonsense", areaId: "nonsense"}) { totalCount } }',
+                              token=token)
+    assert bogus["volunteers"]["totalCount"] == 0
+    page = await client.data("{ volunteers(first: 1) { edges { node { id } } pageInfo { hasNextPage endCursor } } }",
+                             token=token)
+    assert page["volunteers"]["pageInfo"]["hasNextPage"] is True
+    for bad in ("nonsense", team):  # malformed, and an id of another type
+        p = await call(client, SIGN_UP, {"a": bad, "v": zhang}, token, "signUpForActivity")
+        assert codes(p) == ["NOT_FOUND"] and p["userErrors"][0]["field"] == ["activityId"]
+    negative = await client("{ volunteerTeams(first: -1) { id } }", token=token, errors_ok=True)
+    assert negative["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+    assert (await client.data("query($id: ID!) { volunteer(id: $id) { id } }", {"id": team}, token))["volunteer"] is None

@@ -7,6 +7,7 @@ from plugins.volunteers.tests.helpers import (
     CANCEL_SIGNUP,
     CHECK_IN,
     CREATE_ACTIVITY,
+    CREATE_TEAM,
     NO_SHOW,
     REGISTER,
     SIGN_UP,
@@ -72,6 +73,19 @@ async def test_resident_sees_activities_of_their_community_and_above(client):
     filtered = await client.data("query($a: ID!) { volunteerActivities(filter: {areaId: $a, status: PLANNED}) { totalCount } }",
                                  {"a": gid_of(w.s1)}, su)
     assert filtered["volunteerActivities"]["totalCount"] == 2
+
+
+async def test_resident_sees_their_teams(client):
+    w = await world_with_coordinator()
+    su = w.tokens["super"]
+    mine = await register(client, w.tokens["resident"], w.residents["zhang"])
+    ours = (await ok(client, CREATE_TEAM, {"name": "学雷锋队", "area": gid_of(w.compound1), "leader": mine}, su,
+                     "createVolunteerTeam"))["team"]["id"]
+    await ok(client, CREATE_TEAM, {"name": "平安志愿者", "area": gid_of(w.c2)}, su, "createVolunteerTeam")
+    teams = await client.data("{ volunteerTeams { id } me { resident { volunteer { teams { id } } } } }",
+                              token=w.tokens["resident"])
+    assert [t["id"] for t in teams["volunteerTeams"]] == [ours]
+    assert teams["me"]["resident"]["volunteer"]["teams"] == [{"id": ours}]
 
 
 async def test_staff_scope(client):
