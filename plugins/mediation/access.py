@@ -17,10 +17,18 @@ from __future__ import annotations
 from tortoise.expressions import Q, Subquery
 
 from core import models as m
-from core.access import register_policy
+from core.access import NOTHING, register_policy, visible
 from core.enums import AreaLevel, lineage_column
 from core.permissions import Scope, Viewer
-from plugins.mediation.models import DisputeCase, DisputeParty, MediationTeamMember
+from plugins.mediation.models import (
+    CaseCounter,
+    DisputeCase,
+    DisputeCaseEvent,
+    DisputeParty,
+    FollowUp,
+    MediationSession,
+    MediationTeamMember,
+)
 
 READ = "mediation.case.read"
 REPORT = "mediation.case.report"
@@ -48,6 +56,22 @@ def case_policy(viewer: Viewer) -> Q:
     if viewer.user_id:
         own.append(Q(reported_by_id=viewer.user_id))
     return Q(q, *own, join_type="OR") if own else q
+
+
+def _of_visible_cases(viewer: Viewer) -> Q:
+    return Q(case_id__in=Subquery(visible(viewer, DisputeCase).values("id")))
+
+
+# A case's parts are readable with the case. The plugin's own loaders fetch them by the id of a
+# case already read through ``visible``, so they skip this second filter; these policies serve
+# anyone else who queries the parts through core.access.visible.
+for _part in (DisputeParty, MediationTeamMember, MediationSession, FollowUp, DisputeCaseEvent):
+    register_policy(_part)(_of_visible_cases)
+
+
+@register_policy(CaseCounter)
+def _counter_policy(viewer: Viewer) -> Q:
+    return NOTHING
 
 
 def is_staff_reader(viewer: Viewer, case: DisputeCase) -> bool:

@@ -328,3 +328,17 @@ async def test_session_time_checks(client):
     past = (dt.datetime.now(dt.UTC) - dt.timedelta(days=30)).isoformat()
     refused(await call(client, SESSION, {"input": {"caseId": cid, "heldAt": past, "notes": "n"}}, tok,
                        "recordMediationSession"), "INVALID_INPUT")
+
+
+async def test_an_area_with_cases_cannot_be_deleted(client):
+    from core.enums import AreaLevel
+    from tests.support import make_area
+
+    w = await mediation_world()
+    empty = await make_area(AreaLevel.COMPOUND, "空置小区", w.c1)
+    ok(await report(client, w, area=empty, parties=[{"name": "甲", "role": "APPLICANT"}]))
+    data = await client.data("mutation($id: ID!) { deleteArea(id: $id) { deletedId userErrors { code message } } }",
+                             {"id": gid_of(empty)}, w.tokens["super"])
+    assert data["deleteArea"]["deletedId"] is None
+    assert data["deleteArea"]["userErrors"][0]["code"] == "NOT_EMPTY"
+    assert "dispute cases" in data["deleteArea"]["userErrors"][0]["message"]
