@@ -7,6 +7,8 @@ import math
 from dataclasses import dataclass
 
 from core import models as m
+from core.api.relay import gid_of
+from core.audit import record
 from core.errors import Code, UserFailure
 from core.services.guards import find, require, require_text
 from plugins.civility import models as cm
@@ -115,6 +117,7 @@ async def create(context, data: CampaignData) -> cm.Campaign:
                      max_score=c.max_score, position=i)
         for i, c in enumerate(criteria)
     ])
+    await record(context, "civility.createCampaign", gid_of(campaign))
     return campaign
 
 
@@ -144,11 +147,15 @@ async def advance(context, gid: str, expected: CampaignStatus | None = None) -> 
         # The conditional move comes first: of two racing publications only one awards.
         await lifecycle.move(campaign, target, field, published_at=dt.datetime.now(dt.UTC))
         await awards.award(context, campaign)
-        return campaign
-    return await lifecycle.move(campaign, target, field)
+    else:
+        await lifecycle.move(campaign, target, field)
+    await record(context, "civility.advanceCampaign", gid_of(campaign), target.value)
+    return campaign
 
 
 async def cancel(context, gid: str, reason: str) -> cm.Campaign:
     campaign = await _managed(context, gid)
     text = require_text(reason, ["reason"], "Reason", 2000)
-    return await lifecycle.move(campaign, CampaignStatus.CANCELLED, ["campaignId"], cancel_reason=text)
+    await lifecycle.move(campaign, CampaignStatus.CANCELLED, ["campaignId"], cancel_reason=text)
+    await record(context, "civility.cancelCampaign", gid_of(campaign), text)
+    return campaign

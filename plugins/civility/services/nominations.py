@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core import models as m
+from core.api.relay import gid_of
+from core.audit import record
 from core.enums import ResidentStatus
 from core.errors import Code, UserFailure
 from core.services.guards import find, require, require_text
@@ -85,10 +87,12 @@ async def nominate(context, data: NominateData) -> cm.Nomination:
         )
         if not revived:
             raise UserFailure("This nominee is already nominated in this campaign.", Code.DUPLICATE, field)
+        await record(context, "civility.nominate", gid_of(existing), "renewed")
         return await cm.Nomination.get(id=existing.id)
     nomination = cm.Nomination(campaign_id=campaign.id, reason=reason, nominated_by_id=viewer.user_id, **key)
     nomination.set_lineage(target.lineage())
     await nomination.save()
+    await record(context, "civility.nominate", gid_of(nomination))
     return nomination
 
 
@@ -110,6 +114,7 @@ async def withdraw(context, gid: str) -> cm.Nomination:
     if not changed:
         raise UserFailure(f"A {nomination.status.value} nomination cannot be withdrawn.", Code.INVALID_TRANSITION,
                           field)
+    await record(context, "civility.withdrawNomination", gid_of(nomination))
     return await cm.Nomination.get(id=nomination.id)
 
 
@@ -131,4 +136,5 @@ async def review(context, gid: str, approve: bool, note: str | None) -> cm.Nomin
     if not changed:
         raise UserFailure(f"A {nomination.status.value} nomination cannot be reviewed.", Code.INVALID_TRANSITION,
                           field)
+    await record(context, "civility.reviewNomination", gid_of(nomination), "approved" if approve else "rejected")
     return await cm.Nomination.get(id=nomination.id)

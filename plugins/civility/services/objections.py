@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from core.api.relay import gid_of
+from core.audit import record
 from core.errors import Code, UserFailure
 from core.services.guards import find, require, require_text
 from plugins.civility import models as cm
@@ -36,7 +38,8 @@ async def file(context, gid: str, reason: str) -> cm.Nomination:
     if not staff and await resident_of_area(viewer, campaign.area_id) is None:
         raise UserFailure("Only residents of the campaign area and staff may object.", Code.FORBIDDEN, field)
     text = require_text(reason, ["reason"], "Reason", 2000)
-    await cm.Objection.create(nomination_id=nomination.id, reason=text, filed_by_id=viewer.user_id)
+    objection = await cm.Objection.create(nomination_id=nomination.id, reason=text, filed_by_id=viewer.user_id)
+    await record(context, "civility.fileObjection", gid_of(nomination), f"objection {objection.id}")
     return nomination
 
 
@@ -51,6 +54,8 @@ async def decide(context, gid: str, uphold: bool) -> cm.Nomination:
         upheld=uphold, decided_by_id=viewer.user_id, decided_at=dt.datetime.now(dt.UTC))
     if not decided:
         raise UserFailure("This objection has already been decided.", Code.INVALID_TRANSITION, field)
+    await record(context, "civility.decideObjection", gid_of(nomination),
+                 f"objection {objection.id}: {'upheld' if uphold else 'dismissed'}")
     if uphold:
         await cm.Nomination.filter(id=nomination.id, status=NominationStatus.APPROVED).update(
             status=NominationStatus.REJECTED, rejected_by_objection=True)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core.api.relay import gid_of
+from core.audit import record
 from core.errors import Code, UserFailure, not_found
 from core.ids import decode_int_gid
 from core.services.guards import require
@@ -46,6 +48,7 @@ async def score(context, data: ScoreData) -> cm.Nomination:
     if comment and len(comment) > 2000:
         raise UserFailure("comment may be at most 2000 characters", Code.INVALID_INPUT, ["input", "comment"])
     await _upsert(nomination.id, criterion.id, viewer.user_id, data.score, comment)
+    await record(context, "civility.scoreNomination", gid_of(nomination), f"criterion {criterion.id}: {data.score:g}")
     return nomination
 
 

@@ -8,6 +8,8 @@ NOT_ELIGIBLE).
 
 from __future__ import annotations
 
+from core.api.relay import gid_of
+from core.audit import record
 from core.errors import Code, UserFailure
 from plugins.civility import models as cm
 from plugins.civility.enums import LIVE_NOMINATIONS
@@ -39,4 +41,5 @@ async def vote(context, gid: str) -> cm.Nomination:
     # A concurrent second vote passes the check above and fails on the UNIQUE
     # constraint; the mutation runner reports that as DUPLICATE too.
     await cm.Vote.create(nomination_id=nomination.id, resident_id=resident.id, user_id=viewer.user_id)
+    await record(context, "civility.vote", gid_of(nomination))
     return nomination

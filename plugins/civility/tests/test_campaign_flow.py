@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.models import AuditLog
 from plugins.civility.tests.helpers import (
     ADVANCE,
     DECIDE,
@@ -23,6 +24,10 @@ UNIT_HONORS = """query($id: ID!) { node(id: $id) { ... on Unit {
   label currentStarLevel civilityHonors { year starLevel campaign { title status } nomination { status } } } } }"""
 RESIDENT_HONORS = """query($id: ID!) { node(id: $id) { ... on Resident {
   name civilityHonors { year starLevel campaign { kind } nomination { status } } } } }"""
+FILTERED = """query($id: ID!) { civilityCampaign(id: $id) {
+  nominations(status: AWARDED) { totalCount } rejected: nominations(status: REJECTED) { totalCount } } }"""
+LIST = """query($kind: CampaignKind, $year: Int, $status: CampaignStatus) {
+  civilityCampaigns(kind: $kind, year: $year, status: $status) { totalCount } }"""
 NOTES = "{ myNotifications { edges { node { kind title subject { id } } } } }"
 
 
@@ -91,6 +96,16 @@ async def test_star_household_campaign_end_to_end(client):
     assert (n1["status"], n1["starLevel"], n1["totalScore"]) == ("AWARDED", 4, pytest.approx(90.0))
     assert (n2["status"], n2["starLevel"]) == ("AWARDED", 1)
     assert n1["voteCount"] == 1 and len(n1["scores"]) == 4
+
+    awarded = await client.data(FILTERED, {"id": campaign["id"]}, t["s1_manager"])
+    assert awarded["civilityCampaign"]["nominations"]["totalCount"] == 2
+    assert awarded["civilityCampaign"]["rejected"]["totalCount"] == 0
+    found = await client.data(LIST, {"kind": "STAR_HOUSEHOLD", "year": 2025, "status": "PUBLISHED"}, t["c1_grid"])
+    assert found["civilityCampaigns"]["totalCount"] == 1
+    assert (await client.data(LIST, {"kind": "MODEL_PERSON"}, t["c1_grid"]))["civilityCampaigns"]["totalCount"] == 0
+    assert (await client.data(LIST, {"year": 2024}, t["c1_grid"]))["civilityCampaigns"]["totalCount"] == 0
+    assert await AuditLog.filter(action="civility.vote").count() == 2
+    assert await AuditLog.filter(action="civility.advanceCampaign", detail="PUBLISHED").count() == 1
 
     unit = (await client.data(UNIT_HONORS, {"id": civ.gid(w.unit1)}, t["super"]))["node"]
     assert unit["currentStarLevel"] == 4
