@@ -90,6 +90,8 @@ async def test_subscription_without_token_is_refused_unauthenticated(live_app):
         errors = msg["payload"] if msg["type"] == "error" else msg["payload"]["errors"]
         assert msg["type"] in ("error", "next")
         assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
+        if msg["type"] == "next":
+            assert (await ws.receive())["type"] == "complete"
     assert bus_of(live_app).subscriber_count(TOPIC) == 0
 
 
