@@ -234,3 +234,93 @@ async def test_roles_and_plugins(client, world):
     assert "resident.pii.read" not in roles["grid_worker"]["permissions"]
     anon_roles = await client("{ roles { name } }", errors_ok=True)
     assert anon_roles["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+# ---------------------------------------------------------------- every core mutation x every viewer
+
+def _mutations(w):
+    """name -> (operation, variables, payload field). Each targets something in c1 (s1) unless noted."""
+    return {
+        "createArea": ("mutation($i: CreateAreaInput!) { createArea(input: $i) { userErrors { code } } }",
+                       {"i": {"level": "COMPOUND", "name": "新建小区", "parentId": w.gid(w.c1)}}, "createArea"),
+        "updateArea": ("mutation($i: UpdateAreaInput!) { updateArea(input: $i) { userErrors { code } } }",
+                       {"i": {"id": w.gid(w.compound1), "name": "改名小区"}}, "updateArea"),
+        "deleteArea": ("mutation($id: ID!) { deleteArea(id: $id) { userErrors { code } } }",
+                       {"id": w.gid(w.building1)}, "deleteArea"),
+        "createUnit": ("mutation($i: CreateUnitInput!) { createUnit(input: $i) { userErrors { code } } }",
+                       {"i": {"buildingId": w.gid(w.building1), "label": "9-901"}}, "createUnit"),
+        "updateUnit": ("mutation($i: UpdateUnitInput!) { updateUnit(input: $i) { userErrors { code } } }",
+                       {"i": {"id": w.gid(w.unit1), "floor": 1}}, "updateUnit"),
+        "moveOutResident": ("mutation($i: MoveOutResidentInput!) { moveOutResident(input: $i) { userErrors { code } } }",
+                            {"i": {"residentId": w.gid(w.residents["zhang_wife"])}}, "moveOutResident"),
+        "createOrganization": ("mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { userErrors { code } } }",
+                               {"i": {"name": "新单位", "kind": "ENTERPRISE", "partnerCommunityIds": [w.gid(w.c1)]}},
+                               "createOrganization"),
+        "createUser": ("mutation($i: CreateUserInput!) { createUser(input: $i) { userErrors { code } } }",
+                       {"i": {"username": "u-new", "password": "longenough1", "displayName": "新用户",
+                              "areaId": w.gid(w.c1)}}, "createUser"),
+    }
+
+
+OK = None
+# viewer -> mutation -> expected first userErrors code (None = success).
+MUTATION_MATRIX = {
+    "c1_worker": {"createArea": "FORBIDDEN", "updateArea": "FORBIDDEN", "deleteArea": "FORBIDDEN",
+                  "createUnit": OK, "updateUnit": OK, "moveOutResident": OK, "createOrganization": OK,
+                  "createUser": "FORBIDDEN"},
+    "c2_worker": {"createArea": "NOT_FOUND", "updateArea": "NOT_FOUND", "deleteArea": "NOT_FOUND",
+                  "createUnit": "NOT_FOUND", "updateUnit": "NOT_FOUND", "moveOutResident": "NOT_FOUND",
+                  "createOrganization": "NOT_FOUND", "createUser": "FORBIDDEN"},
+    "c1_grid": {"createArea": "FORBIDDEN", "updateArea": "FORBIDDEN", "deleteArea": "FORBIDDEN",
+                "createUnit": "FORBIDDEN", "updateUnit": "FORBIDDEN", "moveOutResident": "FORBIDDEN",
+                "createOrganization": "FORBIDDEN", "createUser": "FORBIDDEN"},
+    "s1_manager": {"createArea": OK, "updateArea": OK, "deleteArea": "NOT_EMPTY", "createUnit": OK,
+                   "updateUnit": OK, "moveOutResident": OK, "createOrganization": OK, "createUser": OK},
+    "district_admin": {"createArea": OK, "updateArea": OK, "deleteArea": "NOT_EMPTY", "createUnit": OK,
+                       "updateUnit": OK, "moveOutResident": OK, "createOrganization": OK, "createUser": OK},
+    "resident": {"createArea": "FORBIDDEN", "updateArea": "FORBIDDEN", "deleteArea": "FORBIDDEN",
+                 "createUnit": "FORBIDDEN", "updateUnit": "FORBIDDEN", "moveOutResident": "FORBIDDEN",
+                 "createOrganization": "FORBIDDEN", "createUser": "FORBIDDEN"},
+}
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+@pytest.mark.parametrize("mutation", sorted(MUTATION_MATRIX["c1_worker"]))
+async def test_mutation_matrix(client, world, viewer, mutation):
+    w = world
+    query, variables, field = _mutations(w)[mutation]
+    audit_before = await m.AuditLog.exclude(action="pii.read").count()
+    body = await client(query, variables, tok(w, viewer), errors_ok=True)
+    if viewer == "anonymous":
+        assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        return
+    errors = body["data"][field]["userErrors"]
+    expected = MUTATION_MATRIX[viewer][mutation]
+    assert (errors[0]["code"] if errors else None) == expected, errors
+    # Every successful mutation leaves one audit row; a refused one leaves none.
+    audit_after = await m.AuditLog.exclude(action="pii.read").count()
+    assert audit_after - audit_before == (1 if expected is None else 0)
+
+
+async def test_notifications_are_private(client, world):
+    w = world
+    from core.models import Notification
+
+    note = await Notification.create(user=w.users["c1_worker"], kind="test.kind", title="hello")
+    mine = await client.data("{ myNotifications { totalCount edges { node { id title } } } }", token=w.tokens["c1_worker"])
+    assert mine["myNotifications"]["totalCount"] == 1
+    theirs = await client.data("{ myNotifications { totalCount } }", token=w.tokens["c2_worker"])
+    assert theirs["myNotifications"]["totalCount"] == 0
+    gid = mine["myNotifications"]["edges"][0]["node"]["id"]
+    other = await client.data("query($id: ID!) { node(id: $id) { id } }", {"id": gid}, w.tokens["c2_worker"])
+    assert other["node"] is None
+    changed = await client.data("mutation($ids: [ID!]!) { markNotificationsRead(ids: $ids) }", {"ids": [gid]},
+                                w.tokens["c2_worker"])
+    assert changed["markNotificationsRead"] == 0
+    changed = await client.data("mutation($ids: [ID!]!) { markNotificationsRead(ids: $ids) }", {"ids": [gid]},
+                                w.tokens["c1_worker"])
+    assert changed["markNotificationsRead"] == 1
+    await note.refresh_from_db()
+    assert note.read_at is not None
+    unread = await client.data("{ myNotifications(unreadOnly: true) { totalCount } }", token=w.tokens["c1_worker"])
+    assert unread["myNotifications"]["totalCount"] == 0
