@@ -13,7 +13,12 @@ from core.settings import DEFAULT_SECRET, Settings, get_settings
 def _host(settings: Settings, plugins: str | None = None):
     from core.plugins import PluginHost, UnknownPluginError
 
-    names = settings.plugin_names() if plugins is None else [p.strip() for p in plugins.split(",") if p.strip()]
+    if plugins is None:
+        names = settings.plugin_names()
+    elif plugins.strip() == "all":
+        names = None
+    else:
+        names = [p.strip() for p in plugins.split(",") if p.strip()]
     try:
         return PluginHost(names)
     except UnknownPluginError as exc:
@@ -132,7 +137,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--residents", type=int, default=3000)
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("export-schema", help="print the SDL of the schema")
-    p.add_argument("--plugins", default=None, help="comma-separated plugins (default: LASTMILE_PLUGINS)")
+    p.add_argument("--plugins", default=None, help="comma-separated plugins, 'all' or '' (default: LASTMILE_PLUGINS)")
     p.set_defaults(func=cmd_export_schema)
     p = sub.add_parser("create-admin", help="create (or reset) a superuser account")
     p.add_argument("username")
