@@ -122,7 +122,8 @@ async def create(context, data: CampaignData) -> cm.Campaign:
 
 
 async def _managed(context, gid: str) -> cm.Campaign:
-    campaign = await find(context.viewer, cm.Campaign, gid, ["campaignId"], CAMPAIGN, what="Campaign")
+    campaign = await find(context.viewer, cm.Campaign, gid, ["campaignId"], CAMPAIGN, what="Campaign",
+                          for_update=True)
     require(context.viewer, MANAGE, campaign, ["campaignId"])
     return campaign
 

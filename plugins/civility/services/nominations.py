@@ -71,7 +71,7 @@ async def _may_nominate(viewer, campaign: cm.Campaign, target) -> bool:
 async def nominate(context, data: NominateData) -> cm.Nomination:
     viewer = context.viewer
     campaign = await find(viewer, cm.Campaign, data.campaign_id, ["input", "campaignId"], "CivilityCampaign",
-                          what="Campaign")
+                          what="Campaign", for_update=True)
     require_status(campaign, (CampaignStatus.NOMINATING,), "Nominating", ["input", "campaignId"])
     target, field = await _target(viewer, campaign, data)
     if not await _may_nominate(viewer, campaign, target):
@@ -96,9 +96,12 @@ async def nominate(context, data: NominateData) -> cm.Nomination:
     return nomination
 
 
-async def load(context, gid: str, field: list[str]) -> tuple[cm.Nomination, cm.Campaign]:
+async def load(context, gid: str, field: list[str], *, lock: bool = True) -> tuple[cm.Nomination, cm.Campaign]:
+    """The nomination and its campaign; ``lock`` holds the campaign row (PostgreSQL) so that
+    the status checked here cannot move before this transaction commits."""
     nomination = await find(context.viewer, cm.Nomination, gid, field, NOMINATION)
-    return nomination, await cm.Campaign.get(id=nomination.campaign_id)
+    qs = cm.Campaign.filter(id=nomination.campaign_id)
+    return nomination, await (qs.select_for_update() if lock else qs).get()
 
 
 async def withdraw(context, gid: str) -> cm.Nomination:

@@ -64,4 +64,4 @@ async def decide(context, gid: str, uphold: bool) -> cm.Nomination:
 
 async def load_by_pk(nomination_id: int) -> tuple[cm.Nomination, cm.Campaign]:
     nomination = await cm.Nomination.get(id=nomination_id)
-    return nomination, await cm.Campaign.get(id=nomination.campaign_id)
+    return nomination, await cm.Campaign.filter(id=nomination.campaign_id).select_for_update().get()

@@ -26,7 +26,8 @@ async def vote(context, gid: str) -> cm.Nomination:
     field = ["nominationId"]
     if not viewer.resident_id:
         raise UserFailure("Only residents may vote: this account is not linked to a resident.", Code.FORBIDDEN, field)
-    nomination, campaign = await load(context, gid, field)
+    # No campaign lock: votes are many and the UNIQUE constraint is what keeps them exact.
+    nomination, campaign = await load(context, gid, field, lock=False)
     require_status(campaign, VOTING_STATUSES, "Voting", field)
     if nomination.status not in LIVE_NOMINATIONS:
         raise UserFailure(f"A {nomination.status.value} nomination cannot receive votes.", Code.INVALID_TRANSITION,

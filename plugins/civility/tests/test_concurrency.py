@@ -10,6 +10,10 @@ from core.enums import HouseholdRelation
 from plugins.civility import models as cm
 from plugins.civility.tests.helpers import (
     ADVANCE,
+    DECIDE,
+    NOMINATE,
+    OBJECT,
+    REVIEW,
     SCORE,
     VOTE,
     advance,
@@ -95,3 +99,34 @@ async def test_concurrent_advances_never_skip_a_step(client):
     assert all(r["userErrors"][0]["code"] == "INVALID_TRANSITION" for r in results if r["userErrors"])
     status = (await cm.Campaign.get(id__gt=0)).status.value
     assert ORDER.index(status) == 1 + successes
+
+
+async def test_same_household_nominated_at_once(client):
+    civ = await civility_world()
+    campaign = await advance(client, civ, await create_campaign(client, civ))
+    data = {"input": {"campaignId": campaign["id"], "unitId": civ.gid(civ.w.unit1), "reason": "好"}}
+    results = await asyncio.gather(*(mutate(client, NOMINATE, data, civ.tokens[who])
+                                     for who in ("c1_worker", "c1_grid", "s1_manager", "resident", "super")))
+    codes = sorted(r["userErrors"][0]["code"] if r["userErrors"] else "OK" for r in results)
+    assert codes == ["DUPLICATE"] * 4 + ["OK"]
+    assert await cm.Nomination.filter(campaign_id__gt=0).count() == 1
+
+
+async def test_objection_decided_once_under_concurrency(client):
+    civ = await civility_world()
+    campaign = await advance(client, civ, await create_campaign(client, civ))
+    n = await nominate(client, civ, campaign, "c1_worker", unit=civ.w.unit1)
+    await advance(client, civ, campaign)
+    await mutate(client, REVIEW, {"id": n["id"], "approve": True}, civ.tokens["assessor_a"])
+    await advance(client, civ, campaign)
+    filed = await mutate(client, OBJECT, {"id": n["id"], "reason": "异议"}, civ.tokens["wang"])
+    objection_id = filed["nomination"]["objections"][0]["id"]
+    results = await asyncio.gather(*(
+        mutate(client, DECIDE, {"id": objection_id, "uphold": i % 2 == 0}, civ.tokens[who])
+        for i, who in enumerate(("s1_manager", "super", "district_admin", "s1_manager"))
+    ))
+    codes = sorted(r["userErrors"][0]["code"] if r["userErrors"] else "OK" for r in results)
+    assert codes == ["INVALID_TRANSITION"] * 3 + ["OK"]
+    objection = await cm.Objection.get(id__gt=0)
+    nomination = await cm.Nomination.get(id__gt=0)
+    assert (nomination.status.value == "REJECTED") == objection.upheld
