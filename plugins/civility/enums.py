@@ -47,6 +47,13 @@ class NominationStatus(Enum):
     AWARDED = v("AWARDED", description="Honoured when the campaign was published.")
 
 
+@strawberry.enum(description="How a campaign's nominations are ordered.")
+class NominationOrder(Enum):
+    SUBMITTED = v("SUBMITTED", description="In the order they were made (the default).")
+    VOTES = v("VOTES", description="Most votes first; ties in the order they were made.")
+    TOTAL_SCORE = v("TOTAL_SCORE", description="Highest total score first, unscored last; ties in the order they were made.")
+
+
 HOUSEHOLD_KINDS = (CampaignKind.STAR_HOUSEHOLD, CampaignKind.MOST_BEAUTIFUL_FAMILY)
 
 # Campaign statuses in lifecycle order; advance moves one step along this.

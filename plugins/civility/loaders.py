@@ -50,6 +50,10 @@ def vote_count(info: Info, nomination_id: int):
     return _loaders(info).counts(cm.Vote, "nomination_id").load(nomination_id)
 
 
+def vote_counts(info: Info, nomination_ids: list[int]):
+    return _loaders(info).counts(cm.Vote, "nomination_id").load_many(nomination_ids)
+
+
 def campaign_area(info: Info, area_id: int):
     """The area of a campaign the viewer sees: shown as the campaign's context
     even to viewers who may not read that area itself (a resident, an assessor)."""

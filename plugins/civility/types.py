@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Annotated
 
@@ -14,7 +15,7 @@ from core.api.types import Area, ResidentT, UnitT, UserError, UserT
 from core.ids import encode_gid
 from plugins.civility import loaders
 from plugins.civility import models as cm
-from plugins.civility.enums import CampaignKind, CampaignStatus, NominationStatus
+from plugins.civility.enums import CampaignKind, CampaignStatus, NominationOrder, NominationStatus
 from plugins.civility.permissions import ASSESS, MANAGE
 from plugins.civility.services.lifecycle import voting_open
 
@@ -83,8 +84,18 @@ class CivilityCampaign(Node):
         status: Annotated[NominationStatus | None, arg(description="Only nominations with this status.")] = None,
         first: Annotated[int | None, arg(description="Page size (default 50).")] = None,
         after: Annotated[str | None, arg(description="Cursor to continue after.")] = None,
+        order_by: Annotated[NominationOrder | None, arg(description="Ranking order (default SUBMITTED).")] = None,
     ) -> Connection[Nomination]:
-        return connection_from_list(await loaders.nominations(info, self.id, status), first, after)
+        rows = await loaders.nominations(info, self.id, status)
+        if order_by == NominationOrder.VOTES:
+            counts = await loaders.vote_counts(info, [n.id for n in rows])
+            rows = [n for _, n in sorted(zip(counts, rows, strict=True), key=lambda p: (-p[0], p[1].id))]
+        elif order_by == NominationOrder.TOTAL_SCORE:
+            # Gathered, so that the loaders batch all rows into one query.
+            totals = await asyncio.gather(*(loaders.total(info, n) for n in rows))
+            rows = [n for _, n in sorted(zip(totals, rows, strict=True),
+                                         key=lambda p: (p[0] is None, -(p[0] or 0), p[1].id))]
+        return connection_from_list(rows, first, after)
 
 
 @strawberry.type(description="One assessor's score for one criterion of a nomination.")

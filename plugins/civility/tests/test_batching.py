@@ -80,3 +80,36 @@ async def test_nomination_list_is_batched(client):
     n_more, _ = await _statements(client, CAMPAIGNS, {}, token)
     assert n_more == n_all and n_all <= 14
     assert await cm.Vote.filter(id__gt=0).count() == 9
+
+
+RANKED = """query($id: ID!, $order: NominationOrder) { civilityCampaign(id: $id) {
+  nominations(orderBy: $order) { edges { node { id voteCount totalScore } } } } }"""
+
+
+async def test_ranking_orders_are_batched(client):
+    civ = await civility_world()
+    campaign = await _campaign_with(client, civ, 4)
+    noms = (await client.data(RANKED, {"id": campaign["id"], "order": "SUBMITTED"}, civ.tokens["super"]))[
+        "civilityCampaign"]["nominations"]["edges"]
+    ids = [e["node"]["id"] for e in noms]
+    # Give the third nomination an extra vote and the fourth the highest score.
+    # (Voting has closed by now: the extra vote is written directly.)
+    await cm.Vote.create(nomination_id=int(_pk(ids[2])), resident_id=civ.w.residents["wang"].id)
+    await cm.Score.filter(nomination_id=int(_pk(ids[3]))).update(score=5)
+    token = civ.tokens["super"]
+    with count_statements() as by_votes:
+        voted = await client.data(RANKED, {"id": campaign["id"], "order": "VOTES"}, token)
+    with count_statements() as by_score:
+        scored = await client.data(RANKED, {"id": campaign["id"], "order": "TOTAL_SCORE"}, token)
+    assert [e["node"]["id"] for e in voted["civilityCampaign"]["nominations"]["edges"]] == \
+        [ids[2], ids[0], ids[1], ids[3]]
+    ranked = [e["node"] for e in scored["civilityCampaign"]["nominations"]["edges"]]
+    assert ranked[0]["id"] == ids[3] and [n["id"] for n in ranked[1:]] == [ids[0], ids[1], ids[2]]
+    assert ranked[0]["totalScore"] > ranked[1]["totalScore"]
+    assert len(by_votes) <= 8 and len(by_score) <= 8, (len(by_votes), len(by_score))
+
+
+def _pk(gid: str) -> str:
+    from core.ids import decode_gid
+
+    return decode_gid(gid)[1]
