@@ -51,6 +51,13 @@ def lastmile_mutation_fields():
 
 
 @hookimpl
+def lastmile_subscription_fields():
+    from plugins.civility.schema import CivilitySubscription
+
+    return [CivilitySubscription]
+
+
+@hookimpl
 def lastmile_type_extensions():
     from plugins.civility.schema import CivilityResidentFields, CivilityUnitFields
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from typing import Annotated
 
 import strawberry
@@ -13,12 +15,14 @@ from core import models as m
 from core.access import visible
 from core.api.mutation import run_mutation
 from core.api.relay import Connection, connection_from_queryset
+from core.api.subscriptions import live_events
 from core.enums import lineage_column
 from core.errors import ApiError, Code
 from core.ids import decode_int_gid
 from plugins.civility import loaders
 from plugins.civility import models as cm
 from plugins.civility.enums import CampaignKind, CampaignStatus
+from plugins.civility.events import NOMINATION_UPDATED
 from plugins.civility.services import campaigns, nominations, objections, scores, votes
 from plugins.civility.types import (
     CivilityCampaign,
@@ -202,6 +206,22 @@ class CivilityMutation:
     async def decide_objection(self, info: Info, objection_id: strawberry.ID, uphold: bool) -> NominationPayload:
         return await run_mutation(info, lambda: objections.decide(info.context, objection_id, uphold),
                                   NominationPayload, "nomination")
+
+
+@strawberry.type(description="Civility live updates (graphql-transport-ws at /graphql).")
+class CivilitySubscription:
+    @strawberry.subscription(description="A nomination of the campaign each time it changes: nominated, withdrawn, "
+                                         "reviewed, scored, voted for, objected to, decided, awarded. Only "
+                                         "nominations the subscriber may see are sent, with fresh voteCount and "
+                                         "totalScore.")
+    async def civility_nomination_updated(self, info: Info, campaign_id: strawberry.ID) -> AsyncGenerator[Nomination, None]:
+        pk = decode_int_gid(campaign_id, "CivilityCampaign")
+        async with aclosing(live_events(info, NOMINATION_UPDATED,
+                                        only=lambda event, _viewer: event.data.get("campaign_id") == pk)) as events:
+            async for event in events:
+                nomination = await info.context.loaders.by_id(cm.Nomination).load(event.data["nomination_id"])
+                if nomination is not None:  # None: outside the subscriber's scope
+                    yield nomination
 
 
 @strawberry.type(name="CivilityUnitFields", description="Civility fields of a unit.")

@@ -14,6 +14,7 @@ from core.enums import ResidentStatus
 from core.services.notifications import notify
 from plugins.civility import models as cm
 from plugins.civility.enums import CampaignKind, NominationStatus
+from plugins.civility.events import nomination_changed
 from plugins.civility.loaders import criterion_means
 from plugins.civility.scoring import star_level, total_score
 
@@ -39,6 +40,7 @@ async def award(context, campaign: cm.Campaign) -> list[cm.Nomination]:
         if passes:
             n.status, n.final_score, n.award_stars = status, total, stars
             awarded.append(n)
+        nomination_changed(context, n)
     await _notify_households(context, campaign, awarded)
     return awarded
 

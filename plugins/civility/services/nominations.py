@@ -22,6 +22,7 @@ from core.errors import Code, UserFailure
 from core.services.guards import find, require, require_text
 from plugins.civility import models as cm
 from plugins.civility.enums import HOUSEHOLD_KINDS, LIVE_NOMINATIONS, CampaignStatus, NominationStatus
+from plugins.civility.events import nomination_changed
 from plugins.civility.permissions import ASSESS, MANAGE, NOMINATE
 from plugins.civility.services.lifecycle import require_status
 from plugins.civility.services.residency import inside, resident_of_area
@@ -88,11 +89,13 @@ async def nominate(context, data: NominateData) -> cm.Nomination:
         if not revived:
             raise UserFailure("This nominee is already nominated in this campaign.", Code.DUPLICATE, field)
         await record(context, "civility.nominate", gid_of(existing), "renewed")
+        nomination_changed(context, existing)
         return await cm.Nomination.get(id=existing.id)
     nomination = cm.Nomination(campaign_id=campaign.id, reason=reason, nominated_by_id=viewer.user_id, **key)
     nomination.set_lineage(target.lineage())
     await nomination.save()
     await record(context, "civility.nominate", gid_of(nomination))
+    nomination_changed(context, nomination)
     return nomination
 
 
@@ -118,6 +121,7 @@ async def withdraw(context, gid: str) -> cm.Nomination:
         raise UserFailure(f"A {nomination.status.value} nomination cannot be withdrawn.", Code.INVALID_TRANSITION,
                           field)
     await record(context, "civility.withdrawNomination", gid_of(nomination))
+    nomination_changed(context, nomination)
     return await cm.Nomination.get(id=nomination.id)
 
 
@@ -140,4 +144,5 @@ async def review(context, gid: str, approve: bool, note: str | None) -> cm.Nomin
         raise UserFailure(f"A {nomination.status.value} nomination cannot be reviewed.", Code.INVALID_TRANSITION,
                           field)
     await record(context, "civility.reviewNomination", gid_of(nomination), "approved" if approve else "rejected")
+    nomination_changed(context, nomination)
     return await cm.Nomination.get(id=nomination.id)

@@ -17,6 +17,7 @@ from core.errors import Code, UserFailure
 from core.services.guards import find, require, require_text
 from plugins.civility import models as cm
 from plugins.civility.enums import CampaignStatus, NominationStatus
+from plugins.civility.events import nomination_changed
 from plugins.civility.permissions import MANAGE, READ
 from plugins.civility.services.lifecycle import require_status
 from plugins.civility.services.nominations import load
@@ -40,6 +41,7 @@ async def file(context, gid: str, reason: str) -> cm.Nomination:
     text = require_text(reason, ["reason"], "Reason", 2000)
     objection = await cm.Objection.create(nomination_id=nomination.id, reason=text, filed_by_id=viewer.user_id)
     await record(context, "civility.fileObjection", gid_of(nomination), f"objection {objection.id}")
+    nomination_changed(context, nomination)
     return nomination
 
 
@@ -59,6 +61,7 @@ async def decide(context, gid: str, uphold: bool) -> cm.Nomination:
     if uphold:
         await cm.Nomination.filter(id=nomination.id, status=NominationStatus.APPROVED).update(
             status=NominationStatus.REJECTED, rejected_by_objection=True)
+    nomination_changed(context, nomination)
     return await cm.Nomination.get(id=nomination.id)
 
 

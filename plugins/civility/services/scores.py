@@ -15,6 +15,7 @@ from core.ids import decode_int_gid
 from core.services.guards import require
 from plugins.civility import models as cm
 from plugins.civility.enums import LIVE_NOMINATIONS, CampaignStatus
+from plugins.civility.events import nomination_changed
 from plugins.civility.permissions import ASSESS
 from plugins.civility.services.lifecycle import require_status
 from plugins.civility.services.nominations import load
@@ -49,6 +50,7 @@ async def score(context, data: ScoreData) -> cm.Nomination:
         raise UserFailure("comment may be at most 2000 characters", Code.INVALID_INPUT, ["input", "comment"])
     await _upsert(nomination.id, criterion.id, viewer.user_id, data.score, comment)
     await record(context, "civility.scoreNomination", gid_of(nomination), f"criterion {criterion.id}: {data.score:g}")
+    nomination_changed(context, nomination)
     return nomination
 
 

@@ -13,6 +13,7 @@ from core.audit import record
 from core.errors import Code, UserFailure
 from plugins.civility import models as cm
 from plugins.civility.enums import LIVE_NOMINATIONS
+from plugins.civility.events import nomination_changed
 from plugins.civility.permissions import VOTE
 from plugins.civility.services.lifecycle import VOTING_STATUSES, require_status
 from plugins.civility.services.nominations import load
@@ -43,4 +44,5 @@ async def vote(context, gid: str) -> cm.Nomination:
     # constraint; the mutation runner reports that as DUPLICATE too.
     await cm.Vote.create(nomination_id=nomination.id, resident_id=resident.id, user_id=viewer.user_id)
     await record(context, "civility.vote", gid_of(nomination))
+    nomination_changed(context, nomination)
     return nomination

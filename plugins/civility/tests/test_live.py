@@ -1,0 +1,59 @@
+"""civilityNominationUpdated over graphql-transport-ws: fresh counts, scoped, only after commit."""
+
+from __future__ import annotations
+
+import asyncio
+
+from plugins.civility.events import NOMINATION_UPDATED
+from plugins.civility.tests.helpers import (
+    VOTE,
+    advance,
+    civility_world,
+    create_campaign,
+    mutate,
+    nominate,
+    ok,
+)
+from tests.conftest import TEST_PLUGINS
+from tests.support import GraphQLClient
+from tests.test_live_support import AsgiWebSocket, bearer
+
+UPDATED = """subscription($id: ID!) { civilityNominationUpdated(campaignId: $id) {
+  id status voteCount nomineeName } }"""
+
+
+async def _subscribed(app, count=1):
+    for _ in range(200):
+        if app.state.runtime.bus.subscriber_count(NOMINATION_UPDATED) >= count:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("subscription never reached the bus")
+
+
+async def test_votes_arrive_live_with_fresh_counts(app_factory):
+    app = app_factory(TEST_PLUGINS)
+    civ = await civility_world()
+    async with GraphQLClient(app) as client:
+        campaign = await advance(client, civ, await create_campaign(client, civ, kind="MOST_BEAUTIFUL_FAMILY"))
+        other = await advance(client, civ, await create_campaign(client, civ, kind="MOST_BEAUTIFUL_FAMILY",
+                                                                 title="另一个"))
+        n = await nominate(client, civ, campaign, "c1_worker", unit=civ.w.unit1)
+        elsewhere = await nominate(client, civ, other, "c1_worker", unit=civ.w.unit1)
+        async with AsgiWebSocket(app) as ws:
+            assert (await ws.init(bearer(civ.tokens["wang"])))["type"] == "connection_ack"
+            await ws.subscribe(UPDATED, variables={"id": campaign["id"]})
+            await _subscribed(app)
+            await ok(client, VOTE, {"id": elsewhere["id"]}, civ.tokens["resident"])  # another campaign: silent
+            # A refused vote commits nothing and publishes nothing.
+            await ok(client, VOTE, {"id": n["id"]}, civ.tokens["resident"])
+            refused = await mutate(client, VOTE, {"id": n["id"]}, civ.tokens["resident"])
+            assert refused["userErrors"][0]["code"] == "DUPLICATE"
+            msg = await ws.receive()
+            assert msg["type"] == "next"
+            got = msg["payload"]["data"]["civilityNominationUpdated"]
+            assert got == {"id": n["id"], "status": "PENDING", "voteCount": 1, "nomineeName": "张伟"}
+            assert await ws.nothing_within(0.3)
+            await ok(client, VOTE, {"id": n["id"]}, civ.tokens["wang"])
+            got = (await ws.receive())["payload"]["data"]["civilityNominationUpdated"]
+            assert got["voteCount"] == 2
+            await ws.disconnect()
