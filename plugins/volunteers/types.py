@@ -30,6 +30,20 @@ async def _hours(info: Info, volunteer_id: int) -> tuple[float, float]:
     return await _loaders(info).custom(("volunteers.hours",), batch).load(volunteer_id)
 
 
+async def _context_area(info: Info, area_id: int):
+    """The area a visible team or activity belongs to, shown as context even
+    where the viewer's area scope does not reach (e.g. a resident looking at an
+    activity in a neighbouring compound of their community), like core shows
+    the area of a role grant. Area names are not personal data; everything
+    reached from the area is scoped again."""
+
+    async def batch(ids: list[int]):
+        rows = {a.id: a for a in await m.Area.filter(id__in=list(set(ids)))}
+        return [rows.get(i) for i in ids]
+
+    return await _loaders(info).custom(("volunteers.context_area",), batch).load(area_id)
+
+
 def _signups_of(info: Info, fk: str, key: int, status: SignupStatus | None = None):
     where = Q(status=status) if status is not None else None
     return _loaders(info).children(vm.ActivitySignup, fk, where=where, order=("signed_up_at", "id"),
@@ -88,7 +102,7 @@ class VolunteerTeam(Node):
 
     @F(description="The area the team belongs to; it recruits from that area's community (or everything below it above community level).")
     async def area(self, info: Info) -> Area:
-        return await _loaders(info).by_id(m.Area).load(self.area_id)
+        return await _context_area(info, self.area_id)
 
     @F(description="The team leader, always a member; null when none is chosen (e.g. after the leader left).")
     async def leader(self, info: Info) -> Volunteer | None:
@@ -125,7 +139,7 @@ class VolunteerActivity(Node):
 
     @F(description="The area the activity is held in; it recruits from that area's community (or everything below it above community level).")
     async def area(self, info: Info) -> Area:
-        return await _loaders(info).by_id(m.Area).load(self.area_id)
+        return await _context_area(info, self.area_id)
 
     @F(description="The team running the activity, if any (and visible to the viewer).")
     async def team(self, info: Info) -> VolunteerTeam | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.enums import AreaLevel
 from plugins.volunteers.tests.helpers import (
     ACTIVITY,
     CANCEL_SIGNUP,
@@ -21,6 +22,7 @@ from plugins.volunteers.tests.helpers import (
     register,
     world_with_coordinator,
 )
+from tests.support import make_area
 
 
 async def test_resident_acts_only_for_themselves(client):
@@ -63,16 +65,20 @@ async def test_resident_sees_activities_of_their_community_and_above(client):
                          "createVolunteerActivity"))["activity"]["id"]
     theirs = (await ok(client, CREATE_ACTIVITY, {"input": activity_input(gid_of(w.c2))}, su,
                        "createVolunteerActivity"))["activity"]["id"]
-    data = await client.data("{ volunteerActivities { edges { node { id } } } }", token=w.tokens["resident"])
-    seen = {e["node"]["id"] for e in data["volunteerActivities"]["edges"]}
-    assert seen == {ours, district}
+    neighbours = await make_area(AreaLevel.COMPOUND, "邻里小区", w.c1)
+    next_door = (await ok(client, CREATE_ACTIVITY, {"input": activity_input(gid_of(neighbours))}, su,
+                          "createVolunteerActivity"))["activity"]["id"]
+    data = await client.data("{ volunteerActivities { edges { node { id area { name } } } } }",
+                             token=w.tokens["resident"])
+    seen = {e["node"]["id"]: e["node"]["area"]["name"] for e in data["volunteerActivities"]["edges"]}
+    assert seen == {ours: "幸福小区", district: "上街区", next_door: "邻里小区"}
     assert (await client.data(ACTIVITY, {"id": theirs}, w.tokens["resident"]))["volunteerActivity"] is None
     # Staff see what lies below their grant.
     c2 = await client.data("{ volunteerActivities { edges { node { id } } } }", token=w.tokens["c2_worker"])
     assert {e["node"]["id"] for e in c2["volunteerActivities"]["edges"]} == {theirs}
     filtered = await client.data("query($a: ID!) { volunteerActivities(filter: {areaId: $a, status: PLANNED}) { totalCount } }",
                                  {"a": gid_of(w.s1)}, su)
-    assert filtered["volunteerActivities"]["totalCount"] == 2
+    assert filtered["volunteerActivities"]["totalCount"] == 3
 
 
 async def test_resident_sees_their_teams(client):
