@@ -104,4 +104,6 @@ async def follow_move(resident: m.Resident) -> None:
         return
     volunteer.set_lineage(resident.lineage())
     await volunteer.save()
+    # Service logs carry the volunteer's lineage: they move along.
+    await vm.ServiceLog.filter(volunteer_id=volunteer.id).update(**volunteer.lineage())
     await cancel_future_signups(volunteer.id, outside_catchment_of=volunteer)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from plugins.volunteers.tests.helpers import (
     ACTIVITY,
     CHECK_IN,
@@ -14,12 +16,14 @@ from plugins.volunteers.tests.helpers import (
     sign_up,
     world_with_coordinator,
 )
-from tests.support import make_unit
+from tests.support import make_unit, make_user, token_for
 
 MOVE_OUT = """mutation($r: ID!, $s: ResidentStatus) { moveOutResident(input: {residentId: $r, status: $s}) {
   resident { status volunteer { status } } userErrors { code } } }"""
 MOVE = """mutation($r: ID!, $u: ID!) { moveResident(input: {residentId: $r, unitId: $u}) {
   resident { id } userErrors { code } } }"""
+LOG = """mutation($input: LogServiceInput!) { logService(input: $input) { serviceLog { id } userErrors { code } } }"""
+LOG_NODE = "query($id: ID!) { node(id: $id) { ... on ServiceLog { volunteer { id } } } }"
 SIGNUP_STATUS = "query($id: ID!) { node(id: $id) { ... on ActivitySignup { status } } }"
 
 
@@ -65,8 +69,12 @@ async def test_reinstating_a_moved_out_volunteer_is_refused(client):
 
 async def test_moving_house_moves_the_profile(client):
     w = await world_with_coordinator()
+    c3_worker = await make_user("c3_worker", [("community_worker", w.c3)])
+    w.tokens["c3_worker"] = token_for(c3_worker)
     su = w.tokens["super"]
     v = await register(client, su, w.residents["zhang_wife"])
+    log = (await ok(client, LOG, {"input": {"volunteerId": v, "servedOn": dt.date.today().isoformat(), "hours": 2,
+                                            "description": "义务理发"}}, su, "logService"))["serviceLog"]["id"]
     same_community = await open_activity(client, su, gid_of(w.c1), starts=24)
     s = await sign_up(client, su, same_community, v)
     new_unit = await make_unit(w.building1, "2-201")
@@ -79,3 +87,7 @@ async def test_moving_house_moves_the_profile(client):
     assert (await client.data(VOLUNTEER, {"id": v}, w.tokens["c1_worker"]))["volunteer"] is None
     stats = await client.data("query($a: ID!) { volunteerStats(areaId: $a) { volunteerCount } }", {"a": gid_of(w.c3)}, su)
     assert stats["volunteerStats"]["volunteerCount"] == 1
+    # The service log moved with them: c3's worker sees it (and its volunteer), c1's no longer does.
+    seen = await client.data(LOG_NODE, {"id": log}, w.tokens["c3_worker"])
+    assert seen["node"]["volunteer"]["id"] == v
+    assert (await client.data(LOG_NODE, {"id": log}, w.tokens["c1_worker"]))["node"] is None
