@@ -6,6 +6,7 @@ import contextlib
 import logging
 import re
 
+import orjson
 from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -66,6 +67,11 @@ class LastmileGraphQL(GraphQL):
         context.auth_problem = auth_problem
         request.state.graphql_context = context
         return context
+
+    def encode_json(self, data: object) -> str:
+        # orjson: several times faster than json on large lists; keeps Chinese text as UTF-8.
+        # Text, not bytes: websocket messages of graphql-transport-ws must be text frames.
+        return orjson.dumps(data).decode()
 
     async def on_ws_connect(self, context: Context):
         from core.api.websocket import authenticate_connection

@@ -146,3 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     p.set_defaults(func=cmd_create_admin)
     args = parser.parse_args(argv)
     args.func(args, get_settings())
+
+
+if __name__ == "__main__":
+    main()

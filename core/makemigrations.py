@@ -19,7 +19,8 @@ from core.plugins import PluginHost
 
 
 def main(argv: list[str]) -> int:
-    labels = argv or ["core"]
+    # Core is always selected: tortoise resolves a plugin's FKs to core only among the selected apps.
+    labels = list(dict.fromkeys(["core", *argv]))
     host = PluginHost([label for label in labels if label != "core"])
     config = tortoise_config("sqlite://:memory:", host.tortoise_apps())
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
