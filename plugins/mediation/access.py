@@ -20,6 +20,7 @@ from core import models as m
 from core.access import NOTHING, register_policy, visible
 from core.enums import AreaLevel, lineage_column
 from core.permissions import Scope, Viewer
+from plugins.mediation.enums import DisputeCaseAction
 from plugins.mediation.models import (
     CaseCounter,
     DisputeCase,
@@ -33,6 +34,9 @@ from plugins.mediation.models import (
 READ = "mediation.case.read"
 REPORT = "mediation.case.report"
 MANAGE = "mediation.case.manage"
+
+# What a case's team members and owner may do without mediation.case.manage.
+TEAM_ACTIONS = frozenset({DisputeCaseAction.RECORD_SESSION, DisputeCaseAction.COMPLETE_FOLLOW_UP})
 
 PERMISSIONS = {
     READ: "Read dispute cases of the area, with parties, team, sessions and statistics.",

@@ -65,3 +65,15 @@ class MediationTeamRole(Enum):
     GRID_LEADER = v("GRID_LEADER", description="The grid leader of the area (网格长).")
     VOLUNTEER = v("VOLUNTEER", description="A safety volunteer, the 'A' of 4+A (平安志愿者).")
     LEGAL_ADVISER = v("LEGAL_ADVISER", description="The community's legal adviser (法律顾问).")
+
+
+@strawberry.enum(description="A move the state machine may make on a case; see DisputeCase.availableActions.")
+class DisputeCaseAction(Enum):
+    ACCEPT = v("ACCEPT", description="acceptDispute: REPORTED -> ACCEPTED.")
+    ASSIGN_TEAM = v("ASSIGN_TEAM", description="assignMediationTeam: ACCEPTED -> IN_MEDIATION, or a new team IN_MEDIATION.")
+    RECORD_SESSION = v("RECORD_SESSION", description="recordMediationSession, IN_MEDIATION.")
+    ESCALATE = v("ESCALATE", description="escalateDispute: one handling level up, back to ACCEPTED.")
+    RESOLVE = v("RESOLVE", description="resolveDispute: IN_MEDIATION -> RESOLVED.")
+    FAIL = v("FAIL", description="markDisputeFailed: IN_MEDIATION -> FAILED.")
+    COMPLETE_FOLLOW_UP = v("COMPLETE_FOLLOW_UP", description="completeFollowUp, on a RESOLVED case with a follow-up pending.")
+    CLOSE = v("CLOSE", description="closeDispute: RESOLVED (every follow-up done) or FAILED -> CLOSED.")

@@ -17,24 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from enum import Enum
 
 from core.enums import AreaLevel
 from core.errors import Code, UserFailure
+from plugins.mediation.enums import DisputeCaseAction as Action
 from plugins.mediation.enums import DisputeStatus as S
 from plugins.mediation.models import DisputeCase, DisputeCaseEvent, FollowUp
-
-
-class Action(Enum):
-    REPORT = "REPORT"
-    ACCEPT = "ACCEPT"
-    ASSIGN_TEAM = "ASSIGN_TEAM"
-    RECORD_SESSION = "RECORD_SESSION"
-    ESCALATE = "ESCALATE"
-    RESOLVE = "RESOLVE"
-    FAIL = "FAIL"
-    COMPLETE_FOLLOW_UP = "COMPLETE_FOLLOW_UP"
-    CLOSE = "CLOSE"
 
 
 @dataclass(frozen=True)
@@ -85,33 +73,37 @@ def refuse(message: str, field: list[str] | None = None) -> UserFailure:
     return UserFailure(message, Code.INVALID_TRANSITION, field)
 
 
-async def check(case: DisputeCase, action: Action) -> None:
-    """Raise INVALID_TRANSITION unless ``action`` may be taken on ``case`` now."""
+def refusal(case: DisputeCase, action: Action, pending_follow_ups: int = 0) -> str | None:
+    """Why ``action`` may not be taken on ``case`` now, or None when it may."""
     rule = RULES[action]
     if case.status not in rule.sources:
         allowed = " or ".join(sorted(s.value for s in rule.sources))
-        raise refuse(f"A {case.status.value} case cannot be {_VERBS[action]} (only a {allowed} case can).")
+        return f"A {case.status.value} case cannot be {_VERBS[action]} (only a {allowed} case can)."
     if action == Action.ESCALATE and case.handling_level not in NEXT_LEVEL:
-        raise refuse(f"The case is already handled at {case.handling_level.value} level; "
-                     "it cannot be escalated further.")
+        return (f"The case is already handled at {case.handling_level.value} level; "
+                "it cannot be escalated further.")
+    if action == Action.CLOSE and case.status == S.RESOLVED and pending_follow_ups:
+        return f"{pending_follow_ups} follow-up visit(s) are still to be done; close the case once they are."
+    return None
+
+
+async def check(case: DisputeCase, action: Action) -> None:
+    """Raise INVALID_TRANSITION unless ``action`` may be taken on ``case`` now."""
+    pending = 0
     if action == Action.CLOSE and case.status == S.RESOLVED:
         pending = await FollowUp.filter(case_id=case.id, done_at__isnull=True).count()
-        if pending:
-            raise refuse(f"{pending} follow-up visit(s) are still to be done; close the case once they are.")
+    reason = refusal(case, action, pending)
+    if reason is not None:
+        raise refuse(reason)
 
 
 def allowed_actions(case: DisputeCase, pending_follow_ups: int) -> list[Action]:
-    """The actions ``check`` would accept now (for front-ends to offer)."""
-    out = []
-    for action, rule in RULES.items():
-        if case.status not in rule.sources:
-            continue
-        if action == Action.ESCALATE and case.handling_level not in NEXT_LEVEL:
-            continue
-        if action == Action.CLOSE and case.status == S.RESOLVED and pending_follow_ups:
-            continue
-        out.append(action)
-    return out
+    """The actions the state machine would accept now, in lifecycle order."""
+    return [
+        action for action in RULES
+        if refusal(case, action, pending_follow_ups) is None
+        and (action != Action.COMPLETE_FOLLOW_UP or pending_follow_ups)
+    ]
 
 
 def _now() -> dt.datetime:

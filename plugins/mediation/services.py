@@ -77,7 +77,7 @@ async def _managed_case(context, gid: str, field: list[str]) -> DisputeCase:
 
 
 async def _worked_case(context, case: DisputeCase, field: list[str]) -> None:
-    """Sessions and follow-ups: managers of the area, or the case's own team and owner."""
+    """Sessions and follow-ups (access.TEAM_ACTIONS): managers of the area, or the case's own team and owner."""
     viewer = context.viewer
     if not viewer.can(MANAGE, case) and not await is_on_team(case, viewer.user_id):
         raise UserFailure(f"You lack the {MANAGE} permission here and are not on the case's team.",

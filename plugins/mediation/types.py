@@ -13,14 +13,16 @@ from core.api.types import Area, ResidentT, UserError, UserT
 from core.enums import AreaLevel
 from core.ids import encode_gid
 from plugins.mediation import loaders, models
-from plugins.mediation.access import is_staff_reader
+from plugins.mediation.access import MANAGE, TEAM_ACTIONS, is_staff_reader
 from plugins.mediation.enums import (
+    DisputeCaseAction,
     DisputeCategory,
     DisputePartyRole,
     DisputeStatus,
     MediationMethod,
     MediationTeamRole,
 )
+from plugins.mediation.lifecycle import allowed_actions
 from plugins.mediation.stats import Tally
 
 F = strawberry.field
@@ -157,6 +159,18 @@ class DisputeCaseType(Node):
     @F(description="Follow-up visits, by due date.")
     async def follow_ups(self, info: Info) -> list[FollowUpType]:
         return await loaders.follow_ups(info).load(self.id)
+
+    @F(description="What the viewer may do with the case now: the moves its status, handling level and follow-ups allow, that the viewer's permissions (mediation.case.manage, or a place on the team for sessions and follow-ups) let them make. Empty for those who may only read.")
+    async def available_actions(self, info: Info) -> list[DisputeCaseAction]:
+        viewer = info.context.viewer
+        follow_ups = await loaders.follow_ups(info).load(self.id)
+        actions = allowed_actions(self, sum(1 for f in follow_ups if f.done_at is None))
+        if viewer.can(MANAGE, self):
+            return actions
+        team = await loaders.team(info).load(self.id)
+        if viewer.user_id and viewer.user_id in {self.case_owner_id, *(t.user_id for t in team)}:
+            return [a for a in actions if a in TEAM_ACTIONS]
+        return []
 
     @F(description="Every move of the case with its actor and time, oldest first.")
     async def events(self, info: Info) -> list[DisputeCaseEventType]:

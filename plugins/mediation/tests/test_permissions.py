@@ -8,6 +8,7 @@ from core.api.relay import gid_of
 from core.enums import AreaLevel
 from plugins.mediation.tests.helpers import (
     ACCEPT,
+    ASSIGN,
     GET,
     RESOLVE,
     SESSION,
@@ -158,3 +159,29 @@ async def test_roles_are_registered(client):
     assert roles["grid_worker"] & everything == {"mediation.case.read"}
     assert roles["resident"] & everything == {"mediation.case.report"}
     assert everything <= roles["admin"]
+
+
+async def test_available_actions_follow_status_and_permissions(client):
+    w = await mediation_world()
+    query = "query($id: ID!) { disputeCase(id: $id) { status availableActions } }"
+
+    async def actions(cid, who):
+        return (await client.data(query, {"id": cid}, w.tokens[who]))["disputeCase"]["availableActions"]
+
+    cid = (await _case_in_c1(client, w))["id"]
+    assert await actions(cid, "c1_worker") == ["ACCEPT"]
+    assert await actions(cid, "c1_grid") == [] and await actions(cid, "resident") == []
+    ok(await call(client, ACCEPT, {"id": cid}, w.tokens["c1_worker"], "acceptDispute"))
+    assert await actions(cid, "c1_worker") == ["ASSIGN_TEAM", "ESCALATE"]
+    ok(await call(client, ASSIGN, {"input": {"caseId": cid, "members": [
+        {"userId": gid_of(w.users["c1_grid"]), "role": "GRID_LEADER"}]}}, w.tokens["c1_worker"], "assignMediationTeam"))
+    assert await actions(cid, "c1_worker") == ["ASSIGN_TEAM", "RECORD_SESSION", "ESCALATE", "RESOLVE", "FAIL"]
+    assert await actions(cid, "c1_grid") == ["RECORD_SESSION"]  # on the team, without manage
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    ok(await call(client, RESOLVE, {"input": {"caseId": cid, "terms": "t", "signedOn": today.isoformat(),
+                  "followUpDates": [(today + dt.timedelta(days=7)).isoformat()]}}, w.tokens["c1_worker"],
+                  "resolveDispute"))
+    assert await actions(cid, "c1_worker") == ["COMPLETE_FOLLOW_UP"]  # not CLOSE: a follow-up is pending
+    assert await actions(cid, "c1_grid") == ["COMPLETE_FOLLOW_UP"]
+    assert await actions(cid, "resident") == []
+

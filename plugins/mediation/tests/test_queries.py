@@ -24,7 +24,7 @@ LIST = """query($f: DisputeCaseFilter, $first: Int, $after: String) {
     totalCount pageInfo { hasNextPage endCursor } edges { node { caseNumber status } } } }"""
 
 NESTED = """{ disputeCases(first: 50) { totalCount edges { node {
-  caseNumber area { name } caseOwner { username } reportedBy { username }
+  caseNumber availableActions area { name } caseOwner { username } reportedBy { username }
   parties { name role resident { name community { name } } }
   team { role user { username } }
   sessions { notes recordedBy { username } }
