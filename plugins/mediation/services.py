@@ -181,9 +181,10 @@ async def report_dispute(context, data) -> DisputeCase:
     title = require_text(data.title, ["input", "title"], "title", 200)
     description = require_text(data.description, ["input", "description"], "description", LONG_TEXT)
     parties = await _parties(viewer, data.parties)
-    at = now()
-    year = at.astimezone(LOCAL_TZ).year
+    year = now().astimezone(LOCAL_TZ).year
     seq = await next_seq(year)
+    # Taken once the counter row is ours: numbers then rise with reportedAt even under contention.
+    at = now()
     case = await DisputeCase.create(
         case_number=format_case_number(year, seq), year=year, seq=seq, title=title, description=description,
         category=data.category, status=DisputeStatus.REPORTED, area_id=area.id,

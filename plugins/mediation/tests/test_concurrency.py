@@ -9,7 +9,7 @@ from plugins.mediation.models import CaseCounter, DisputeCase
 from plugins.mediation.tests.helpers import mediation_world, ok, report
 
 
-async def test_concurrent_reports_get_numbers_1_to_n(client, on_postgres):
+async def test_concurrent_reports_get_numbers_1_to_n(client):
     w = await mediation_world()
     n = 20
     payloads = await asyncio.gather(*(report(client, w, title=f"纠纷{i}") for i in range(n)))
@@ -18,6 +18,9 @@ async def test_concurrent_reports_get_numbers_1_to_n(client, on_postgres):
     assert numbers == [f"MD-{year}-{i:06d}" for i in range(1, n + 1)]
     assert sorted(await DisputeCase.all().values_list("seq", flat=True)) == list(range(1, n + 1))
     assert (await CaseCounter.get(year=int(year))).last_seq == n
+    # Numbers rise with the time of report.
+    times = await DisputeCase.all().order_by("seq").values_list("reported_at", flat=True)
+    assert list(times) == sorted(times)
 
 
 async def test_concurrent_twins_with_one_client_mutation_id_make_one_case(client):
