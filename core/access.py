@@ -15,7 +15,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from core import models as m
-from core.enums import ResidentStatus
+from core.enums import ResidentStatus, lineage_column
 from core.permissions import Viewer
 
 Policy = Callable[[Viewer], Q]
@@ -38,6 +38,13 @@ def policy_q(viewer: Viewer, model: type[Model]) -> Q:
     except KeyError:
         raise LookupError(f"no access policy registered for {model.__name__}") from None
     return policy(viewer)
+
+
+def below(area: m.Area | None, prefix: str = "") -> Q:
+    """Rows (with lineage columns) at or below ``area``; no rows for None."""
+    if area is None:
+        return NOTHING
+    return Q(**{f"{prefix}{lineage_column(area.level)}": area.id})
 
 
 def visible(viewer: Viewer, model: type[Model]) -> QuerySet:

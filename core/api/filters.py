@@ -10,13 +10,13 @@ from strawberry.types import Info
 from tortoise.expressions import Q
 
 from core import models as m
+from core.access import below
 from core.enums import (
     Gender,
     OrderDirection,
     ResidencyType,
     ResidentOrderField,
     ResidentStatus,
-    lineage_column,
 )
 from core.ids import decode_int_gid
 
@@ -58,7 +58,7 @@ async def resident_where(info: Info, f: ResidentFilter | None) -> tuple[Q, tuple
     if f.area_id is not None:
         area_pk = decode_int_gid(f.area_id, "District", "Subdistrict", "Community", "Compound", "Building")
         area = await info.context.loaders.by_id(m.Area).load(area_pk) if area_pk else None
-        parts.append(Q(**{lineage_column(area.level): area.id}) if area else NO_MATCH)
+        parts.append(below(area))
     if f.unit_id is not None:
         unit_pk = decode_int_gid(f.unit_id, "Unit")
         parts.append(Q(unit_id=unit_pk) if unit_pk else NO_MATCH)

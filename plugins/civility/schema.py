@@ -12,11 +12,10 @@ from strawberry.types import Info
 from tortoise.expressions import Q
 
 from core import models as m
-from core.access import visible
+from core.access import below, visible
 from core.api.mutation import run_mutation
 from core.api.relay import Connection, connection_from_queryset
 from core.api.subscriptions import live_events
-from core.enums import lineage_column
 from core.errors import ApiError, Code
 from core.ids import decode_int_gid
 from plugins.civility import loaders
@@ -100,8 +99,7 @@ async def _area_filter(info: Info, area_gid: strawberry.ID) -> Q:
     if area is None:
         raise ApiError("Area not found", Code.NOT_FOUND)
     above = [v for v in area.lineage().values() if v and v != area.id]
-    return Q(Q(**{lineage_column(area.level): area.id}), Q(area_id__in=above), join_type="OR") if above \
-        else Q(**{lineage_column(area.level): area.id})
+    return Q(below(area), Q(area_id__in=above), join_type="OR") if above else below(area)
 
 
 @strawberry.type(description="Civility queries.")

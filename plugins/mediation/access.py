@@ -18,7 +18,7 @@ from tortoise.expressions import Q, Subquery
 
 from core import models as m
 from core.access import NOTHING, register_policy, visible
-from core.enums import AreaLevel, lineage_column
+from core.enums import AreaLevel
 from core.permissions import Scope, Viewer
 from plugins.mediation.enums import DisputeCaseAction
 from plugins.mediation.models import (
@@ -120,6 +120,3 @@ async def covered_users(registry, user_ids: list[int], case: DisputeCase) -> set
     return covered
 
 
-def below(area: m.Area) -> Q:
-    """Cases located at or below ``area``."""
-    return Q(**{lineage_column(area.level): area.id})

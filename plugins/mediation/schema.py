@@ -13,7 +13,7 @@ from strawberry.types import Info
 from tortoise.expressions import Q, Subquery
 
 from core import models as m
-from core.access import visible
+from core.access import below, visible
 from core.api.loaders import Loaders
 from core.api.mutation import run_mutation
 from core.api.relay import Connection, connection_from_list, connection_from_queryset
@@ -55,7 +55,7 @@ async def case_where(info: Info, f: DisputeCaseFilter | None) -> Q:
     parts: list[Q] = []
     if f.area_id is not None:
         area = await visible_area(info, f.area_id)
-        parts.append(Q(**{lineage_column(area.level): area.id}) if area else NO_ROWS)
+        parts.append(below(area))
     if f.status is not None:
         parts.append(Q(status=f.status))
     if f.category is not None:

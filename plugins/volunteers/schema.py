@@ -13,7 +13,7 @@ from strawberry.types import Info
 from tortoise.expressions import Q, Subquery
 
 from core import models as m
-from core.access import visible
+from core.access import below, visible
 from core.api.mutation import run_mutation
 from core.api.relay import Connection, connection_from_queryset, window
 from core.enums import lineage_column
@@ -56,8 +56,6 @@ async def _area(info: Info, gid: strawberry.ID | None) -> m.Area | None:
     return await info.context.loaders.by_id(m.Area).load(pk) if pk else None
 
 
-def _below(area: m.Area | None) -> Q:
-    return Q(**{lineage_column(area.level): area.id}) if area is not None else NO_ROWS
 
 
 def _pk(gid: str | None, type_name: str) -> int:
@@ -84,7 +82,7 @@ class VolunteersQuery:
         f = filter
         if f is not None:
             if f.area_id is not None:
-                qs = qs.filter(_below(await _area(info, f.area_id)))
+                qs = qs.filter(below(await _area(info, f.area_id)))
             if f.team_id is not None:
                 qs = qs.filter(id__in=Subquery(
                     vm.TeamMembership.filter(team_id=_pk(f.team_id, "VolunteerTeam")).values("volunteer_id")))
@@ -101,7 +99,7 @@ class VolunteersQuery:
                               after: str | None = None) -> list[VolunteerTeam]:
         qs = visible(info.context.viewer, vm.VolunteerTeam)
         if area_id is not None:
-            qs = qs.filter(_below(await _area(info, area_id)))
+            qs = qs.filter(below(await _area(info, area_id)))
         win = window(await qs.count(), first, after)
         if win.stop <= win.start:
             return []
@@ -118,7 +116,7 @@ class VolunteersQuery:
         f = filter
         if f is not None:
             if f.area_id is not None:
-                qs = qs.filter(_below(await _area(info, f.area_id)))
+                qs = qs.filter(below(await _area(info, f.area_id)))
             if f.team_id is not None:
                 qs = qs.filter(team_id=_pk(f.team_id, "VolunteerTeam"))
             if f.category is not None:
