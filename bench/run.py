@@ -72,7 +72,7 @@ async def main() -> None:
     admin = await m.User.get(username="admin")
     token = issue_token(admin, settings)[0]
     one = await m.Resident.all().order_by("id").first()
-    QUERIES["one resident by node id"] = '{ node(id: "%s") { ... on Resident { name unit { label } } } }' % gid_of(one)
+    QUERIES["one resident by node id"] = f'{{ node(id: "{gid_of(one)}") {{ ... on Resident {{ name unit {{ label }} }} }} }}'
 
     app = create_app(settings, runtime=runtime, manage_db=False)
     headers = {"Authorization": f"Bearer {token}"}
