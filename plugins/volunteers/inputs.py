@@ -40,7 +40,7 @@ class RegisterVolunteerInput:
 class CreateVolunteerTeamInput:
     name: str = F(description="Name, unique within the area.")
     area_id: strawberry.ID = F(description="The area the team belongs to.")
-    leader_id: strawberry.ID | None = F(default=None, description="Leader; becomes the first member. Must be ACTIVE (else INVALID_TRANSITION) and live in the team's area (else INVALID_TARGET).")
+    leader_id: strawberry.ID | None = F(default=None, description="Leader; becomes the first member. Must be ACTIVE (else INVALID_TRANSITION).")
 
 
 @strawberry.input(description="A new activity; it starts PLANNED.")

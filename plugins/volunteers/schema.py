@@ -18,7 +18,6 @@ from core.api.mutation import run_mutation
 from core.api.relay import Connection, connection_from_queryset, window
 from core.enums import lineage_column
 from core.errors import ApiError, Code
-from core.ids import decode_int_gid
 from core.settings import get_settings
 from plugins.volunteers import models as vm
 from plugins.volunteers.enums import ActivityStatus, VolunteerStatus
@@ -31,7 +30,7 @@ from plugins.volunteers.inputs import (
     VolunteerFilter,
 )
 from plugins.volunteers.services import activities, service_logs, signups, stats, teams, volunteers
-from plugins.volunteers.services.common import aware
+from plugins.volunteers.services.common import aware, pk_of
 from plugins.volunteers.types import (
     ActivitySignupPayload,
     ServiceLogPayload,
@@ -52,14 +51,19 @@ DEFAULT_LEADERBOARD = 10
 
 
 async def _area(info: Info, gid: strawberry.ID | None) -> m.Area | None:
-    pk = decode_int_gid(gid, *AREA_TYPES) if gid is not None else None
+    pk = pk_of(gid, *AREA_TYPES)
     return await info.context.loaders.by_id(m.Area).load(pk) if pk else None
 
 
-
-
 def _pk(gid: str | None, type_name: str) -> int:
-    return decode_int_gid(gid, type_name) or 0
+    return pk_of(gid, type_name) or 0
+
+
+async def _node(info: Info, gid: strawberry.ID, type_name: str):
+    """One visible row by global id; null for malformed, foreign, out-of-range or unknown ids."""
+    if pk_of(gid, type_name) is None:
+        return None
+    return await info.context.runtime.nodes.resolve(info, gid, type_name)
 
 
 async def _stats_area(info: Info, gid: strawberry.ID) -> m.Area:
@@ -73,7 +77,7 @@ async def _stats_area(info: Info, gid: strawberry.ID) -> m.Area:
 class VolunteersQuery:
     @F(description="One volunteer by global id; null when unknown or out of scope.")
     async def volunteer(self, info: Info, id: strawberry.ID) -> Volunteer | None:
-        return await info.context.runtime.nodes.resolve(info, id, "Volunteer")
+        return await _node(info, id, "Volunteer")
 
     @F(description="Volunteers the viewer may see, filtered; by id.")
     async def volunteers(self, info: Info, filter: VolunteerFilter | None = None, first: int | None = None,
@@ -107,7 +111,7 @@ class VolunteersQuery:
 
     @F(description="One activity by global id; null when unknown or out of scope.")
     async def volunteer_activity(self, info: Info, id: strawberry.ID) -> VolunteerActivity | None:
-        return await info.context.runtime.nodes.resolve(info, id, "VolunteerActivity")
+        return await _node(info, id, "VolunteerActivity")
 
     @F(description="Activities the viewer may see, filtered; by start time.")
     async def volunteer_activities(self, info: Info, filter: VolunteerActivityFilter | None = None,
@@ -185,11 +189,11 @@ class VolunteersMutation:
         return await _mutate(info, lambda: volunteers.set_status(info.context, volunteer_id, status),
                              VolunteerPayload, "volunteer")
 
-    @F(description="Creates a team; with leaderId the leader becomes its first member (refused, creating nothing, if the leader is not ACTIVE or lives outside the team's area).")
+    @F(description="Creates a team; with leaderId the leader becomes its first member (refused with INVALID_TRANSITION, creating nothing, if the leader is not ACTIVE).")
     async def create_volunteer_team(self, info: Info, input: CreateVolunteerTeamInput) -> VolunteerTeamPayload:
         return await _mutate(info, lambda: teams.create_team(info.context, input), VolunteerTeamPayload, "team")
 
-    @F(description="Adds an ACTIVE volunteer living in the team's area to the team; DUPLICATE when already a member.")
+    @F(description="Adds an ACTIVE volunteer to the team (coordinators; a resident may add their own profile); DUPLICATE when already a member.")
     async def join_volunteer_team(self, info: Info, team_id: strawberry.ID, volunteer_id: strawberry.ID) -> VolunteerTeamPayload:
         return await _mutate(info, lambda: teams.join_team(info.context, team_id, volunteer_id),
                              VolunteerTeamPayload, "team")
@@ -242,11 +246,11 @@ class VolunteersMutation:
     async def check_out(self, info: Info, signup_id: strawberry.ID) -> ActivitySignupPayload:
         return await _mutate(info, lambda: signups.check_out(info.context, signup_id), ActivitySignupPayload, "signup")
 
-    @F(description="SIGNED_UP -> NO_SHOW (coordinators).")
+    @F(description="SIGNED_UP -> NO_SHOW (coordinators), once the activity is CLOSED or COMPLETED or has started.")
     async def mark_no_show(self, info: Info, signup_id: strawberry.ID) -> ActivitySignupPayload:
         return await _mutate(info, lambda: signups.mark_no_show(info.context, signup_id), ActivitySignupPayload, "signup")
 
-    @F(description="Confirms (and may correct) the hours of a checked-out signup.")
+    @F(description="Confirms (and may correct) the hours of a checked-out signup. A corrected value lies between 0 and the activity's length (else OUT_OF_RANGE); nobody verifies their own hours (FORBIDDEN).")
     async def verify_signup_hours(self, info: Info, signup_id: strawberry.ID, hours: float | None = None) -> ActivitySignupPayload:
         return await _mutate(info, lambda: signups.verify_hours(info.context, signup_id, hours),
                              ActivitySignupPayload, "signup")

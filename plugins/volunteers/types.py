@@ -100,7 +100,7 @@ class VolunteerTeam(Node):
     def is_type_of(cls, obj, info) -> bool:
         return isinstance(obj, vm.VolunteerTeam)
 
-    @F(description="The area the team belongs to; it recruits from that area's community (or everything below it above community level).")
+    @F(description="The area the team belongs to.")
     async def area(self, info: Info) -> Area:
         return await _context_area(info, self.area_id)
 
@@ -137,7 +137,7 @@ class VolunteerActivity(Node):
     def is_type_of(cls, obj, info) -> bool:
         return isinstance(obj, vm.VolunteerActivity)
 
-    @F(description="The area the activity is held in; it recruits from that area's community (or everything below it above community level).")
+    @F(description="The area the activity is held in.")
     async def area(self, info: Info) -> Area:
         return await _context_area(info, self.area_id)
 

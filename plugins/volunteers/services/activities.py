@@ -14,12 +14,12 @@ from core.api.relay import gid_of
 from core.audit import record
 from core.enums import lineage_column
 from core.errors import Code, UserFailure
-from core.services.guards import find, require, require_text
+from core.services.guards import require, require_text
 from core.services.notifications import notify
 from plugins.volunteers import models as vm
 from plugins.volunteers.enums import ActivityStatus, SignupStatus
 from plugins.volunteers.permissions import MANAGE
-from plugins.volunteers.services.common import aware, now, status_of
+from plugins.volunteers.services.common import aware, find, now, status_of
 from plugins.volunteers.services.teams import AREA_TYPES
 
 S = ActivityStatus
@@ -82,9 +82,6 @@ async def move_activity(context, activity_gid: str, target: ActivityStatus,
     changes = {"status": target, "updated_at": now()}
     if target == S.CANCELLED:
         changes["cancel_reason"] = require_text(reason, ["reason"], "reason", 1000)
-    if target == S.COMPLETED and now() < activity.starts_at:
-        raise UserFailure("An activity that has not started cannot be completed.", Code.INVALID_TRANSITION,
-                          ["activityId"])
     sources = TRANSITIONS[target]
     moved = await vm.VolunteerActivity.filter(id=activity.id, status__in=sources).update(**changes)
     if not moved:

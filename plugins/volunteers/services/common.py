@@ -1,18 +1,35 @@
-"""Helpers shared by the services: time, catchment areas, who acts for whom."""
+"""Helpers shared by the services: ids, time, who acts for whom."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from core.enums import AreaLevel, lineage_column
-from core.errors import Code, UserFailure
+from core.errors import Code, UserFailure, not_found
+from core.ids import decode_int_gid
 from core.permissions import Viewer
+from core.services import guards
 from core.services.guards import require
 from plugins.volunteers.enums import VolunteerStatus
 from plugins.volunteers.permissions import MANAGE, SIGNUP
 
-# From the narrowest level a team or activity recruits at, upwards.
-_CATCHMENT_LEVELS = (AreaLevel.COMMUNITY, AreaLevel.SUBDISTRICT, AreaLevel.DISTRICT)
+# Primary keys are 32-bit integers (PostgreSQL ``integer``): a global id naming
+# a larger number names nothing, and must not reach the database.
+MAX_PK = 2**31 - 1
+
+
+def pk_of(gid: str | None, *type_names: str) -> int | None:
+    """The primary key a global id of one of ``type_names`` names, or None
+    (malformed, another type, or outside the integer range)."""
+    pk = decode_int_gid(gid, *type_names) if gid is not None else None
+    return pk if pk is not None and 0 < pk <= MAX_PK else None
+
+
+async def find(viewer: Viewer, model, gid: str | None, field: list[str], *type_names: str,
+               what: str | None = None, for_update: bool = False):
+    """core's ``find`` (visible row or NOT_FOUND), refusing out-of-range ids first."""
+    if pk_of(gid, *(type_names or (model.__name__,))) is None:
+        raise not_found(what or (type_names[0] if type_names else model.__name__), field)
+    return await guards.find(viewer, model, gid, field, *type_names, what=what, for_update=for_update)
 
 
 def now() -> dt.datetime:
@@ -24,31 +41,6 @@ def aware(value: dt.datetime | None) -> dt.datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=dt.UTC)
-
-
-def catchment(obj) -> tuple[str, int] | None:
-    """(lineage column, area id) of the area a team or activity recruits from.
-
-    Teams and activities recruit at community granularity: one held in a
-    compound or building recruits from its whole community; one held above a
-    community recruits from everything below its area."""
-    for level in _CATCHMENT_LEVELS:
-        col = lineage_column(level)
-        value = getattr(obj, col, None)
-        if value:
-            return col, value
-    return None
-
-
-def lives_in_catchment(volunteer, obj) -> bool:
-    where = catchment(obj)
-    return where is not None and getattr(volunteer, where[0], None) == where[1]
-
-
-def require_catchment(volunteer, obj, field: list[str], what: str) -> None:
-    if not lives_in_catchment(volunteer, obj):
-        raise UserFailure(f"The volunteer does not live in the area this {what} recruits from.",
-                          Code.INVALID_TARGET, field)
 
 
 def require_active(volunteer, field: list[str]) -> None:

@@ -9,6 +9,11 @@ QUARTER = 15 * 60  # seconds
 MAX_HOURS = 24.0
 
 
+def activity_length(starts_at: dt.datetime, ends_at: dt.datetime) -> float:
+    """The activity's length in hours: the most a signup is credited."""
+    return max(0.0, (ends_at - starts_at).total_seconds() / 3600)
+
+
 def credited_hours(checked_in: dt.datetime, checked_out: dt.datetime, starts_at: dt.datetime,
                    ends_at: dt.datetime) -> float:
     """Checkout minus checkin, capped at the activity's length (endsAt - startsAt),

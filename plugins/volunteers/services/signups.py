@@ -8,36 +8,31 @@ signup twice, on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 
 from core.api.relay import gid_of
 from core.audit import record
 from core.errors import Code, UserFailure
-from core.services.guards import find, require
+from core.services.guards import require
 from plugins.volunteers import models as vm
 from plugins.volunteers.enums import ActivityStatus, SignupStatus
 from plugins.volunteers.permissions import MANAGE
 from plugins.volunteers.services.common import (
-    lives_in_catchment,
+    find,
     now,
     require_active,
-    require_catchment,
     require_not_self,
     require_self_or_manage,
     status_of,
 )
-from plugins.volunteers.services.hours import MAX_HOURS, credited_hours
+from plugins.volunteers.services.hours import activity_length, credited_hours
 
 # Activity states in which each signup move is allowed.
 CAN_CANCEL_SIGNUP = (ActivityStatus.OPEN, ActivityStatus.CLOSED)
 CAN_CHECK_IN = (ActivityStatus.OPEN, ActivityStatus.CLOSED)
 CAN_CHECK_OUT = (ActivityStatus.OPEN, ActivityStatus.CLOSED, ActivityStatus.COMPLETED)
 CAN_MARK_NO_SHOW = (ActivityStatus.OPEN, ActivityStatus.CLOSED, ActivityStatus.COMPLETED)
-# Check-in opens this long before the activity starts.
-CHECK_IN_OPENS = dt.timedelta(minutes=60)
 
 
 async def _take_place(activity_id: int) -> None:
@@ -83,7 +78,6 @@ async def sign_up(context, activity_gid: str, volunteer_gid: str) -> vm.Activity
     volunteer = await find(viewer, vm.Volunteer, volunteer_gid, ["volunteerId"], "Volunteer")
     require_self_or_manage(viewer, volunteer, activity, ["volunteerId"])
     require_active(volunteer, ["volunteerId"])
-    require_catchment(volunteer, activity, ["volunteerId"], "activity")
     if activity.status != ActivityStatus.OPEN:
         raise UserFailure(f"Signups are accepted only while the activity is OPEN; it is {activity.status.value}.",
                           Code.INVALID_TRANSITION, ["activityId"])
@@ -137,9 +131,6 @@ async def check_in(context, signup_gid: str) -> vm.ActivitySignup:
     signup, activity, volunteer = await _signup_with_activity(viewer, signup_gid)
     require_self_or_manage(viewer, volunteer, activity, ["signupId"])
     _require_activity_status(activity, CAN_CHECK_IN, "Checking in")
-    if now() < activity.starts_at - CHECK_IN_OPENS:
-        raise UserFailure("Check-in opens 60 minutes before the activity starts.", Code.INVALID_TRANSITION,
-                          ["signupId"])
     return await _move(signup, SignupStatus.SIGNED_UP, status=SignupStatus.CHECKED_IN, checked_in_at=now())
 
 
@@ -160,20 +151,26 @@ async def mark_no_show(context, signup_gid: str) -> vm.ActivitySignup:
     signup, activity, _ = await _signup_with_activity(viewer, signup_gid)
     require(viewer, MANAGE, activity, ["signupId"])
     _require_activity_status(activity, CAN_MARK_NO_SHOW, "Marking a no-show")
-    if now() < activity.starts_at:
-        raise UserFailure("Nobody is a no-show before the activity starts.", Code.INVALID_TRANSITION, ["signupId"])
+    # Signups close (CLOSED) when the activity takes place; while still OPEN it must have started.
+    if activity.status == ActivityStatus.OPEN and now() < activity.starts_at:
+        raise UserFailure("Nobody is a no-show before the activity starts or its signups close.",
+                          Code.INVALID_TRANSITION, ["signupId"])
     return await _move(signup, SignupStatus.SIGNED_UP, status=SignupStatus.NO_SHOW)
 
 
 async def verify_hours(context, signup_gid: str, hours: float | None) -> vm.ActivitySignup:
-    """Confirms a checked-out signup's hours, or replaces them (0..24, kept to
-    two decimals). Verifying again re-confirms or corrects."""
+    """Confirms a checked-out signup's hours, or replaces them (0 up to the
+    activity's length, the cap check-in/check-out hours get; kept to two
+    decimals). Verifying again re-confirms or corrects."""
     viewer = context.viewer
     signup, activity, volunteer = await _signup_with_activity(viewer, signup_gid)
     require(viewer, MANAGE, activity, ["signupId"])
     require_not_self(viewer, volunteer, ["signupId"])
-    if hours is not None and not (0 <= hours <= MAX_HOURS):
-        raise UserFailure(f"hours must be between 0 and {MAX_HOURS:g}.", Code.OUT_OF_RANGE, ["hours"])
+    if hours is not None:
+        most = activity_length(activity.starts_at, activity.ends_at)
+        if not (0 <= hours <= most):
+            raise UserFailure(f"hours must be between 0 and the activity's length, {most:g}.", Code.OUT_OF_RANGE,
+                              ["hours"])
     changes = {"verified": True, "verified_by_id": viewer.user_id, "verified_at": now()}
     if hours is not None:
         changes["hours"] = round(hours, 2)
@@ -184,16 +181,13 @@ async def verify_hours(context, signup_gid: str, hours: float | None) -> vm.Acti
     return signup
 
 
-async def cancel_future_signups(volunteer_id: int, outside_catchment_of=None) -> int:
-    """Cancel the volunteer's SIGNED_UP places in activities that start after
-    now (with ``outside_catchment_of``: only those it no longer lives in)."""
+async def cancel_future_signups(volunteer_id: int) -> int:
+    """Cancel the volunteer's SIGNED_UP places in activities that start after now."""
     rows = await vm.ActivitySignup.filter(
         volunteer_id=volunteer_id, status=SignupStatus.SIGNED_UP, activity__starts_at__gt=now(),
-    ).prefetch_related("activity")
+    )
     cancelled = 0
     for signup in rows:
-        if outside_catchment_of is not None and lives_in_catchment(outside_catchment_of, signup.activity):
-            continue
         moved = await vm.ActivitySignup.filter(id=signup.id, status=SignupStatus.SIGNED_UP).update(
             status=SignupStatus.CANCELLED, cancelled_at=now())
         if moved:

@@ -1,8 +1,8 @@
 """Volunteer teams: creating them, joining and leaving.
 
-A team recruits from the community of its area (or, for a team above
-community level, from everything below its area); its leader is always one
-of its members.
+A team belongs to an area; its leader is always one of its members. Members
+are ACTIVE volunteers the acting coordinator may see (or the resident
+joining with their own profile), wherever they live.
 """
 
 from __future__ import annotations
@@ -13,18 +13,17 @@ from core import models as m
 from core.api.relay import gid_of
 from core.audit import record
 from core.errors import Code, UserFailure
-from core.services.guards import find, require, require_text
+from core.services.guards import require, require_text
 from plugins.volunteers import models as vm
 from plugins.volunteers.permissions import MANAGE
-from plugins.volunteers.services.common import require_active, require_catchment, require_self_or_manage
+from plugins.volunteers.services.common import find, require_active, require_self_or_manage
 
 AREA_TYPES = ("District", "Subdistrict", "Community", "Compound", "Building")
 
 
 async def create_team(context, data) -> vm.VolunteerTeam:
     """With ``leaderId`` the leader becomes the first member; a leader who is
-    not ACTIVE (INVALID_TRANSITION) or lives outside the team's area
-    (INVALID_TARGET) is refused and nothing is created."""
+    not ACTIVE (INVALID_TRANSITION) is refused and nothing is created."""
     viewer = context.viewer
     area = await find(viewer, m.Area, data.area_id, ["input", "areaId"], *AREA_TYPES, what="Area")
     require(viewer, MANAGE, area, ["input", "areaId"])
@@ -37,7 +36,6 @@ async def create_team(context, data) -> vm.VolunteerTeam:
     if data.leader_id is not None:
         leader = await find(viewer, vm.Volunteer, data.leader_id, ["input", "leaderId"], "Volunteer")
         require_active(leader, ["input", "leaderId"])
-        require_catchment(leader, team, ["input", "leaderId"], "team")
         team.leader_id = leader.id
     try:
         await team.save()
@@ -63,7 +61,6 @@ async def join_team(context, team_gid: str, volunteer_gid: str) -> vm.VolunteerT
     volunteer = await find(viewer, vm.Volunteer, volunteer_gid, ["volunteerId"], "Volunteer")
     require_self_or_manage(viewer, volunteer, team, ["volunteerId"])
     require_active(volunteer, ["volunteerId"])
-    require_catchment(volunteer, team, ["volunteerId"], "team")
     if await vm.TeamMembership.filter(team_id=team.id, volunteer_id=volunteer.id).exists():
         raise UserFailure("The volunteer is already a member of this team.", Code.DUPLICATE, ["volunteerId"])
     try:

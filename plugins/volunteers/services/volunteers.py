@@ -9,11 +9,11 @@ from core.api.relay import gid_of
 from core.audit import record
 from core.enums import ResidentStatus
 from core.errors import Code, UserFailure
-from core.services.guards import find, require
+from core.services.guards import require
 from plugins.volunteers import models as vm
 from plugins.volunteers.enums import VolunteerStatus
 from plugins.volunteers.permissions import MANAGE, SIGNUP
-from plugins.volunteers.services.common import now, require_self_or_manage
+from plugins.volunteers.services.common import find, now, require_self_or_manage
 from plugins.volunteers.services.signups import cancel_future_signups
 
 MAX_SKILLS = 20
@@ -97,8 +97,8 @@ async def _step_down(volunteer_id: int) -> None:
 
 
 async def follow_move(resident: m.Resident) -> None:
-    """The resident moved to another unit: the profile follows them, and
-    future signups outside the new home's catchment are cancelled."""
+    """The resident moved to another unit: the profile (and its service logs)
+    follows them; their signups stay, as volunteers serve wherever they are signed up."""
     volunteer = await vm.Volunteer.get_or_none(resident_id=resident.id)
     if volunteer is None:
         return
@@ -106,4 +106,3 @@ async def follow_move(resident: m.Resident) -> None:
     await volunteer.save()
     # Service logs carry the volunteer's lineage: they move along.
     await vm.ServiceLog.filter(volunteer_id=volunteer.id).update(**volunteer.lineage())
-    await cancel_future_signups(volunteer.id, outside_catchment_of=volunteer)

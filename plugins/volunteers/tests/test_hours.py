@@ -117,17 +117,21 @@ async def test_short_stay_rounds_to_quarter(client):
     assert (await ok(client, CHECK_OUT, {"s": s}, w.tokens["coord"], "checkOut"))["signup"]["hours"] == 1.25
 
 
-async def test_check_in_and_no_show_wait_for_the_activity(client):
+async def test_check_in_any_time_no_show_once_under_way(client):
+    """Check-in is open while the activity is OPEN or CLOSED (early arrivals are
+    credited no more than the activity's length); a no-show needs the activity
+    to have started or its signups closed."""
     w = await world_with_coordinator()
     token = w.tokens["coord"]
     v = await register(client, token, w.residents["zhang"])
+    wife = await register(client, token, w.residents["zhang_wife"])
     later = await open_activity(client, token, gid_of(w.c1), starts=3)
     s = await sign_up(client, token, later, v)
-    assert codes(await call(client, CHECK_IN, {"s": s["id"]}, token, "checkIn")) == ["INVALID_TRANSITION"]
-    assert codes(await call(client, NO_SHOW, {"s": s["id"]}, token, "markNoShow")) == ["INVALID_TRANSITION"]
-    soon = await open_activity(client, token, gid_of(w.c1), starts=0.5)
-    s2 = await sign_up(client, token, soon, v)
-    assert (await ok(client, CHECK_IN, {"s": s2["id"]}, token, "checkIn"))["signup"]["status"] == "CHECKED_IN"
+    other = await sign_up(client, token, later, wife)
+    assert codes(await call(client, NO_SHOW, {"s": other["id"]}, token, "markNoShow")) == ["INVALID_TRANSITION"]
+    assert (await ok(client, CHECK_IN, {"s": s["id"]}, token, "checkIn"))["signup"]["status"] == "CHECKED_IN"
+    await ok(client, CLOSE, {"a": later}, token, "closeVolunteerActivity")
+    assert (await ok(client, NO_SHOW, {"s": other["id"]}, token, "markNoShow"))["signup"]["status"] == "NO_SHOW"
 
 
 async def test_no_show_and_self_verification(client):

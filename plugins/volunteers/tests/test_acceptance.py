@@ -1,0 +1,121 @@
+"""The issue's words taken literally, as a front-end would use the API."""
+
+from __future__ import annotations
+
+import base64
+
+from plugins.volunteers.tests.helpers import (
+    CHECK_IN,
+    CHECK_OUT,
+    CLOSE,
+    COMPLETE,
+    CREATE_TEAM,
+    JOIN_TEAM,
+    NO_SHOW,
+    SIGN_UP,
+    VERIFY,
+    call,
+    codes,
+    gid_of,
+    ok,
+    open_activity,
+    register,
+    sign_up,
+    world_with_coordinator,
+)
+
+LEADERBOARD = "query($a: ID!) { volunteerLeaderboard(areaId: $a) { rank hours volunteer { id } } }"
+
+
+def _gid(type_name: str, pk: int) -> str:
+    return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
+
+
+async def test_whole_lifecycle_of_an_upcoming_activity(client):
+    """PLANNED -> OPEN -> CLOSED -> COMPLETED on an activity set for tomorrow,
+    with check-in, check-out, a no-show and verification along the way."""
+    w = await world_with_coordinator()
+    token = w.tokens["coord"]
+    zhang = await register(client, token, w.residents["zhang"])
+    wife = await register(client, token, w.residents["zhang_wife"])
+    a = await open_activity(client, token, gid_of(w.c1), starts=24, length=2, capacity=5)
+    came = await sign_up(client, token, a, zhang)
+    absent = await sign_up(client, token, a, wife)
+    await ok(client, CLOSE, {"a": a}, token, "closeVolunteerActivity")
+    checked_in = await ok(client, CHECK_IN, {"s": came["id"]}, token, "checkIn")
+    assert checked_in["signup"]["status"] == "CHECKED_IN"
+    no_show = await ok(client, NO_SHOW, {"s": absent["id"]}, token, "markNoShow")
+    assert no_show["signup"]["status"] == "NO_SHOW"
+    out = await ok(client, CHECK_OUT, {"s": came["id"]}, token, "checkOut")
+    assert out["signup"]["status"] == "CHECKED_OUT" and out["signup"]["hours"] == 0.0
+    done = await ok(client, COMPLETE, {"a": a}, token, "completeVolunteerActivity")
+    assert done["activity"]["status"] == "COMPLETED"
+    verified = await ok(client, VERIFY, {"s": came["id"], "h": 1.5}, token, "verifySignupHours")
+    assert verified["signup"]["verified"] is True and verified["signup"]["hours"] == 1.5
+
+
+async def test_volunteers_from_anywhere_in_scope_serve_and_rank(client):
+    """An activity or team of one community takes volunteers from others; the
+    leaderboard of an area ranks those living below it."""
+    w = await world_with_coordinator()
+    su = w.tokens["super"]
+    zhang = await register(client, su, w.residents["zhang"])
+    wang = await register(client, su, w.residents["wang"])
+    liu = await register(client, su, w.residents["liu"])
+    team = await ok(client, CREATE_TEAM, {"name": "学雷锋队", "area": gid_of(w.c1), "leader": wang}, su,
+                    "createVolunteerTeam")
+    assert team["team"]["leader"]["id"] == wang and team["team"]["memberCount"] == 1
+    joined = await ok(client, JOIN_TEAM, {"t": team["team"]["id"], "v": liu}, su, "joinVolunteerTeam")
+    assert joined["team"]["memberCount"] == 2
+
+    a = await open_activity(client, su, gid_of(w.c1), starts=24, length=3)
+    signups = [await sign_up(client, su, a, v) for v in (zhang, wang, liu)]
+    for s, hours in zip(signups, (2, 3, 3), strict=True):
+        await ok(client, CHECK_IN, {"s": s["id"]}, su, "checkIn")
+        await ok(client, CHECK_OUT, {"s": s["id"]}, su, "checkOut")
+        await ok(client, VERIFY, {"s": s["id"], "h": hours}, su, "verifySignupHours")
+    board = (await client.data(LEADERBOARD, {"a": gid_of(w.district)}, su))["volunteerLeaderboard"]
+    assert [(r["rank"], r["hours"], r["volunteer"]["id"]) for r in board] == [
+        (1, 3.0, wang), (1, 3.0, liu), (3, 2.0, zhang)]
+    c1 = (await client.data(LEADERBOARD, {"a": gid_of(w.c1)}, su))["volunteerLeaderboard"]
+    assert [(r["rank"], r["volunteer"]["id"]) for r in c1] == [(1, zhang)]
+
+
+async def test_corrected_hours_stay_within_the_activity_length(client):
+    w = await world_with_coordinator()
+    token = w.tokens["coord"]
+    v = await register(client, token, w.residents["zhang"])
+    a = await open_activity(client, token, gid_of(w.c1), starts=-1, length=2)
+    s = await sign_up(client, token, a, v)
+    await ok(client, CHECK_IN, {"s": s["id"]}, token, "checkIn")
+    await ok(client, CHECK_OUT, {"s": s["id"]}, token, "checkOut")
+    too_long = await call(client, VERIFY, {"s": s["id"], "h": 2.25}, token, "verifySignupHours")
+    assert codes(too_long) == ["OUT_OF_RANGE"] and too_long["userErrors"][0]["field"] == ["hours"]
+    fine = await ok(client, VERIFY, {"s": s["id"], "h": 2}, token, "verifySignupHours")
+    assert fine["signup"]["hours"] == 2.0
+
+
+async def test_ids_beyond_the_integer_range_are_not_found(client):
+    w = await world_with_coordinator()
+    token = w.tokens["coord"]
+    v = await register(client, token, w.residents["zhang"])
+    a = await open_activity(client, token, gid_of(w.c1), starts=24)
+    for pk in (2**31, 10**20):
+        for op, field, variables in (
+            (CHECK_IN, "checkIn", {"s": _gid("ActivitySignup", pk)}),
+            (SIGN_UP, "signUpForActivity", {"a": _gid("VolunteerActivity", pk), "v": v}),
+            (SIGN_UP, "signUpForActivity", {"a": a, "v": _gid("Volunteer", pk)}),
+            (JOIN_TEAM, "joinVolunteerTeam", {"t": _gid("VolunteerTeam", pk), "v": v}),
+        ):
+            assert codes(await call(client, op, variables, token, field)) == ["NOT_FOUND"], (field, pk)
+        data = await client.data(
+            "query($v: ID!, $a: ID!, $t: ID!, $c: ID!) { volunteer(id: $v) { id } volunteerActivity(id: $a) { id } "
+            "volunteers(filter: {teamId: $t, areaId: $c}) { totalCount } "
+            "volunteerActivities(filter: {teamId: $t, areaId: $c}) { totalCount } volunteerTeams(areaId: $c) { id } }",
+            {"v": _gid("Volunteer", pk), "a": _gid("VolunteerActivity", pk), "t": _gid("VolunteerTeam", pk),
+             "c": _gid("Community", pk)}, token)
+        assert data == {"volunteer": None, "volunteerActivity": None, "volunteers": {"totalCount": 0},
+                        "volunteerActivities": {"totalCount": 0}, "volunteerTeams": []}
+        body = await client("query($c: ID!) { volunteerStats(areaId: $c) { volunteerCount } }",
+                            {"c": _gid("Community", pk)}, token, errors_ok=True)
+        assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
