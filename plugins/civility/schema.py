@@ -40,8 +40,8 @@ AREA_TYPES = ("District", "Subdistrict", "Community", "Compound", "Building")
 class RatingCriterionInput:
     name: str = F(description="Name, unique within the campaign.")
     description: str | None = F(default=None, description="What assessors look at.")
-    weight: float = F(description="Relative weight in the total score; must be greater than 0.")
-    max_score: float = F(description="Highest score for this criterion; must be greater than 0.")
+    weight: float = F(description="Relative weight in the total score; greater than 0, at most 1,000,000 (else OUT_OF_RANGE).")
+    max_score: float = F(description="Highest score for this criterion; greater than 0, at most 1,000,000 (else OUT_OF_RANGE).")
 
 
 @strawberry.input(description="The total score (0-100) needed for a number of stars.")
@@ -141,9 +141,9 @@ class CivilityMutation:
         return await run_mutation(info, lambda: campaigns.create(info.context, _campaign_data(input)),
                                   CivilityCampaignPayload, "campaign")
 
-    @F(description="Moves the campaign one step along its lifecycle (civility.campaign.manage). SCORING -> "
-                   "PUBLIC_NOTICE needs every nomination reviewed; PUBLIC_NOTICE -> PUBLISHED needs every "
-                   "objection decided and awards the passing APPROVED nominations. Refused: INVALID_TRANSITION.")
+    @F(description="Moves the campaign one step along its lifecycle (civility.campaign.manage). PUBLIC_NOTICE -> "
+                   "PUBLISHED awards the passing APPROVED nominations (unreviewed ones stay PENDING, undecided "
+                   "objections leave their nomination standing). Refused: INVALID_TRANSITION.")
     async def advance_civility_campaign(
         self, info: Info, campaign_id: strawberry.ID,
         expected_status: Annotated[CampaignStatus | None, arg(
@@ -159,8 +159,8 @@ class CivilityMutation:
                                   CivilityCampaignPayload, "campaign")
 
     @F(description="Nominates a unit or resident inside the campaign area while it is NOMINATING. Staff need "
-                   "civility.nominate over the nominee; residents of the area may nominate their own household, "
-                   "themselves or a household member. Codes: INVALID_TRANSITION, INVALID_TARGET, NOT_FOUND, "
+                   "civility.nominate over the nominee; residents living in the campaign area may nominate any "
+                   "household or person of that area. Codes: INVALID_TRANSITION, INVALID_TARGET, NOT_FOUND, "
                    "FORBIDDEN, DUPLICATE (already nominated; a withdrawn nomination is renewed instead).")
     async def nominate(self, info: Info, input: NominateInput) -> NominationPayload:
         data = nominations.NominateData(input.campaign_id, input.unit_id, input.resident_id, input.reason)
@@ -193,8 +193,9 @@ class CivilityMutation:
         return await run_mutation(info, lambda: votes.vote(info.context, nomination_id), NominationPayload,
                                   "nomination")
 
-    @F(description="Objects to an APPROVED nomination while the campaign is PUBLIC_NOTICE; open to residents "
-                   "of the campaign area and staff.")
+    @F(description="Objects to a PENDING or APPROVED nomination while the campaign is PUBLIC_NOTICE (and not "
+                   "after publicNoticeEndsOn), else INVALID_TRANSITION; open to residents of the campaign area "
+                   "and staff (else FORBIDDEN).")
     async def file_objection(self, info: Info, nomination_id: strawberry.ID, reason: str) -> NominationPayload:
         return await run_mutation(info, lambda: objections.file(info.context, nomination_id, reason),
                                   NominationPayload, "nomination")

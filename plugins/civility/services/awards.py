@@ -46,21 +46,29 @@ async def award(context, campaign: cm.Campaign) -> list[cm.Nomination]:
 
 
 async def _notify_households(context, campaign: cm.Campaign, awarded: list[cm.Nomination]) -> None:
-    unit_ids = [n.unit_id for n in awarded if n.unit_id]
-    resident_ids = [n.resident_id for n in awarded if n.resident_id]
-    by_unit: dict[int, list[int]] = {}
-    for row in await m.User.filter(resident__unit_id__in=unit_ids, resident__status=ResidentStatus.ACTIVE,
+    """Every active account of the nominee's household: the users linked to active residents of the
+    awarded unit, or of the awarded person's unit (the person included, wherever they live now)."""
+    person_units = dict(await m.Resident.filter(id__in=[n.resident_id for n in awarded if n.resident_id])
+                        .values_list("id", "unit_id"))
+    unit_ids = {n.unit_id for n in awarded if n.unit_id} | {u for u in person_units.values() if u}
+    by_unit: dict[int, set[int]] = {}
+    for row in await m.User.filter(resident__unit_id__in=sorted(unit_ids), resident__status=ResidentStatus.ACTIVE,
                                    is_active=True).values("id", "resident__unit_id"):
-        by_unit.setdefault(row["resident__unit_id"], []).append(row["id"])
+        by_unit.setdefault(row["resident__unit_id"], set()).add(row["id"])
     by_resident = {
         row["resident_id"]: row["id"]
-        for row in await m.User.filter(resident_id__in=resident_ids, is_active=True).values("id", "resident_id")
+        for row in await m.User.filter(resident_id__in=sorted(person_units), is_active=True).values("id", "resident_id")
     }
     honour = KIND_TITLES[campaign.kind]
     for n in awarded:
-        users = by_unit.get(n.unit_id, []) if n.unit_id else [by_resident[n.resident_id]] if n.resident_id in by_resident else []
+        if n.unit_id:
+            users = set(by_unit.get(n.unit_id, ()))
+        else:
+            users = set(by_unit.get(person_units.get(n.resident_id), ()))
+            if n.resident_id in by_resident:
+                users.add(by_resident[n.resident_id])
         if not users:
             continue
         stars = f"（{n.award_stars}星）" if n.award_stars else ""
-        await notify(context, users, "civility.awarded", f"荣获{campaign.year}年度{honour}{stars}",
+        await notify(context, sorted(users), "civility.awarded", f"荣获{campaign.year}年度{honour}{stars}",
                      f"{campaign.title}: your nomination has been awarded.", subject=n)

@@ -12,13 +12,15 @@ from core.audit import record
 from core.errors import Code, UserFailure
 from core.services.guards import find, require, require_text
 from plugins.civility import models as cm
-from plugins.civility.enums import CampaignKind, CampaignStatus, NominationStatus
+from plugins.civility.enums import CampaignKind, CampaignStatus
 from plugins.civility.permissions import MANAGE
 from plugins.civility.scoring import DEFAULT_STAR_THRESHOLDS
 from plugins.civility.services import awards, lifecycle
 
 CAMPAIGN = "CivilityCampaign"
 MIN_YEAR, MAX_YEAR = 1949, 2100
+# Upper bound of a criterion's weight and maxScore: keeps every total finite (no inf/NaN).
+MAX_CRITERION_VALUE = 1_000_000.0
 
 
 @dataclass
@@ -68,6 +70,10 @@ def _check_criteria(items: list[CriterionData]) -> list[CriterionData]:
             raise _bad("weight must be greater than 0.", "criteria", i, "weight")
         if not _positive(c.max_score):
             raise _bad("maxScore must be greater than 0.", "criteria", i, "maxScore")
+        for value, label in ((c.weight, "weight"), (c.max_score, "maxScore")):
+            if value > MAX_CRITERION_VALUE:
+                raise UserFailure(f"{label} may be at most {MAX_CRITERION_VALUE:,.0f}.", Code.OUT_OF_RANGE,
+                                  ["input", "criteria", str(i), label])
         clean.append(CriterionData(name, (c.description or "").strip() or None, c.weight, c.max_score))
     return clean
 
@@ -135,16 +141,9 @@ async def advance(context, gid: str, expected: CampaignStatus | None = None) -> 
         raise UserFailure(f"The campaign is {campaign.status.value}, not {expected.value}.", Code.INVALID_TRANSITION,
                           ["expectedStatus"])
     target = lifecycle.next_status(campaign, field)
-    if target == CampaignStatus.PUBLIC_NOTICE:
-        pending = await cm.Nomination.filter(campaign_id=campaign.id, status=NominationStatus.PENDING).count()
-        if pending:
-            raise UserFailure(f"{pending} nomination(s) still await review; approve or reject them first.",
-                              Code.INVALID_TRANSITION, field)
+    # Only the status gates a step (issue 5): nominations nobody reviewed stay PENDING and are never
+    # awarded; objections nobody decided leave their nomination standing.
     if target == CampaignStatus.PUBLISHED:
-        undecided = await cm.Objection.filter(nomination__campaign_id=campaign.id, upheld__isnull=True).count()
-        if undecided:
-            raise UserFailure(f"{undecided} objection(s) are undecided; decide them first.",
-                              Code.INVALID_TRANSITION, field)
         # The conditional move comes first: of two racing publications only one awards.
         await lifecycle.move(campaign, target, field, published_at=dt.datetime.now(dt.UTC))
         await awards.award(context, campaign)

@@ -3,11 +3,11 @@
 Who may nominate (the rule front-ends rely on):
 - staff holding civility.nominate or civility.campaign.manage over the
   nominated unit or resident;
-- a resident living (ACTIVE) in the campaign area, for their own household
-  (their unit) or for themselves or a member of their household: the units
-  and residents a resident can see. Anyone else: FORBIDDEN.
-The target must lie inside the campaign area (else INVALID_TARGET) and be
-visible to the nominator (else NOT_FOUND).
+- a resident living (ACTIVE) in the campaign area, for any household (unit)
+  or person living in that area: their own, a neighbour's, anyone's there
+  (selections are public within the campaign area). Anyone else: FORBIDDEN.
+The target must exist (else NOT_FOUND; staff must also be able to see it)
+and lie inside the campaign area (else INVALID_TARGET).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from core.api.relay import gid_of
 from core.audit import record
 from core.enums import ResidentStatus
 from core.errors import Code, UserFailure
+from core.ids import decode_int_gid
 from core.services.guards import find, require, require_text
 from plugins.civility import models as cm
 from plugins.civility.enums import HOUSEHOLD_KINDS, LIVE_NOMINATIONS, CampaignStatus, NominationStatus
@@ -38,19 +39,34 @@ class NominateData:
     reason: str
 
 
-async def _target(viewer, campaign: cm.Campaign, data: NominateData):
+async def _lookup(viewer, model, gid: str, field: list[str], type_name: str, home):
+    """The nominee row: one the viewer sees or, for a resident of the campaign area (``home``), any row
+    of that id: residents nominate neighbours they cannot otherwise read (the area check follows)."""
+    try:
+        return await find(viewer, model, gid, field, type_name)
+    except UserFailure:
+        if home is None:
+            raise
+        pk = decode_int_gid(gid, type_name)
+        row = await model.filter(id=pk).first() if pk else None
+        if row is None:
+            raise
+        return row
+
+
+async def _target(viewer, campaign: cm.Campaign, data: NominateData, home):
     if campaign.kind in HOUSEHOLD_KINDS:
         if data.resident_id is not None or data.unit_id is None:
             raise UserFailure(f"A {campaign.kind.value} campaign nominates households: give unitId only.",
                               Code.INVALID_TARGET, ["input", "unitId"])
-        target = await find(viewer, m.Unit, data.unit_id, ["input", "unitId"], "Unit")
         field = ["input", "unitId"]
+        target = await _lookup(viewer, m.Unit, data.unit_id, field, "Unit", home)
     else:
         if data.unit_id is not None or data.resident_id is None:
             raise UserFailure(f"A {campaign.kind.value} campaign nominates people: give residentId only.",
                               Code.INVALID_TARGET, ["input", "residentId"])
-        target = await find(viewer, m.Resident, data.resident_id, ["input", "residentId"], "Resident")
         field = ["input", "residentId"]
+        target = await _lookup(viewer, m.Resident, data.resident_id, field, "Resident", home)
         if target.status != ResidentStatus.ACTIVE:
             raise UserFailure("Only residents who live here can be nominated.", Code.INVALID_TARGET, field)
     if not inside(target, campaign.area_id):
@@ -58,24 +74,15 @@ async def _target(viewer, campaign: cm.Campaign, data: NominateData):
     return target, field
 
 
-async def _may_nominate(viewer, campaign: cm.Campaign, target) -> bool:
-    if viewer.can(NOMINATE, target) or viewer.can(MANAGE, target):
-        return True
-    home = await resident_of_area(viewer, campaign.area_id)
-    if home is None:
-        return False
-    if isinstance(target, m.Unit):
-        return home.unit_id is not None and target.id == home.unit_id
-    return target.id == home.id or (home.unit_id is not None and target.unit_id == home.unit_id)
-
-
 async def nominate(context, data: NominateData) -> cm.Nomination:
     viewer = context.viewer
     campaign = await find(viewer, cm.Campaign, data.campaign_id, ["input", "campaignId"], "CivilityCampaign",
                           what="Campaign", for_update=True)
     require_status(campaign, (CampaignStatus.NOMINATING,), "Nominating", ["input", "campaignId"])
-    target, field = await _target(viewer, campaign, data)
-    if not await _may_nominate(viewer, campaign, target):
+    # Residents living in the campaign area may nominate anyone there; staff need the permission.
+    home = await resident_of_area(viewer, campaign.area_id)
+    target, field = await _target(viewer, campaign, data, home)
+    if home is None and not (viewer.can(NOMINATE, target) or viewer.can(MANAGE, target)):
         raise UserFailure("You may not nominate this household or person.", Code.FORBIDDEN, field)
     reason = require_text(data.reason, ["input", "reason"], "Reason", 2000)
     key = {"unit_id": target.id} if isinstance(target, m.Unit) else {"resident_id": target.id}

@@ -2,7 +2,7 @@
 
 Anyone who lives (ACTIVE) in the campaign area, and staff holding
 civility.campaign.read who can see the campaign (their scope overlaps its area), may object to an
-APPROVED nomination while the campaign is PUBLIC_NOTICE and, when
+nomination still in the running (PENDING or APPROVED) while the campaign is PUBLIC_NOTICE and, when
 publicNoticeEndsOn is set, not after that day. Managers (civility.campaign.manage
 over the campaign) decide each objection once: upheld rejects the nomination.
 """
@@ -16,7 +16,7 @@ from core.audit import record
 from core.errors import Code, UserFailure
 from core.services.guards import find, require, require_text
 from plugins.civility import models as cm
-from plugins.civility.enums import CampaignStatus, NominationStatus
+from plugins.civility.enums import LIVE_NOMINATIONS, CampaignStatus, NominationStatus
 from plugins.civility.events import nomination_changed
 from plugins.civility.permissions import MANAGE, READ
 from plugins.civility.services.lifecycle import require_status
@@ -31,7 +31,7 @@ async def file(context, gid: str, reason: str) -> cm.Nomination:
     require_status(campaign, (CampaignStatus.PUBLIC_NOTICE,), "Filing an objection", field)
     if campaign.public_notice_ends_on and dt.date.today() > campaign.public_notice_ends_on:
         raise UserFailure("The public notice period has ended.", Code.INVALID_TRANSITION, field)
-    if nomination.status != NominationStatus.APPROVED:
+    if nomination.status not in LIVE_NOMINATIONS:
         raise UserFailure(f"A {nomination.status.value} nomination is not on public notice.",
                           Code.INVALID_TRANSITION, field)
     # The nomination was found through the campaign policy: any reader of it counts as staff.
@@ -59,7 +59,7 @@ async def decide(context, gid: str, uphold: bool) -> cm.Nomination:
     await record(context, "civility.decideObjection", gid_of(nomination),
                  f"objection {objection.id}: {'upheld' if uphold else 'dismissed'}")
     if uphold:
-        await cm.Nomination.filter(id=nomination.id, status=NominationStatus.APPROVED).update(
+        await cm.Nomination.filter(id=nomination.id, status__in=LIVE_NOMINATIONS).update(
             status=NominationStatus.REJECTED, rejected_by_objection=True)
     nomination_changed(context, nomination)
     return await cm.Nomination.get(id=nomination.id)

@@ -1,0 +1,134 @@
+"""Acceptance review: the issue's words taken literally, as a front-end would use the API."""
+
+from __future__ import annotations
+
+from core.api.relay import gid_of
+from core.ids import encode_gid
+from plugins.civility.tests.helpers import (
+    CREATE,
+    DECIDE,
+    NOMINATE,
+    NOMINATION,
+    OBJECT,
+    REVIEW,
+    WITHDRAW,
+    advance,
+    civility_world,
+    create_campaign,
+    nominate,
+    ok,
+    refused,
+    score,
+)
+from tests.support import make_user, token_for
+
+NOTES = "{ myNotifications { edges { node { kind title subject { id } } } } }"
+
+
+async def test_resident_of_the_area_nominates_a_neighbour(client):
+    """Issue 5 does not restrict who nominates: a resident living in the campaign area may put
+    forward another household or person of that area, even one they cannot otherwise read."""
+    civ = await civility_world()
+    w, t = civ.w, civ.tokens
+    star = await advance(client, civ, await create_campaign(client, civ, kind="MOST_BEAUTIFUL_FAMILY"))
+    person = await advance(client, civ, await create_campaign(client, civ, kind="MODEL_PERSON"))
+
+    # 王芳 lives in 中安街社区 (c2); the 张 household lives in 三湾街社区 (c1); both inside 济源路街道.
+    data = {"campaignId": star["id"], "unitId": civ.gid(w.unit1), "reason": "邻里和睦，乐于助人"}
+    n = await ok(client, NOMINATE, {"input": data}, t["wang"])
+    assert n["status"] == "PENDING" and n["nomineeName"] == "张伟"
+    assert n["unit"] is None  # still not readable by her: only the announced name is public
+    assert await refused(client, NOMINATE, {"input": data}, t["resident"]) == "DUPLICATE"
+    # The nominator may withdraw it again.
+    assert (await ok(client, WITHDRAW, {"id": n["id"]}, t["wang"]))["status"] == "WITHDRAWN"
+
+    p = await ok(client, NOMINATE, {"input": {"campaignId": person["id"], "residentId": civ.gid(w.residents["zhang"]),
+                                              "reason": "热心公益"}}, t["wang"])
+    assert p["nomineeName"] == "张伟" and p["resident"] is None
+
+    # Outside the campaign area (金昌社区 lies in 峡窝镇): INVALID_TARGET; unknown ids: NOT_FOUND.
+    outside = {"campaignId": star["id"], "unitId": civ.gid(w.unit3), "reason": "好"}
+    assert await refused(client, NOMINATE, {"input": outside}, t["wang"]) == "INVALID_TARGET"
+    unknown = {"campaignId": star["id"], "unitId": encode_gid("Unit", 987654), "reason": "好"}
+    assert await refused(client, NOMINATE, {"input": unknown}, t["wang"]) == "NOT_FOUND"
+    wrong_type = {"campaignId": star["id"], "unitId": gid_of(w.residents["wang"]), "reason": "好"}
+    assert await refused(client, NOMINATE, {"input": wrong_type}, t["wang"]) == "NOT_FOUND"
+    # A resident living outside the campaign area does not even see the campaign.
+    assert await refused(client, NOMINATE, {"input": data}, t["liu"]) == "NOT_FOUND"
+
+
+async def test_status_alone_gates_each_step(client):
+    """Issue 5 ties each action to a status only: the campaign reaches PUBLIC_NOTICE with nominations
+    nobody reviewed, takes objections against any nomination still in the running, and publishes with
+    an objection nobody decided. Only APPROVED nominations that pass are AWARDED."""
+    civ = await civility_world()
+    w, t = civ.w, civ.tokens
+    campaign = await advance(client, civ, await create_campaign(client, civ, kind="MOST_BEAUTIFUL_FAMILY"))
+    approved = await nominate(client, civ, campaign, "c1_worker", unit=w.unit1)
+    unreviewed = await nominate(client, civ, campaign, "c2_worker", unit=w.unit2)
+    campaign = await advance(client, civ, campaign)
+    await ok(client, REVIEW, {"id": approved["id"], "approve": True}, t["assessor_a"])
+    campaign = await advance(client, civ, campaign)
+    assert campaign["status"] == "PUBLIC_NOTICE"
+
+    objected = await ok(client, OBJECT, {"id": approved["id"], "reason": "材料不实"}, t["wang"])
+    assert objected["objections"][0]["outcome"] is None
+    against_pending = await ok(client, OBJECT, {"id": unreviewed["id"], "reason": "不符合条件"}, t["resident"])
+    await ok(client, DECIDE, {"id": against_pending["objections"][0]["id"], "uphold": True}, t["s1_manager"])
+
+    campaign = await advance(client, civ, campaign)
+    assert campaign["status"] == "PUBLISHED"
+    final = (await client.data(NOMINATION, {"id": approved["id"]}, t["super"]))["nomination"]
+    assert final["status"] == "AWARDED" and final["objections"][0]["outcome"] is None
+    rejected = (await client.data(NOMINATION, {"id": unreviewed["id"]}, t["super"]))["nomination"]
+    assert rejected["status"] == "REJECTED" and rejected["objections"][0]["outcome"] == "UPHELD"
+    # Objections only during PUBLIC_NOTICE.
+    assert await refused(client, OBJECT, {"id": approved["id"], "reason": "晚了"}, t["wang"]) == "INVALID_TRANSITION"
+
+
+async def test_unreviewed_nomination_is_not_awarded(client):
+    civ = await civility_world()
+    w, t = civ.w, civ.tokens
+    campaign = await advance(client, civ, await create_campaign(client, civ, kind="MODEL_PERSON"))
+    n = await nominate(client, civ, campaign, "c1_worker", resident=w.residents["zhang"])
+    campaign = await advance(client, civ, campaign, 3)
+    assert campaign["status"] == "PUBLISHED"
+    assert (await client.data(NOMINATION, {"id": n["id"]}, t["super"]))["nomination"]["status"] == "PENDING"
+    assert (await client.data(NOTES, token=t["resident"]))["myNotifications"]["edges"] == []
+
+
+async def test_model_person_award_notifies_the_household(client):
+    """Publishing notifies the nominees' households: for a model person, every account of the
+    person's household, not only the person's own."""
+    civ = await civility_world()
+    w, t = civ.w, civ.tokens
+    wife = token_for(await make_user("lina", [("resident", w.c1)], resident=w.residents["zhang_wife"]))
+    campaign = await advance(client, civ, await create_campaign(client, civ, kind="MODEL_PERSON"))
+    n = await nominate(client, civ, campaign, "c1_worker", resident=w.residents["zhang"])
+    campaign = await advance(client, civ, campaign)
+    await ok(client, REVIEW, {"id": n["id"], "approve": True}, t["assessor_a"])
+    campaign = await advance(client, civ, campaign, 2)
+    assert campaign["status"] == "PUBLISHED"
+    for token in (t["resident"], wife):
+        notes = (await client.data(NOTES, token=token))["myNotifications"]["edges"]
+        assert [(e["node"]["kind"], e["node"]["subject"]["id"]) for e in notes] == [("civility.awarded", n["id"])]
+    assert (await client.data(NOTES, token=t["wang"]))["myNotifications"]["edges"] == []
+
+
+async def test_criterion_bounds_keep_totals_finite(client):
+    civ = await civility_world()
+    t = civ.tokens["s1_manager"]
+    base = {"title": "评选", "kind": "STAR_HOUSEHOLD", "areaId": civ.gid(civ.w.s1), "year": 2025}
+    huge = [{"name": "a", "weight": 1e308, "maxScore": 10}, {"name": "b", "weight": 1e308, "maxScore": 10}]
+    assert await refused(client, CREATE, {"input": {**base, "criteria": huge}}, t) == "OUT_OF_RANGE"
+    huge_max = [{"name": "a", "weight": 1, "maxScore": 1e308}]
+    assert await refused(client, CREATE, {"input": {**base, "criteria": huge_max}}, t) == "OUT_OF_RANGE"
+    # The bound itself is accepted, and the arithmetic stays exact there.
+    wide = [{"name": "a", "weight": 1_000_000, "maxScore": 1_000_000}, {"name": "b", "weight": 1, "maxScore": 1}]
+    campaign = await ok(client, CREATE, {"input": {**base, "criteria": wide}}, t)
+    campaign = await advance(client, civ, campaign)
+    n = await nominate(client, civ, campaign, "c1_worker", unit=civ.w.unit1)
+    await advance(client, civ, campaign)
+    await score(client, civ, n, campaign["criteria"][0], 1_000_000, "assessor_a")
+    scored = await score(client, civ, n, campaign["criteria"][1], 1, "assessor_a")
+    assert scored["totalScore"] == 100.0 and scored["starLevel"] == 5
