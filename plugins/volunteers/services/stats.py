@@ -60,6 +60,12 @@ def _f(value) -> float:
     return float(value or 0)
 
 
+def _hundredths(value: float) -> float:
+    """Hours are kept to two decimals; sums of binary floats are rounded back
+    (1.1 + 2.2 is 3.3, not 3.3000000000000003), so equal sums tie."""
+    return round(value + 0.0, 2)
+
+
 async def hours_of(volunteer_ids: list[int]) -> dict[int, tuple[float, float]]:
     """(verified, total) hours per volunteer: two GROUP BY statements."""
     verified: dict[int, float] = defaultdict(float)
@@ -74,7 +80,7 @@ async def hours_of(volunteer_ids: list[int]) -> dict[int, tuple[float, float]]:
         total[row["volunteer_id"]] += _f(row["h"])
         if row["verified"]:
             verified[row["volunteer_id"]] += _f(row["h"])
-    return {i: (verified.get(i, 0.0), total.get(i, 0.0)) for i in ids}
+    return {i: (_hundredths(verified.get(i, 0.0)), _hundredths(total.get(i, 0.0))) for i in ids}
 
 
 def _volunteers_below(viewer: Viewer, col: str, area_ids: list[int]) -> Subquery:
@@ -94,7 +100,7 @@ async def verified_hours_by(viewer: Viewer, col: str, area_ids: list[int], perio
     out: dict = defaultdict(float)
     for row in [*signups, *logs]:
         out[row[group]] += _f(row["h"])
-    return out
+    return {key: _hundredths(h) for key, h in out.items()}
 
 
 @dataclass

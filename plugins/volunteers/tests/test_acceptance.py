@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 
 from plugins.volunteers.tests.helpers import (
     CHECK_IN,
@@ -119,3 +120,28 @@ async def test_ids_beyond_the_integer_range_are_not_found(client):
         body = await client("query($c: ID!) { volunteerStats(areaId: $c) { volunteerCount } }",
                             {"c": _gid("Community", pk)}, token, errors_ok=True)
         assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+LOG = """mutation($input: LogServiceInput!) { logService(input: $input) {
+  serviceLog { id hours } userErrors { code field } } }"""
+VERIFY_LOG = """mutation($id: ID!) { verifyServiceLog(serviceLogId: $id) { serviceLog { id verified } userErrors { code } } }"""
+
+
+async def test_hour_sums_are_exact_to_the_hundredth(client):
+    """1.1 h + 2.2 h is 3.3 h everywhere hours are summed, not 3.3000000000000003."""
+    w = await world_with_coordinator()
+    token = w.tokens["coord"]
+    v = await register(client, token, w.residents["zhang"])
+    today = dt.date.today().isoformat()
+    for hours in (1.1, 2.2):
+        log = (await ok(client, LOG, {"input": {"volunteerId": v, "servedOn": today, "hours": hours,
+                                                "description": "楼道清理"}}, token, "logService"))["serviceLog"]
+        await ok(client, VERIFY_LOG, {"id": log["id"]}, token, "verifyServiceLog")
+    data = await client.data(
+        "query($v: ID!, $c: ID!) { volunteer(id: $v) { verifiedHours totalHours } "
+        "volunteerLeaderboard(areaId: $c) { hours } volunteerStats(areaId: $c) { verifiedHours } "
+        "area(id: $c) { ... on Community { volunteerStats { verifiedHours } } } }",
+        {"v": v, "c": gid_of(w.c1)}, token)
+    assert data == {"volunteer": {"verifiedHours": 3.3, "totalHours": 3.3},
+                    "volunteerLeaderboard": [{"hours": 3.3}], "volunteerStats": {"verifiedHours": 3.3},
+                    "area": {"volunteerStats": {"verifiedHours": 3.3}}}
