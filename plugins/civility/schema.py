@@ -17,11 +17,11 @@ from core.api.mutation import run_mutation
 from core.api.relay import Connection, connection_from_queryset
 from core.api.subscriptions import live_events
 from core.errors import ApiError, Code
-from core.ids import decode_int_gid
 from plugins.civility import loaders
 from plugins.civility import models as cm
 from plugins.civility.enums import CampaignKind, CampaignStatus
 from plugins.civility.events import NOMINATION_UPDATED
+from plugins.civility.ids import pk_of
 from plugins.civility.services import campaigns, nominations, objections, scores, votes
 from plugins.civility.types import (
     CivilityCampaign,
@@ -94,7 +94,7 @@ def _campaign_data(data: CreateCivilityCampaignInput) -> campaigns.CampaignData:
 
 async def _area_filter(info: Info, area_gid: strawberry.ID) -> Q:
     """Campaigns whose area is, contains or lies within the given area."""
-    pk = decode_int_gid(area_gid, *AREA_TYPES)
+    pk = pk_of(area_gid, *AREA_TYPES)
     area = await visible(info.context.viewer, m.Area).filter(id=pk).first() if pk else None
     if area is None:
         raise ApiError("Area not found", Code.NOT_FOUND)
@@ -106,6 +106,8 @@ async def _area_filter(info: Info, area_gid: strawberry.ID) -> Q:
 class CivilityQuery:
     @F(description="One campaign by id; null when unknown or not visible.")
     async def civility_campaign(self, info: Info, id: strawberry.ID) -> CivilityCampaign | None:
+        if pk_of(id, "CivilityCampaign") is None:  # malformed, another type, or a number no row can have
+            return None
         return await info.context.runtime.nodes.resolve(info, id, "CivilityCampaign")
 
     @F(description="Campaigns the viewer may see, newest year first.")
@@ -131,6 +133,8 @@ class CivilityQuery:
 
     @F(description="One nomination by id; null when unknown or not visible.")
     async def nomination(self, info: Info, id: strawberry.ID) -> Nomination | None:
+        if pk_of(id, "Nomination") is None:
+            return None
         return await info.context.runtime.nodes.resolve(info, id, "Nomination")
 
 
@@ -214,7 +218,7 @@ class CivilitySubscription:
                                          "nominations the subscriber may see are sent, with fresh voteCount and "
                                          "totalScore.")
     async def civility_nomination_updated(self, info: Info, campaign_id: strawberry.ID) -> AsyncGenerator[Nomination, None]:
-        pk = decode_int_gid(campaign_id, "CivilityCampaign")
+        pk = pk_of(campaign_id, "CivilityCampaign")
         async with aclosing(live_events(info, NOMINATION_UPDATED,
                                         only=lambda event, _viewer: event.data.get("campaign_id") == pk)) as events:
             async for event in events:

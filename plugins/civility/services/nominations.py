@@ -19,11 +19,11 @@ from core.api.relay import gid_of
 from core.audit import record
 from core.enums import ResidentStatus
 from core.errors import Code, UserFailure
-from core.ids import decode_int_gid
 from core.services.guards import find, require, require_text
 from plugins.civility import models as cm
 from plugins.civility.enums import HOUSEHOLD_KINDS, LIVE_NOMINATIONS, CampaignStatus, NominationStatus
 from plugins.civility.events import nomination_changed
+from plugins.civility.ids import pk_of
 from plugins.civility.permissions import ASSESS, MANAGE, NOMINATE
 from plugins.civility.services.lifecycle import require_status
 from plugins.civility.services.residency import inside, resident_of_area
@@ -47,7 +47,7 @@ async def _lookup(viewer, model, gid: str, field: list[str], type_name: str, hom
     except UserFailure:
         if home is None:
             raise
-        pk = decode_int_gid(gid, type_name)
+        pk = pk_of(gid, type_name)
         row = await model.filter(id=pk).first() if pk else None
         if row is None:
             raise

@@ -11,11 +11,11 @@ from tortoise.transactions import in_transaction
 from core.api.relay import gid_of
 from core.audit import record
 from core.errors import Code, UserFailure, not_found
-from core.ids import decode_int_gid
 from core.services.guards import require
 from plugins.civility import models as cm
 from plugins.civility.enums import LIVE_NOMINATIONS, CampaignStatus
 from plugins.civility.events import nomination_changed
+from plugins.civility.ids import pk_of
 from plugins.civility.permissions import ASSESS
 from plugins.civility.services.lifecycle import require_status
 from plugins.civility.services.nominations import load
@@ -32,7 +32,7 @@ class ScoreData:
 async def score(context, data: ScoreData) -> cm.Nomination:
     viewer = context.viewer
     nomination, campaign = await load(context, data.nomination_id, ["input", "nominationId"])
-    criterion_pk = decode_int_gid(data.criterion_id, "RatingCriterion")
+    criterion_pk = pk_of(data.criterion_id, "RatingCriterion")
     criterion = (
         await cm.Criterion.filter(id=criterion_pk, campaign_id=campaign.id).first() if criterion_pk else None
     )

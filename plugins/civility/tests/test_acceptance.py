@@ -11,6 +11,7 @@ from plugins.civility.tests.helpers import (
     NOMINATION,
     OBJECT,
     REVIEW,
+    SCORE,
     WITHDRAW,
     advance,
     civility_world,
@@ -132,3 +133,23 @@ async def test_criterion_bounds_keep_totals_finite(client):
     await score(client, civ, n, campaign["criteria"][0], 1_000_000, "assessor_a")
     scored = await score(client, civ, n, campaign["criteria"][1], 1, "assessor_a")
     assert scored["totalScore"] == 100.0 and scored["starLevel"] == 5
+
+
+async def test_ids_no_row_can_have_read_as_unknown(client):
+    """Ids whose number overflows the key column (or is zero or negative) are unknown, never a
+    database error: queries answer null or NOT_FOUND, mutations a userError."""
+    civ = await civility_world()
+    t = civ.tokens
+    campaign = await advance(client, civ, await create_campaign(client, civ))
+    n = await nominate(client, civ, campaign, "c1_worker", unit=civ.w.unit1)
+    await advance(client, civ, campaign)
+    for number in (2**31, 2**63, 10**30, 0, -1):
+        query = "query($c: ID!, $n: ID!) { civilityCampaign(id: $c) { id } nomination(id: $n) { id } }"
+        data = await client.data(query, {"c": encode_gid("CivilityCampaign", number),
+                                         "n": encode_gid("Nomination", number)}, t["super"])
+        assert data == {"civilityCampaign": None, "nomination": None}
+        body = await client("query($a: ID!) { civilityCampaigns(areaId: $a) { totalCount } }",
+                            {"a": encode_gid("Subdistrict", number)}, t["super"], errors_ok=True)
+        assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+        sc = {"nominationId": n["id"], "criterionId": encode_gid("RatingCriterion", number), "score": 1}
+        assert await refused(client, SCORE, {"input": sc}, t["assessor_a"]) == "NOT_FOUND"
