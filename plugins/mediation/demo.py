@@ -132,7 +132,7 @@ class _Walker:
             if t > self.now:
                 return
             up = NEXT_LEVEL[c.handling_level]
-            self.event(plan, t, worker, "ESCALATED", note="涉及多方利益，提交上一级调解", from_level=c.handling_level,
+            self.event(plan, t, worker, "ESCALATED", S.ACCEPTED, S.ACCEPTED, note="涉及多方利益，提交上一级调解", from_level=c.handling_level,
                        to_level=up)
             c.handling_level = up
         lead = manager if c.handling_level == AreaLevel.SUBDISTRICT else worker

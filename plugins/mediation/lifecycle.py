@@ -141,10 +141,13 @@ async def move(case: DisputeCase, action: Action, actor_id: int | None, *, note:
     for name, value in changes.items():
         setattr(case, name, value)
     to_level = case.handling_level
+    # A lifecycle move (a rule with a target) names both statuses, even when they are the same
+    # (an escalation from ACCEPTED goes back to ACCEPTED); sessions and follow-ups do not move the case.
+    moved = rule.target is not None
     return await DisputeCaseEvent.create(
         case_id=case.id, at=at, actor_id=actor_id, kind=rule.event_kind,
-        from_status=from_status if to_status != from_status else None,
-        to_status=to_status if to_status != from_status else None,
+        from_status=from_status if moved else None,
+        to_status=to_status if moved else None,
         from_level=from_level if to_level != from_level else None,
         to_level=to_level if to_level != from_level else None,
         note=note,

@@ -34,7 +34,8 @@ def lastmile_roles():
                 "may be put on 4+A teams.", everything | {"area.read", "resident.read"}),
         RoleDef("area_manager", "", everything),
         RoleDef("community_worker", "", everything),
-        RoleDef("grid_worker", "", frozenset({READ})),
+        # Grid leaders hear of disputes first on their rounds: they report and read, the community manages.
+        RoleDef("grid_worker", "", frozenset({READ, REPORT})),
         RoleDef("resident", "", frozenset({REPORT})),
     ]
 

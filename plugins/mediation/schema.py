@@ -20,8 +20,8 @@ from core.api.relay import Connection, connection_from_list, connection_from_que
 from core.api.subscriptions import live_events
 from core.enums import lineage_column
 from core.errors import ApiError, Code, unauthenticated
-from core.ids import decode_int_gid
-from plugins.mediation import loaders, services, stats
+from plugins.mediation import checks, loaders, services, stats
+from plugins.mediation.checks import area_matches, area_pk, pk_of
 from plugins.mediation.inputs import (
     AssignMediationTeamInput,
     CompleteFollowUpInput,
@@ -31,7 +31,7 @@ from plugins.mediation.inputs import (
     ResolveDisputeInput,
 )
 from plugins.mediation.models import DisputeCase, MediationTeamMember
-from plugins.mediation.services import AREA_TYPES, TOPIC
+from plugins.mediation.services import TOPIC
 from plugins.mediation.types import DisputeCasePayload, DisputeCaseType, MediationStats
 
 NO_ROWS = Q(id__in=[])
@@ -40,13 +40,16 @@ To = Annotated[dt.datetime | None, strawberry.argument(description="Cases report
 
 
 async def visible_area(info: Info, gid: str | None) -> m.Area | None:
-    pk = decode_int_gid(gid, *AREA_TYPES) if gid is not None else None
-    return await info.context.loaders.by_id(m.Area).load(pk) if pk else None
+    """The area ``gid`` names if the viewer may see it and it is of the id's type, else None."""
+    found = area_pk(gid)
+    if found is None:
+        return None
+    pk, level = found
+    return area_matches(await info.context.loaders.by_id(m.Area).load(pk), level)
 
 
-def check_period(frm: dt.datetime | None, to: dt.datetime | None) -> None:
-    if frm is not None and to is not None and frm > to:
-        raise ApiError("`from` must not be after `to`", Code.INVALID_INPUT)
+def check_period(frm: dt.datetime | None, to: dt.datetime | None) -> tuple[dt.datetime | None, dt.datetime | None]:
+    return checks.period(frm, to)
 
 
 async def case_where(info: Info, f: DisputeCaseFilter | None) -> Q:
@@ -62,18 +65,19 @@ async def case_where(info: Info, f: DisputeCaseFilter | None) -> Q:
         parts.append(Q(category=f.category))
     if f.handling_level is not None:
         parts.append(Q(handling_level=f.handling_level))
-    if f.reported_from is not None:
-        parts.append(Q(reported_at__gte=f.reported_from))
-    if f.reported_to is not None:
-        parts.append(Q(reported_at__lt=f.reported_to))
+    reported_from, reported_to = checks.period(f.reported_from, f.reported_to, ("reportedFrom", "reportedTo"))
+    if reported_from is not None:
+        parts.append(Q(reported_at__gte=reported_from))
+    if reported_to is not None:
+        parts.append(Q(reported_at__lt=reported_to))
     if f.assigned_to_user_id is not None:
-        user_pk = decode_int_gid(f.assigned_to_user_id, "User")
+        user_pk = pk_of(f.assigned_to_user_id, "User")
         parts.append(
             Q(Q(case_owner_id=user_pk),
               Q(id__in=Subquery(MediationTeamMember.filter(user_id=user_pk).values("case_id"))), join_type="OR")
             if user_pk else NO_ROWS
         )
-    if f.search and f.search.strip():
+    if checks.query_text(f.search, "search") and f.search.strip():
         term = f.search.strip()
         parts.append(Q(Q(case_number__iendswith=term), Q(title__icontains=term), join_type="OR"))
     return Q(*parts) if parts else Q()
@@ -83,6 +87,8 @@ async def case_where(info: Info, f: DisputeCaseFilter | None) -> Q:
 class MediationQuery:
     @strawberry.field(description="One case by global id; null when unknown or outside the viewer's scope.")
     async def dispute_case(self, info: Info, id: strawberry.ID) -> DisputeCaseType | None:
+        if pk_of(id, "DisputeCase") is None:
+            return None
         return await info.context.runtime.nodes.resolve(info, id, "DisputeCase")
 
     @strawberry.field(description="Cases the viewer may read, filtered; newest report first.")
@@ -95,7 +101,7 @@ class MediationQuery:
 
     @strawberry.field(description="Dispute figures for cases reported in [from, to) at or below the area (NOT_FOUND when the area is unknown or out of scope). Only cases the viewer may read are counted.")
     async def mediation_stats(self, info: Info, area_id: strawberry.ID, from_: From = None, to: To = None) -> MediationStats:
-        check_period(from_, to)
+        from_, to = check_period(from_, to)
         area = await visible_area(info, area_id)
         if area is None:
             raise ApiError("Area not found", Code.NOT_FOUND)
@@ -190,5 +196,5 @@ class MediationResidentFields:
 class MediationCommunityFields:
     @strawberry.field(description="Dispute figures for cases reported in [from, to) in the community that the viewer may read.")
     async def mediation_stats(self, info: Info, from_: From = None, to: To = None) -> MediationStats:
-        check_period(from_, to)
+        from_, to = check_period(from_, to)
         return MediationStats.of(await loaders.community_stats(info, from_, to).load(self.id))

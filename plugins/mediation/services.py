@@ -17,10 +17,11 @@ from core.audit import record
 from core.errors import Code, UserFailure, not_found
 from core.events import emit
 from core.ids import decode_int_gid
-from core.services.guards import find, require, require_text
+from core.services.guards import find, require
 from core.services.notifications import notify
 from plugins.mediation import lifecycle
 from plugins.mediation.access import MANAGE, READ, can_report, covered_users, is_on_team
+from plugins.mediation.checks import area_matches, area_pk, optional_text, pk_of, require_text
 from plugins.mediation.enums import DisputeStatus, MediationMethod
 from plugins.mediation.lifecycle import INITIAL_LEVEL, Action
 from plugins.mediation.models import (
@@ -36,7 +37,6 @@ TOPIC = "mediation.case.updated"
 NOTIFY_KIND = "mediation.assigned"
 OP_REPORT = "reportDispute"
 INVALID_TEAM_MEMBER = "INVALID_TEAM_MEMBER"
-AREA_TYPES = ("District", "Subdistrict", "Community", "Compound", "Building")
 # Case numbers follow the calendar year in China Standard Time (UTC+8, no daylight saving).
 LOCAL_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 
@@ -67,6 +67,8 @@ async def _changed(context, case: DisputeCase, action: str, detail: str | None =
 
 async def _case(context, gid: str, field: list[str]) -> DisputeCase:
     """The visible case ``gid`` names, row-locked for the rest of the transaction (PostgreSQL)."""
+    if pk_of(gid, "DisputeCase") is None:
+        raise not_found("Dispute case", field)
     return await find(context.viewer, DisputeCase, gid, field, "DisputeCase", what="Dispute case", for_update=True)
 
 
@@ -84,12 +86,7 @@ async def _worked_case(context, case: DisputeCase, field: list[str]) -> None:
                           Code.FORBIDDEN, field)
 
 
-def _text(value: str | None, field: list[str], what: str, max_len: int) -> str | None:
-    """Optional text: stripped, None when blank, refused when too long."""
-    text = (value or "").strip()
-    if len(text) > max_len:
-        raise UserFailure(f"{what} may be at most {max_len} characters", Code.INVALID_INPUT, field)
-    return text or None
+_text = optional_text
 
 
 # ---------------------------------------------------------------- reporting
@@ -126,10 +123,10 @@ async def _claim_key(context, key: str) -> tuple[DisputeCase | None, int | None]
 
 async def _report_area(viewer, gid: str) -> m.Area:
     field = ["input", "areaId"]
-    pk = decode_int_gid(gid, *AREA_TYPES)
+    found = area_pk(gid)
     # Looked up unscoped: a resident may report in any compound of their community, which
     # core's area policy does not show them; refusals still never reveal an unseen area.
-    area = await m.Area.get_or_none(id=pk) if pk else None
+    area = area_matches(await m.Area.get_or_none(id=found[0]), found[1]) if found else None
     if area is None:
         raise not_found("Area", field)
     if not can_report(viewer, area):
@@ -147,7 +144,7 @@ async def _parties(viewer, parties) -> list[DisputeParty]:
         raise UserFailure("Name at least one party.", Code.INVALID_INPUT, ["input", "parties"])
     if len(parties) > MAX_PARTIES:
         raise UserFailure(f"At most {MAX_PARTIES} parties.", Code.INVALID_INPUT, ["input", "parties"])
-    wanted = {i: decode_int_gid(p.resident_id, "Resident") for i, p in enumerate(parties) if p.resident_id is not None}
+    wanted = {i: pk_of(p.resident_id, "Resident") for i, p in enumerate(parties) if p.resident_id is not None}
     found = {}
     if wanted:
         rows = await visible(viewer, m.Resident).filter(id__in=[pk for pk in wanted.values() if pk])
@@ -218,8 +215,8 @@ async def assign_team(context, data) -> DisputeCase:
         raise UserFailure("A team needs at least one member.", Code.INVALID_INPUT, ["input", "members"])
     if len(members) > MAX_TEAM:
         raise UserFailure(f"A team has at most {MAX_TEAM} members.", Code.INVALID_INPUT, ["input", "members"])
-    user_ids: list[int | None] = [decode_int_gid(mb.user_id, "User") for mb in members]
-    owner_id = decode_int_gid(data.case_owner_id, "User") if data.case_owner_id is not None else None
+    user_ids: list[int | None] = [pk_of(mb.user_id, "User") for mb in members]
+    owner_id = pk_of(data.case_owner_id, "User")
     covered = await covered_users(context.host.registry, [u for u in [*user_ids, owner_id] if u], case)
     seen: set[int] = set()
     for i, user_id in enumerate(user_ids):
@@ -292,7 +289,7 @@ async def resolve_dispute(context, data) -> DisputeCase:
     for i, due in enumerate(dates):
         field = ["input", "followUpDates", str(i)]
         if due < data.signed_on:
-            raise UserFailure("A follow-up falls on or after the day the agreement was signed.",
+            raise UserFailure("A follow-up must fall on or after the day the agreement was signed.",
                               Code.INVALID_INPUT, field)
         if due in dates[:i]:
             raise UserFailure("The same follow-up date is given twice.", Code.INVALID_INPUT, field)
@@ -322,7 +319,7 @@ async def escalate(context, case_id: str, reason: str) -> DisputeCase:
 async def complete_follow_up(context, data) -> DisputeCase:
     viewer = context.viewer
     field = ["input", "followUpId"]
-    pk = decode_int_gid(data.follow_up_id, "FollowUp")
+    pk = pk_of(data.follow_up_id, "FollowUp")
     follow_up = await FollowUp.get_or_none(id=pk) if pk else None
     case = None
     if follow_up is not None:

@@ -90,8 +90,8 @@ class FollowUpType:
 class DisputeCaseEventType:
     at: dt.datetime = F(description="When it happened.")
     kind: str = F(description="e.g. REPORTED, ACCEPTED, TEAM_ASSIGNED, SESSION_RECORDED, ESCALATED, RESOLVED, FAILED, FOLLOW_UP_DONE, CLOSED.")
-    from_status: DisputeStatus | None = F(description="Status before the move; null when the move left the status as it was.")
-    to_status: DisputeStatus | None = F(description="Status after the move; null when the move left the status as it was.")
+    from_status: DisputeStatus | None = F(description="Status before a lifecycle move (null on REPORTED, and on SESSION_RECORDED and FOLLOW_UP_DONE, which do not move the case).")
+    to_status: DisputeStatus | None = F(description="Status after a lifecycle move, also when it is the same (ESCALATED from ACCEPTED goes back to ACCEPTED; TEAM_ASSIGNED on a case in mediation stays IN_MEDIATION); null on SESSION_RECORDED and FOLLOW_UP_DONE.")
     from_level: AreaLevel | None = F(description="Handling level before an escalation; null for other moves.")
     to_level: AreaLevel | None = F(description="Handling level after an escalation (or the first level, on REPORTED); null for other moves.")
     note: str | None = F(description="The reason given (escalation, failure), the follow-up's finding, or a summary.")

@@ -140,7 +140,8 @@ async def test_reassigning_notifies_only_newcomers(client):
     assert [t["user"]["username"] for t in case["team"]] == ["c1_mediator", "c1_worker"]
     new = await m.Notification.filter(kind="mediation.assigned").offset(before).values_list("user_id", flat=True)
     assert list(new) == [w.users["c1_worker"].id]
-    assert case["events"][-1]["kind"] == "TEAM_ASSIGNED" and case["events"][-1]["toStatus"] is None
+    last = case["events"][-1]
+    assert (last["kind"], last["fromStatus"], last["toStatus"]) == ("TEAM_ASSIGNED", "IN_MEDIATION", "IN_MEDIATION")
 
 
 async def test_escalation_walks_up_and_stops_at_subdistrict(client):

@@ -1,0 +1,93 @@
+"""Input checks shared by the plugin's fields and services, so that nothing a client sends
+reaches the database in a form it would refuse with an internal error:
+
+- global ids whose number lies outside the primary-key range (PostgreSQL INTEGER) name nothing;
+- an area id names an area of its own type only (a compound's number as a ``Community`` id names nothing);
+- text may not contain U+0000 (PostgreSQL cannot store it), on either database alike;
+- an instant must be representable in UTC (the drivers convert to UTC before storing or comparing).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from core import models as m
+from core.enums import AreaLevel
+from core.errors import ApiError, Code, UserFailure
+from core.ids import decode_gid, decode_int_gid
+from core.services.guards import require_text as core_require_text
+
+# Primary keys are INTEGER columns: 1 .. 2**31 - 1 on PostgreSQL.
+MAX_PK = 2**31 - 1
+AREA_TYPES = ("District", "Subdistrict", "Community", "Compound", "Building")
+NUL = "\x00"
+
+
+def pk_of(gid: str | None, *type_names: str) -> int | None:
+    """The primary key ``gid`` names if it is one of ``type_names`` and a possible key, else None."""
+    if gid is None:
+        return None
+    pk = decode_int_gid(gid, *type_names)
+    return pk if pk is not None and 0 < pk <= MAX_PK else None
+
+
+def area_pk(gid: str | None) -> tuple[int, AreaLevel] | None:
+    """(pk, level the id's type stands for) of an area id, or None."""
+    pk = pk_of(gid, *AREA_TYPES)
+    if pk is None:
+        return None
+    type_name, _ = decode_gid(gid)
+    return pk, AreaLevel(type_name.upper())
+
+
+def area_matches(area: m.Area | None, level: AreaLevel) -> m.Area | None:
+    return area if area is not None and area.level == level else None
+
+
+def _no_nul(text: str | None, field: list[str], what: str) -> None:
+    if text and NUL in text:
+        raise UserFailure(f"{what} must not contain NUL characters", Code.INVALID_INPUT, field)
+
+
+def require_text(value: str | None, field: list[str], what: str, max_len: int = 200) -> str:
+    """Non-empty text (stripped), at most ``max_len`` characters, without NUL characters."""
+    _no_nul(value, field, what)
+    return core_require_text(value, field, what, max_len)
+
+
+def optional_text(value: str | None, field: list[str], what: str, max_len: int) -> str | None:
+    """Optional text: stripped, None when blank, refused when too long or holding NUL characters."""
+    _no_nul(value, field, what)
+    text = (value or "").strip()
+    if len(text) > max_len:
+        raise UserFailure(f"{what} may be at most {max_len} characters", Code.INVALID_INPUT, field)
+    return text or None
+
+
+def query_text(value: str | None, what: str) -> str | None:
+    """Text given to a query (a search term): GraphQL error INVALID_INPUT when it holds NUL characters."""
+    if value and NUL in value:
+        raise ApiError(f"`{what}` must not contain NUL characters", Code.INVALID_INPUT)
+    return value
+
+
+def instant(value: dt.datetime | None, what: str) -> dt.datetime | None:
+    """The instant in UTC (one without an offset is taken as UTC, as the database does);
+    GraphQL error INVALID_INPUT when the database could not hold it."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        raise ApiError(f"`{what}` is out of range", Code.INVALID_INPUT) from None
+
+
+def period(frm: dt.datetime | None, to: dt.datetime | None,
+           names: tuple[str, str] = ("from", "to")) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """Both ends in UTC, the start not after the end (else GraphQL error INVALID_INPUT)."""
+    frm, to = instant(frm, names[0]), instant(to, names[1])
+    if frm is not None and to is not None and frm > to:
+        raise ApiError(f"`{names[0]}` must not be after `{names[1]}`", Code.INVALID_INPUT)
+    return frm, to
