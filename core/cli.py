@@ -22,7 +22,10 @@ def _host(settings: Settings, plugins: str | None = None):
     try:
         return PluginHost(names)
     except UnknownPluginError as exc:
-        sys.exit(f"lastmile: {exc}")
+        if plugins is None:
+            sys.exit(f"lastmile: {exc}")
+        sys.exit(f"lastmile: Unknown plugin {exc.name!r} in --plugins. Available plugins: "
+                 + (", ".join(exc.available) or "(none)") + " (or 'all', or '' for none)")
 
 
 def _check_production(settings: Settings) -> None:
@@ -94,6 +97,9 @@ def cmd_create_admin(args, settings):
             user.password_hash = hash_password(args.password)
             user.is_superuser = True
             user.is_active = True
+            # A reset also lifts a sign-in lock-out: this is how a locked-out superuser gets back in.
+            user.failed_logins = 0
+            user.locked_until = None
             await user.save()
             print(f"superuser {args.username} updated")
 

@@ -18,9 +18,27 @@ from core.enums import (
     ResidentOrderField,
     ResidentStatus,
 )
+from core.errors import ApiError, Code
 from core.ids import decode_int_gid
+from core.validation import stored_pk
 
 NO_MATCH = Q(id__in=[])
+SEARCH_MAX = 100  # characters of a search term
+AGE_MAX = 200
+TAG_MAX = 50  # as core.services.residents: a longer tag cannot exist
+
+
+def search_term(search: str | None) -> str | None:
+    """A search argument, trimmed; INVALID_INPUT when longer than anything worth searching for."""
+    term = (search or "").strip()
+    if len(term) > SEARCH_MAX:
+        raise ApiError(f"`search` may be at most {SEARCH_MAX} characters", Code.INVALID_INPUT)
+    return term or None
+
+
+def _check_age(name: str, value: int | None) -> None:
+    if value is not None and not (0 <= value <= AGE_MAX):
+        raise ApiError(f"`{name}` must be between 0 and {AGE_MAX}", Code.INVALID_INPUT)
 
 
 @strawberry.input(description="Which residents to return; every given condition must hold.")
@@ -54,22 +72,28 @@ async def resident_where(info: Info, f: ResidentFilter | None) -> tuple[Q, tuple
     """The filter as a Q, plus a hashable key naming it (for loader caching)."""
     if f is None:
         return Q(), ()
+    _check_age("minAge", f.min_age)
+    _check_age("maxAge", f.max_age)
+    term = search_term(f.search)
     parts: list[Q] = []
     if f.area_id is not None:
-        area_pk = decode_int_gid(f.area_id, "District", "Subdistrict", "Community", "Compound", "Building")
+        area_pk = stored_pk(decode_int_gid(f.area_id, "District", "Subdistrict", "Community", "Compound", "Building"))
         area = await info.context.loaders.by_id(m.Area).load(area_pk) if area_pk else None
         parts.append(below(area))
     if f.unit_id is not None:
-        unit_pk = decode_int_gid(f.unit_id, "Unit")
+        unit_pk = stored_pk(decode_int_gid(f.unit_id, "Unit"))
         parts.append(Q(unit_id=unit_pk) if unit_pk else NO_MATCH)
-    if f.search:
-        term = f.search.strip()
+    if term:
         if re.fullmatch(r"\d{4}", term):
             parts.append(Q(Q(name__icontains=term), Q(phone_last4=term), join_type="OR"))
         else:
             parts.append(Q(name__icontains=term))
     for tag in f.tags or []:
-        parts.append(Q(tags_text__contains=f"|{tag.strip()}|"))
+        tag = tag.strip()
+        if not tag or "|" in tag or len(tag) > TAG_MAX:
+            parts.append(NO_MATCH)  # no resident can carry such a tag
+        else:
+            parts.append(Q(tags_text__contains=f"|{tag}|"))
     if f.status is not None:
         parts.append(Q(status=f.status))
     if f.residency_type is not None:

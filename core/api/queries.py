@@ -8,7 +8,7 @@ from tortoise.expressions import Q
 
 from core import models as m
 from core.access import visible
-from core.api.filters import ResidentFilter, ResidentOrder, resident_ordering, resident_where
+from core.api.filters import ResidentFilter, ResidentOrder, resident_ordering, resident_where, search_term
 from core.api.relay import Connection, Node, connection_from_queryset
 from core.api.types import (
     Area,
@@ -25,19 +25,22 @@ from core.api.types import (
 from core.api.types import Notification as NotificationType
 from core.enums import AreaLevel, OrganizationKind, UnitUsage, lineage_column
 from core.ids import decode_int_gid
+from core.validation import gid_in_range, stored_pk
 
 AREA_TYPES = ("District", "Subdistrict", "Community", "Compound", "Building")
 NO_ROWS = Q(id__in=[])
 
 
 def _area_pk(gid: str | None, *types: str) -> int | None:
-    return decode_int_gid(gid, *(types or AREA_TYPES)) if gid is not None else None
+    return stored_pk(decode_int_gid(gid, *(types or AREA_TYPES))) if gid is not None else None
 
 
 @strawberry.type(description="Core queries.")
 class CoreQuery:
     @strawberry.field(description="Fetches any object by its global id; null when unknown or outside the viewer's scope.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        if not gid_in_range(id):
+            return None
         return await info.context.runtime.nodes.resolve(info, id)
 
     @strawberry.field(description="Fetches objects by global ids, in order; null for each unknown or out-of-scope id.")
@@ -46,7 +49,7 @@ class CoreQuery:
             from core.errors import ApiError, Code
 
             raise ApiError("too many ids", Code.INVALID_INPUT)
-        return [await info.context.runtime.nodes.resolve(info, i) for i in ids]
+        return [await info.context.runtime.nodes.resolve(info, i) if gid_in_range(i) else None for i in ids]
 
     @strawberry.field(description="The signed-in user, or null for an anonymous request.")
     def me(self, info: Info) -> UserT | None:
@@ -67,6 +70,8 @@ class CoreQuery:
 
     @strawberry.field(description="One area by global id; null when unknown or out of scope.")
     async def area(self, info: Info, id: strawberry.ID) -> Area | None:
+        if not gid_in_range(id):
+            return None
         return await info.context.runtime.nodes.resolve(info, id, *AREA_TYPES)
 
     @strawberry.field(description="Areas the viewer may see, by level, parent and name substring; ordered by level then name.")
@@ -80,8 +85,8 @@ class CoreQuery:
         if parent_id is not None:
             pk = _area_pk(parent_id)
             qs = qs.filter(parent_id=pk) if pk else qs.filter(NO_ROWS)
-        if search:
-            qs = qs.filter(name__icontains=search.strip())
+        if term := search_term(search):
+            qs = qs.filter(name__icontains=term)
         return await connection_from_queryset(qs.order_by("level", "name", "id"), first, after)
 
     @strawberry.field(description="Communities the viewer may see, optionally of one subdistrict or matching a name; by name.")
@@ -93,8 +98,8 @@ class CoreQuery:
         if subdistrict_id is not None:
             pk = _area_pk(subdistrict_id, "Subdistrict")
             qs = qs.filter(parent_id=pk) if pk else qs.filter(NO_ROWS)
-        if search:
-            qs = qs.filter(name__icontains=search.strip())
+        if term := search_term(search):
+            qs = qs.filter(name__icontains=term)
         return await connection_from_queryset(qs.order_by("name", "id"), first, after)
 
     @strawberry.field(description="Residents the viewer may see, filtered and ordered (default: by id).")
@@ -133,8 +138,8 @@ class CoreQuery:
         if community_id is not None:
             pk = _area_pk(community_id, "Community")
             qs = qs.filter(partner_links__community_id=pk).distinct() if pk else qs.filter(NO_ROWS)
-        if search:
-            qs = qs.filter(name__icontains=search.strip())
+        if term := search_term(search):
+            qs = qs.filter(name__icontains=term)
         return await connection_from_queryset(qs.order_by("name", "id"), first, after)
 
     @strawberry.field(description="The signed-in user's notifications, newest first.")

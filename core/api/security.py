@@ -37,6 +37,67 @@ from core.settings import Settings
 
 log = logging.getLogger("lastmile.errors")
 
+
+# Directive locations graphql-core 3.3 / graphql-js 17 added (``@deprecated`` on
+# directive definitions, a draft of the spec). Clients of the previous
+# generation (graphql-core 3.2, which ../shared/tools/check_contract.py runs on
+# with the system Python, and the tools built on it) cannot rebuild a schema
+# whose introspection names them: build_client_schema raises.
+_NEW_DIRECTIVE_LOCATIONS = frozenset({"DIRECTIVE_DEFINITION"})
+
+
+def _asks_root_kinds(document) -> bool:
+    """Whether an introspection query selects ``kind`` on ``queryType``.
+
+    The introspection query of graphql-core 3.3 and graphql-js 17 does
+    (``queryType { name kind }``), that of their predecessors does not: the
+    only sign a server gets of which generation of client is asking.
+    """
+    def walk(selection_set, inside_query_type: bool) -> bool:
+        for sel in selection_set.selections if selection_set else ():
+            if isinstance(sel, FieldNode):
+                if inside_query_type and sel.name.value == "kind":
+                    return True
+                if walk(sel.selection_set, sel.name.value == "queryType"):
+                    return True
+            elif isinstance(sel, InlineFragmentNode) and walk(sel.selection_set, inside_query_type):
+                return True
+        return False
+
+    return any(isinstance(d, OperationDefinitionNode) and walk(d.selection_set, False)
+               for d in document.definitions)
+
+
+def _strip_new_directive_locations(value) -> None:
+    if isinstance(value, dict):
+        directives = value.get("directives")
+        if isinstance(directives, list):
+            for directive in directives:
+                locations = directive.get("locations") if isinstance(directive, dict) else None
+                if isinstance(locations, list):
+                    directive["locations"] = [loc for loc in locations if loc not in _NEW_DIRECTIVE_LOCATIONS]
+        for child in value.values():
+            if isinstance(child, dict):
+                _strip_new_directive_locations(child)
+
+
+class PortableIntrospection(SchemaExtension):
+    """Introspection that every generation of client can read.
+
+    Directive locations newer than graphql-core 3.2 are shown only to clients
+    whose introspection query shows they know them (see
+    :func:`_asks_root_kinds`); lastmile declares no directive that uses them.
+    """
+
+    def on_execute(self):
+        yield
+        ec = self.execution_context
+        data = getattr(ec.result, "data", None)
+        if not data or "__schema" not in (ec.query or "") or ec.graphql_document is None:
+            return
+        if not _asks_root_kinds(ec.graphql_document):
+            _strip_new_directive_locations(data)
+
 ANONYMOUS_FIELDS = {"login", "plugins", "me", "__typename", "__schema", "__type"}
 
 
@@ -163,6 +224,27 @@ def _tag_limit_error(error: GraphQLError) -> None:
         if fragment in error.message and (code != "TOO_MANY_TOKENS" or "tokens" in error.message):
             error.extensions = {**(error.extensions or {}), "code": code}
             return
+    code = _request_error_code(error)
+    if code is not None:
+        error.extensions = {**(error.extensions or {}), "code": code}
+
+
+def _request_error_code(error: GraphQLError) -> str | None:
+    """A code for the errors graphql-core raises without one, so clients can switch on every error.
+
+    Syntax errors, validation errors and variable values that do not coerce
+    are the client's to fix; errors from resolvers keep their own code (or,
+    when unexpected, are masked in production).
+    """
+    if error.path:
+        return None
+    if error.message.startswith("Variable '$"):
+        return "BAD_USER_INPUT"
+    if error.original_error is not None and not isinstance(error.original_error, GraphQLError):
+        return None
+    if error.message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"
+    return "GRAPHQL_VALIDATION_FAILED"
 
 
 def limit_extensions(settings: Settings) -> list:
@@ -180,7 +262,7 @@ def limit_extensions(settings: Settings) -> list:
 
 
 def security_extensions(settings: Settings) -> list:
-    extensions: list = [AnonymousGate]
+    extensions: list = [AnonymousGate, PortableIntrospection]
     if settings.is_production:
         extensions += [DisableIntrospection, NoSuggestions, MaskUnexpectedErrors]
     return extensions

@@ -17,6 +17,7 @@ from core.services.guards import find, require, require_text
 
 AREA_TYPES = ("District", "Subdistrict", "Community", "Compound", "Building")
 MIN_PASSWORD = 8
+MAX_PASSWORD = 256  # hashing is deliberately slow; nobody types more
 
 # Failed logins for usernames that do not exist, so probing them is slowed
 # down like probing real ones (per process; real accounts are tracked in the DB).
@@ -89,6 +90,9 @@ async def create_user(context, data) -> m.User:
     if len(data.password or "") < MIN_PASSWORD:
         raise UserFailure(f"The password needs at least {MIN_PASSWORD} characters.", "WEAK_PASSWORD",
                           ["input", "password"])
+    if len(data.password) > MAX_PASSWORD:
+        raise UserFailure(f"The password may be at most {MAX_PASSWORD} characters.", Code.INVALID_INPUT,
+                          ["input", "password"])
     resident = None
     if data.resident_id is not None:
         resident = await find(viewer, m.Resident, data.resident_id, ["input", "residentId"], "Resident")
@@ -131,6 +135,11 @@ async def grant_role(context, data) -> m.User:
     if await m.RoleGrant.filter(user_id=user.id, role=role, area_id=area.id).exists():
         raise UserFailure("The user already holds this role there.", Code.DUPLICATE, ["input", "role"])
     await m.RoleGrant.create(user=user, role=role, area=area)
+    if user.home_area_id is None and not user.is_superuser:
+        # An account made without an area (by a superuser) becomes an account of the
+        # area of its first grant, so that the user managers there can administer it.
+        user.home_area_id = area.id
+        await user.save(update_fields=["home_area_id"])
     await record(context, "grantRole", gid_of(user), detail=f"{role}@{gid_of(area)}")
     return user
 

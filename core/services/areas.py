@@ -8,9 +8,12 @@ from core import models as m
 from core.audit import record
 from core.enums import AreaLevel, UnitUsage, lineage_column, parent_level
 from core.errors import Code, UserFailure
-from core.services.guards import find, require, require_text
+from core.services.guards import find, optional_text, require, require_text
 
 AREA_TYPE_NAMES = ("District", "Subdistrict", "Community", "Compound", "Building")
+# Column sizes of core_area (core/models.py).
+CODE_MAX = 32
+ADDRESS_MAX = 300
 
 
 def _check_year(year: int | None) -> None:
@@ -58,10 +61,12 @@ async def create_area(context, data) -> m.Area:
         raise UserFailure(f"An area named {name!r} already exists there.", Code.DUPLICATE, ["input", "name"])
     _check_year(data.built_year)
     _check_floors(data.floors)
+    code = optional_text(data.code, ["input", "code"], "code", CODE_MAX)
+    address = optional_text(data.address, ["input", "address"], "address", ADDRESS_MAX)
     area = m.Area(
-        level=level, name=name, code=(data.code or None), parent=parent,
+        level=level, name=name, code=code, parent=parent,
         is_town=bool(data.is_town) if level == AreaLevel.SUBDISTRICT else False,
-        address=data.address if level == AreaLevel.COMPOUND else None,
+        address=address if level == AreaLevel.COMPOUND else None,
         built_year=data.built_year if level == AreaLevel.COMPOUND else None,
         floors=data.floors if level == AreaLevel.BUILDING else None,
     )
@@ -90,10 +95,10 @@ async def update_area(context, data) -> m.Area:
             raise UserFailure(f"An area named {name!r} already exists there.", Code.DUPLICATE, ["input", "name"])
         area.name = name
     if data.code is not None:
-        area.code = data.code or None
+        area.code = optional_text(data.code, ["input", "code"], "code", CODE_MAX)
     if area.level == AreaLevel.COMPOUND:
         if data.address is not None:
-            area.address = data.address or None
+            area.address = optional_text(data.address, ["input", "address"], "address", ADDRESS_MAX)
         if data.built_year is not None:
             _check_year(data.built_year)
             area.built_year = data.built_year

@@ -8,13 +8,14 @@ from core.access import visible
 from core.errors import Code, UserFailure, not_found
 from core.ids import decode_int_gid
 from core.permissions import Viewer
+from core.validation import stored_pk
 
 
 async def find(viewer: Viewer, model: type[Model], gid: str | None, field: list[str], *type_names: str,
                what: str | None = None, for_update: bool = False):
     """The visible ``model`` row ``gid`` names; NOT_FOUND (never FORBIDDEN) otherwise."""
     label = what or (type_names[0] if type_names else model.__name__)
-    pk = decode_int_gid(gid, *(type_names or (model.__name__,))) if gid is not None else None
+    pk = stored_pk(decode_int_gid(gid, *(type_names or (model.__name__,)))) if gid is not None else None
     if pk is None:
         raise not_found(label, field)
     qs = visible(viewer, model).filter(id=pk)
@@ -30,6 +31,14 @@ def require(viewer: Viewer, permission: str, obj=None, field: list[str] | None =
     """FORBIDDEN unless the viewer holds ``permission`` over ``obj`` (lineage) or anywhere."""
     if not viewer.can(permission, obj):
         raise UserFailure(f"You lack the {permission} permission here.", Code.FORBIDDEN, field)
+
+
+def optional_text(value: str | None, field: list[str], what: str, max_len: int) -> str | None:
+    """An optional text input: stripped, empty -> None, longer than ``max_len`` -> INVALID_INPUT."""
+    text = (value or "").strip()
+    if len(text) > max_len:
+        raise UserFailure(f"{what} may be at most {max_len} characters", Code.INVALID_INPUT, field)
+    return text or None
 
 
 def require_text(value: str | None, field: list[str], what: str, max_len: int = 200) -> str:

@@ -7,7 +7,7 @@ from core.api.relay import gid_of
 from core.audit import record
 from core.enums import AreaLevel
 from core.errors import Code, UserFailure
-from core.services.guards import find, require, require_text
+from core.services.guards import find, optional_text, require, require_text
 
 
 async def _community(viewer, gid, field) -> m.Area:
@@ -31,7 +31,8 @@ async def create_organization(context, data) -> m.Organization:
     if phone and (len(phone) > 32 or not all(c.isdigit() or c in "+- ()" for c in phone)):
         raise UserFailure("contactPhone may hold digits, spaces, +, - and brackets.", Code.INVALID_PHONE,
                           ["input", "contactPhone"])
-    org = await m.Organization.create(name=name, kind=data.kind, contact_name=(data.contact_name or None),
+    contact_name = optional_text(data.contact_name, ["input", "contactName"], "contactName", 100)
+    org = await m.Organization.create(name=name, kind=data.kind, contact_name=contact_name,
                                       contact_phone=phone)
     for community in communities:
         await m.PartnerLink.create(organization=org, community=community)

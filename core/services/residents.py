@@ -122,10 +122,42 @@ def _place(resident: m.Resident, unit: m.Unit | None, community: m.Area) -> None
 
 
 OPERATION_REGISTER = "registerResident"
+TAG_MAX = 50
+TAGS_MAX = 50
+KEY_MAX = 128  # core_idempotency_key.key
+
+
+def _clean_tags(values: list[str]) -> list[str]:
+    """Tags as given (trimmed): a tag is never split, merged or dropped silently."""
+    if len(values) > TAGS_MAX:
+        raise UserFailure(f"At most {TAGS_MAX} tags.", Code.INVALID_INPUT, ["input", "tags"])
+    clean = []
+    for i, raw in enumerate(values):
+        tag = raw.strip()
+        field = ["input", "tags", str(i)]
+        if not tag:
+            raise UserFailure("A tag must not be empty.", Code.INVALID_INPUT, field)
+        if len(tag) > TAG_MAX:
+            raise UserFailure(f"A tag may be at most {TAG_MAX} characters.", Code.INVALID_INPUT, field)
+        if "|" in tag:
+            raise UserFailure("A tag may not contain '|'.", Code.INVALID_INPUT, field)
+        clean.append(tag)
+    return clean
+
+
+def _check_move_date(resident: m.Resident, day: dt.date, field: list[str]) -> None:
+    """A recorded move happened: not in the future, not before the resident was born."""
+    if day > dt.date.today():
+        raise UserFailure(f"{field[-1]} is in the future.", Code.INVALID_INPUT, field)
+    if resident.birth_date is not None and day < resident.birth_date:
+        raise UserFailure(f"{field[-1]} is before the resident's birth date.", Code.INVALID_INPUT, field)
 
 
 async def register_resident(context, data) -> m.Resident:
     key = (data.client_mutation_id or "").strip() or None
+    if key is not None and len(key) > KEY_MAX:
+        raise UserFailure(f"clientMutationId may be at most {KEY_MAX} characters.", Code.INVALID_INPUT,
+                          ["input", "clientMutationId"])
     if key is not None:
         earlier = await _idempotent_result(context, key)
         if earlier is not None:
@@ -144,8 +176,9 @@ async def register_resident(context, data) -> m.Resident:
     resident.relation_to_head = relation
     resident.residency_type = data.residency_type or resident.residency_type
     resident.is_party_member = bool(data.is_party_member)
-    resident.tags = data.tags or []
+    resident.tags = _clean_tags(data.tags or [])
     resident.moved_in_on = data.moved_in_on or dt.date.today()
+    _check_move_date(resident, resident.moved_in_on, ["input", "movedInOn"])
     await resident.save()
     gid = gid_of(resident)
     if key is not None:
@@ -195,7 +228,7 @@ async def update_resident(context, data) -> m.Resident:
     if data.is_party_member is not None:
         resident.is_party_member = data.is_party_member
     if data.tags is not None:
-        resident.tags = data.tags
+        resident.tags = _clean_tags(data.tags)
     await resident.save()
     await record(context, "updateResident", gid_of(resident))
     return resident
@@ -224,6 +257,7 @@ async def move_resident(context, data) -> m.Resident:
     _place(resident, unit, community)
     resident.relation_to_head = relation
     resident.moved_in_on = data.moved_on or dt.date.today()
+    _check_move_date(resident, resident.moved_in_on, ["input", "movedOn"])
     await resident.save()
     await context.host.call_async("lastmile_resident_moved", resident=resident, from_unit_id=from_unit_id,
                                   actor_id=viewer.user_id)
@@ -241,6 +275,8 @@ async def move_out_resident(context, data) -> m.Resident:
         raise UserFailure("status must be MOVED_OUT or DECEASED.", Code.INVALID_INPUT, ["input", "status"])
     _require_active(resident)
     moved_out = data.moved_out_on or dt.date.today()
+    if moved_out > dt.date.today():
+        raise UserFailure("movedOutOn is in the future.", Code.INVALID_INPUT, ["input", "movedOutOn"])
     if resident.moved_in_on and moved_out < resident.moved_in_on:
         raise UserFailure("movedOutOn is before movedInOn.", Code.INVALID_INPUT, ["input", "movedOutOn"])
     resident.status = status

@@ -1,0 +1,286 @@
+"""Acceptance checks of core as a front-end team meets it: the contract and the issues taken literally.
+
+Every refusal is a userError with a stable code or a GraphQL error with an
+``extensions.code``, never an internal error, and never a half-written change.
+"""
+
+import base64
+import datetime as dt
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from core import models as m
+from core.validation import make_id_number
+from tests.support import build_world, make_unit, make_user, token_for
+
+_ROOT = Path(__file__).resolve().parent.parent
+
+REGISTER = """
+mutation($input: RegisterResidentInput!) {
+  registerResident(input: $input) { resident { id name tags movedInOn } userErrors { field code message } }
+}"""
+MOVE = """
+mutation($input: MoveResidentInput!) {
+  moveResident(input: $input) { resident { id movedInOn unit { label } } userErrors { field code message } }
+}"""
+MOVE_OUT = """
+mutation($input: MoveOutResidentInput!) {
+  moveOutResident(input: $input) { resident { id status movedOutOn } userErrors { field code message } }
+}"""
+CREATE_AREA = """
+mutation($input: CreateAreaInput!) { createArea(input: $input) { area { id name } userErrors { field code message } } }
+"""
+UPDATE_AREA = """
+mutation($input: UpdateAreaInput!) { updateArea(input: $input) { area { id name } userErrors { field code message } } }
+"""
+CREATE_ORG = """
+mutation($input: CreateOrganizationInput!) {
+  createOrganization(input: $input) { organization { id } userErrors { field code message } }
+}"""
+CREATE_USER = """
+mutation($input: CreateUserInput!) { createUser(input: $input) { user { id } userErrors { field code message } } }
+"""
+GRANT = """
+mutation($input: GrantRoleInput!) {
+  grantRole(input: $input) { user { id username roles { role { name } } } userErrors { field code message } }
+}"""
+REVOKE = """
+mutation($input: GrantRoleInput!) {
+  revokeRole(input: $input) { user { id roles { role { name } } } userErrors { field code message } }
+}"""
+
+
+def _gid(type_name: str, pk) -> str:
+    return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
+
+
+def _assert_coded(body: dict) -> None:
+    """Every GraphQL error carries an extensions.code and none is an internal error."""
+    for error in body.get("errors") or []:
+        assert (error.get("extensions") or {}).get("code"), body
+        assert error["extensions"]["code"] != "INTERNAL_SERVER_ERROR", body
+
+
+async def test_deprecated_directive_locations_are_readable_by_graphql_core_3_2_clients(core_client):
+    """check_contract.py (and any client on graphql-core 3.2 / older tooling) rebuilds the schema from
+    introspection; a directive location those clients do not know makes build_client_schema crash."""
+    body = await core_client("{ __schema { directives { name locations } } }")
+    known = {
+        "QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD",
+        "INLINE_FRAGMENT", "VARIABLE_DEFINITION", "SCHEMA", "SCALAR", "OBJECT", "FIELD_DEFINITION",
+        "ARGUMENT_DEFINITION", "INTERFACE", "UNION", "ENUM", "ENUM_VALUE", "INPUT_OBJECT",
+        "INPUT_FIELD_DEFINITION",
+    }
+    for directive in body["data"]["__schema"]["directives"]:
+        assert set(directive["locations"]) <= known, directive
+
+    # A client of the newer generation (graphql-core 3.3 asks `queryType { name kind }`) gets the
+    # schema as its own library defines it: no breaking change against the contract either.
+    from graphql import build_client_schema, build_schema, find_breaking_changes, get_introspection_query
+
+    body = await core_client(get_introspection_query(descriptions=True))
+    served = build_client_schema(body["data"])
+    contract = _ROOT.parent / "shared" / "contract" / "core.graphql"
+    if contract.exists():
+        assert find_breaking_changes(build_schema(contract.read_text(encoding="utf-8")), served) == []
+
+
+async def test_oversized_strings_are_user_errors_and_write_nothing(core_client):
+    w = await build_world()
+    tok = w.tokens["super"]
+    areas_before = await m.Area.all().count()
+    cases = [
+        ({"level": "COMMUNITY", "parentId": w.gid(w.s1), "name": "新社区", "code": "9" * 33}, ["input", "code"]),
+        ({"level": "COMPOUND", "parentId": w.gid(w.c1), "name": "新小区", "address": "路" * 301}, ["input", "address"]),
+    ]
+    for data, field in cases:
+        body = await core_client(CREATE_AREA, {"input": data}, tok, errors_ok=True)
+        assert "errors" not in body, body
+        assert body["data"]["createArea"]["userErrors"][0]["code"] == "INVALID_INPUT", body
+        assert body["data"]["createArea"]["userErrors"][0]["field"] == field
+    for data, field in [({"code": "9" * 33}, ["input", "code"]), ({"address": "路" * 301}, ["input", "address"])]:
+        body = await core_client(UPDATE_AREA, {"input": {"id": w.gid(w.compound1), **data}}, tok, errors_ok=True)
+        assert "errors" not in body, body
+        assert body["data"]["updateArea"]["userErrors"][0]["code"] == "INVALID_INPUT"
+        assert body["data"]["updateArea"]["userErrors"][0]["field"] == field
+    assert await m.Area.all().count() == areas_before
+
+    body = await core_client(CREATE_ORG, {"input": {"name": "区卫健委", "kind": "GOVERNMENT_DEPARTMENT",
+                                                   "contactName": "王" * 101}}, tok, errors_ok=True)
+    assert "errors" not in body, body
+    assert body["data"]["createOrganization"]["userErrors"][0]["field"] == ["input", "contactName"]
+    assert not await m.Organization.exists()
+
+    residents_before = await m.Resident.all().count()
+    body = await core_client(REGISTER, {"input": {"name": "赵六", "unitId": w.gid(w.unit1),
+                                                 "clientMutationId": "k" * 200}}, tok, errors_ok=True)
+    assert "errors" not in body, body
+    assert body["data"]["registerResident"]["userErrors"][0]["field"] == ["input", "clientMutationId"]
+    assert body["data"]["registerResident"]["userErrors"][0]["code"] == "INVALID_INPUT"
+    assert await m.Resident.all().count() == residents_before
+
+
+async def test_tags_are_kept_as_given_or_refused(core_client):
+    """A tag is stored exactly as sent: one tag never silently becomes two, and junk is refused."""
+    w = await build_world()
+    tok = w.tokens["c1_worker"]
+    before = await m.Resident.all().count()
+    for tags, index in [(["veteran", "a|b"], "1"), (["x" * 51], "0"), (["veteran", "  "], "1")]:
+        body = await core_client(REGISTER, {"input": {"name": "赵六", "unitId": w.gid(w.unit1), "tags": tags}}, tok)
+        errors = body["data"]["registerResident"]["userErrors"]
+        assert [e["code"] for e in errors] == ["INVALID_INPUT"], (tags, body)
+        assert errors[0]["field"] == ["input", "tags", index]
+    assert await m.Resident.all().count() == before
+    body = await core_client(REGISTER, {"input": {"name": "赵六", "unitId": w.gid(w.unit1),
+                                                 "tags": [" elderly-alone ", "low-income"]}}, tok)
+    assert body["data"]["registerResident"]["resident"]["tags"] == ["elderly-alone", "low-income"]
+    update = """mutation($input: UpdateResidentInput!) { updateResident(input: $input) {
+        resident { tags } userErrors { field code } } }"""
+    body = await core_client(update, {"input": {"id": w.gid(w.residents["zhang"]), "tags": ["a|b"]}}, tok)
+    assert body["data"]["updateResident"]["userErrors"] == [{"field": ["input", "tags", "0"], "code": "INVALID_INPUT"}]
+
+
+async def test_dates_in_the_future_are_refused(core_client):
+    w = await build_world()
+    tok = w.tokens["c1_worker"]
+    future = (dt.date.today() + dt.timedelta(days=400)).isoformat()
+    body = await core_client(REGISTER, {"input": {"name": "赵六", "unitId": w.gid(w.unit1), "movedInOn": future}}, tok)
+    assert body["data"]["registerResident"]["userErrors"][0]["field"] == ["input", "movedInOn"]
+    assert body["data"]["registerResident"]["userErrors"][0]["code"] == "INVALID_INPUT"
+
+    zhang = w.gid(w.residents["zhang_wife"])
+    body = await core_client(MOVE_OUT, {"input": {"residentId": zhang, "movedOutOn": future}}, tok)
+    assert body["data"]["moveOutResident"]["userErrors"][0]["field"] == ["input", "movedOutOn"]
+    assert (await m.Resident.get(id=w.residents["zhang_wife"].id)).status.value == "ACTIVE"
+
+    unit = await make_unit(w.building1, "1-102")
+    body = await core_client(MOVE, {"input": {"residentId": zhang, "unitId": _gid("Unit", unit.id),
+                                              "movedOn": future}}, tok)
+    assert body["data"]["moveResident"]["userErrors"][0]["field"] == ["input", "movedOn"]
+    # Moving in before one was born is as wrong.
+    body = await core_client(MOVE, {"input": {"residentId": zhang, "unitId": _gid("Unit", unit.id),
+                                              "movedOn": "1900-01-01"}}, tok)
+    assert body["data"]["moveResident"]["userErrors"][0]["field"] == ["input", "movedOn"]
+    assert (await m.Resident.get(id=w.residents["zhang_wife"].id)).unit_id == w.unit1.id
+
+
+async def test_age_and_search_filters_out_of_range_are_client_errors(core_client):
+    w = await build_world()
+    tok = w.tokens["super"]
+    query = "query($f: ResidentFilter) { residents(filter: $f) { totalCount } }"
+    for f in [{"minAge": 100000}, {"maxAge": 100000}, {"minAge": -1}, {"maxAge": -3}, {"search": "x" * 100000}]:
+        body = await core_client(query, {"f": f}, tok, errors_ok=True)
+        assert body.get("errors"), (f, body)
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["INVALID_INPUT"], (f, body)
+    body = await core_client(query, {"f": {"minAge": 0, "maxAge": 150}}, tok)
+    assert body["data"]["residents"]["totalCount"] == 4
+    community = """query($id: ID!, $f: ResidentFilter) { node(id: $id) { ... on Community {
+        residents(filter: $f) { totalCount } } } }"""
+    body = await core_client(community, {"id": w.gid(w.c1), "f": {"maxAge": 100000}}, tok, errors_ok=True)
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["INVALID_INPUT"], body
+
+
+async def test_huge_ids_read_as_not_found(core_client):
+    """A global id naming a number beyond the id column's range is just an unknown id."""
+    w = await build_world()
+    tok = w.tokens["super"]
+    huge = _gid("Resident", 10**20)
+    body = await core_client("query($id: ID!) { node(id: $id) { id } nodes(ids: [$id]) { id } }", {"id": huge}, tok,
+                             errors_ok=True)
+    assert body == {"data": {"node": None, "nodes": [None]}}, body
+    body = await core_client("query($id: ID!) { area(id: $id) { id } }", {"id": _gid("Community", 2**31)}, tok,
+                             errors_ok=True)
+    assert body == {"data": {"area": None}}, body
+    body = await core_client("""query($id: ID!) { areas(parentId: $id) { totalCount }
+        communities(subdistrictId: $id) { totalCount } units(buildingId: $id) { totalCount }
+        organizations(communityId: $id) { totalCount } residents(filter: {areaId: $id, unitId: $id}) { totalCount } }""",
+                             {"id": _gid("Subdistrict", 2**40)}, tok, errors_ok=True)
+    assert "errors" not in body, body
+    body = await core_client("""mutation($id: ID!) { updateResident(input: {id: $id, name: "x"}) {
+        userErrors { field code } } }""", {"id": huge}, tok, errors_ok=True)
+    assert body["data"]["updateResident"]["userErrors"] == [{"field": ["input", "id"], "code": "NOT_FOUND"}], body
+    body = await core_client("mutation($id: ID!) { markNotificationsRead(ids: [$id]) }",
+                             {"id": _gid("Notification", 10**20)}, tok, errors_ok=True)
+    assert body == {"data": {"markNotificationsRead": 0}}, body
+
+
+async def test_request_errors_carry_a_code(core_client):
+    w = await build_world()
+    tok = w.tokens["super"]
+    cases = [
+        ("{ residents { totalCount ", None, "GRAPHQL_PARSE_FAILED"),
+        ("{ residentz { totalCount } }", None, "GRAPHQL_VALIDATION_FAILED"),
+        ("mutation($i: CreateUnitInput!) { createUnit(input: $i) { unit { id } } }",
+         {"i": {"buildingId": w.gid(w.building1), "label": "9", "usage": "NOPE"}}, "BAD_USER_INPUT"),
+        ("mutation($i: RegisterResidentInput!) { registerResident(input: $i) { resident { id } } }",
+         {"i": {"name": "x", "unitId": w.gid(w.unit1), "birthDate": "1990-13-01"}}, "BAD_USER_INPUT"),
+    ]
+    for query, variables, code in cases:
+        body = await core_client(query, variables, tok, errors_ok=True)
+        assert [e.get("extensions", {}).get("code") for e in body["errors"]] == [code], body
+
+
+async def test_area_managers_manage_accounts_the_superuser_made_and_granted(core_client):
+    """The superuser creates an account (no areaId: the contract has none) and grants it a community role;
+    the subdistrict's area manager, who holds user.manage there, can then see and revoke it."""
+    w = await build_world()
+    boss = w.tokens["super"]
+    body = await core_client(CREATE_USER, {"input": {"username": "cw9", "password": "password-123",
+                                                    "displayName": "CW9"}}, boss)
+    user_id = body["data"]["createUser"]["user"]["id"]
+    grant = {"userId": user_id, "role": "community_worker", "areaId": w.gid(w.c1)}
+    assert (await core_client(GRANT, {"input": grant}, boss))["data"]["grantRole"]["userErrors"] == []
+
+    manager = w.tokens["s1_manager"]
+    body = await core_client("query($id: ID!) { node(id: $id) { ... on User { username } } }", {"id": user_id}, manager)
+    assert body["data"]["node"] == {"username": "cw9"}
+    body = await core_client(REVOKE, {"input": grant}, manager)
+    assert body["data"]["revokeRole"]["userErrors"] == [] and body["data"]["revokeRole"]["user"]["roles"] == []
+    # A community worker of another subdistrict still cannot see the account.
+    other = await make_user("c3_worker", [("community_worker", w.c3)])
+    body = await core_client("query($id: ID!) { node(id: $id) { id } }", {"id": user_id}, token_for(other))
+    assert body["data"]["node"] is None
+
+
+def test_create_admin_resets_a_locked_account(tmp_path):
+    db = "sqlite://" + str(tmp_path / "admin.sqlite3")
+    env = {"DATABASE_URL": db, "LASTMILE_PLUGINS": "", "PATH": "/usr/bin:/bin"}
+    run = [sys.executable, "-m", "core.cli", "create-admin", "boss", "--password", "boss-password-1"]
+    subprocess.run(run, env=env, check=True, capture_output=True, cwd=str(_ROOT))
+    con = sqlite3.connect(str(tmp_path / "admin.sqlite3"))
+    con.execute("UPDATE core_user SET failed_logins = 3, locked_until = '2999-01-01 00:00:00+00:00'")
+    con.commit()
+    subprocess.run(run, env=env, check=True, capture_output=True, cwd=str(_ROOT))
+    assert con.execute("SELECT failed_logins, locked_until FROM core_user").fetchall() == [(0, None)]
+    con.close()
+
+
+def test_export_schema_names_the_option_that_was_wrong():
+    proc = subprocess.run([sys.executable, "-m", "core.cli", "export-schema", "--plugins", "nope"],
+                          capture_output=True, text=True, cwd=str(_ROOT), env={"PATH": "/usr/bin:/bin"})
+    assert proc.returncode != 0
+    assert "--plugins" in proc.stderr and "civility" in proc.stderr, proc.stderr
+
+
+async def test_new_passwords_have_a_maximum_length(core_client):
+    w = await build_world()
+    body = await core_client(CREATE_USER, {"input": {"username": "big", "password": "p" * 5000,
+                                                    "displayName": "Big"}}, w.tokens["super"])
+    assert body["data"]["createUser"]["userErrors"][0]["field"] == ["input", "password"]
+    assert not await m.User.filter(username="big").exists()
+
+
+async def test_id_numbers_of_every_kind_register(core_client):
+    """Lower-case x check digits are normalised; the stored number is the canonical one."""
+    w = await build_world()
+    for n in range(1000):
+        value = make_id_number("410106", dt.date(1990, 1, 1), n)
+        if value.endswith("X"):
+            break
+    body = await core_client("""mutation($i: RegisterResidentInput!) { registerResident(input: $i) {
+        resident { idNumber } userErrors { code } } }""",
+                             {"i": {"name": "x", "unitId": w.gid(w.unit1), "idNumber": value.lower()}},
+                             w.tokens["c1_worker"])
+    assert body["data"]["registerResident"]["resident"]["idNumber"] == value
