@@ -56,11 +56,14 @@ class CreateCivilityCampaignInput:
     kind: CampaignKind = F(description="What the campaign selects.")
     area_id: strawberry.ID = F(description="Area the campaign covers; the viewer needs civility.campaign.manage there.")
     year: int = F(description="The year the selection is for (1949-2100).")
-    criteria: list[RatingCriterionInput] = F(description="What nominations are rated on; at least one.")
+    criteria: list[RatingCriterionInput] = F(
+        description="What nominations are rated on; at least one for STAR_HOUSEHOLD, may be empty for the voted kinds."
+    )
     star_thresholds: list[StarThresholdInput] | None = F(
         default=None,
-        description="STAR_HOUSEHOLD only (refused for other kinds). Omitted or empty: the default "
-                    "1★ 60, 2★ 70, 3★ 80, 4★ 90, 5★ 95.",
+        description="Stars by total score (STAR_HOUSEHOLD). Omitted or empty: the default "
+                    "1★ 60, 2★ 70, 3★ 80, 4★ 90, 5★ 95. Other kinds give no stars: thresholds given for them "
+                    "are kept but unused.",
     )
     public_notice_ends_on: dt.date | None = F(default=None, description="Last day objections are taken.")
 

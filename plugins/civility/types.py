@@ -66,7 +66,8 @@ class CivilityCampaign(Node):
     async def criteria(self, info: Info) -> list[RatingCriterion]:
         return await loaders.criteria(info, self.id)
 
-    @F(description="Stars by total score, fewest stars first; empty for kinds without stars.")
+    @F(description="Stars by total score, fewest stars first. Only STAR_HOUSEHOLD campaigns give stars; for other "
+                   "kinds this is empty unless thresholds were given at creation.")
     def star_thresholds(self) -> list[StarThreshold]:
         return [StarThreshold(stars=t["stars"], min_score=t["minScore"]) for t in self.star_thresholds]
 

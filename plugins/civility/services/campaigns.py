@@ -56,8 +56,10 @@ def _positive(value: float) -> bool:
     return math.isfinite(value) and value > 0
 
 
-def _check_criteria(items: list[CriterionData]) -> list[CriterionData]:
-    if not items:
+def _check_criteria(kind: CampaignKind, items: list[CriterionData]) -> list[CriterionData]:
+    # Star households are scored, so they need something to score on; the other kinds are
+    # "nominated and voted on" (contract) and may be run without rating criteria.
+    if not items and kind == CampaignKind.STAR_HOUSEHOLD:
         raise _bad("Give at least one rating criterion.", "criteria")
     seen: set[str] = set()
     clean = []
@@ -79,12 +81,10 @@ def _check_criteria(items: list[CriterionData]) -> list[CriterionData]:
 
 
 def _check_thresholds(kind: CampaignKind, items: list[ThresholdData] | None) -> list[dict]:
-    if kind != CampaignKind.STAR_HOUSEHOLD:
-        if items:
-            raise _bad("Star thresholds apply to STAR_HOUSEHOLD campaigns only.", "starThresholds")
-        return []
+    # Stars are given in STAR_HOUSEHOLD campaigns only; thresholds given for another kind are
+    # checked and kept as given, but never give stars.
     if not items:
-        return [dict(t) for t in DEFAULT_STAR_THRESHOLDS]
+        return [dict(t) for t in DEFAULT_STAR_THRESHOLDS] if kind == CampaignKind.STAR_HOUSEHOLD else []
     out: dict[int, float] = {}
     for i, t in enumerate(items):
         if not 1 <= t.stars <= 5:
@@ -111,7 +111,7 @@ async def create(context, data: CampaignData) -> cm.Campaign:
     title = require_text(data.title, ["input", "title"], "Title")
     if not MIN_YEAR <= data.year <= MAX_YEAR:
         raise UserFailure(f"year must be {MIN_YEAR} to {MAX_YEAR}.", Code.OUT_OF_RANGE, ["input", "year"])
-    criteria = _check_criteria(data.criteria)
+    criteria = _check_criteria(data.kind, data.criteria)
     thresholds = _check_thresholds(data.kind, data.star_thresholds)
     campaign = cm.Campaign(title=title, kind=data.kind, area_id=area.id, year=data.year,
                            star_thresholds=thresholds, public_notice_ends_on=data.public_notice_ends_on,

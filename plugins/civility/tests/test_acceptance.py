@@ -12,6 +12,7 @@ from plugins.civility.tests.helpers import (
     OBJECT,
     REVIEW,
     SCORE,
+    VOTE,
     WITHDRAW,
     advance,
     civility_world,
@@ -153,3 +154,29 @@ async def test_ids_no_row_can_have_read_as_unknown(client):
         assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
         sc = {"nominationId": n["id"], "criterionId": encode_gid("RatingCriterion", number), "score": 1}
         assert await refused(client, SCORE, {"input": sc}, t["assessor_a"]) == "NOT_FOUND"
+
+
+async def test_voted_kinds_need_no_criteria_and_tolerate_thresholds(client):
+    """MOST_BEAUTIFUL_FAMILY and MODEL_PERSON are "nominated and voted on" (contract): a campaign of
+    those kinds may come without rating criteria, and star thresholds given for them are kept but
+    never give stars. A STAR_HOUSEHOLD campaign still needs a criterion to score on."""
+    civ = await civility_world()
+    w, t = civ.w, civ.tokens
+    base = {"title": "最美家庭评选", "areaId": civ.gid(w.s1), "year": 2025, "criteria": []}
+    assert await refused(client, CREATE, {"input": {**base, "kind": "STAR_HOUSEHOLD"}},
+                         t["s1_manager"]) == "INVALID_INPUT"
+    thresholds = [{"stars": 1, "minScore": 60}]
+    person = await ok(client, CREATE, {"input": {**base, "kind": "MODEL_PERSON", "starThresholds": thresholds}},
+                      t["s1_manager"])
+    assert person["criteria"] == [] and person["starThresholds"] == [{"stars": 1, "minScore": 60.0}]
+    family = await ok(client, CREATE, {"input": {**base, "kind": "MOST_BEAUTIFUL_FAMILY"}}, t["s1_manager"])
+    assert family["criteria"] == [] and family["starThresholds"] == []
+
+    family = await advance(client, civ, family)
+    n = await nominate(client, civ, family, "c1_worker", unit=w.unit1)
+    await ok(client, VOTE, {"id": n["id"]}, t["wang"])
+    family = await advance(client, civ, family)
+    await ok(client, REVIEW, {"id": n["id"], "approve": True}, t["assessor_a"])
+    family = await advance(client, civ, family, 2)
+    final = (await client.data(NOMINATION, {"id": n["id"]}, t["super"]))["nomination"]
+    assert (final["status"], final["totalScore"], final["starLevel"], final["voteCount"]) == ("AWARDED", None, None, 1)
