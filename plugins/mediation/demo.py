@@ -45,6 +45,8 @@ from plugins.mediation.numbering import format_case_number
 from plugins.mediation.services import LOCAL_TZ, NOTIFY_KIND
 
 CASES = 320
+# Cases each demo resident account (resident1..) is the applicant of.
+ACCOUNT_CASES = 3
 # A few cases whose walk stops at a given status, so that every status shows whatever day the demo is
 # loaded (status, days since reported: long enough for every earlier step to lie in the past).
 SHOWCASE = [(S.REPORTED, 0.02), (S.ACCEPTED, 2), (S.IN_MEDIATION, 10), (S.RESOLVED, 60), (S.FAILED, 60),
@@ -211,6 +213,22 @@ def _pick_area(ctx: DemoContext, community: m.Area, compounds, buildings) -> m.A
     return ctx.rng.choice(buildings[compound.id])
 
 
+def _lives_at(resident, area: m.Area) -> bool:
+    if resident.community_id != area.community_ref:
+        return False
+    return area.level == AreaLevel.COMMUNITY or getattr(resident, f"{area.level.value.lower()}_ref") == area.id
+
+
+def _with_resident_account(plan: Plan, area: m.Area, account_residents, account_cases: dict[int, int]) -> None:
+    """Make a demo resident account the applicant of this case, while it has fewer than ACCOUNT_CASES."""
+    named = {p.resident_id for p in plan.parties}
+    for resident in account_residents:
+        if account_cases[resident.id] < ACCOUNT_CASES and resident.id not in named and _lives_at(resident, area):
+            plan.parties[0] = DisputeParty(resident_id=resident.id, name=resident.name, role=DisputePartyRole.APPLICANT)
+            account_cases[resident.id] += 1
+            return
+
+
 def _parties(ctx: DemoContext, category: C, area: m.Area, residents) -> list[DisputeParty]:
     rng = ctx.rng
     near = [r for r in residents[area.community_ref]
@@ -251,6 +269,9 @@ async def load_demo(ctx: DemoContext) -> None:
     for resident in ctx.residents:
         residents[resident.community_id].append(resident)
     resident_users = {u.resident_id: u for u in ctx.users.values() if u.resident_id}
+    # The demo resident accounts (resident1..) are parties to a few cases, so that a resident app shows some.
+    account_residents = [r for r in ctx.residents if r.id in resident_users]
+    account_cases: dict[int, int] = defaultdict(int)
     communities = [c for c in ctx.communities if len(residents[c.id]) >= 2]
     if not communities:
         return
@@ -266,6 +287,8 @@ async def load_demo(ctx: DemoContext) -> None:
                                 status=S.REPORTED, area_id=area.id, handling_level=INITIAL_LEVEL[area.level],
                                 reported_at=reported_at, **area.lineage()))
         plan.parties = _parties(ctx, category, area, residents)
+        if i >= len(SHOWCASE) and category != C.FAMILY:
+            _with_resident_account(plan, area, account_residents, account_cases)
         applicant = resident_users.get(plan.parties[0].resident_id)
         reporter = applicant or rng.choice([staff["grid"][community.id], staff["worker"][community.id]])
         plan.case.reported_by_id = reporter.id

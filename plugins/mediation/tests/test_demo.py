@@ -58,6 +58,18 @@ async def test_demo_data(client):
     assert 1 < stats["averageDaysToResolve"] < 30
     assert await m.Notification.filter(kind="mediation.assigned").exists()
     assert await m.User.filter(username="mediator1").exists()
+    # Each demo resident account reads the cases where it is a party, through the API.
+    accounts = [u for u in ctx.users.values() if u.resident_id]
+    assert accounts
+    for account in accounts:
+        mine = (await client.data("""{ me { resident { disputeCases { totalCount } } }
+            disputeCases { totalCount edges { node { parties { resident { id } } } } } }""",
+                                  token=token_for(account)))
+        assert mine["me"]["resident"]["disputeCases"]["totalCount"] >= 3, account.username
+        assert mine["disputeCases"]["totalCount"] >= 1
+        for edge in mine["disputeCases"]["edges"]:
+            assert gid_of(await m.Resident.get(id=account.resident_id)) in {
+                p["resident"]["id"] for p in edge["node"]["parties"] if p["resident"]}
 
     class W:  # what tests.helpers.report needs
         tokens = {"w": token_for(worker)}
