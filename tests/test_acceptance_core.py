@@ -13,7 +13,7 @@ from pathlib import Path
 
 from core import models as m
 from core.validation import make_id_number
-from tests.support import build_world, make_unit, make_user, token_for
+from tests.support import build_world, count_statements, make_unit, make_user, token_for
 
 _ROOT = Path(__file__).resolve().parent.parent
 
@@ -284,3 +284,29 @@ async def test_id_numbers_of_every_kind_register(core_client):
                              {"i": {"name": "x", "unitId": w.gid(w.unit1), "idNumber": value.lower()}},
                              w.tokens["c1_worker"])
     assert body["data"]["registerResident"]["resident"]["idNumber"] == value
+
+
+async def test_organizations_filtered_by_an_out_of_scope_community_read_as_unknown(core_client):
+    """Filtering by a community the viewer cannot see is filtering by an unknown id: no rows, so the
+    partnerships of that community do not leak through the organisation directory."""
+    w = await build_world()
+    org = await m.Organization.create(name="区卫健委", kind="GOVERNMENT_DEPARTMENT")
+    await m.PartnerLink.create(organization=org, community=w.c1)
+    query = "query($c: ID!) { organizations(communityId: $c) { totalCount edges { node { name } } } }"
+    body = await core_client(query, {"c": w.gid(w.c1)}, w.tokens["c1_worker"])
+    assert body["data"]["organizations"]["totalCount"] == 1
+    body = await core_client(query, {"c": w.gid(w.c1)}, w.tokens["c2_worker"])
+    assert body["data"]["organizations"] == {"totalCount": 0, "edges": []}
+
+
+async def test_nodes_batches_its_lookups(core_client):
+    """`nodes(ids:)` for a page of ids costs a statement per type, not one per id."""
+    w = await build_world()
+    units = [await make_unit(w.building1, f"2-{i:03d}") for i in range(30)]
+    ids = [_gid("Unit", u.id) for u in units] + [w.gid(r) for r in w.residents.values()]
+    query = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
+    with count_statements() as statements:
+        body = await core_client(query, {"ids": ids}, w.tokens["super"])
+    assert [n["id"] for n in body["data"]["nodes"]] == ids
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) <= 4, selects

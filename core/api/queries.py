@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import strawberry
 from strawberry.types import Info
 from tortoise.expressions import Q
@@ -49,7 +51,13 @@ class CoreQuery:
             from core.errors import ApiError, Code
 
             raise ApiError("too many ids", Code.INVALID_INPUT)
-        return [await info.context.runtime.nodes.resolve(info, i) if gid_in_range(i) else None for i in ids]
+        resolve = info.context.runtime.nodes.resolve
+
+        async def one(gid: str):
+            return await resolve(info, gid) if gid_in_range(gid) else None
+
+        # Started together, the lookups share one DataLoader batch per type.
+        return list(await asyncio.gather(*(one(i) for i in ids)))
 
     @strawberry.field(description="The signed-in user, or null for an anonymous request.")
     def me(self, info: Info) -> UserT | None:
@@ -137,7 +145,12 @@ class CoreQuery:
             qs = qs.filter(kind=kind)
         if community_id is not None:
             pk = _area_pk(community_id, "Community")
-            qs = qs.filter(partner_links__community_id=pk).distinct() if pk else qs.filter(NO_ROWS)
+            # A community outside the viewer's scope is an unknown id: its partnerships stay hidden.
+            community = await info.context.loaders.by_id(m.Area).load(pk) if pk else None
+            if community is not None and community.level == AreaLevel.COMMUNITY:
+                qs = qs.filter(partner_links__community_id=pk).distinct()
+            else:
+                qs = qs.filter(NO_ROWS)
         if term := search_term(search):
             qs = qs.filter(name__icontains=term)
         return await connection_from_queryset(qs.order_by("name", "id"), first, after)
