@@ -30,7 +30,7 @@ from plugins.volunteers.inputs import (
     VolunteerFilter,
 )
 from plugins.volunteers.services import activities, service_logs, signups, stats, teams, volunteers
-from plugins.volunteers.services.common import aware, pk_of
+from plugins.volunteers.services.common import clamped_utc, pk_of
 from plugins.volunteers.types import (
     ActivitySignupPayload,
     ServiceLogPayload,
@@ -128,9 +128,9 @@ class VolunteersQuery:
             if f.status is not None:
                 qs = qs.filter(status=f.status)
             if f.starts_from is not None:
-                qs = qs.filter(starts_at__gte=aware(f.starts_from))
+                qs = qs.filter(starts_at__gte=clamped_utc(f.starts_from))
             if f.starts_to is not None:
-                qs = qs.filter(starts_at__lte=aware(f.starts_to))
+                qs = qs.filter(starts_at__lte=clamped_utc(f.starts_to))
         return await connection_from_queryset(qs.order_by("starts_at", "id"), first, after)
 
     @F(description="Volunteers below the area ranked by verified hours in the period (dates in UTC; signups count on their activity's start date, service logs on servedOn). Equal hours share a rank (1, 1, 3), lower id first; volunteers without hours are left out. `first` defaults to 10. NOT_FOUND error for an unknown or invisible area.")

@@ -35,7 +35,9 @@ class Period:
 
     def _bounds(self) -> tuple[dt.datetime | None, dt.datetime | None]:
         lo = dt.datetime.combine(self.start, dt.time.min, dt.UTC) if self.start else None
-        hi = dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, dt.UTC) if self.end else None
+        # The last day runs to the next midnight (no bound after the last representable day).
+        hi = (dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, dt.UTC)
+              if self.end is not None and self.end < dt.date.max else None)
         return lo, hi
 
     def starts_q(self, prefix: str = "") -> Q:

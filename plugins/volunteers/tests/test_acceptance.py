@@ -10,6 +10,7 @@ from plugins.volunteers.tests.helpers import (
     CHECK_OUT,
     CLOSE,
     COMPLETE,
+    CREATE_ACTIVITY,
     CREATE_TEAM,
     JOIN_TEAM,
     NO_SHOW,
@@ -145,3 +146,21 @@ async def test_hour_sums_are_exact_to_the_hundredth(client):
     assert data == {"volunteer": {"verifiedHours": 3.3, "totalHours": 3.3},
                     "volunteerLeaderboard": [{"hours": 3.3}], "volunteerStats": {"verifiedHours": 3.3},
                     "area": {"volunteerStats": {"verifiedHours": 3.3}}}
+
+
+async def test_extreme_dates_answer_codes_not_internal_errors(client):
+    w = await world_with_coordinator()
+    token = w.tokens["coord"]
+    c1 = gid_of(w.c1)
+    far = {"title": "x", "category": "OTHER", "areaId": c1, "startsAt": "0001-01-01T00:00:00+05:00",
+           "endsAt": "9999-12-31T23:59:59-05:00"}
+    p = await call(client, CREATE_ACTIVITY, {"input": far}, token, "createVolunteerActivity")
+    assert codes(p) == ["INVALID_INPUT"] and p["activity"] is None
+    body = await client(
+        "query($c: ID!) { volunteerStats(areaId: $c, from: \"0001-01-01\", to: \"9999-12-31\") { volunteerCount } "
+        "volunteerLeaderboard(areaId: $c, to: \"9999-12-31\") { hours } "
+        "area(id: $c) { ... on Community { volunteerStats(to: \"9999-12-31\") { activityCount } } } "
+        "volunteerActivities(filter: {startsFrom: \"0001-01-01T00:00:00+05:00\", "
+        "startsTo: \"9999-12-31T23:59:59-05:00\"}) { totalCount } }", {"c": c1}, token)
+    assert body["data"]["volunteerStats"] == {"volunteerCount": 0}
+    assert body["data"]["area"]["volunteerStats"] == {"activityCount": 0}
