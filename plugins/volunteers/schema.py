@@ -90,6 +90,9 @@ class VolunteersQuery:
             if f.team_id is not None:
                 qs = qs.filter(id__in=Subquery(
                     vm.TeamMembership.filter(team_id=_pk(f.team_id, "VolunteerTeam")).values("volunteer_id")))
+            if "\x00" in (f.skill or "") + (f.search or ""):
+                # Nothing stored holds NUL (PostgreSQL cannot even compare with it).
+                return await connection_from_queryset(qs.filter(NO_ROWS).order_by("id"), first, after)
             if f.skill and f.skill.strip():
                 qs = qs.filter(skills_text__contains=f"|{f.skill.strip()}|")
             if f.status is not None:

@@ -14,12 +14,12 @@ from core.api.relay import gid_of
 from core.audit import record
 from core.enums import lineage_column
 from core.errors import Code, UserFailure
-from core.services.guards import require, require_text
+from core.services.guards import require
 from core.services.notifications import notify
 from plugins.volunteers import models as vm
 from plugins.volunteers.enums import ActivityStatus, SignupStatus
 from plugins.volunteers.permissions import MANAGE
-from plugins.volunteers.services.common import find, now, status_of, utc
+from plugins.volunteers.services.common import find, now, require_text, status_of, utc
 from plugins.volunteers.services.teams import AREA_TYPES
 
 S = ActivityStatus

@@ -32,6 +32,14 @@ async def find(viewer: Viewer, model, gid: str | None, field: list[str], *type_n
     return await guards.find(viewer, model, gid, field, *type_names, what=what, for_update=for_update)
 
 
+def require_text(value: str | None, field: list[str], what: str, max_len: int = 200) -> str:
+    """core's ``require_text`` (trimmed, not empty, not too long), refusing NUL
+    characters first: PostgreSQL cannot store them in text."""
+    if value is not None and "\x00" in value:
+        raise UserFailure(f"{what} must not contain NUL characters", Code.INVALID_INPUT, field)
+    return guards.require_text(value, field, what, max_len)
+
+
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 

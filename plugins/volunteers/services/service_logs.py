@@ -5,10 +5,10 @@ from __future__ import annotations
 from core.api.relay import gid_of
 from core.audit import record
 from core.errors import Code, UserFailure
-from core.services.guards import require, require_text
+from core.services.guards import require
 from plugins.volunteers import models as vm
 from plugins.volunteers.permissions import MANAGE
-from plugins.volunteers.services.common import find, now, require_not_self
+from plugins.volunteers.services.common import find, now, require_not_self, require_text
 from plugins.volunteers.services.hours import MAX_HOURS
 
 

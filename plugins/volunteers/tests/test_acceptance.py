@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 
 from plugins.volunteers.tests.helpers import (
+    CANCEL,
     CHECK_IN,
     CHECK_OUT,
     CLOSE,
@@ -14,8 +15,10 @@ from plugins.volunteers.tests.helpers import (
     CREATE_TEAM,
     JOIN_TEAM,
     NO_SHOW,
+    REGISTER,
     SIGN_UP,
     VERIFY,
+    activity_input,
     call,
     codes,
     gid_of,
@@ -164,3 +167,29 @@ async def test_extreme_dates_answer_codes_not_internal_errors(client):
         "startsTo: \"9999-12-31T23:59:59-05:00\"}) { totalCount } }", {"c": c1}, token)
     assert body["data"]["volunteerStats"] == {"volunteerCount": 0}
     assert body["data"]["area"]["volunteerStats"] == {"activityCount": 0}
+
+
+async def test_nul_characters_are_invalid_input(client):
+    """PostgreSQL cannot store NUL in text: refused as INVALID_INPUT, never an internal error."""
+    w = await world_with_coordinator()
+    token = w.tokens["coord"]
+    c1 = gid_of(w.c1)
+    v = await register(client, token, w.residents["zhang"])
+    bad = "a\x00b"
+    for field, value in (("title", bad), ("description", bad), ("location", bad)):
+        p = await call(client, CREATE_ACTIVITY, {"input": {**activity_input(c1), field: value}}, token,
+                       "createVolunteerActivity")
+        assert codes(p) == ["INVALID_INPUT"] and p["userErrors"][0]["field"] == ["input", field]
+    p = await call(client, CREATE_TEAM, {"name": bad, "area": c1}, token, "createVolunteerTeam")
+    assert codes(p) == ["INVALID_INPUT"]
+    a = await open_activity(client, token, c1)
+    p = await call(client, CANCEL, {"a": a, "reason": bad}, token, "cancelVolunteerActivity")
+    assert codes(p) == ["INVALID_INPUT"]
+    p = await call(client, REGISTER, {"r": gid_of(w.residents["zhang_wife"]), "s": [bad]}, token, "registerVolunteer")
+    assert codes(p) == ["INVALID_INPUT"]
+    p = await call(client, LOG, {"input": {"volunteerId": v, "servedOn": dt.date.today().isoformat(), "hours": 1,
+                                           "description": bad}}, token, "logService")
+    assert codes(p) == ["INVALID_INPUT"]
+    data = await client.data("query($s: String) { volunteers(filter: {search: $s, skill: $s}) { totalCount } }",
+                             {"s": bad}, token)
+    assert data["volunteers"]["totalCount"] == 0
