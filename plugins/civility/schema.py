@@ -16,7 +16,7 @@ from core.access import below, visible
 from core.api.mutation import run_mutation
 from core.api.relay import Connection, connection_from_queryset
 from core.api.subscriptions import live_events
-from core.errors import ApiError, Code
+from core.errors import ApiError, Code, unauthenticated
 from plugins.civility import loaders
 from plugins.civility import models as cm
 from plugins.civility.enums import CampaignKind, CampaignStatus
@@ -219,9 +219,13 @@ class CivilitySubscription:
     @strawberry.subscription(description="A nomination of the campaign each time it changes: nominated, withdrawn, "
                                          "reviewed, scored, voted for, objected to, decided, awarded. Only "
                                          "nominations the subscriber may see are sent, with fresh voteCount and "
-                                         "totalScore.")
+                                         "totalScore. An unknown or unseen campaign: NOT_FOUND.")
     async def civility_nomination_updated(self, info: Info, campaign_id: strawberry.ID) -> AsyncGenerator[Nomination, None]:
+        if not info.context.viewer.authenticated:
+            raise unauthenticated()
         pk = pk_of(campaign_id, "CivilityCampaign")
+        if pk is None or not await visible(info.context.viewer, cm.Campaign).filter(id=pk).exists():
+            raise ApiError("Campaign not found", Code.NOT_FOUND)
         async with aclosing(live_events(info, NOMINATION_UPDATED,
                                         only=lambda event, _viewer: event.data.get("campaign_id") == pk)) as events:
             async for event in events:

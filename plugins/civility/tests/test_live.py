@@ -57,3 +57,25 @@ async def test_votes_arrive_live_with_fresh_counts(app_factory):
             got = (await ws.receive())["payload"]["data"]["civilityNominationUpdated"]
             assert got["voteCount"] == 2
             await ws.disconnect()
+
+
+async def test_subscribing_to_an_unknown_or_unseen_campaign_is_not_found(app_factory):
+    """A front-end subscribing with a wrong or foreign campaign id hears NOT_FOUND at once rather
+    than waiting forever on a subscription that can never deliver."""
+    from core.ids import encode_gid
+
+    app = app_factory(TEST_PLUGINS)
+    civ = await civility_world()
+    async with GraphQLClient(app) as client:
+        campaign = await create_campaign(client, civ)  # 济源路街道: 刘洋 (金昌社区) does not see it
+    for token, campaign_id in ((civ.tokens["wang"], "bogus"), (civ.tokens["wang"], encode_gid("Unit", 1)),
+                               (civ.tokens["liu"], campaign["id"]),
+                               (civ.tokens["wang"], encode_gid("CivilityCampaign", 2**40))):
+        async with AsgiWebSocket(app) as ws:
+            assert (await ws.init(bearer(token)))["type"] == "connection_ack"
+            await ws.subscribe(UPDATED, variables={"id": campaign_id})
+            msg = await ws.receive()
+            assert msg["type"] in ("error", "next")
+            errors = msg["payload"] if msg["type"] == "error" else msg["payload"]["errors"]
+            assert errors[0]["extensions"]["code"] == "NOT_FOUND"
+    assert app.state.runtime.bus.subscriber_count(NOMINATION_UPDATED) == 0
