@@ -34,6 +34,57 @@ def _check_production(settings: Settings) -> None:
                  "(set at least 32 random characters).")
 
 
+def _safe_url(url: str) -> str:
+    """The database URL without its password, for messages."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+async def _ensure_postgres_database(url: str) -> None:
+    """Create the PostgreSQL database named in ``url`` when the server is up but the database is not there."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import asyncpg
+
+    try:
+        conn = await asyncpg.connect(url, timeout=10)
+    except asyncpg.InvalidCatalogNameError:
+        parts = urlsplit(url)
+        name = parts.path.lstrip("/")
+        admin = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")), timeout=10)
+        try:
+            await admin.execute('CREATE DATABASE "{}"'.format(name.replace('"', '""')))
+        finally:
+            await admin.close()
+        print(f"created PostgreSQL database {name}")
+    else:
+        await conn.close()
+
+
+def _prepare_database(settings: Settings) -> None:
+    """Reach the database before anything else, or stop with a message saying what is wrong."""
+    import os
+
+    from core.db import is_postgres, normalise_url
+
+    url = normalise_url(settings.database_url)
+    try:
+        if is_postgres(url):
+            asyncio.run(_ensure_postgres_database(url.replace("asyncpg://", "postgres://", 1)))
+        elif url.startswith("sqlite://"):
+            path = url[len("sqlite://"):]
+            folder = os.path.dirname(path)
+            if path != ":memory:" and folder and not os.path.isdir(folder):
+                raise OSError(f"the folder {folder} does not exist")
+    except Exception as exc:  # noqa: BLE001 - any failure to reach the database ends start-up
+        sys.exit(f"lastmile: cannot open the database {_safe_url(url)}: {exc}")
+
+
 async def _with_db(settings: Settings, host, work, migrate_first: bool = True):
     from tortoise import Tortoise
 
@@ -52,6 +103,7 @@ async def _with_db(settings: Settings, host, work, migrate_first: bool = True):
 
 def cmd_migrate(args, settings):
     host = _host(settings)
+    _prepare_database(settings)
     asyncio.run(_with_db(settings, host, lambda: asyncio.sleep(0)))
     print(f"migrations applied (apps: core{''.join(',' + n for n in host.tortoise_apps())})")
 
@@ -60,6 +112,7 @@ def cmd_demo(args, settings):
     from core.demo import database_is_empty, load_demo
 
     host = _host(settings)
+    _prepare_database(settings)
 
     async def work():
         if not await database_is_empty():
@@ -84,10 +137,11 @@ def cmd_create_admin(args, settings):
     from core.auth import hash_password
 
     host = _host(settings)
+    if len(args.password) < 8:
+        sys.exit("lastmile: the password needs at least 8 characters")
+    _prepare_database(settings)
 
     async def work():
-        if len(args.password) < 8:
-            sys.exit("lastmile: the password needs at least 8 characters")
         user = await m.User.get_or_none(username=args.username)
         if user is None:
             await m.User.create(username=args.username, display_name=args.display_name or args.username,
@@ -114,6 +168,7 @@ def cmd_serve(args, settings):
 
     _check_production(settings)
     host = _host(settings)
+    _prepare_database(settings)
     if args.demo:
         from core.demo import database_is_empty, load_demo
 

@@ -310,3 +310,12 @@ async def test_nodes_batches_its_lookups(core_client):
     assert [n["id"] for n in body["data"]["nodes"]] == ids
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) <= 4, selects
+
+
+def test_cli_names_a_database_it_cannot_open(tmp_path):
+    """`lastmile migrate`/`serve` on a database it cannot reach stop with one clear line, not a traceback."""
+    db = "sqlite://" + str(tmp_path / "missing" / "x.sqlite3")
+    proc = subprocess.run([sys.executable, "-m", "core.cli", "migrate"], capture_output=True, text=True,
+                          cwd=str(_ROOT), env={"PATH": "/usr/bin:/bin", "DATABASE_URL": db, "LASTMILE_PLUGINS": ""})
+    assert proc.returncode != 0
+    assert "cannot open the database" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
