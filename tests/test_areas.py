@@ -141,9 +141,12 @@ async def test_organizations_and_partners(client):
     assert {c["name"] for c in res["linkPartner"]["organization"]["partnerCommunities"]} == {"三湾街社区", "中安街社区"}
     again = await client.data(link, {"o": org["id"], "c": w.gid(w.c2)}, w.tokens["s1_manager"])
     assert again["linkPartner"]["userErrors"][0]["code"] == "DUPLICATE"
-    data = await client.data("query($c: ID) { organizations(communityId: $c) { totalCount edges { node { name } } } }",
-                             {"c": w.gid(w.c2)}, tok)
+    by_community = "query($c: ID) { organizations(communityId: $c) { totalCount edges { node { name } } } }"
+    data = await client.data(by_community, {"c": w.gid(w.c2)}, w.tokens["s1_manager"])
     assert data["organizations"]["totalCount"] == 1
+    # c2 is outside the c1 worker's scope: it reads as unknown, so nothing matches.
+    data = await client.data(by_community, {"c": w.gid(w.c2)}, tok)
+    assert data["organizations"]["totalCount"] == 0
     data = await client.data("query($c: ID!) { node(id: $c) { ... on Community { partners { name } } } }",
                              {"c": w.gid(w.c1)}, tok)
     assert data["node"]["partners"] == [{"name": "上街区卫健委"}]

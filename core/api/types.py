@@ -71,10 +71,10 @@ class Area(Node):
     level: AreaLevel = strawberry.field(description="Which level of the hierarchy this area is.")
 
     @strawberry.field(description="The area directly above; null for a district.")
-    async def parent(self, info: Info) -> Area | None:
+    def parent(self, info: Info) -> Area | None:
         if self.parent_id is None:
             return None
-        return await ctx(info).loaders.by_id(m.Area).load(self.parent_id)
+        return ctx(info).loaders.by_id(m.Area).load(self.parent_id)
 
     @strawberry.field(description="Ancestors from the district down to the parent.")
     async def ancestors(self, info: Info) -> list[Area]:
@@ -83,15 +83,15 @@ class Area(Node):
         return [r for r in rows if r is not None]
 
     @strawberry.field(description="Active residents living anywhere below this area (that the viewer may see).")
-    async def resident_count(self, info: Info) -> int:
+    def resident_count(self, info: Info) -> int:
         col = lineage_column(self.level)
-        return await ctx(info).loaders.counts(
+        return ctx(info).loaders.counts(
             m.Resident, col, where=Q(status=ResidentStatus.ACTIVE), tag="active"
         ).load(self.id)
 
 
-async def _load_area(info: Info, area_id: int | None):
-    return await ctx(info).loaders.by_id(m.Area).load(area_id) if area_id else None
+def _load_area(info: Info, area_id: int | None):
+    return ctx(info).loaders.by_id(m.Area).load(area_id) if area_id else None
 
 
 def _area_children(info: Info, parent_id: int, level: AreaLevel):
@@ -112,8 +112,8 @@ class DistrictBase(Area):
     is_type_of = _is_area(AreaLevel.DISTRICT)
 
     @strawberry.field(description="Subdistricts and towns of the district, by name.")
-    async def subdistricts(self, info: Info) -> list[SubdistrictT]:
-        return await _area_children(info, self.id, AreaLevel.SUBDISTRICT)
+    def subdistricts(self, info: Info) -> list[SubdistrictT]:
+        return _area_children(info, self.id, AreaLevel.SUBDISTRICT)
 
 
 @strawberry.type(name="SubdistrictBase", description="A subdistrict (街道) or town (镇).")
@@ -122,8 +122,8 @@ class SubdistrictBase(Area):
     is_town: bool = strawberry.field(description="True for a town (镇), false for an urban subdistrict (街道).")
 
     @strawberry.field(description="The district the subdistrict belongs to.")
-    async def district(self, info: Info) -> DistrictT:
-        return await _load_area(info, self.parent_id)
+    def district(self, info: Info) -> DistrictT:
+        return _load_area(info, self.parent_id)
 
     @strawberry.field(description="Communities of the subdistrict, by name.")
     async def communities(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[CommunityT]:
@@ -135,8 +135,8 @@ class CommunityBase(Area):
     is_type_of = _is_area(AreaLevel.COMMUNITY)
 
     @strawberry.field(description="The subdistrict or town the community belongs to.")
-    async def subdistrict(self, info: Info) -> SubdistrictT:
-        return await _load_area(info, self.parent_id)
+    def subdistrict(self, info: Info) -> SubdistrictT:
+        return _load_area(info, self.parent_id)
 
     @strawberry.field(description="Compounds (小区/楼院) of the community, by name.")
     async def compounds(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[CompoundT]:
@@ -169,8 +169,8 @@ class CommunityBase(Area):
         return [o for o in orgs if o is not None]
 
     @strawberry.field(description="Number of dwelling units in the community.")
-    async def unit_count(self, info: Info) -> int:
-        return await ctx(info).loaders.counts(m.Unit, "community_ref").load(self.id)
+    def unit_count(self, info: Info) -> int:
+        return ctx(info).loaders.counts(m.Unit, "community_ref").load(self.id)
 
 
 @strawberry.type(name="CompoundBase", description="A residential compound or courtyard (小区/楼院).")
@@ -180,18 +180,18 @@ class CompoundBase(Area):
     built_year: int | None = strawberry.field(description="Year built, used to find old compounds due for renovation.")
 
     @strawberry.field(description="The community the compound belongs to.")
-    async def community(self, info: Info) -> CommunityT:
-        return await _load_area(info, self.parent_id)
+    def community(self, info: Info) -> CommunityT:
+        return _load_area(info, self.parent_id)
 
     @strawberry.field(description="Property management company (物业), if any.")
-    async def property_manager(self, info: Info) -> OrganizationT | None:
+    def property_manager(self, info: Info) -> OrganizationT | None:
         if not self.property_manager_id:
             return None
-        return await ctx(info).loaders.by_id(m.Organization).load(self.property_manager_id)
+        return ctx(info).loaders.by_id(m.Organization).load(self.property_manager_id)
 
     @strawberry.field(description="Buildings of the compound, by name.")
-    async def buildings(self, info: Info) -> list[BuildingT]:
-        return await _area_children(info, self.id, AreaLevel.BUILDING)
+    def buildings(self, info: Info) -> list[BuildingT]:
+        return _area_children(info, self.id, AreaLevel.BUILDING)
 
 
 @strawberry.type(name="BuildingBase", description="A building (楼栋) in a compound.")
@@ -200,8 +200,8 @@ class BuildingBase(Area):
     floors: int | None = strawberry.field(description="Number of floors above ground.")
 
     @strawberry.field(description="The compound the building stands in.")
-    async def compound(self, info: Info) -> CompoundT:
-        return await _load_area(info, self.parent_id)
+    def compound(self, info: Info) -> CompoundT:
+        return _load_area(info, self.parent_id)
 
     @strawberry.field(description="Dwelling units in the building, by label.")
     async def units(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[UnitT]:
@@ -230,12 +230,12 @@ class UnitBase(Node):
         return isinstance(obj, m.Unit)
 
     @strawberry.field(description="The building the unit is in.")
-    async def building(self, info: Info) -> BuildingT:
-        return await _load_area(info, self.building_id)
+    def building(self, info: Info) -> BuildingT:
+        return _load_area(info, self.building_id)
 
     @strawberry.field(description="Active residents registered at this unit.")
-    async def residents(self, info: Info) -> list[ResidentT]:
-        return await _active_residents(info, self.id)
+    def residents(self, info: Info) -> list[ResidentT]:
+        return _active_residents(info, self.id)
 
     @strawberry.field(description="The active resident recorded as household head (户主), if any.")
     async def household_head(self, info: Info) -> ResidentT | None:
@@ -301,12 +301,12 @@ class ResidentBase(Node):
         return read_pii(info, self, "phone")
 
     @strawberry.field(description="The dwelling unit the resident is registered at, if placed in one.")
-    async def unit(self, info: Info) -> UnitT | None:
-        return await ctx(info).loaders.by_id(m.Unit).load(self.unit_id) if self.unit_id else None
+    def unit(self, info: Info) -> UnitT | None:
+        return ctx(info).loaders.by_id(m.Unit).load(self.unit_id) if self.unit_id else None
 
     @strawberry.field(description="The community the resident belongs to.")
-    async def community(self, info: Info) -> CommunityT:
-        return await _load_area(info, self.community_id)
+    def community(self, info: Info) -> CommunityT:
+        return _load_area(info, self.community_id)
 
 
 # ---------------------------------------------------------------- organisations
@@ -377,12 +377,12 @@ class UserBase(Node):
         return isinstance(obj, m.User)
 
     @strawberry.field(description="The resident this account belongs to, when the user is a resident.")
-    async def resident(self, info: Info) -> ResidentT | None:
-        return await ctx(info).loaders.by_id(m.Resident).load(self.resident_id) if self.resident_id else None
+    def resident(self, info: Info) -> ResidentT | None:
+        return ctx(info).loaders.by_id(m.Resident).load(self.resident_id) if self.resident_id else None
 
     @strawberry.field(description="Roles the user holds, each over one area.")
-    async def roles(self, info: Info) -> list[RoleGrant]:
-        return await ctx(info).loaders.children(m.RoleGrant, "user_id", tag="grants").load(self.id)
+    def roles(self, info: Info) -> list[RoleGrant]:
+        return ctx(info).loaders.children(m.RoleGrant, "user_id", tag="grants").load(self.id)
 
 
 @strawberry.type(description="A plugin enabled in this deployment.")
