@@ -16,13 +16,14 @@ async def log_service(context, data) -> vm.ServiceLog:
     viewer = context.viewer
     volunteer = await find(viewer, vm.Volunteer, data.volunteer_id, ["input", "volunteerId"], "Volunteer")
     require(viewer, MANAGE, volunteer, ["input", "volunteerId"])
-    if not (0 < data.hours <= MAX_HOURS):
+    hours = round(data.hours, 2)  # kept to two decimals: checked as kept
+    if not (0 < hours <= MAX_HOURS):
         raise UserFailure(f"hours must be more than 0 and at most {MAX_HOURS:g}.", Code.OUT_OF_RANGE,
                           ["input", "hours"])
     if data.served_on > now().date():
         raise UserFailure("servedOn is in the future.", Code.OUT_OF_RANGE, ["input", "servedOn"])
     log = vm.ServiceLog(
-        volunteer_id=volunteer.id, served_on=data.served_on, hours=round(data.hours, 2),
+        volunteer_id=volunteer.id, served_on=data.served_on, hours=hours,
         description=require_text(data.description, ["input", "description"], "description", 1000),
         logged_by_id=viewer.user_id,
     )

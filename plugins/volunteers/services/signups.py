@@ -167,13 +167,14 @@ async def verify_hours(context, signup_gid: str, hours: float | None) -> vm.Acti
     require(viewer, MANAGE, activity, ["signupId"])
     require_not_self(viewer, volunteer, ["signupId"])
     if hours is not None:
+        hours = round(hours, 2)  # kept to two decimals: checked as kept
         most = activity_length(activity.starts_at, activity.ends_at)
         if not (0 <= hours <= most):
             raise UserFailure(f"hours must be between 0 and the activity's length, {most:g}.", Code.OUT_OF_RANGE,
                               ["hours"])
     changes = {"verified": True, "verified_by_id": viewer.user_id, "verified_at": now()}
     if hours is not None:
-        changes["hours"] = round(hours, 2)
+        changes["hours"] = hours
     elif signup.hours is None:
         changes["hours"] = 0.0
     signup = await _move(signup, SignupStatus.CHECKED_OUT, **changes)

@@ -193,3 +193,17 @@ async def test_nul_characters_are_invalid_input(client):
     data = await client.data("query($s: String) { volunteers(filter: {search: $s, skill: $s}) { totalCount } }",
                              {"s": bad}, token)
     assert data["volunteers"]["totalCount"] == 0
+
+
+async def test_hours_are_checked_as_they_are_kept(client):
+    """Hours are kept to two decimals: a log of 0.001 h would be kept as 0 h, so it is out of range."""
+    w = await world_with_coordinator()
+    token = w.tokens["coord"]
+    v = await register(client, token, w.residents["zhang"])
+    today = dt.date.today().isoformat()
+    tiny = await call(client, LOG, {"input": {"volunteerId": v, "servedOn": today, "hours": 0.001,
+                                              "description": "x"}}, token, "logService")
+    assert codes(tiny) == ["OUT_OF_RANGE"]
+    fine = await ok(client, LOG, {"input": {"volunteerId": v, "servedOn": today, "hours": 0.006,
+                                            "description": "x"}}, token, "logService")
+    assert fine["serviceLog"]["hours"] == 0.01
