@@ -19,6 +19,7 @@ from core.api.relay import gid_of
 from core.audit import record
 from core.enums import ResidentStatus
 from core.errors import Code, UserFailure
+from core.ids import decode_gid
 from core.services.guards import find, require, require_text
 from plugins.civility import models as cm
 from plugins.civility.enums import HOUSEHOLD_KINDS, LIVE_NOMINATIONS, CampaignStatus, NominationStatus
@@ -39,9 +40,17 @@ class NominateData:
     reason: str
 
 
+# The other kind of nominee: a person's id where a household's is expected is the wrong target.
+OTHER_KIND = {"Unit": "Resident", "Resident": "Unit"}
+
+
 async def _lookup(viewer, model, gid: str, field: list[str], type_name: str, home):
     """The nominee row: one the viewer sees or, for a resident of the campaign area (``home``), any row
     of that id: residents nominate neighbours they cannot otherwise read (the area check follows)."""
+    parts = decode_gid(gid)
+    if parts is not None and parts[0] == OTHER_KIND[type_name]:
+        raise UserFailure(f"Give the id of a {type_name.lower()} here, not of a {parts[0].lower()}.",
+                          Code.INVALID_TARGET, field)
     try:
         return await find(viewer, model, gid, field, type_name)
     except UserFailure:

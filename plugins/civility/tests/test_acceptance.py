@@ -53,8 +53,12 @@ async def test_resident_of_the_area_nominates_a_neighbour(client):
     assert await refused(client, NOMINATE, {"input": outside}, t["wang"]) == "INVALID_TARGET"
     unknown = {"campaignId": star["id"], "unitId": encode_gid("Unit", 987654), "reason": "好"}
     assert await refused(client, NOMINATE, {"input": unknown}, t["wang"]) == "NOT_FOUND"
+    # A person's id where the household's is expected (and the reverse) is the wrong target.
     wrong_type = {"campaignId": star["id"], "unitId": gid_of(w.residents["wang"]), "reason": "好"}
-    assert await refused(client, NOMINATE, {"input": wrong_type}, t["wang"]) == "NOT_FOUND"
+    assert await refused(client, NOMINATE, {"input": wrong_type}, t["wang"]) == "INVALID_TARGET"
+    assert await refused(client, NOMINATE, {"input": wrong_type}, t["district_admin"]) == "INVALID_TARGET"
+    wrong_type = {"campaignId": person["id"], "residentId": civ.gid(w.unit1), "reason": "好"}
+    assert await refused(client, NOMINATE, {"input": wrong_type}, t["c1_worker"]) == "INVALID_TARGET"
     # A resident living outside the campaign area does not even see the campaign.
     assert await refused(client, NOMINATE, {"input": data}, t["liu"]) == "NOT_FOUND"
 
