@@ -3,7 +3,8 @@ reaches the database in a form it would refuse with an internal error:
 
 - global ids whose number lies outside the primary-key range (PostgreSQL INTEGER) name nothing;
 - an area id names an area of its own type only (a compound's number as a ``Community`` id names nothing);
-- text may not contain U+0000 (PostgreSQL cannot store it), on either database alike;
+- text may not contain U+0000 (PostgreSQL cannot store it) nor a lone surrogate (JSON may
+  escape one, \\ud800, but no database encoding holds it), on either database alike;
 - an instant must be representable in UTC (the drivers convert to UTC before storing or comparing).
 """
 
@@ -44,20 +45,33 @@ def area_matches(area: m.Area | None, level: AreaLevel) -> m.Area | None:
     return area if area is not None and area.level == level else None
 
 
-def _no_nul(text: str | None, field: list[str], what: str) -> None:
-    if text and NUL in text:
-        raise UserFailure(f"{what} must not contain NUL characters", Code.INVALID_INPUT, field)
+def storable(text: str | None) -> bool:
+    """Whether the database can store ``text``: no NUL character, no lone surrogate."""
+    if not text:
+        return True
+    if NUL in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_storable(text: str | None, field: list[str], what: str) -> None:
+    if not storable(text):
+        raise UserFailure(f"{what} must not contain NUL characters or lone surrogates", Code.INVALID_INPUT, field)
 
 
 def require_text(value: str | None, field: list[str], what: str, max_len: int = 200) -> str:
     """Non-empty text (stripped), at most ``max_len`` characters, without NUL characters."""
-    _no_nul(value, field, what)
+    _check_storable(value, field, what)
     return core_require_text(value, field, what, max_len)
 
 
 def optional_text(value: str | None, field: list[str], what: str, max_len: int) -> str | None:
     """Optional text: stripped, None when blank, refused when too long or holding NUL characters."""
-    _no_nul(value, field, what)
+    _check_storable(value, field, what)
     text = (value or "").strip()
     if len(text) > max_len:
         raise UserFailure(f"{what} may be at most {max_len} characters", Code.INVALID_INPUT, field)
@@ -65,9 +79,9 @@ def optional_text(value: str | None, field: list[str], what: str, max_len: int) 
 
 
 def query_text(value: str | None, what: str) -> str | None:
-    """Text given to a query (a search term): GraphQL error INVALID_INPUT when it holds NUL characters."""
-    if value and NUL in value:
-        raise ApiError(f"`{what}` must not contain NUL characters", Code.INVALID_INPUT)
+    """Text given to a query (a search term): GraphQL error INVALID_INPUT when it could not be stored."""
+    if not storable(value):
+        raise ApiError(f"`{what}` must not contain NUL characters or lone surrogates", Code.INVALID_INPUT)
     return value
 
 

@@ -6,6 +6,7 @@ grid workers reporting, and the escalation event's statuses."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -230,4 +231,28 @@ async def test_a_period_may_mix_instants_with_and_without_an_offset(client):
     body = await client("""query($a: ID!, $f: DateTime, $t: DateTime) { mediationStats(areaId: $a, from: $f, to: $t) {
         total } }""", {"a": gid_of(w.c1), "f": f"{year + 1}-01-01T00:00:00", "t": f"{year - 1}-01-01T00:00:00Z"},
                         tok, errors_ok=True)
+    assert _codes(body) == ["INVALID_INPUT"], body
+
+
+async def test_text_with_a_lone_surrogate_is_invalid_input(client):
+    """JSON may escape a lone surrogate (\\ud800) that no database encoding can hold."""
+    w = await mediation_world()
+    lone = "@LONE@"
+
+    async def post(query: str, variables: dict) -> dict:
+        # json.dumps cannot write a lone surrogate from a str: put its escape in by hand.
+        body = json.dumps({"query": query, "variables": variables}).replace(lone, "\\ud800")
+        resp = await client.http.post("/graphql", content=body.encode(), headers={
+            "Authorization": f"Bearer {w.tokens['c1_worker']}", "Content-Type": "application/json"})
+        assert resp.status_code == 200, resp.text
+        return resp.json()
+
+    report_q = "mutation($x: ReportDisputeInput!) { reportDispute(input: $x) { disputeCase { id } userErrors { code field } } }"
+    for field in ("title", "description"):
+        data = {"areaId": gid_of(w.building1), "title": "t", "description": "d", "category": "OTHER",
+                "parties": [{"name": "n", "role": "APPLICANT"}], field: f"a{lone}b"}
+        body = await post(report_q, {"x": data})
+        assert body["data"]["reportDispute"] == {"disputeCase": None, "userErrors": [
+            {"code": "INVALID_INPUT", "field": ["input", field]}]}, body
+    body = await post("query($s: String) { disputeCases(filter: {search: $s}) { totalCount } }", {"s": lone})
     assert _codes(body) == ["INVALID_INPUT"], body
