@@ -10,12 +10,13 @@ from core import models as m
 from core.api.relay import gid_of
 from core.audit import record
 from core.errors import Code, UserFailure
-from core.services.guards import find, require, require_text
+from core.services.guards import find, require
 from plugins.civility import models as cm
 from plugins.civility.enums import CampaignKind, CampaignStatus
 from plugins.civility.permissions import MANAGE
 from plugins.civility.scoring import DEFAULT_STAR_THRESHOLDS
 from plugins.civility.services import awards, lifecycle
+from plugins.civility.services.text import optional_text, require_text
 
 CAMPAIGN = "CivilityCampaign"
 MIN_YEAR, MAX_YEAR = 1949, 2100
@@ -76,7 +77,8 @@ def _check_criteria(kind: CampaignKind, items: list[CriterionData]) -> list[Crit
             if value > MAX_CRITERION_VALUE:
                 raise UserFailure(f"{label} may be at most {MAX_CRITERION_VALUE:,.0f}.", Code.OUT_OF_RANGE,
                                   ["input", "criteria", str(i), label])
-        clean.append(CriterionData(name, (c.description or "").strip() or None, c.weight, c.max_score))
+        description = optional_text(c.description, ["input", "criteria", str(i), "description"], "Description")
+        clean.append(CriterionData(name, description, c.weight, c.max_score))
     return clean
 
 

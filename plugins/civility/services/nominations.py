@@ -20,7 +20,7 @@ from core.audit import record
 from core.enums import ResidentStatus
 from core.errors import Code, UserFailure
 from core.ids import decode_gid
-from core.services.guards import find, require, require_text
+from core.services.guards import find, require
 from plugins.civility import models as cm
 from plugins.civility.enums import HOUSEHOLD_KINDS, LIVE_NOMINATIONS, CampaignStatus, NominationStatus
 from plugins.civility.events import nomination_changed
@@ -28,6 +28,7 @@ from plugins.civility.ids import pk_of
 from plugins.civility.permissions import ASSESS, MANAGE, NOMINATE
 from plugins.civility.services.lifecycle import require_status
 from plugins.civility.services.residency import inside, resident_of_area
+from plugins.civility.services.text import optional_text, require_text
 
 NOMINATION = "Nomination"
 
@@ -148,9 +149,7 @@ async def review(context, gid: str, approve: bool, note: str | None) -> cm.Nomin
     nomination, campaign = await load(context, gid, field)
     require(viewer, ASSESS, nomination, field)
     require_status(campaign, (CampaignStatus.SCORING,), "Reviewing", field)
-    text = (note or "").strip() or None
-    if text and len(text) > 2000:
-        raise UserFailure("note may be at most 2000 characters", Code.INVALID_INPUT, ["note"])
+    text = optional_text(note, ["note"], "Note")
     reviewable = (*LIVE_NOMINATIONS, NominationStatus.REJECTED)
     changed = await cm.Nomination.filter(id=nomination.id, status__in=reviewable).update(
         status=NominationStatus.APPROVED if approve else NominationStatus.REJECTED,

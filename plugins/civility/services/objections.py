@@ -14,7 +14,7 @@ import datetime as dt
 from core.api.relay import gid_of
 from core.audit import record
 from core.errors import Code, UserFailure
-from core.services.guards import find, require, require_text
+from core.services.guards import find, require
 from plugins.civility import models as cm
 from plugins.civility.enums import LIVE_NOMINATIONS, CampaignStatus, NominationStatus
 from plugins.civility.events import nomination_changed
@@ -22,6 +22,7 @@ from plugins.civility.permissions import MANAGE, READ
 from plugins.civility.services.lifecycle import require_status
 from plugins.civility.services.nominations import load
 from plugins.civility.services.residency import resident_of_area
+from plugins.civility.services.text import require_text
 
 
 async def file(context, gid: str, reason: str) -> cm.Nomination:

@@ -19,6 +19,7 @@ from plugins.civility.ids import pk_of
 from plugins.civility.permissions import ASSESS
 from plugins.civility.services.lifecycle import require_status
 from plugins.civility.services.nominations import load
+from plugins.civility.services.text import optional_text
 
 
 @dataclass
@@ -45,9 +46,7 @@ async def score(context, data: ScoreData) -> cm.Nomination:
                           ["input", "nominationId"])
     if not (math.isfinite(data.score) and 0 <= data.score <= criterion.max_score):
         raise UserFailure(f"score must be 0 to {criterion.max_score:g}.", Code.OUT_OF_RANGE, ["input", "score"])
-    comment = (data.comment or "").strip() or None
-    if comment and len(comment) > 2000:
-        raise UserFailure("comment may be at most 2000 characters", Code.INVALID_INPUT, ["input", "comment"])
+    comment = optional_text(data.comment, ["input", "comment"], "Comment")
     await _upsert(nomination.id, criterion.id, viewer.user_id, data.score, comment)
     await record(context, "civility.scoreNomination", gid_of(nomination), f"criterion {criterion.id}: {data.score:g}")
     nomination_changed(context, nomination)

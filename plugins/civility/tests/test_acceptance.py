@@ -5,7 +5,9 @@ from __future__ import annotations
 from core.api.relay import gid_of
 from core.ids import encode_gid
 from plugins.civility.tests.helpers import (
+    CANCEL,
     CREATE,
+    CRITERIA,
     DECIDE,
     NOMINATE,
     NOMINATION,
@@ -184,3 +186,32 @@ async def test_voted_kinds_need_no_criteria_and_tolerate_thresholds(client):
     family = await advance(client, civ, family, 2)
     final = (await client.data(NOMINATION, {"id": n["id"]}, t["super"]))["nomination"]
     assert (final["status"], final["totalScore"], final["starLevel"], final["voteCount"]) == ("AWARDED", None, None, 1)
+
+
+async def test_nul_characters_and_overlong_texts_are_invalid_input(client):
+    """PostgreSQL cannot store NUL in text: every text input refuses it as INVALID_INPUT (on SQLite
+    too, so that deployments behave alike), never an internal error."""
+    civ = await civility_world()
+    w, t = civ.w, civ.tokens
+    base = {"title": "评选", "kind": "STAR_HOUSEHOLD", "areaId": civ.gid(w.s1), "year": 2025, "criteria": CRITERIA}
+    bad_inputs = [
+        {**base, "title": "评\x00选"},
+        {**base, "criteria": [{"name": "爱国\x00", "weight": 1, "maxScore": 5}]},
+        {**base, "criteria": [{"name": "爱国", "description": "\x00", "weight": 1, "maxScore": 5}]},
+        {**base, "criteria": [{"name": "爱国", "description": "长" * 2001, "weight": 1, "maxScore": 5}]},
+    ]
+    for data in bad_inputs:
+        assert await refused(client, CREATE, {"input": data}, t["s1_manager"]) == "INVALID_INPUT"
+    campaign = await advance(client, civ, await create_campaign(client, civ, publicNoticeEndsOn=None))
+    data = {"campaignId": campaign["id"], "unitId": civ.gid(w.unit1), "reason": "好\x00"}
+    assert await refused(client, NOMINATE, {"input": data}, t["c1_worker"]) == "INVALID_INPUT"
+    n = await nominate(client, civ, campaign, "c1_worker", unit=w.unit1)
+    campaign = await advance(client, civ, campaign)
+    assert await refused(client, REVIEW, {"id": n["id"], "approve": True, "note": "\x00"}, t["assessor_a"]) \
+        == "INVALID_INPUT"
+    sc = {"nominationId": n["id"], "criterionId": campaign["criteria"][0]["id"], "score": 5, "comment": "a\x00"}
+    assert await refused(client, SCORE, {"input": sc}, t["assessor_a"]) == "INVALID_INPUT"
+    await ok(client, REVIEW, {"id": n["id"], "approve": True}, t["assessor_a"])
+    await advance(client, civ, campaign)
+    assert await refused(client, OBJECT, {"id": n["id"], "reason": "\x00不实"}, t["wang"]) == "INVALID_INPUT"
+    assert await refused(client, CANCEL, {"id": campaign["id"], "reason": "\x00"}, t["s1_manager"]) == "INVALID_INPUT"
