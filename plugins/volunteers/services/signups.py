@@ -54,6 +54,19 @@ async def _free_places(activity_id: int, n: int = 1) -> None:
         await vm.VolunteerActivity.filter(id=activity_id).update(signup_count=F("signup_count") - n)
 
 
+async def _release(signup_id: int, activity_id: int) -> bool:
+    """SIGNED_UP -> CANCELLED, freeing the place. Like every writer that
+    touches both, it locks the activity row before the signup row (the
+    activity's cancellation does the same), so concurrent cancellations
+    cannot deadlock on PostgreSQL; a missed move gives the place back."""
+    await _free_places(activity_id)
+    moved = await vm.ActivitySignup.filter(id=signup_id, status=SignupStatus.SIGNED_UP).update(
+        status=SignupStatus.CANCELLED, cancelled_at=now())
+    if not moved:
+        await _free_places(activity_id, -1)
+    return bool(moved)
+
+
 def _require_activity_status(activity: vm.VolunteerActivity, allowed: tuple, what: str) -> None:
     if activity.status not in allowed:
         names = ", ".join(s.value for s in allowed)
@@ -120,8 +133,9 @@ async def cancel_signup(context, signup_gid: str) -> vm.ActivitySignup:
     signup, activity, volunteer = await _signup_with_activity(viewer, signup_gid)
     require_self_or_manage(viewer, volunteer, activity, ["signupId"])
     _require_activity_status(activity, CAN_CANCEL_SIGNUP, "Cancelling a signup")
-    signup = await _move(signup, SignupStatus.SIGNED_UP, status=SignupStatus.CANCELLED, cancelled_at=now())
+    # The activity row first (as everywhere): a refused move rolls the count back with the transaction.
     await _free_places(activity.id)
+    signup = await _move(signup, SignupStatus.SIGNED_UP, status=SignupStatus.CANCELLED, cancelled_at=now())
     await record(context, "cancelSignup", gid_of(signup))
     return signup
 
@@ -188,10 +202,6 @@ async def cancel_future_signups(volunteer_id: int) -> int:
         volunteer_id=volunteer_id, status=SignupStatus.SIGNED_UP, activity__starts_at__gt=now(),
     )
     cancelled = 0
-    for signup in rows:
-        moved = await vm.ActivitySignup.filter(id=signup.id, status=SignupStatus.SIGNED_UP).update(
-            status=SignupStatus.CANCELLED, cancelled_at=now())
-        if moved:
-            await _free_places(signup.activity_id)
-            cancelled += moved
+    for signup in sorted(rows, key=lambda s: s.activity_id):
+        cancelled += await _release(signup.id, signup.activity_id)
     return cancelled
