@@ -319,3 +319,24 @@ def test_cli_names_a_database_it_cannot_open(tmp_path):
                           cwd=str(_ROOT), env={"PATH": "/usr/bin:/bin", "DATABASE_URL": db, "LASTMILE_PLUGINS": ""})
     assert proc.returncode != 0
     assert "cannot open the database" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+async def test_concurrent_registrations_of_one_id_number_name_the_field(core_client):
+    """Two clerks register the same person at once: one wins, the other gets DUPLICATE on idNumber."""
+    import asyncio
+
+    w = await build_world()
+    number = make_id_number("410106", dt.date(1977, 7, 7), 77)
+    query = """mutation($i: RegisterResidentInput!) { registerResident(input: $i) {
+        resident { id } userErrors { field code } } }"""
+
+    async def register(n: int):
+        return await core_client(query, {"i": {"name": f"同一人{n}", "unitId": w.gid(w.unit1), "idNumber": number}},
+                                 w.tokens["c1_worker"])
+
+    results = [r["data"]["registerResident"] for r in await asyncio.gather(*(register(n) for n in range(4)))]
+    assert sum(1 for r in results if r["resident"]) == 1, results
+    for r in results:
+        if not r["resident"]:
+            assert r["userErrors"] == [{"field": ["input", "idNumber"], "code": "DUPLICATE"}], results
+    assert await m.Resident.filter(name__startswith="同一人").count() == 1

@@ -85,6 +85,18 @@ async def _check_unique_id(resident: m.Resident) -> None:
                           ["input", "idNumber"])
 
 
+async def _save_unique(resident: m.Resident) -> None:
+    """Save; a twin registered concurrently (the unique ID-number index) is DUPLICATE on idNumber."""
+    try:
+        async with in_transaction():  # a savepoint: PostgreSQL can go on after the violation
+            await resident.save()
+    except IntegrityError as exc:
+        if "id_number_hash" not in str(exc):
+            raise
+        raise UserFailure("A resident with this ID card number is already registered.", Code.DUPLICATE,
+                          ["input", "idNumber"]) from None
+
+
 async def _check_single_head(unit_id: int | None, relation, exclude_id: int | None, field: list[str]) -> None:
     if unit_id is None or relation != HouseholdRelation.HEAD:
         return
@@ -179,7 +191,7 @@ async def register_resident(context, data) -> m.Resident:
     resident.tags = _clean_tags(data.tags or [])
     resident.moved_in_on = data.moved_in_on or dt.date.today()
     _check_move_date(resident, resident.moved_in_on, ["input", "movedInOn"])
-    await resident.save()
+    await _save_unique(resident)
     gid = gid_of(resident)
     if key is not None:
         try:
@@ -229,7 +241,7 @@ async def update_resident(context, data) -> m.Resident:
         resident.is_party_member = data.is_party_member
     if data.tags is not None:
         resident.tags = _clean_tags(data.tags)
-    await resident.save()
+    await _save_unique(resident)
     await record(context, "updateResident", gid_of(resident))
     return resident
 
