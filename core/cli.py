@@ -14,18 +14,20 @@ def _host(settings: Settings, plugins: str | None = None):
     from core.plugins import PluginHost, UnknownPluginError
 
     if plugins is None:
-        names = settings.plugin_names()
+        try:
+            names = settings.plugin_names()
+        except OSError as exc:
+            sys.exit(f"lastmile: cannot read LASTMILE_PLUGINS_FILE {settings.plugins_file}: {exc.strerror or exc}")
+        source = f"LASTMILE_PLUGINS_FILE ({settings.plugins_file})" if settings.plugins_file else "LASTMILE_PLUGINS"
     elif plugins.strip() == "all":
-        names = None
+        names, source = None, "--plugins"
     else:
-        names = [p.strip() for p in plugins.split(",") if p.strip()]
+        names, source = [p.strip() for p in plugins.split(",") if p.strip()], "--plugins"
     try:
         return PluginHost(names)
     except UnknownPluginError as exc:
-        if plugins is None:
-            sys.exit(f"lastmile: {exc}")
-        sys.exit(f"lastmile: Unknown plugin {exc.name!r} in --plugins. Available plugins: "
-                 + (", ".join(exc.available) or "(none)") + " (or 'all', or '' for none)")
+        sys.exit(f"lastmile: Unknown plugin {exc.name!r} in {source}. Available plugins: "
+                 + (", ".join(exc.available) or "(none)"))
 
 
 def _check_production(settings: Settings) -> None:

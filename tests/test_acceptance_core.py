@@ -340,3 +340,16 @@ async def test_concurrent_registrations_of_one_id_number_name_the_field(core_cli
         if not r["resident"]:
             assert r["userErrors"] == [{"field": ["input", "idNumber"], "code": "DUPLICATE"}], results
     assert await m.Resident.filter(name__startswith="同一人").count() == 1
+
+
+def test_cli_plugin_file_problems_are_one_line(tmp_path):
+    listing = tmp_path / "plugins.txt"
+    listing.write_text("mediation\nnope\n", encoding="utf-8")
+    env = {"PATH": "/usr/bin:/bin", "LASTMILE_PLUGINS_FILE": str(listing)}
+    proc = subprocess.run([sys.executable, "-m", "core.cli", "export-schema"], capture_output=True, text=True,
+                          cwd=str(_ROOT), env=env)
+    assert proc.returncode != 0 and "LASTMILE_PLUGINS_FILE" in proc.stderr and "civility" in proc.stderr, proc.stderr
+    env["LASTMILE_PLUGINS_FILE"] = str(tmp_path / "missing.txt")
+    proc = subprocess.run([sys.executable, "-m", "core.cli", "export-schema"], capture_output=True, text=True,
+                          cwd=str(_ROOT), env=env)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr and "missing.txt" in proc.stderr, proc.stderr
