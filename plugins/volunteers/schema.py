@@ -30,7 +30,7 @@ from plugins.volunteers.inputs import (
     VolunteerFilter,
 )
 from plugins.volunteers.services import activities, service_logs, signups, stats, teams, volunteers
-from plugins.volunteers.services.common import clamped_utc, pk_of
+from plugins.volunteers.services.common import clamped_utc, pk_of, query_text
 from plugins.volunteers.types import (
     ActivitySignupPayload,
     ServiceLogPayload,
@@ -90,9 +90,8 @@ class VolunteersQuery:
             if f.team_id is not None:
                 qs = qs.filter(id__in=Subquery(
                     vm.TeamMembership.filter(team_id=_pk(f.team_id, "VolunteerTeam")).values("volunteer_id")))
-            if "\x00" in (f.skill or "") + (f.search or ""):
-                # Nothing stored holds NUL (PostgreSQL cannot even compare with it).
-                return await connection_from_queryset(qs.filter(NO_ROWS).order_by("id"), first, after)
+            query_text(f.skill, "skill")
+            query_text(f.search, "search")
             if f.skill and f.skill.strip():
                 qs = qs.filter(skills_text__contains=f"|{f.skill.strip()}|")
             if f.status is not None:

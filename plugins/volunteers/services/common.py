@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.errors import Code, UserFailure, not_found
+from core.errors import ApiError, Code, UserFailure, not_found
 from core.ids import decode_int_gid
 from core.permissions import Viewer
 from core.services import guards
@@ -32,12 +32,38 @@ async def find(viewer: Viewer, model, gid: str | None, field: list[str], *type_n
     return await guards.find(viewer, model, gid, field, *type_names, what=what, for_update=for_update)
 
 
+def storable(text: str | None) -> bool:
+    """Whether a database can store ``text``: no NUL character (PostgreSQL
+    cannot) and no lone surrogate (JSON may escape one, \\ud800, but no
+    encoding holds it); refused alike on SQLite and PostgreSQL."""
+    if not text:
+        return True
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def require_storable(value: str | None, field: list[str], what: str) -> None:
+    if not storable(value):
+        raise UserFailure(f"{what} must not contain NUL characters or lone surrogates", Code.INVALID_INPUT, field)
+
+
 def require_text(value: str | None, field: list[str], what: str, max_len: int = 200) -> str:
-    """core's ``require_text`` (trimmed, not empty, not too long), refusing NUL
-    characters first: PostgreSQL cannot store them in text."""
-    if value is not None and "\x00" in value:
-        raise UserFailure(f"{what} must not contain NUL characters", Code.INVALID_INPUT, field)
+    """core's ``require_text`` (trimmed, not empty, not too long), refusing
+    text no database can store first."""
+    require_storable(value, field, what)
     return guards.require_text(value, field, what, max_len)
+
+
+def query_text(value: str | None, what: str) -> str | None:
+    """A search term given to a query: INVALID_INPUT (GraphQL error) when no database could store it."""
+    if not storable(value):
+        raise ApiError(f"`{what}` must not contain NUL characters or lone surrogates", Code.INVALID_INPUT)
+    return value
 
 
 def now() -> dt.datetime:

@@ -13,7 +13,7 @@ from core.services.guards import require
 from plugins.volunteers import models as vm
 from plugins.volunteers.enums import VolunteerStatus
 from plugins.volunteers.permissions import MANAGE, SIGNUP
-from plugins.volunteers.services.common import find, now, require_self_or_manage
+from plugins.volunteers.services.common import find, now, require_self_or_manage, storable
 from plugins.volunteers.services.signups import cancel_future_signups
 
 MAX_SKILLS = 20
@@ -23,8 +23,8 @@ MAX_SKILL_LEN = 50
 def clean_skills(values: list[str] | None, field: list[str]) -> list[str]:
     skills = [s.strip() for s in values or [] if s and s.strip()]
     for s in skills:
-        if len(s) > MAX_SKILL_LEN or "|" in s or "\x00" in s:
-            raise UserFailure(f"A skill is at most {MAX_SKILL_LEN} characters, without '|' or NUL.", Code.INVALID_INPUT,
+        if len(s) > MAX_SKILL_LEN or "|" in s or not storable(s):
+            raise UserFailure(f"A skill is at most {MAX_SKILL_LEN} characters, without '|', NUL or lone surrogates.", Code.INVALID_INPUT,
                               field)
     if len(set(skills)) > MAX_SKILLS:
         raise UserFailure(f"At most {MAX_SKILLS} skills.", Code.INVALID_INPUT, field)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 
 from plugins.volunteers.tests.helpers import (
     CANCEL,
@@ -190,9 +191,44 @@ async def test_nul_characters_are_invalid_input(client):
     p = await call(client, LOG, {"input": {"volunteerId": v, "servedOn": dt.date.today().isoformat(), "hours": 1,
                                            "description": bad}}, token, "logService")
     assert codes(p) == ["INVALID_INPUT"]
-    data = await client.data("query($s: String) { volunteers(filter: {search: $s, skill: $s}) { totalCount } }",
-                             {"s": bad}, token)
-    assert data["volunteers"]["totalCount"] == 0
+    for filt in ("search", "skill"):
+        body = await client("query($s: String) { volunteers(filter: {" + filt + ": $s}) { totalCount } }", {"s": bad},
+                            token, errors_ok=True)
+        assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+
+
+async def test_lone_surrogates_are_invalid_input(client):
+    """JSON may escape a lone surrogate (\\ud800) that no database encoding holds: INVALID_INPUT on both databases."""
+    w = await world_with_coordinator()
+    token = w.tokens["coord"]
+    c1 = gid_of(w.c1)
+    lone = "@LONE@"
+
+    async def post(query: str, variables: dict) -> dict:
+        body = json.dumps({"query": query, "variables": variables}).replace(lone, "\\ud800")
+        resp = await client.http.post("/graphql", content=body.encode(), headers={
+            "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        assert resp.status_code == 200, resp.text
+        return resp.json()
+
+    v = await register(client, token, w.residents["zhang"])
+    for field in ("title", "description", "location"):
+        body = await post(CREATE_ACTIVITY, {"input": {**activity_input(c1), field: f"a{lone}b"}})
+        p = body["data"]["createVolunteerActivity"]
+        assert codes(p) == ["INVALID_INPUT"] and p["userErrors"][0]["field"] == ["input", field], body
+    body = await post(CREATE_TEAM, {"name": f"a{lone}", "area": c1})
+    assert codes(body["data"]["createVolunteerTeam"]) == ["INVALID_INPUT"], body
+    body = await post(REGISTER, {"r": gid_of(w.residents["zhang_wife"]), "s": [lone]})
+    assert codes(body["data"]["registerVolunteer"]) == ["INVALID_INPUT"], body
+    body = await post(LOG, {"input": {"volunteerId": v, "servedOn": dt.date.today().isoformat(), "hours": 1,
+                                      "description": lone}})
+    assert codes(body["data"]["logService"]) == ["INVALID_INPUT"], body
+    a = await open_activity(client, token, c1)
+    body = await post(CANCEL, {"a": a, "reason": lone})
+    assert codes(body["data"]["cancelVolunteerActivity"]) == ["INVALID_INPUT"], body
+    for filt in ("search", "skill"):
+        body = await post("query($s: String) { volunteers(filter: {" + filt + ": $s}) { totalCount } }", {"s": lone})
+        assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT", body
 
 
 async def test_hours_are_checked_as_they_are_kept(client):
