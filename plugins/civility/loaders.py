@@ -139,9 +139,11 @@ async def stars(info: Info, nomination: cm.Nomination) -> int | None:
 
 
 def honors(info: Info, column: str, owner_id: int):
-    """AWARDED nominations of a unit (column unit_id) or resident (resident_id), newest first."""
+    """AWARDED nominations of a unit (column unit_id) or resident (resident_id), newest first: by the
+    campaign's year, then its publication."""
     return _loaders(info).children(
-        cm.Nomination, column, where=Q(status=NominationStatus.AWARDED), order=("-created_at", "-id"),
+        cm.Nomination, column, where=Q(status=NominationStatus.AWARDED),
+        order=("-campaign__year", "-campaign__published_at", "-id"),
         tag="awarded",
     ).load(owner_id)
 

@@ -236,7 +236,7 @@ class CivilitySubscription:
 
 @strawberry.type(name="CivilityUnitFields", description="Civility fields of a unit.")
 class CivilityUnitFields:
-    @F(description="Honours the household received in published campaigns, newest first.")
+    @F(description="Honours the household received in published campaigns, newest campaign year first.")
     async def civility_honors(self, info: Info) -> list[CivilityHonor]:
         return [CivilityHonor(nomination=n) for n in await loaders.honors(info, "unit_id", self.id)]
 
@@ -248,6 +248,6 @@ class CivilityUnitFields:
 
 @strawberry.type(name="CivilityResidentFields", description="Civility fields of a resident.")
 class CivilityResidentFields:
-    @F(description="Honours the person received in published MODEL_PERSON campaigns, newest first.")
+    @F(description="Honours the person received in published MODEL_PERSON campaigns, newest campaign year first.")
     async def civility_honors(self, info: Info) -> list[CivilityHonor]:
         return [CivilityHonor(nomination=n) for n in await loaders.honors(info, "resident_id", self.id)]

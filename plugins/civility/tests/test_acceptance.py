@@ -215,3 +215,27 @@ async def test_nul_characters_and_overlong_texts_are_invalid_input(client):
     await advance(client, civ, campaign)
     assert await refused(client, OBJECT, {"id": n["id"], "reason": "\x00不实"}, t["wang"]) == "INVALID_INPUT"
     assert await refused(client, CANCEL, {"id": campaign["id"], "reason": "\x00"}, t["s1_manager"]) == "INVALID_INPUT"
+
+
+async def _publish_star(client, civ, year: int, value: float) -> dict:
+    campaign = await advance(client, civ, await create_campaign(client, civ, year=year, title=f"{year}年度星级文明户"))
+    n = await nominate(client, civ, campaign, "c1_worker", unit=civ.w.unit1)
+    campaign = await advance(client, civ, campaign)
+    for criterion in campaign["criteria"]:
+        await score(client, civ, n, criterion, criterion["maxScore"] * value, "assessor_a")
+    await ok(client, REVIEW, {"id": n["id"], "approve": True}, civ.tokens["assessor_a"])
+    await advance(client, civ, campaign, 2)
+    return n
+
+
+async def test_honors_are_listed_newest_campaign_year_first(client):
+    """Unit.civilityHonors "newest first" and Unit.currentStarLevel "most recent published campaign"
+    go by the campaign's year, whatever order the campaigns were entered in."""
+    civ = await civility_world()
+    await _publish_star(client, civ, 2025, 0.85)  # 3 stars
+    await _publish_star(client, civ, 2023, 0.96)  # entered later, for an earlier year: 5 stars
+    query = """query($id: ID!) { node(id: $id) { ... on Unit { currentStarLevel
+      civilityHonors { year starLevel } } } }"""
+    unit = (await client.data(query, {"id": civ.gid(civ.w.unit1)}, civ.tokens["resident"]))["node"]
+    assert unit == {"currentStarLevel": 3, "civilityHonors": [{"year": 2025, "starLevel": 3},
+                                                              {"year": 2023, "starLevel": 5}]}
