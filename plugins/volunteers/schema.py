@@ -14,6 +14,7 @@ from tortoise.expressions import Q, Subquery
 
 from core import models as m
 from core.access import below, visible
+from core.api.filters import SEARCH_MAX, search_term
 from core.api.mutation import run_mutation
 from core.api.relay import Connection, connection_from_queryset, window
 from core.enums import lineage_column
@@ -92,12 +93,16 @@ class VolunteersQuery:
                     vm.TeamMembership.filter(team_id=_pk(f.team_id, "VolunteerTeam")).values("volunteer_id")))
             query_text(f.skill, "skill")
             query_text(f.search, "search")
-            if f.skill and f.skill.strip():
-                qs = qs.filter(skills_text__contains=f"|{f.skill.strip()}|")
+            skill = (f.skill or "").strip()
+            if len(skill) > SEARCH_MAX:
+                raise ApiError(f"`skill` may be at most {SEARCH_MAX} characters", Code.INVALID_INPUT)
+            if skill:
+                qs = qs.filter(skills_text__contains=f"|{skill}|")
             if f.status is not None:
                 qs = qs.filter(status=f.status)
-            if f.search and f.search.strip():
-                qs = qs.filter(resident__name__icontains=f.search.strip())
+            term = search_term(f.search)  # core's bound on search terms
+            if term:
+                qs = qs.filter(resident__name__icontains=term)
         return await connection_from_queryset(qs.order_by("id"), first, after)
 
     @F(description="Teams the viewer may see, optionally those below one area; by name.")

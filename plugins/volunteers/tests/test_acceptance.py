@@ -243,3 +243,13 @@ async def test_hours_are_checked_as_they_are_kept(client):
     fine = await ok(client, LOG, {"input": {"volunteerId": v, "servedOn": today, "hours": 0.006,
                                             "description": "x"}}, token, "logService")
     assert fine["serviceLog"]["hours"] == 0.01
+
+
+async def test_huge_search_terms_are_invalid_input(client):
+    """As core's filters: a term longer than anything worth searching for (SQLite would refuse the LIKE pattern)."""
+    w = await world_with_coordinator()
+    token = w.tokens["coord"]
+    for filt in ("search", "skill"):
+        body = await client("query($s: String) { volunteers(filter: {" + filt + ": $s}) { totalCount } }",
+                            {"s": "志" * 60000}, token, errors_ok=True)
+        assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT", body
