@@ -111,11 +111,18 @@ def _partner_link_policy(viewer: Viewer) -> Q:
 
 @register_policy(m.RoleGrant)
 def _role_grant_policy(viewer: Viewer) -> Q:
-    """Grants of the users the viewer may see."""
+    """The viewer's own grants, and those of the users they manage over areas they may see.
+
+    A managed user's grant over an area outside the viewer's sight is left out,
+    like the area itself: out of scope reads as not there."""
     if viewer.is_superuser:
         return Q()
     own = Q(user_id=viewer.user_id) if viewer.user_id else NOTHING
     scope = viewer.scope("user.manage")
     if scope.empty:
         return own
-    return Q(own, scope.q("user__home_area__"), join_type="OR")
+    area_seen = viewer.scope("area.read").q("area__")
+    above = viewer.visible_ancestor_ids()
+    if above:
+        area_seen = Q(area_seen, Q(area_id__in=sorted(above)), join_type="OR")
+    return Q(own, Q(scope.q("user__home_area__"), area_seen), join_type="OR")

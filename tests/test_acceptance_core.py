@@ -353,3 +353,18 @@ def test_cli_plugin_file_problems_are_one_line(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "core.cli", "export-schema"], capture_output=True, text=True,
                           cwd=str(_ROOT), env=env)
     assert proc.returncode != 0 and "Traceback" not in proc.stderr and "missing.txt" in proc.stderr, proc.stderr
+
+
+async def test_a_users_grants_outside_the_viewers_scope_read_as_not_there(core_client):
+    """A subdistrict manager looking at an account of their area sees its grants there, not the grant
+    it also holds in another subdistrict: that community reads as not found everywhere else too."""
+    w = await build_world()
+    user = await make_user("both", [("grid_worker", w.c1), ("grid_worker", w.c3)], home=w.c1)
+    query = "query($id: ID!) { node(id: $id) { ... on User { roles { role { name } area { name } } } } }"
+    body = await core_client(query, {"id": w.gid(user)}, w.tokens["s1_manager"])
+    assert body["data"]["node"]["roles"] == [{"role": {"name": "grid_worker"}, "area": {"name": "三湾街社区"}}]
+    body = await core_client(query, {"id": w.gid(user)}, w.tokens["super"])
+    assert len(body["data"]["node"]["roles"]) == 2
+    # The account itself still sees all its own grants.
+    body = await core_client("{ me { roles { area { name } } } }", None, token_for(user))
+    assert sorted(g["area"]["name"] for g in body["data"]["me"]["roles"]) == ["三湾街社区", "金昌社区"]
