@@ -202,7 +202,7 @@ class VolunteerRank:
 
 @strawberry.type(description="Volunteer figures for an area and period (only what the viewer may see).")
 class VolunteerStats:
-    volunteer_count: int = F(description="Volunteers living below the area who had joined by the end of the period, any status.")
+    volunteer_count: int = F(description="Volunteers living below the area, any status (as registered now; the period applies to activities and hours).")
     active_volunteer_count: int = F(description="Of those, volunteers whose status is ACTIVE now.")
     activity_count: int = F(description="Activities held below the area starting in the period, cancelled ones excluded.")
     verified_hours: float = F(description="Verified hours in the period of the volunteers living below the area (signups by their activity's start date, service logs by servedOn).")

@@ -134,9 +134,9 @@ class StatsRow:
 async def stats_for(viewer: Viewer, col: str, area_ids: list[int], period: Period) -> dict[int, StatsRow]:
     """Statistics per area (all at the level ``col`` names), five GROUP BY statements in all."""
     out = {i: StatsRow() for i in area_ids}
+    # Volunteers as registered now (like activeVolunteerCount): joinedOn is the
+    # day of registration, and service is often logged for days before it.
     volunteers = visible(viewer, vm.Volunteer).filter(**{f"{col}__in": area_ids})
-    if period.end is not None:
-        volunteers = volunteers.filter(joined_on__lte=period.end)
     for row in await volunteers.annotate(n=Count("id")).group_by(col).values(col, "n"):
         out[row[col]].volunteer_count = row["n"]
     active = volunteers.filter(status=VolunteerStatus.ACTIVE)

@@ -253,3 +253,21 @@ async def test_huge_search_terms_are_invalid_input(client):
         body = await client("query($s: String) { volunteers(filter: {" + filt + ": $s}) { totalCount } }",
                             {"s": "志" * 60000}, token, errors_ok=True)
         assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT", body
+
+
+async def test_stats_for_a_past_period_count_the_volunteers_who_served_then(client):
+    """Hours logged for last spring by volunteers registered today: the figures of that period show them."""
+    w = await world_with_coordinator()
+    token = w.tokens["coord"]
+    spring = dt.date.today() - dt.timedelta(days=200)
+    for resident in (w.residents["zhang"], w.residents["zhang_wife"]):
+        v = await register(client, token, resident)
+        log = (await ok(client, LOG, {"input": {"volunteerId": v, "servedOn": spring.isoformat(), "hours": 2,
+                                                "description": "义务理发"}}, token, "logService"))["serviceLog"]
+        await ok(client, VERIFY_LOG, {"id": log["id"]}, token, "verifyServiceLog")
+    period = {"a": gid_of(w.c1), "from": (spring - dt.timedelta(days=10)).isoformat(),
+              "to": (spring + dt.timedelta(days=10)).isoformat()}
+    stats = (await client.data("query($a: ID!, $from: Date, $to: Date) { volunteerStats(areaId: $a, from: $from, "
+                               "to: $to) { volunteerCount activeVolunteerCount activityCount verifiedHours } }",
+                               period, token))["volunteerStats"]
+    assert stats == {"volunteerCount": 2, "activeVolunteerCount": 2, "activityCount": 0, "verifiedHours": 4.0}
