@@ -2,8 +2,8 @@
 
 Eligibility (documented on the mutation): the signed-in account must be
 linked to a resident (else FORBIDDEN) who holds civility.vote (the resident
-role; else FORBIDDEN) and lives, ACTIVE, inside the campaign area (else
-NOT_ELIGIBLE).
+role, wherever it was granted; else FORBIDDEN) and lives, ACTIVE, inside the
+campaign area (else NOT_ELIGIBLE).
 """
 
 from __future__ import annotations
@@ -36,7 +36,9 @@ async def vote(context, gid: str) -> cm.Nomination:
     resident = await home_resident(viewer)
     if resident is None or not inside(resident, campaign.area_id):
         raise UserFailure("Only residents living in the campaign area may vote.", NOT_ELIGIBLE, field)
-    if not viewer.can(VOTE, resident):
+    # Held anywhere: the account's resident role stays where it was granted when the resident
+    # moves house, while where they may vote follows where they live now (checked above).
+    if not viewer.can(VOTE):
         raise UserFailure(f"You lack the {VOTE} permission.", Code.FORBIDDEN, field)
     if await cm.Vote.filter(nomination_id=nomination.id, resident_id=resident.id).exists():
         raise UserFailure("You have already voted for this nomination.", Code.DUPLICATE, field)

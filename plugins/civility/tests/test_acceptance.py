@@ -239,3 +239,21 @@ async def test_honors_are_listed_newest_campaign_year_first(client):
     unit = (await client.data(query, {"id": civ.gid(civ.w.unit1)}, civ.tokens["resident"]))["node"]
     assert unit == {"currentStarLevel": 3, "civilityHonors": [{"year": 2025, "starLevel": 3},
                                                               {"year": 2023, "starLevel": 5}]}
+
+
+async def test_resident_who_moved_votes_where_they_live_now(client):
+    """Moving house (moveResident) leaves the account's resident role on the old community; the
+    resident still votes where they now live, and no longer where they left."""
+    civ = await civility_world()
+    w, t = civ.w, civ.tokens
+    moved = await client.data(
+        "mutation($i: MoveResidentInput!) { moveResident(input: $i) { userErrors { code } } }",
+        {"i": {"residentId": civ.gid(w.residents["zhang"]), "unitId": civ.gid(w.unit2), "relationToHead": "OTHER"}},
+        t["s1_manager"])
+    assert moved["moveResident"]["userErrors"] == []
+    new_home = await advance(client, civ, await create_campaign(client, civ, kind="MOST_BEAUTIFUL_FAMILY", area=w.c2))
+    old_home = await advance(client, civ, await create_campaign(client, civ, kind="MOST_BEAUTIFUL_FAMILY", area=w.c1))
+    n = await nominate(client, civ, new_home, "s1_manager", unit=w.unit2)
+    assert (await ok(client, VOTE, {"id": n["id"]}, t["resident"]))["voteCount"] == 1
+    old = await nominate(client, civ, old_home, "s1_manager", unit=w.unit1)
+    assert await refused(client, VOTE, {"id": old["id"]}, t["resident"]) in ("NOT_FOUND", "NOT_ELIGIBLE")
