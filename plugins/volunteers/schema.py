@@ -205,7 +205,13 @@ class VolunteersMutation:
         return await _mutate(info, lambda: teams.join_team(info.context, team_id, volunteer_id),
                              VolunteerTeamPayload, "team")
 
-    @F(description="Removes a member; when the leader leaves, the team has no leader until one is chosen. NOT_FOUND when not a member.")
+    @F(description="Makes a member the team's leader (coordinators); INVALID_TARGET unless the volunteer is a member, INVALID_TRANSITION unless ACTIVE.")
+    async def set_volunteer_team_leader(self, info: Info, team_id: strawberry.ID,
+                                        volunteer_id: strawberry.ID) -> VolunteerTeamPayload:
+        return await _mutate(info, lambda: teams.set_leader(info.context, team_id, volunteer_id),
+                             VolunteerTeamPayload, "team")
+
+    @F(description="Removes a member; when the leader leaves, the team has no leader until one is chosen (setVolunteerTeamLeader). NOT_FOUND when not a member.")
     async def leave_volunteer_team(self, info: Info, team_id: strawberry.ID, volunteer_id: strawberry.ID) -> VolunteerTeamPayload:
         return await _mutate(info, lambda: teams.leave_team(info.context, team_id, volunteer_id),
                              VolunteerTeamPayload, "team")

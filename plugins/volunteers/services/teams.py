@@ -8,6 +8,7 @@ joining with their own profile), wherever they live.
 from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q, Subquery
 
 from core import models as m
 from core.api.relay import gid_of
@@ -69,6 +70,22 @@ async def join_team(context, team_gid: str, volunteer_gid: str) -> vm.VolunteerT
         raise UserFailure("The volunteer is already a member of this team.", Code.DUPLICATE,
                           ["volunteerId"]) from None
     return team
+
+
+async def set_leader(context, team_gid: str, volunteer_gid: str) -> vm.VolunteerTeam:
+    """Coordinators choose the leader among the members (INVALID_TARGET
+    otherwise); the leader must be ACTIVE (INVALID_TRANSITION)."""
+    viewer = context.viewer
+    team = await find(viewer, vm.VolunteerTeam, team_gid, ["teamId"], "VolunteerTeam")
+    require(viewer, MANAGE, team, ["teamId"])
+    volunteer = await find(viewer, vm.Volunteer, volunteer_gid, ["volunteerId"], "Volunteer")
+    require_active(volunteer, ["volunteerId"])
+    # One statement: the membership must still exist when the leader is set.
+    member = Subquery(vm.TeamMembership.filter(team_id=team.id, volunteer_id=volunteer.id).values("team_id"))
+    if not await vm.VolunteerTeam.filter(Q(id=team.id), Q(id__in=member)).update(leader_id=volunteer.id):
+        raise UserFailure("A team leader must be a member of the team.", Code.INVALID_TARGET, ["volunteerId"])
+    await record(context, "setVolunteerTeamLeader", gid_of(team), detail=gid_of(volunteer))
+    return await vm.VolunteerTeam.get(id=team.id)
 
 
 async def leave_team(context, team_gid: str, volunteer_gid: str) -> vm.VolunteerTeam:

@@ -271,3 +271,24 @@ async def test_stats_for_a_past_period_count_the_volunteers_who_served_then(clie
                                "to: $to) { volunteerCount activeVolunteerCount activityCount verifiedHours } }",
                                period, token))["volunteerStats"]
     assert stats == {"volunteerCount": 2, "activeVolunteerCount": 2, "activityCount": 0, "verifiedHours": 4.0}
+
+
+SET_LEADER = """mutation($t: ID!, $v: ID!) { setVolunteerTeamLeader(teamId: $t, volunteerId: $v) {
+  team { id leader { id } memberCount } userErrors { code field } } }"""
+
+
+async def test_a_new_leader_is_chosen_among_the_members(client):
+    """After the leader leaves, a coordinator chooses another; a leader must be a member."""
+    w = await world_with_coordinator()
+    token = w.tokens["coord"]
+    zhang = await register(client, token, w.residents["zhang"])
+    wife = await register(client, token, w.residents["zhang_wife"])
+    team = (await ok(client, CREATE_TEAM, {"name": "学雷锋队", "area": gid_of(w.c1), "leader": zhang}, token,
+                     "createVolunteerTeam"))["team"]["id"]
+    not_member = await call(client, SET_LEADER, {"t": team, "v": wife}, token, "setVolunteerTeamLeader")
+    assert codes(not_member) == ["INVALID_TARGET"] and not_member["userErrors"][0]["field"] == ["volunteerId"]
+    await ok(client, JOIN_TEAM, {"t": team, "v": wife}, token, "joinVolunteerTeam")
+    resident = await call(client, SET_LEADER, {"t": team, "v": wife}, w.tokens["resident"], "setVolunteerTeamLeader")
+    assert codes(resident) == ["FORBIDDEN"]
+    chosen = await ok(client, SET_LEADER, {"t": team, "v": wife}, token, "setVolunteerTeamLeader")
+    assert chosen["team"]["leader"]["id"] == wife and chosen["team"]["memberCount"] == 2
