@@ -29,7 +29,17 @@ def decode_int_gid(gid: str, *type_names: str) -> int | None:
     parts = decode_gid(gid)
     if parts is None or parts[0] not in type_names:
         return None
-    try:
-        return int(parts[1])
-    except ValueError:
+    return canonical_int(parts[1])
+
+
+# Ids are positive and fit the 32-bit id columns; anything else names no row.
+_MAX_PK = 2**31 - 1
+
+
+def canonical_int(raw: str) -> int | None:
+    """``raw`` as a primary key if it is written the one canonical way (ASCII digits,
+    no sign, spaces, underscores or leading zeros), so that one object has one global id."""
+    if not raw or not raw.isascii() or not raw.isdigit() or (raw[0] == "0" and raw != "0") or len(raw) > 10:
         return None
+    value = int(raw)
+    return value if 0 < value <= _MAX_PK else None

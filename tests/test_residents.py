@@ -153,3 +153,20 @@ async def test_move_and_move_out(client):
     unit = await client.data("query($u: ID!) { node(id: $u) { ... on Unit { residents { name } householdHead { name } } } }",
                              {"u": w.gid(w.unit1)}, tok)
     assert unit["node"] == {"residents": [], "householdHead": None}
+
+
+async def test_one_global_id_per_object(client):
+    import base64
+
+    w = await build_world()
+    pk = w.residents["zhang"].id
+
+    def gid(raw: str) -> str:
+        return base64.urlsafe_b64encode(f"Resident:{raw}".encode()).decode().rstrip("=")
+
+    q = "query($id: ID!) { node(id: $id) { id } }"
+    ok = await client.data(q, {"id": gid(str(pk))}, w.tokens["super"])
+    assert ok["node"]["id"] == w.gid(w.residents["zhang"])
+    for variant in (f"+{pk}", f"0{pk}", f" {pk}", f"{pk}_0"[:-2] + "_" + f"{pk}"[-1:] if pk > 9 else f"{pk}_", "١", "99999999999999999999"):
+        data = await client.data(q, {"id": gid(variant)}, w.tokens["super"])
+        assert data["node"] is None, variant

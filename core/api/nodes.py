@@ -5,7 +5,7 @@ from __future__ import annotations
 from strawberry.types import Info
 
 from core.api.relay import NodeSpec
-from core.ids import decode_gid
+from core.ids import canonical_int, decode_gid
 
 
 class NodeRegistry:
@@ -29,9 +29,8 @@ class NodeRegistry:
         spec = self.specs.get(type_name)
         if spec is None:
             return None
-        try:
-            pk = int(raw_pk)
-        except ValueError:
+        pk = canonical_int(raw_pk)
+        if pk is None:
             return None
         obj = await info.context.loaders.by_id(spec.model).load(pk)
         if obj is None or (spec.accepts is not None and not spec.accepts(obj)):
