@@ -368,3 +368,59 @@ async def test_a_users_grants_outside_the_viewers_scope_read_as_not_there(core_c
     # The account itself still sees all its own grants.
     body = await core_client("{ me { roles { area { name } } } }", None, token_for(user))
     assert sorted(g["area"]["name"] for g in body["data"]["me"]["roles"]) == ["三湾街社区", "金昌社区"]
+
+
+async def test_unstorable_text_is_invalid_input(core_client):
+    """A NUL character (PostgreSQL cannot store it) or a lone surrogate (JSON can escape one, no database
+    can encode it) in any text input is INVALID_INPUT, never an internal error, and writes nothing."""
+    w = await build_world()
+    tok = w.tokens["super"]
+
+    async def post(query, variables):
+        # ensure_ascii: a lone surrogate travels as the JSON escape \\ud800, as a browser would send it.
+        import json
+
+        resp = await core_client.http.post("/graphql", content=json.dumps({"query": query, "variables": variables}),
+                                           headers={"Authorization": f"Bearer {tok}",
+                                                    "Content-Type": "application/json"})
+        assert resp.status_code in (200, 400), resp.text
+        return resp.json()
+
+    def refused(body, name=None, field=None):
+        if body.get("errors"):
+            return [e["extensions"]["code"] for e in body["errors"]] == ["INVALID_INPUT"]
+        errors = body["data"][name]["userErrors"]
+        return [(e["code"], e["field"]) for e in errors] == [("INVALID_INPUT", field)]
+
+    for bad in ["a\x00b", "a\ud800b"]:
+        cases = [
+            (CREATE_AREA, "createArea", {"level": "COMMUNITY", "parentId": w.gid(w.s1), "name": bad}, ["input", "name"]),
+            (CREATE_AREA, "createArea", {"level": "COMMUNITY", "parentId": w.gid(w.s1), "name": "新社区", "code": bad},
+             ["input", "code"]),
+            (UPDATE_AREA, "updateArea", {"id": w.gid(w.compound1), "address": bad}, ["input", "address"]),
+            (REGISTER, "registerResident", {"name": bad, "unitId": w.gid(w.unit1)}, ["input", "name"]),
+            (REGISTER, "registerResident", {"name": "赵六", "unitId": w.gid(w.unit1), "tags": [bad]},
+             ["input", "tags", "0"]),
+            (REGISTER, "registerResident", {"name": "赵六", "unitId": w.gid(w.unit1), "clientMutationId": bad},
+             ["input", "clientMutationId"]),
+            (CREATE_ORG, "createOrganization", {"name": bad, "kind": "POLICE"}, ["input", "name"]),
+            (CREATE_ORG, "createOrganization", {"name": "派出所", "kind": "POLICE", "contactName": bad},
+             ["input", "contactName"]),
+            (CREATE_USER, "createUser", {"username": bad, "password": "password-123", "displayName": "x"},
+             ["input", "username"]),
+            (CREATE_USER, "createUser", {"username": "u1", "password": "password-123", "displayName": bad},
+             ["input", "displayName"]),
+        ]
+        for query, name, data, field in cases:
+            body = await post(query, {"input": data})
+            assert refused(body, name, field), (data, body)
+        for query in ["query($s: String) { residents(filter: {search: $s}) { totalCount } }",
+                      "query($s: String) { areas(search: $s) { totalCount } }",
+                      "query($s: String) { organizations(search: $s) { totalCount } }",
+                      "query($s: String) { communities(search: $s) { totalCount } }",
+                      "query($s: String!) { residents(filter: {tags: [$s]}) { totalCount } }"]:
+            body = await post(query, {"s": bad})
+            assert refused(body), (query, body)
+    assert not await m.Organization.exists()
+    assert not await m.User.filter(username="u1").exists()
+    assert await m.Area.filter(name="新社区").count() == 0
