@@ -86,3 +86,15 @@ def gid_in_range(gid: str) -> bool:
         return stored_pk(int(parts[1])) is not None
     except ValueError:
         return True
+
+
+def unstorable_text(text: str) -> bool:
+    """Text no database can store: a NUL character (PostgreSQL refuses it) or an
+    unpaired surrogate (JSON may escape one, "\\ud800"; no encoding holds it)."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

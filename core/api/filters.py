@@ -20,7 +20,7 @@ from core.enums import (
 )
 from core.errors import ApiError, Code
 from core.ids import decode_int_gid
-from core.validation import stored_pk
+from core.validation import stored_pk, unstorable_text
 
 NO_MATCH = Q(id__in=[])
 SEARCH_MAX = 100  # characters of a search term
@@ -31,6 +31,8 @@ TAG_MAX = 50  # as core.services.residents: a longer tag cannot exist
 def search_term(search: str | None) -> str | None:
     """A search argument, trimmed; INVALID_INPUT when longer than anything worth searching for."""
     term = (search or "").strip()
+    if unstorable_text(term):
+        raise ApiError("`search` may not contain NUL characters or unpaired surrogates", Code.INVALID_INPUT)
     if len(term) > SEARCH_MAX:
         raise ApiError(f"`search` may be at most {SEARCH_MAX} characters", Code.INVALID_INPUT)
     return term or None
@@ -90,6 +92,8 @@ async def resident_where(info: Info, f: ResidentFilter | None) -> tuple[Q, tuple
             parts.append(Q(name__icontains=term))
     for tag in f.tags or []:
         tag = tag.strip()
+        if unstorable_text(tag):
+            raise ApiError("`tags` may not contain NUL characters or unpaired surrogates", Code.INVALID_INPUT)
         if not tag or "|" in tag or len(tag) > TAG_MAX:
             parts.append(NO_MATCH)  # no resident can carry such a tag
         else:

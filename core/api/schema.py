@@ -19,7 +19,6 @@ from strawberry.schema.config import StrawberryConfig
 from core.api import built
 from core.api import types as t
 from core.api.nodes import NodeRegistry
-from core.api.text_guard import RejectUnstorableText
 from core.audit import AuditReads
 from core.events import InProcessBus
 from core.plugins import PluginHost
@@ -107,7 +106,6 @@ def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schem
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             *security_extensions(settings),
-            RejectUnstorableText,
             AuditReads,
         ],
         config=StrawberryConfig(

@@ -13,7 +13,8 @@ from core.audit import record
 from core.auth import hash_password, issue_token, verify_password
 from core.enums import AreaLevel
 from core.errors import Code, UserFailure
-from core.services.guards import find, require, require_text
+from core.services.guards import find, require, require_text, storable
+from core.validation import unstorable_text
 
 AREA_TYPES = ("District", "Subdistrict", "Community", "Compound", "Building")
 MIN_PASSWORD = 8
@@ -33,6 +34,9 @@ async def login(context, username: str, password: str):
     settings = context.runtime.settings
     now = dt.datetime.now(dt.UTC)
     username = username.strip()
+    if unstorable_text(username) or unstorable_text(password):
+        # No account can have such a name or password; never let it reach the database.
+        raise UserFailure("Wrong username or password.", Code.INVALID_CREDENTIALS, ["password"])
     user = await m.User.get_or_none(username=username)
     if user is None:
         count, until = _unknown_failures.get(username, (0, 0.0))
@@ -87,6 +91,7 @@ async def create_user(context, data) -> m.User:
     require(viewer, "user.manage", None, ["input"])
     username = require_text(data.username, ["input", "username"], "username", 64)
     display = require_text(data.display_name, ["input", "displayName"], "displayName", 100)
+    storable(data.password, ["input", "password"], "password")
     if len(data.password or "") < MIN_PASSWORD:
         raise UserFailure(f"The password needs at least {MIN_PASSWORD} characters.", "WEAK_PASSWORD",
                           ["input", "password"])

@@ -8,7 +8,7 @@ from core.access import visible
 from core.errors import Code, UserFailure, not_found
 from core.ids import decode_int_gid
 from core.permissions import Viewer
-from core.validation import stored_pk
+from core.validation import stored_pk, unstorable_text
 
 
 async def find(viewer: Viewer, model: type[Model], gid: str | None, field: list[str], *type_names: str,
@@ -33,16 +33,23 @@ def require(viewer: Viewer, permission: str, obj=None, field: list[str] | None =
         raise UserFailure(f"You lack the {permission} permission here.", Code.FORBIDDEN, field)
 
 
+def storable(value: str | None, field: list[str], what: str) -> str | None:
+    """``value`` unless it holds text no database can store (INVALID_INPUT)."""
+    if value is not None and unstorable_text(value):
+        raise UserFailure(f"{what} may not contain NUL characters or unpaired surrogates", Code.INVALID_INPUT, field)
+    return value
+
+
 def optional_text(value: str | None, field: list[str], what: str, max_len: int) -> str | None:
     """An optional text input: stripped, empty -> None, longer than ``max_len`` -> INVALID_INPUT."""
-    text = (value or "").strip()
+    text = (storable(value, field, what) or "").strip()
     if len(text) > max_len:
         raise UserFailure(f"{what} may be at most {max_len} characters", Code.INVALID_INPUT, field)
     return text or None
 
 
 def require_text(value: str | None, field: list[str], what: str, max_len: int = 200) -> str:
-    text = (value or "").strip()
+    text = (storable(value, field, what) or "").strip()
     if not text:
         raise UserFailure(f"{what} must not be empty", Code.INVALID_INPUT, field)
     if len(text) > max_len:

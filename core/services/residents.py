@@ -15,7 +15,7 @@ from core.enums import AreaLevel, Gender, HouseholdRelation, ResidentStatus
 from core.errors import Code, UserFailure
 from core.ids import decode_int_gid
 from core.pii import blind_index, encrypt, mask_id_number, mask_phone
-from core.services.guards import find, require, require_text
+from core.services.guards import find, require, require_text, storable
 from core.validation import (
     birth_date_from_id,
     gender_from_id,
@@ -145,8 +145,8 @@ def _clean_tags(values: list[str]) -> list[str]:
         raise UserFailure(f"At most {TAGS_MAX} tags.", Code.INVALID_INPUT, ["input", "tags"])
     clean = []
     for i, raw in enumerate(values):
-        tag = raw.strip()
         field = ["input", "tags", str(i)]
+        tag = storable(raw, field, "A tag").strip()
         if not tag:
             raise UserFailure("A tag must not be empty.", Code.INVALID_INPUT, field)
         if len(tag) > TAG_MAX:
@@ -166,7 +166,7 @@ def _check_move_date(resident: m.Resident, day: dt.date, field: list[str]) -> No
 
 
 async def register_resident(context, data) -> m.Resident:
-    key = (data.client_mutation_id or "").strip() or None
+    key = (storable(data.client_mutation_id, ["input", "clientMutationId"], "clientMutationId") or "").strip() or None
     if key is not None and len(key) > KEY_MAX:
         raise UserFailure(f"clientMutationId may be at most {KEY_MAX} characters.", Code.INVALID_INPUT,
                           ["input", "clientMutationId"])
