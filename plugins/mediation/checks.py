@@ -17,6 +17,7 @@ from core.enums import AreaLevel
 from core.errors import ApiError, Code, UserFailure
 from core.ids import decode_gid, decode_int_gid
 from core.services.guards import require_text as core_require_text
+from core.validation import unstorable_text
 
 # Primary keys are INTEGER columns: 1 .. 2**31 - 1 on PostgreSQL.
 MAX_PK = 2**31 - 1
@@ -47,15 +48,7 @@ def area_matches(area: m.Area | None, level: AreaLevel) -> m.Area | None:
 
 def storable(text: str | None) -> bool:
     """Whether the database can store ``text``: no NUL character, no lone surrogate."""
-    if not text:
-        return True
-    if NUL in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+    return not text or not unstorable_text(text)
 
 
 def _check_storable(text: str | None, field: list[str], what: str) -> None:
@@ -63,10 +56,7 @@ def _check_storable(text: str | None, field: list[str], what: str) -> None:
         raise UserFailure(f"{what} must not contain NUL characters or lone surrogates", Code.INVALID_INPUT, field)
 
 
-def require_text(value: str | None, field: list[str], what: str, max_len: int = 200) -> str:
-    """Non-empty text (stripped), at most ``max_len`` characters, without NUL characters."""
-    _check_storable(value, field, what)
-    return core_require_text(value, field, what, max_len)
+require_text = core_require_text
 
 
 def optional_text(value: str | None, field: list[str], what: str, max_len: int) -> str | None:

@@ -9,6 +9,7 @@ from core.ids import decode_int_gid
 from core.permissions import Viewer
 from core.services import guards
 from core.services.guards import require
+from core.validation import unstorable_text
 from plugins.volunteers.enums import VolunteerStatus
 from plugins.volunteers.permissions import MANAGE, SIGNUP
 
@@ -36,15 +37,7 @@ def storable(text: str | None) -> bool:
     """Whether a database can store ``text``: no NUL character (PostgreSQL
     cannot) and no lone surrogate (JSON may escape one, \\ud800, but no
     encoding holds it); refused alike on SQLite and PostgreSQL."""
-    if not text:
-        return True
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+    return not text or not unstorable_text(text)
 
 
 def require_storable(value: str | None, field: list[str], what: str) -> None:
@@ -52,11 +45,7 @@ def require_storable(value: str | None, field: list[str], what: str) -> None:
         raise UserFailure(f"{what} must not contain NUL characters or lone surrogates", Code.INVALID_INPUT, field)
 
 
-def require_text(value: str | None, field: list[str], what: str, max_len: int = 200) -> str:
-    """core's ``require_text`` (trimmed, not empty, not too long), refusing
-    text no database can store first."""
-    require_storable(value, field, what)
-    return guards.require_text(value, field, what, max_len)
+require_text = guards.require_text  # trims, refuses empty, too long and unstorable text
 
 
 def query_text(value: str | None, what: str) -> str | None:
