@@ -173,13 +173,15 @@ async def test_token_expiry_ends_a_running_subscription(live_app, gql):
     worker = w.users["c1_worker"]
     settings = get_settings()
     now = dt.datetime.now(dt.UTC)
-    short = jwt.encode({"sub": str(worker.id), "iat": now, "exp": now + dt.timedelta(seconds=1), "iss": ISSUER},
+    # Long enough to connect on a busy machine; the test then waits until it has passed.
+    expires = int((now + dt.timedelta(seconds=3)).timestamp())
+    short = jwt.encode({"sub": str(worker.id), "iat": now, "exp": expires, "iss": ISSUER},
                        settings.secret_key, algorithm=ALGORITHM)
     async with AsgiWebSocket(live_app) as ws:
         assert (await ws.init(bearer(short)))["type"] == "connection_ack"
         await ws.subscribe(NOTIFICATION_ADDED)
         await subscribed(live_app, ws)
-        await asyncio.sleep(1.2)
+        await asyncio.sleep(max(0.0, expires - dt.datetime.now(dt.UTC).timestamp()) + 1.2)
         await notify(gql, w.tokens["super"], [worker.id], "after expiry")
         await _assert_session_ended(live_app, ws)
         # A new subscription on the same connection is refused at once.

@@ -170,3 +170,25 @@ async def test_one_global_id_per_object(client):
     for variant in (f"+{pk}", f"0{pk}", f" {pk}", f"{pk}_0"[:-2] + "_" + f"{pk}"[-1:] if pk > 9 else f"{pk}_", "١", "99999999999999999999"):
         data = await client.data(q, {"id": gid(variant)}, w.tokens["super"])
         assert data["node"] is None, variant
+
+
+async def test_moving_back_in_and_the_resident_account_follows(client):
+    w = await build_world()
+    tok = w.tokens["s1_manager"]
+    me = "{ me { roles { role { name } area { name } } resident { status community { name } } } }"
+    move = """mutation($input: MoveResidentInput!) { moveResident(input: $input) {
+        resident { status movedOutOn community { name } } userErrors { code } } }"""
+    # The resident account of 张伟 (c1) moves to c2: its resident grant follows.
+    res = await client.data(move, {"input": {"residentId": w.gid(w.residents["zhang"]), "unitId": w.gid(w.unit2),
+                                            "relationToHead": "TENANT"}}, tok)
+    assert res["moveResident"]["resident"]["community"]["name"] == "中安街社区"
+    mine = await client.data(me, token=w.tokens["resident"])
+    assert mine["me"]["roles"] == [{"role": {"name": "resident"}, "area": {"name": "中安街社区"}}]
+    # Moved out, then back in: ACTIVE again; a deceased resident cannot move.
+    out = """mutation($input: MoveOutResidentInput!) { moveOutResident(input: $input) { userErrors { code } } }"""
+    await client.data(out, {"input": {"residentId": w.gid(w.residents["zhang"])}}, tok)
+    res = await client.data(move, {"input": {"residentId": w.gid(w.residents["zhang"]), "unitId": w.gid(w.unit1)}}, tok)
+    assert res["moveResident"]["resident"] == {"status": "ACTIVE", "movedOutOn": None, "community": {"name": "三湾街社区"}}
+    await client.data(out, {"input": {"residentId": w.gid(w.residents["wang"]), "status": "DECEASED"}}, tok)
+    res = await client.data(move, {"input": {"residentId": w.gid(w.residents["wang"]), "unitId": w.gid(w.unit1)}}, tok)
+    assert res["moveResident"]["userErrors"][0]["code"] == "INVALID_TRANSITION"

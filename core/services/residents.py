@@ -257,10 +257,13 @@ async def move_resident(context, data) -> m.Resident:
     resident = await find(viewer, m.Resident, data.resident_id, ["input", "residentId"], "Resident",
                           for_update=True)
     require(viewer, "resident.write", resident, ["input", "residentId"])
-    _require_active(resident)
+    if resident.status == ResidentStatus.DECEASED:
+        raise UserFailure("The resident is DECEASED.", Code.INVALID_TRANSITION, ["input", "residentId"])
+    # A resident who moved out may move back in: the move makes them ACTIVE again.
+    returning = resident.status == ResidentStatus.MOVED_OUT
     unit = await find(viewer, m.Unit, data.unit_id, ["input", "unitId"], "Unit")
     require(viewer, "resident.write", unit, ["input", "unitId"])
-    if unit.id == resident.unit_id:
+    if unit.id == resident.unit_id and not returning:
         raise UserFailure("The resident already lives in this unit.", Code.INVALID_INPUT, ["input", "unitId"])
     relation = data.relation_to_head or resident.relation_to_head
     await _check_single_head(unit.id, relation, resident.id, ["input", "relationToHead"])
@@ -270,11 +273,27 @@ async def move_resident(context, data) -> m.Resident:
     resident.relation_to_head = relation
     resident.moved_in_on = data.moved_on or dt.date.today()
     _check_move_date(resident, resident.moved_in_on, ["input", "movedOn"])
+    if returning:
+        resident.status = ResidentStatus.ACTIVE
+        resident.moved_out_on = None
     await resident.save()
+    await _follow_resident_account(resident, community)
     await context.host.call_async("lastmile_resident_moved", resident=resident, from_unit_id=from_unit_id,
                                   actor_id=viewer.user_id)
     await record(context, "moveResident", gid_of(resident))
     return resident
+
+
+async def _follow_resident_account(resident: m.Resident, community: m.Area) -> None:
+    """The resident's own account belongs where they live: its `resident` grant and
+    home area move with them (staff grants the account may hold stay as they are)."""
+    user = await m.User.get_or_none(resident_id=resident.id)
+    if user is None:
+        return
+    await m.RoleGrant.filter(user_id=user.id, role="resident").exclude(area_id=community.id).delete()
+    if not await m.RoleGrant.filter(user_id=user.id, role="resident", area_id=community.id).exists():
+        await m.RoleGrant.create(user_id=user.id, role="resident", area_id=community.id)
+    await m.User.filter(id=user.id).update(home_area_id=community.id)
 
 
 async def move_out_resident(context, data) -> m.Resident:

@@ -22,7 +22,6 @@ from core.validation import unstorable_text
 # Primary keys are INTEGER columns: 1 .. 2**31 - 1 on PostgreSQL.
 MAX_PK = 2**31 - 1
 AREA_TYPES = ("District", "Subdistrict", "Community", "Compound", "Building")
-NUL = "\x00"
 
 
 def pk_of(gid: str | None, *type_names: str) -> int | None:
