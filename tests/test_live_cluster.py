@@ -32,7 +32,7 @@ from core.api.mutation import in_mutation_transaction
 from core.db import is_postgres
 from core.redis_bus import RedisBus
 from core.services.notifications import notify
-from tests.conftest import TEST_PLUGINS
+from tests.fixtures import TEST_PLUGINS
 from tests.support import build_world
 from tests.test_live_bus import REDIS_URL, _redis_reachable
 from tests.test_live_support import NOTIFICATION_ADDED, NOTIFY, bearer

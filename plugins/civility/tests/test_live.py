@@ -14,7 +14,7 @@ from plugins.civility.tests.helpers import (
     nominate,
     ok,
 )
-from tests.conftest import TEST_PLUGINS
+from tests.fixtures import TEST_PLUGINS
 from tests.support import GraphQLClient
 from tests.test_live_support import AsgiWebSocket, bearer
 

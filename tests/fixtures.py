@@ -1,4 +1,4 @@
-"""Shared fixtures: a real database (SQLite or PostgreSQL), the ASGI app, a GraphQL client.
+"""Shared fixtures (loaded by the root conftest.py): a real database (SQLite or PostgreSQL), the ASGI app, a GraphQL client.
 
 ``LASTMILE_TEST_DATABASE_URL`` picks the database (default: a SQLite file in a
 temp dir). The schema is migrated once per session with every built-in plugin's
