@@ -51,6 +51,9 @@ def test_every_type_field_argument_and_enum_value_is_described():
             for fname, field in t.fields.items():
                 if not field.description:
                     missing.append(f"{name}.{fname}")
+                for aname, arg in getattr(field, "args", {}).items():
+                    if not arg.description:
+                        missing.append(f"{name}.{fname}({aname})")
         if is_enum_type(t):
             for vname, value in t.values.items():
                 if not value.description:

@@ -18,6 +18,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from core.api import built
 from core.api import types as t
+from core.api.argument_docs import describe_arguments
 from core.api.nodes import NodeRegistry
 from core.audit import AuditReads
 from core.events import InProcessBus
@@ -113,6 +114,7 @@ def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schem
             batching_config={"max_operations": settings.max_batch},
         ),
     )
+    describe_arguments(schema._schema)
     return schema, NodeRegistry(host.collect("lastmile_node_types"))
 
 
