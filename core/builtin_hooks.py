@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from core import models as m
 from core.api.relay import NodeSpec, register_node_model
-from core.enums import AreaLevel
+from core.enums import AREA_TYPE_NAMES, LEVELS
 from core.hookspecs import hookimpl
 from core.permissions import CORE_ROLES
 
-AREA_TYPE_BY_LEVEL = {
-    AreaLevel.DISTRICT: "District",
-    AreaLevel.SUBDISTRICT: "Subdistrict",
-    AreaLevel.COMMUNITY: "Community",
-    AreaLevel.COMPOUND: "Compound",
-    AreaLevel.BUILDING: "Building",
-}
+AREA_TYPE_BY_LEVEL = dict(zip(LEVELS, AREA_TYPE_NAMES, strict=True))
 
 register_node_model(m.Area, lambda area: AREA_TYPE_BY_LEVEL[area.level])
 register_node_model(m.Unit, "Unit")

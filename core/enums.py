@@ -32,6 +32,10 @@ LEVELS: tuple[AreaLevel, ...] = (
 )
 
 
+# The GraphQL type serving each level, in the same order: District .. Building.
+AREA_TYPE_NAMES: tuple[str, ...] = tuple(level.value.title() for level in LEVELS)
+
+
 def parent_level(level: AreaLevel) -> AreaLevel | None:
     i = LEVELS.index(level)
     return LEVELS[i - 1] if i else None

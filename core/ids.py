@@ -24,9 +24,9 @@ def decode_gid(gid: str) -> tuple[str, str] | None:
     return type_name, pk
 
 
-def decode_int_gid(gid: str, *type_names: str) -> int | None:
+def decode_int_gid(gid: str | None, *type_names: str) -> int | None:
     """The integer pk of ``gid`` if it names one of ``type_names``, else None."""
-    parts = decode_gid(gid)
+    parts = decode_gid(gid) if gid is not None else None
     if parts is None or parts[0] not in type_names:
         return None
     return canonical_int(parts[1])

@@ -64,30 +64,6 @@ def make_id_number(region: str, born: date, sequence: int) -> str:
     return first17 + id_check_digit(first17)
 
 
-# Primary keys are 32-bit integer columns (int4 on PostgreSQL): a global id
-# naming a number outside that range names nothing, and must read as unknown
-# instead of reaching the database driver (which refuses it with an error).
-MAX_PK = 2**31 - 1
-
-
-def stored_pk(pk: int | None) -> int | None:
-    """``pk`` when it can name a row, else None."""
-    return pk if pk is not None and 0 < pk <= MAX_PK else None
-
-
-def gid_in_range(gid: str) -> bool:
-    """False for a well-formed global id whose number no row can have."""
-    from core.ids import decode_gid
-
-    parts = decode_gid(gid)
-    if parts is None:
-        return True  # malformed ids are the resolver's business (they read as null)
-    try:
-        return stored_pk(int(parts[1])) is not None
-    except ValueError:
-        return True
-
-
 def unstorable_text(text: str) -> bool:
     """Text no database can store: a NUL character (PostgreSQL refuses it) or an
     unpaired surrogate (JSON may escape one, "\\ud800"; no encoding holds it)."""

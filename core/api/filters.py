@@ -12,6 +12,7 @@ from tortoise.expressions import Q
 from core import models as m
 from core.access import below
 from core.enums import (
+    AREA_TYPE_NAMES,
     Gender,
     OrderDirection,
     ResidencyType,
@@ -20,7 +21,7 @@ from core.enums import (
 )
 from core.errors import ApiError, Code
 from core.ids import decode_int_gid
-from core.validation import stored_pk, unstorable_text
+from core.validation import unstorable_text
 
 NO_MATCH = Q(id__in=[])
 SEARCH_MAX = 100  # characters of a search term
@@ -79,11 +80,11 @@ async def resident_where(info: Info, f: ResidentFilter | None) -> tuple[Q, tuple
     term = search_term(f.search)
     parts: list[Q] = []
     if f.area_id is not None:
-        area_pk = stored_pk(decode_int_gid(f.area_id, "District", "Subdistrict", "Community", "Compound", "Building"))
+        area_pk = decode_int_gid(f.area_id, *AREA_TYPE_NAMES)
         area = await info.context.loaders.by_id(m.Area).load(area_pk) if area_pk else None
         parts.append(below(area))
     if f.unit_id is not None:
-        unit_pk = stored_pk(decode_int_gid(f.unit_id, "Unit"))
+        unit_pk = decode_int_gid(f.unit_id, "Unit")
         parts.append(Q(unit_id=unit_pk) if unit_pk else NO_MATCH)
     if term:
         if re.fullmatch(r"\d{4}", term):

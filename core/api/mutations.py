@@ -22,7 +22,6 @@ from core.enums import (
 from core.errors import Code, UserFailure, unauthenticated
 from core.ids import decode_int_gid
 from core.services import accounts, areas, notifications, organizations, residents
-from core.validation import stored_pk
 
 F = strawberry.field
 
@@ -271,7 +270,7 @@ class CoreMutation:
         context = info.context
         if not context.viewer.authenticated:
             raise unauthenticated()
-        pks = [pk for pk in (stored_pk(decode_int_gid(i, "Notification")) for i in ids) if pk is not None]
+        pks = [pk for pk in (decode_int_gid(i, "Notification") for i in ids) if pk is not None]
         return await in_mutation_transaction(context, lambda: notifications.mark_read(context, pks))
 
 

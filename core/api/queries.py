@@ -25,24 +25,21 @@ from core.api.types import (
     role_of,
 )
 from core.api.types import Notification as NotificationType
-from core.enums import AreaLevel, OrganizationKind, UnitUsage, lineage_column
+from core.enums import AREA_TYPE_NAMES, AreaLevel, OrganizationKind, UnitUsage, lineage_column
 from core.ids import decode_int_gid
-from core.validation import gid_in_range, stored_pk
 
-AREA_TYPES = ("District", "Subdistrict", "Community", "Compound", "Building")
+AREA_TYPES = AREA_TYPE_NAMES
 NO_ROWS = Q(id__in=[])
 
 
 def _area_pk(gid: str | None, *types: str) -> int | None:
-    return stored_pk(decode_int_gid(gid, *(types or AREA_TYPES))) if gid is not None else None
+    return decode_int_gid(gid, *(types or AREA_TYPES))
 
 
 @strawberry.type(description="Core queries.")
 class CoreQuery:
     @strawberry.field(description="Fetches any object by its global id; null when unknown or outside the viewer's scope.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
-        if not gid_in_range(id):
-            return None
         return await info.context.runtime.nodes.resolve(info, id)
 
     @strawberry.field(description="Fetches objects by global ids, in order; null for each unknown or out-of-scope id.")
@@ -52,12 +49,8 @@ class CoreQuery:
 
             raise ApiError("too many ids", Code.INVALID_INPUT)
         resolve = info.context.runtime.nodes.resolve
-
-        async def one(gid: str):
-            return await resolve(info, gid) if gid_in_range(gid) else None
-
         # Started together, the lookups share one DataLoader batch per type.
-        return list(await asyncio.gather(*(one(i) for i in ids)))
+        return list(await asyncio.gather(*(resolve(info, i) for i in ids)))
 
     @strawberry.field(description="The signed-in user, or null for an anonymous request.")
     def me(self, info: Info) -> UserT | None:
@@ -78,8 +71,6 @@ class CoreQuery:
 
     @strawberry.field(description="One area by global id; null when unknown or out of scope.")
     async def area(self, info: Info, id: strawberry.ID) -> Area | None:
-        if not gid_in_range(id):
-            return None
         return await info.context.runtime.nodes.resolve(info, id, *AREA_TYPES)
 
     @strawberry.field(description="Areas the viewer may see, by level, parent and name substring; ordered by level then name.")

@@ -11,12 +11,11 @@ from core import models as m
 from core.api.relay import gid_of
 from core.audit import record
 from core.auth import hash_password, issue_token, verify_password
-from core.enums import AreaLevel
+from core.enums import AREA_TYPE_NAMES, AreaLevel
 from core.errors import Code, UserFailure
 from core.services.guards import find, require, require_text, storable
 from core.validation import unstorable_text
 
-AREA_TYPES = ("District", "Subdistrict", "Community", "Compound", "Building")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256  # hashing is deliberately slow; nobody types more
 
@@ -75,7 +74,7 @@ _DUMMY_HASH = hash_password("not-a-real-password")
 async def _home_area(context, data) -> m.Area | None:
     viewer = context.viewer
     if getattr(data, "area_id", None) is not None:
-        area = await find(viewer, m.Area, data.area_id, ["input", "areaId"], *AREA_TYPES, what="Area")
+        area = await find(viewer, m.Area, data.area_id, ["input", "areaId"], *AREA_TYPE_NAMES, what="Area")
         require(viewer, "user.manage", area, ["input", "areaId"])
         return area
     roots = viewer.scope("user.manage").roots
@@ -120,7 +119,7 @@ async def create_user(context, data) -> m.User:
 async def _grant_target(context, data) -> tuple[m.User, str, m.Area]:
     viewer = context.viewer
     user = await find(viewer, m.User, data.user_id, ["input", "userId"], "User")
-    area = await find(viewer, m.Area, data.area_id, ["input", "areaId"], *AREA_TYPES, what="Area")
+    area = await find(viewer, m.Area, data.area_id, ["input", "areaId"], *AREA_TYPE_NAMES, what="Area")
     require(viewer, "user.manage", area, ["input", "areaId"])
     registry = context.host.registry
     role = registry.get(data.role)

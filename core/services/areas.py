@@ -6,11 +6,10 @@ import datetime as dt
 
 from core import models as m
 from core.audit import record
-from core.enums import AreaLevel, UnitUsage, lineage_column, parent_level
+from core.enums import AREA_TYPE_NAMES, AreaLevel, UnitUsage, lineage_column, parent_level
 from core.errors import Code, UserFailure
 from core.services.guards import find, optional_text, require, require_text
 
-AREA_TYPE_NAMES = ("District", "Subdistrict", "Community", "Compound", "Building")
 # Column sizes of core_area (core/models.py).
 CODE_MAX = 32
 ADDRESS_MAX = 300

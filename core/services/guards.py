@@ -8,14 +8,14 @@ from core.access import visible
 from core.errors import Code, UserFailure, not_found
 from core.ids import decode_int_gid
 from core.permissions import Viewer
-from core.validation import stored_pk, unstorable_text
+from core.validation import unstorable_text
 
 
 async def find(viewer: Viewer, model: type[Model], gid: str | None, field: list[str], *type_names: str,
                what: str | None = None, for_update: bool = False):
     """The visible ``model`` row ``gid`` names; NOT_FOUND (never FORBIDDEN) otherwise."""
     label = what or (type_names[0] if type_names else model.__name__)
-    pk = stored_pk(decode_int_gid(gid, *(type_names or (model.__name__,)))) if gid is not None else None
+    pk = decode_int_gid(gid, *(type_names or (model.__name__,)))
     if pk is None:
         raise not_found(label, field)
     qs = visible(viewer, model).filter(id=pk)

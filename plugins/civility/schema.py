@@ -16,6 +16,7 @@ from core.access import below, visible
 from core.api.mutation import run_mutation
 from core.api.relay import Connection, connection_from_queryset
 from core.api.subscriptions import live_events
+from core.enums import AREA_TYPE_NAMES
 from core.errors import ApiError, Code, unauthenticated
 from plugins.civility import loaders
 from plugins.civility import models as cm
@@ -33,7 +34,7 @@ from plugins.civility.types import (
 
 F = strawberry.field
 arg = strawberry.argument
-AREA_TYPES = ("District", "Subdistrict", "Community", "Compound", "Building")
+AREA_TYPES = AREA_TYPE_NAMES
 
 
 @strawberry.input(description="A criterion nominations are rated on.")

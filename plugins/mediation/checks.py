@@ -13,23 +13,15 @@ from __future__ import annotations
 import datetime as dt
 
 from core import models as m
-from core.enums import AreaLevel
+from core.enums import AREA_TYPE_NAMES, AreaLevel
 from core.errors import ApiError, Code, UserFailure
 from core.ids import decode_gid, decode_int_gid
 from core.services.guards import require_text as core_require_text
 from core.validation import unstorable_text
 
-# Primary keys are INTEGER columns: 1 .. 2**31 - 1 on PostgreSQL.
-MAX_PK = 2**31 - 1
-AREA_TYPES = ("District", "Subdistrict", "Community", "Compound", "Building")
-
-
-def pk_of(gid: str | None, *type_names: str) -> int | None:
-    """The primary key ``gid`` names if it is one of ``type_names`` and a possible key, else None."""
-    if gid is None:
-        return None
-    pk = decode_int_gid(gid, *type_names)
-    return pk if pk is not None and 0 < pk <= MAX_PK else None
+AREA_TYPES = AREA_TYPE_NAMES
+# core decodes only canonical ids within the id columns' range: anything else names nothing.
+pk_of = decode_int_gid
 
 
 def area_pk(gid: str | None) -> tuple[int, AreaLevel] | None:

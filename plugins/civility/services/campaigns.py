@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from core import models as m
 from core.api.relay import gid_of
 from core.audit import record
+from core.enums import AREA_TYPE_NAMES
 from core.errors import Code, UserFailure
 from core.services.guards import find, require
 from plugins.civility import models as cm
@@ -108,7 +109,7 @@ def _check_thresholds(kind: CampaignKind, items: list[ThresholdData] | None) -> 
 async def create(context, data: CampaignData) -> cm.Campaign:
     viewer = context.viewer
     area = await find(viewer, m.Area, data.area_id, ["input", "areaId"],
-                      "District", "Subdistrict", "Community", "Compound", "Building", what="Area")
+                      *AREA_TYPE_NAMES, what="Area")
     require(viewer, MANAGE, area, ["input", "areaId"])
     title = require_text(data.title, ["input", "title"], "Title")
     if not MIN_YEAR <= data.year <= MAX_YEAR:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.errors import ApiError, Code, UserFailure, not_found
+from core.errors import ApiError, Code, UserFailure
 from core.ids import decode_int_gid
 from core.permissions import Viewer
 from core.services import guards
@@ -13,24 +13,10 @@ from core.validation import unstorable_text
 from plugins.volunteers.enums import VolunteerStatus
 from plugins.volunteers.permissions import MANAGE, SIGNUP
 
-# Primary keys are 32-bit integers (PostgreSQL ``integer``): a global id naming
-# a larger number names nothing, and must not reach the database.
-MAX_PK = 2**31 - 1
-
-
-def pk_of(gid: str | None, *type_names: str) -> int | None:
-    """The primary key a global id of one of ``type_names`` names, or None
-    (malformed, another type, or outside the integer range)."""
-    pk = decode_int_gid(gid, *type_names) if gid is not None else None
-    return pk if pk is not None and 0 < pk <= MAX_PK else None
-
-
-async def find(viewer: Viewer, model, gid: str | None, field: list[str], *type_names: str,
-               what: str | None = None, for_update: bool = False):
-    """core's ``find`` (visible row or NOT_FOUND), refusing out-of-range ids first."""
-    if pk_of(gid, *(type_names or (model.__name__,))) is None:
-        raise not_found(what or (type_names[0] if type_names else model.__name__), field)
-    return await guards.find(viewer, model, gid, field, *type_names, what=what, for_update=for_update)
+# core decodes only canonical ids within the id columns' range: anything else names nothing,
+# and core's find answers NOT_FOUND for it.
+pk_of = decode_int_gid
+find = guards.find
 
 
 def storable(text: str | None) -> bool:

@@ -13,13 +13,14 @@ from tortoise.expressions import Q, Subquery
 from core import models as m
 from core.api.relay import gid_of
 from core.audit import record
+from core.enums import AREA_TYPE_NAMES
 from core.errors import Code, UserFailure
 from core.services.guards import require
 from plugins.volunteers import models as vm
 from plugins.volunteers.permissions import MANAGE
 from plugins.volunteers.services.common import find, require_active, require_self_or_manage, require_text
 
-AREA_TYPES = ("District", "Subdistrict", "Community", "Compound", "Building")
+AREA_TYPES = AREA_TYPE_NAMES
 
 
 async def create_team(context, data) -> vm.VolunteerTeam:
