@@ -29,11 +29,16 @@ AGE_MAX = 200
 TAG_MAX = 50  # as core.services.residents: a longer tag cannot exist
 
 
+def query_text(value: str | None, what: str) -> str | None:
+    """Text given to a query argument: a GraphQL error INVALID_INPUT when no database could store it."""
+    if value is not None and unstorable_text(value):
+        raise ApiError(f"`{what}` may not contain NUL characters or unpaired surrogates", Code.INVALID_INPUT)
+    return value
+
+
 def search_term(search: str | None) -> str | None:
     """A search argument, trimmed; INVALID_INPUT when longer than anything worth searching for."""
-    term = (search or "").strip()
-    if unstorable_text(term):
-        raise ApiError("`search` may not contain NUL characters or unpaired surrogates", Code.INVALID_INPUT)
+    term = (query_text(search, "search") or "").strip()
     if len(term) > SEARCH_MAX:
         raise ApiError(f"`search` may be at most {SEARCH_MAX} characters", Code.INVALID_INPUT)
     return term or None
@@ -92,9 +97,7 @@ async def resident_where(info: Info, f: ResidentFilter | None) -> tuple[Q, tuple
         else:
             parts.append(Q(name__icontains=term))
     for tag in f.tags or []:
-        tag = tag.strip()
-        if unstorable_text(tag):
-            raise ApiError("`tags` may not contain NUL characters or unpaired surrogates", Code.INVALID_INPUT)
+        tag = query_text(tag, "tags").strip()
         if not tag or "|" in tag or len(tag) > TAG_MAX:
             parts.append(NO_MATCH)  # no resident can carry such a tag
         else:

@@ -13,11 +13,12 @@ from __future__ import annotations
 import datetime as dt
 
 from core import models as m
+from core.api.filters import query_text as core_query_text
 from core.enums import AREA_TYPE_NAMES, AreaLevel
-from core.errors import ApiError, Code, UserFailure
+from core.errors import ApiError, Code
 from core.ids import decode_gid, decode_int_gid
+from core.services.guards import optional_text as core_optional_text
 from core.services.guards import require_text as core_require_text
-from core.validation import unstorable_text
 
 AREA_TYPES = AREA_TYPE_NAMES
 # core decodes only canonical ids within the id columns' range: anything else names nothing.
@@ -37,33 +38,10 @@ def area_matches(area: m.Area | None, level: AreaLevel) -> m.Area | None:
     return area if area is not None and area.level == level else None
 
 
-def storable(text: str | None) -> bool:
-    """Whether the database can store ``text``: no NUL character, no lone surrogate."""
-    return not text or not unstorable_text(text)
-
-
-def _check_storable(text: str | None, field: list[str], what: str) -> None:
-    if not storable(text):
-        raise UserFailure(f"{what} must not contain NUL characters or lone surrogates", Code.INVALID_INPUT, field)
-
-
+# core's text checks: trimmed, bounded, storable (no NUL, no unpaired surrogate).
 require_text = core_require_text
-
-
-def optional_text(value: str | None, field: list[str], what: str, max_len: int) -> str | None:
-    """Optional text: stripped, None when blank, refused when too long or holding NUL characters."""
-    _check_storable(value, field, what)
-    text = (value or "").strip()
-    if len(text) > max_len:
-        raise UserFailure(f"{what} may be at most {max_len} characters", Code.INVALID_INPUT, field)
-    return text or None
-
-
-def query_text(value: str | None, what: str) -> str | None:
-    """Text given to a query (a search term): GraphQL error INVALID_INPUT when it could not be stored."""
-    if not storable(value):
-        raise ApiError(f"`{what}` must not contain NUL characters or lone surrogates", Code.INVALID_INPUT)
-    return value
+optional_text = core_optional_text
+query_text = core_query_text
 
 
 def instant(value: dt.datetime | None, what: str) -> dt.datetime | None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.errors import ApiError, Code, UserFailure
+from core.api.filters import query_text as core_query_text
+from core.errors import Code, UserFailure
 from core.ids import decode_int_gid
 from core.permissions import Viewer
 from core.services import guards
@@ -26,19 +27,10 @@ def storable(text: str | None) -> bool:
     return not text or not unstorable_text(text)
 
 
-def require_storable(value: str | None, field: list[str], what: str) -> None:
-    if not storable(value):
-        raise UserFailure(f"{what} must not contain NUL characters or lone surrogates", Code.INVALID_INPUT, field)
-
-
 require_text = guards.require_text  # trims, refuses empty, too long and unstorable text
 
 
-def query_text(value: str | None, what: str) -> str | None:
-    """A search term given to a query: INVALID_INPUT (GraphQL error) when no database could store it."""
-    if not storable(value):
-        raise ApiError(f"`{what}` must not contain NUL characters or lone surrogates", Code.INVALID_INPUT)
-    return value
+query_text = core_query_text  # INVALID_INPUT (GraphQL error) for text no database could store
 
 
 def now() -> dt.datetime:
