@@ -42,6 +42,18 @@ class Loaders:
 
         return self.custom(("by_id", model), batch)
 
+    def context_by_id(self, model: type[Model]) -> DataLoader:
+        """``model`` rows by primary key *without* the viewer's scope, for objects shown
+        as context of something the viewer may already see (the area of a role grant,
+        the people named on a case). Use sparingly: everything reached from such a
+        row is scoped again by its own loaders."""
+
+        async def batch(ids: list[int]) -> list[Model | None]:
+            rows = {row.pk: row for row in await model.filter(id__in=list(set(ids)))}
+            return [rows.get(i) for i in ids]
+
+        return self.custom(("context_by_id", model), batch)
+
     def children(
         self,
         model: type[Model],

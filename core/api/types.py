@@ -358,12 +358,7 @@ class RoleGrant:
     async def area(self, info: Info) -> Area:
         # Grants are shown to whoever may see the user; the granted area is
         # context for that, so it is loaded without the area scope.
-        return await ctx(info).loaders.custom(("grant_area",), _grant_areas).load(self.area_id)
-
-
-async def _grant_areas(ids: list[int]):
-    rows = {a.id: a for a in await m.Area.filter(id__in=list(set(ids)))}
-    return [rows.get(i) for i in ids]
+        return await ctx(info).loaders.context_by_id(m.Area).load(self.area_id)
 
 
 @strawberry.type(name="UserBase", description="A login account. Permissions are granted as roles scoped to one area and everything below it.")

@@ -64,20 +64,12 @@ def events(info: Info):
     return case_children(info, DisputeCaseEvent, ("at", "id"))
 
 
-def _unscoped(info: Info, model: type[Model]):
-    async def batch(ids: list[int]):
-        rows = {row.id: row for row in await model.filter(id__in=sorted(set(ids)))}
-        return [rows.get(i) for i in ids]
-
-    return _loaders(info).custom((NS, "unscoped", model.__name__), batch)
-
-
 def users(info: Info):
-    return _unscoped(info, m.User)
+    return _loaders(info).context_by_id(m.User)
 
 
 def areas(info: Info):
-    return _unscoped(info, m.Area)
+    return _loaders(info).context_by_id(m.Area)
 
 
 def resident_cases(info: Info):

@@ -36,12 +36,7 @@ async def _context_area(info: Info, area_id: int):
     activity in a neighbouring compound of their community), like core shows
     the area of a role grant. Area names are not personal data; everything
     reached from the area is scoped again."""
-
-    async def batch(ids: list[int]):
-        rows = {a.id: a for a in await m.Area.filter(id__in=list(set(ids)))}
-        return [rows.get(i) for i in ids]
-
-    return await _loaders(info).custom(("volunteers.context_area",), batch).load(area_id)
+    return await _loaders(info).context_by_id(m.Area).load(area_id)
 
 
 def _signups_of(info: Info, fk: str, key: int, status: SignupStatus | None = None):
