@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 
 from core import models as m
 from core.enums import HouseholdRelation, ResidentStatus
+from tests.concurrency import postgres_only, run_all  # noqa: F401 (a fixture, used by name)
 from tests.support import build_world, make_resident, make_unit
 
 N = 10
@@ -28,29 +29,9 @@ UPDATE = f"mutation($i: UpdateResidentInput!) {{ updateResident(input: $i) {{ {P
 MOVE = f"mutation($i: MoveResidentInput!) {{ moveResident(input: $i) {{ {PAYLOAD} }} }}"
 
 
-def outcome(payload: dict) -> str:
-    """"OK", or the first userError as CODE@field.path."""
-    if not payload["userErrors"]:
-        return "OK"
-    error = payload["userErrors"][0]
-    return f"{error['code']}@{'.'.join(error['field'])}"
-
-
-async def run_all(client, calls) -> Counter:
-    """Send every (query, variables, token, root field) at once; count the outcomes."""
-    bodies = await asyncio.gather(*(client(q, v, t) for q, v, t, _ in calls))
-    return Counter(outcome(b["data"][root]) for b, (_, _, _, root) in zip(bodies, calls, strict=True))
-
-
 async def active_heads(unit: m.Unit) -> int:
     return await m.Resident.filter(unit_id=unit.id, relation_to_head=HouseholdRelation.HEAD,
                                    status=ResidentStatus.ACTIVE).count()
-
-
-@pytest.fixture
-def postgres_only(on_postgres):
-    if not on_postgres:
-        pytest.skip("concurrency is proven on PostgreSQL (SQLite serialises writers)")
 
 
 async def test_the_database_refuses_a_second_active_head(client):
@@ -65,7 +46,8 @@ async def test_the_database_refuses_a_second_active_head(client):
     assert await active_heads(w.unit1) == 1
 
 
-async def test_ten_heads_registered_at_once_into_an_empty_unit(client, postgres_only):
+@pytest.mark.usefixtures("postgres_only")
+async def test_ten_heads_registered_at_once_into_an_empty_unit(client):
     w = await build_world()
     unit = await make_unit(w.building1, "9-901")
     tok = w.tokens["c1_worker"]
@@ -78,7 +60,8 @@ async def test_ten_heads_registered_at_once_into_an_empty_unit(client, postgres_
     assert await m.AuditLog.filter(action="registerResident").count() == 1
 
 
-async def test_ten_residents_moved_in_as_head_at_once(client, postgres_only):
+@pytest.mark.usefixtures("postgres_only")
+async def test_ten_residents_moved_in_as_head_at_once(client):
     w = await build_world()
     target = await make_unit(w.building1, "9-902")
     movers = [await make_resident(await make_unit(w.building1, f"8-{i:03d}"), f"搬家{i}", HouseholdRelation.HEAD)
@@ -90,7 +73,8 @@ async def test_ten_residents_moved_in_as_head_at_once(client, postgres_only):
     assert await active_heads(target) == 1
 
 
-async def test_ten_members_of_one_household_made_head_at_once(client, postgres_only):
+@pytest.mark.usefixtures("postgres_only")
+async def test_ten_members_of_one_household_made_head_at_once(client):
     w = await build_world()
     unit = await make_unit(w.building1, "9-903")
     members = [await make_resident(unit, f"家人{i}", HouseholdRelation.CHILD) for i in range(N)]
@@ -100,7 +84,8 @@ async def test_ten_members_of_one_household_made_head_at_once(client, postgres_o
     assert await active_heads(unit) == 1
 
 
-async def test_former_heads_moving_back_at_once(client, postgres_only):
+@pytest.mark.usefixtures("postgres_only")
+async def test_former_heads_moving_back_at_once(client):
     """Moving back in makes a MOVED_OUT resident ACTIVE again, with the relation they had."""
     w = await build_world()
     unit = await make_unit(w.building1, "9-904")
@@ -112,7 +97,8 @@ async def test_former_heads_moving_back_at_once(client, postgres_only):
     assert await active_heads(unit) == 1
 
 
-async def test_every_path_at_once_still_one_head(client, postgres_only):
+@pytest.mark.usefixtures("postgres_only")
+async def test_every_path_at_once_still_one_head(client):
     w = await build_world()
     unit = await make_unit(w.building1, "9-905")
     member = await make_resident(unit, "家人", HouseholdRelation.SPOUSE)
@@ -129,7 +115,8 @@ async def test_every_path_at_once_still_one_head(client, postgres_only):
     assert await active_heads(unit) == 1
 
 
-async def test_twin_registrations_with_one_client_mutation_id(client, postgres_only):
+@pytest.mark.usefixtures("postgres_only")
+async def test_twin_registrations_with_one_client_mutation_id(client):
     """Idempotency by clientMutationId: twins sent at once all get the one resident, none an error."""
     w = await build_world()
     payload = {"i": {"name": "孙八", "unitId": w.gid(w.unit1), "clientMutationId": "twin-1"}}
