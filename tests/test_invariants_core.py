@@ -128,7 +128,7 @@ async def test_an_account_without_area_takes_the_area_of_its_first_grant(client)
 
 
 async def test_one_id_number_given_to_two_residents_at_once(client):
-    """registerResident's twin is test_acceptance_core.test_concurrent_duplicate_registrations_make_one;
+    """registerResident's twin is test_acceptance_core.test_concurrent_registrations_of_one_id_number_name_the_field;
     this is updateResident's."""
     from tests.support import new_id_number
 
@@ -167,3 +167,47 @@ async def test_deleting_an_area_while_something_is_added_to_it(client):
             assert not await m.Resident.filter(community_id=community.id).exists()
             assert not await m.Area.filter(parent_id=community.id).exists()
     assert seen["OK"] >= 8
+
+
+MOVE = """mutation($i: MoveResidentInput!) { moveResident(input: $i) { resident { id } userErrors { field code } } }"""
+MOVE_OUT = """mutation($i: MoveOutResidentInput!) {
+  moveOutResident(input: $i) { resident { id } userErrors { field code } } }"""
+REVOKE = """mutation($i: GrantRoleInput!) { revokeRole(input: $i) { user { id } userErrors { field code } } }"""
+
+
+async def test_a_resident_moved_out_at_once_moves_out_once(client):
+    w = await build_world()
+    resident = w.residents["zhang_wife"]
+    data = {"i": {"residentId": w.gid(resident)}}
+    assert await same_at_once(client, MOVE_OUT, data, w.tokens["c1_worker"], "moveOutResident") == Counter(
+        {"OK": 1, "INVALID_TRANSITION@input.residentId": N - 1})
+    assert await m.AuditLog.filter(action="moveOutResident").count() == 1
+
+
+async def test_one_resident_moved_to_many_units_at_once(client):
+    """The moves queue on the resident's row: the record, its lineage and its account's one
+    resident grant all follow the move that came last."""
+    from tests.support import make_unit
+
+    w = await build_world()
+    resident = w.residents["zhang"]  # has the `resident` account
+    units = [await make_unit(w.building1, f"7-{i:03d}") for i in range(N)]
+    calls = [(MOVE, {"i": {"residentId": w.gid(resident), "unitId": w.gid(u), "relationToHead": "OTHER"}},
+              w.tokens["c1_worker"], "moveResident") for u in units]
+    assert await run_all(client, calls) == Counter({"OK": N})
+    moved = await m.Resident.get(id=resident.id)
+    unit = await m.Unit.get(id=moved.unit_id)
+    assert moved.lineage() == unit.lineage()
+    grants = await m.RoleGrant.filter(user_id=w.users["resident"].id, role="resident")
+    assert [g.area_id for g in grants] == [unit.community_ref]
+
+
+async def test_one_grant_revoked_and_one_area_deleted_at_once(client):
+    w = await build_world()
+    user = await make_user("helper", [("grid_worker", w.c1)])
+    data = {"i": {"userId": w.gid(user), "role": "grid_worker", "areaId": w.gid(w.c1)}}
+    assert await same_at_once(client, REVOKE, data, w.tokens["super"], "revokeRole") == Counter(
+        {"OK": 1, "NOT_FOUND@input.role": N - 1})
+    empty = await make_area(AreaLevel.BUILDING, "空楼", w.compound1)
+    assert await same_at_once(client, DELETE_AREA, {"id": w.gid(empty)}, w.tokens["s1_manager"],
+                              "deleteArea") == Counter({"OK": 1, "NOT_FOUND@id": N - 1})
