@@ -14,6 +14,7 @@ from core.audit import record
 from core.enums import AreaLevel, Gender, HouseholdRelation, ResidentStatus
 from core.errors import Code, UserFailure
 from core.ids import decode_int_gid
+from core.integrity import violates
 from core.pii import blind_index, encrypt, mask_id_number, mask_phone
 from core.services.guards import find, require, require_text, storable
 from core.validation import (
@@ -86,8 +87,7 @@ async def _check_unique_id(resident: m.Resident) -> None:
 
 
 HEAD_TAKEN = "This unit already has an active household head."
-# How the one-head index reports itself: its name on PostgreSQL, its column on SQLite.
-_HEAD_INDEX_MARKS = ("core_resident_one_head_per_unit", "core_resident.unit_id")
+HEAD_INDEX = "core_resident_one_head_per_unit"  # migration 0002
 
 
 async def _save_unique(resident: m.Resident) -> None:
@@ -98,11 +98,10 @@ async def _save_unique(resident: m.Resident) -> None:
         async with in_transaction():  # a savepoint: PostgreSQL can go on after the violation
             await resident.save()
     except IntegrityError as exc:
-        text = str(exc)
-        if "id_number_hash" in text:
+        if violates(exc, ("id_number_hash",)):
             raise UserFailure("A resident with this ID card number is already registered.", Code.DUPLICATE,
                               ["input", "idNumber"]) from None
-        if any(mark in text for mark in _HEAD_INDEX_MARKS):
+        if violates(exc, ("unit_id",), HEAD_INDEX):
             raise UserFailure(HEAD_TAKEN, Code.DUPLICATE, ["input", "relationToHead"]) from None
         raise
 
