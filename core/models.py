@@ -11,6 +11,7 @@ filter and permission scope is built from it (see ``core.scope``).
 from __future__ import annotations
 
 from tortoise import fields
+from tortoise.migrations.constraints import UniqueConstraint
 from tortoise.models import Model
 
 from core.enums import (
@@ -66,6 +67,11 @@ class Area(Lineage, Model):
     class Meta:
         table = "core_area"
         unique_together = (("parent", "name"),)
+        # (parent, name) leaves districts free to collide (NULLs never do): their names get their own
+        # partial index (migration 0003, see docs/invariants.md).
+        constraints = (
+            UniqueConstraint(fields=("name",), name="core_area_unique_district_name", condition="parent_id IS NULL"),
+        )
 
     def lineage_for_child(self) -> dict[str, int | None]:
         return self.lineage()
@@ -142,6 +148,11 @@ class Resident(Lineage, Model):
 
     class Meta:
         table = "core_resident"
+        # One active household head per unit, whoever writes (migration 0002, see docs/invariants.md).
+        constraints = (
+            UniqueConstraint(fields=("unit_id",), name="core_resident_one_head_per_unit",
+                             condition="relation_to_head = 'HEAD' AND status = 'ACTIVE'"),
+        )
 
     @property
     def tags(self) -> list[str]:

@@ -16,7 +16,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from core.api.types import UserError
-from core.errors import ApiError, Code, UserFailure, unauthenticated
+from core.errors import ApiError, UserFailure, unauthenticated
+from core.integrity import failure_for
 
 log = logging.getLogger("lastmile.mutation")
 
@@ -35,7 +36,7 @@ async def in_mutation_transaction(context, work: Callable[[], Awaitable[Any]]) -
         # A constraint caught a race the checks before it could not see.
         log.info("integrity error in mutation: %s", exc)
         context.pending_events = []
-        raise UserFailure("This conflicts with an existing record.", Code.DUPLICATE) from exc
+        raise failure_for(exc) from exc
     except BaseException:
         context.pending_events = []
         raise

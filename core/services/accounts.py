@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
 from core import models as m
@@ -13,6 +14,7 @@ from core.audit import record
 from core.auth import hash_password, issue_token, verify_password
 from core.enums import AREA_TYPE_NAMES, AreaLevel
 from core.errors import Code, UserFailure
+from core.integrity import refusing, violates
 from core.services.guards import find, require, require_text, storable
 from core.validation import unstorable_text
 
@@ -102,18 +104,31 @@ async def create_user(context, data) -> m.User:
         resident = await find(viewer, m.Resident, data.resident_id, ["input", "residentId"], "Resident")
         require(viewer, "user.manage", resident, ["input", "residentId"])
         if await m.User.filter(resident_id=resident.id).exists():
-            raise UserFailure("This resident already has an account.", Code.DUPLICATE, ["input", "residentId"])
+            raise _has_account()
         home = await m.Area.get(id=resident.community_id)
     else:
         home = await _home_area(context, data)
+    taken = UserFailure(f"Username {username!r} is taken.", Code.DUPLICATE, ["input", "username"])
     if await m.User.filter(username=username).exists():
-        raise UserFailure(f"Username {username!r} is taken.", Code.DUPLICATE, ["input", "username"])
-    user = await m.User.create(username=username, display_name=display, password_hash=hash_password(data.password),
-                               resident=resident, home_area=home)
+        raise taken
+    password_hash = hash_password(data.password)
+    # UNIQUE username and UNIQUE resident_id behind the checks: a twin created meanwhile reads the same.
+    try:
+        user = await refusing(lambda: m.User.create(username=username, display_name=display,
+                                                    password_hash=password_hash, resident=resident,
+                                                    home_area=home), taken, ("username",))
+    except IntegrityError as exc:
+        if violates(exc, ("resident_id",)):
+            raise _has_account() from None
+        raise
     if resident is not None:
         await m.RoleGrant.create(user=user, role="resident", area_id=resident.community_id)
     await record(context, "createUser", gid_of(user))
     return user
+
+
+def _has_account() -> UserFailure:
+    return UserFailure("This resident already has an account.", Code.DUPLICATE, ["input", "residentId"])
 
 
 async def _grant_target(context, data) -> tuple[m.User, str, m.Area]:
@@ -136,14 +151,20 @@ async def _grant_target(context, data) -> tuple[m.User, str, m.Area]:
 
 async def grant_role(context, data) -> m.User:
     user, role, area = await _grant_target(context, data)
+    # The account row is locked (PostgreSQL; by id, without the policy's outer join): grants to one
+    # account queue, so "the area of its first grant" below is the grant that really came first.
+    await m.User.filter(id=user.id).select_for_update().first()
+    held = UserFailure("The user already holds this role there.", Code.DUPLICATE, ["input", "role"])
     if await m.RoleGrant.filter(user_id=user.id, role=role, area_id=area.id).exists():
-        raise UserFailure("The user already holds this role there.", Code.DUPLICATE, ["input", "role"])
-    await m.RoleGrant.create(user=user, role=role, area=area)
+        raise held
+    # UNIQUE (user_id, role, area_id) behind the check.
+    await refusing(lambda: m.RoleGrant.create(user=user, role=role, area=area), held, ("user_id", "role", "area_id"))
     if user.home_area_id is None and not user.is_superuser:
         # An account made without an area (by a superuser) becomes an account of the
-        # area of its first grant, so that the user managers there can administer it.
-        user.home_area_id = area.id
-        await user.save(update_fields=["home_area_id"])
+        # area of its first grant, so that the user managers there can administer it:
+        # set only while still unset, so a second grant never moves it.
+        await m.User.filter(id=user.id, home_area_id__isnull=True).update(home_area_id=area.id)
+        await user.refresh_from_db(fields=["home_area_id"])
     await record(context, "grantRole", gid_of(user), detail=f"{role}@{gid_of(area)}")
     return user
 

@@ -8,6 +8,7 @@ from core import models as m
 from core.audit import record
 from core.enums import AREA_TYPE_NAMES, AreaLevel, UnitUsage, lineage_column, parent_level
 from core.errors import Code, UserFailure
+from core.integrity import refusing
 from core.services.guards import find, optional_text, require, require_text
 
 # Column sizes of core_area (core/models.py).
@@ -23,6 +24,17 @@ def _check_year(year: int | None) -> None:
 def _check_floors(floors: int | None) -> None:
     if floors is not None and not (1 <= floors <= 200):
         raise UserFailure("floors must be between 1 and 200", Code.INVALID_INPUT, ["input", "floors"])
+
+
+def _name_taken_failure(name: str) -> UserFailure:
+    return UserFailure(f"An area named {name!r} already exists there.", Code.DUPLICATE, ["input", "name"])
+
+
+async def _save_named(area: m.Area, **save) -> None:
+    """Save; a sibling of that name committed meanwhile is the same DUPLICATE as the check before.
+    Siblings: UNIQUE (parent_id, name); districts (no parent): the partial index of migration 0003."""
+    columns = ("parent_id", "name") if area.parent_id is not None else ("name",)
+    await refusing(lambda: area.save(**save), _name_taken_failure(area.name), columns)
 
 
 async def _name_taken(parent_id: int | None, name: str, exclude_id: int | None = None) -> bool:
@@ -57,7 +69,7 @@ async def create_area(context, data) -> m.Area:
             )
         require(viewer, "area.manage", parent, ["input", "parentId"])
     if await _name_taken(parent.id if parent else None, name):
-        raise UserFailure(f"An area named {name!r} already exists there.", Code.DUPLICATE, ["input", "name"])
+        raise _name_taken_failure(name)
     _check_year(data.built_year)
     _check_floors(data.floors)
     code = optional_text(data.code, ["input", "code"], "code", CODE_MAX)
@@ -71,7 +83,7 @@ async def create_area(context, data) -> m.Area:
     )
     if parent is not None:
         area.set_lineage(parent.lineage())
-    await area.save()
+    await _save_named(area)
     setattr(area, lineage_column(level), area.id)
     await area.save(update_fields=[lineage_column(level)])
     await record(context, "createArea", _gid(area))
@@ -91,7 +103,7 @@ async def update_area(context, data) -> m.Area:
     if data.name is not None:
         name = require_text(data.name, ["input", "name"], "name")
         if await _name_taken(area.parent_id, name, exclude_id=area.id):
-            raise UserFailure(f"An area named {name!r} already exists there.", Code.DUPLICATE, ["input", "name"])
+            raise _name_taken_failure(name)
         area.name = name
     if data.code is not None:
         area.code = optional_text(data.code, ["input", "code"], "code", CODE_MAX)
@@ -104,7 +116,7 @@ async def update_area(context, data) -> m.Area:
     if area.level == AreaLevel.BUILDING and data.floors is not None:
         _check_floors(data.floors)
         area.floors = data.floors
-    await area.save()
+    await _save_named(area)
     await record(context, "updateArea", _gid(area))
     return area
 
@@ -148,6 +160,11 @@ def _check_unit_numbers(data) -> None:
         raise UserFailure("floor is out of range", Code.INVALID_INPUT, ["input", "floor"])
 
 
+def _label_taken_failure(label: str) -> UserFailure:
+    # UNIQUE (building_id, label) behind the check: a concurrent twin reads the same.
+    return UserFailure(f"Unit {label!r} already exists in this building.", Code.DUPLICATE, ["input", "label"])
+
+
 async def create_unit(context, data) -> m.Unit:
     viewer = context.viewer
     building = await find(viewer, m.Area, data.building_id, ["input", "buildingId"], "Building", what="Building")
@@ -157,11 +174,11 @@ async def create_unit(context, data) -> m.Unit:
     label = require_text(data.label, ["input", "label"], "label", 50)
     _check_unit_numbers(data)
     if await m.Unit.filter(building_id=building.id, label=label).exists():
-        raise UserFailure(f"Unit {label!r} already exists in this building.", Code.DUPLICATE, ["input", "label"])
+        raise _label_taken_failure(label)
     unit = m.Unit(building=building, label=label, floor=data.floor, area_sqm=data.area_sqm,
                   usage=data.usage or UnitUsage.OWNER_OCCUPIED)
     unit.set_lineage(building.lineage())
-    await unit.save()
+    await refusing(unit.save, _label_taken_failure(label), ("building_id", "label"))
     await record(context, "createUnit", _gid(unit))
     return unit
 
@@ -174,13 +191,13 @@ async def update_unit(context, data) -> m.Unit:
     if data.label is not None:
         label = require_text(data.label, ["input", "label"], "label", 50)
         if await m.Unit.filter(building_id=unit.building_id, label=label).exclude(id=unit.id).exists():
-            raise UserFailure(f"Unit {label!r} already exists in this building.", Code.DUPLICATE, ["input", "label"])
+            raise _label_taken_failure(label)
         unit.label = label
     for attr in ("floor", "area_sqm", "usage"):
         value = getattr(data, attr)
         if value is not None:
             setattr(unit, attr, value)
-    await unit.save()
+    await refusing(unit.save, _label_taken_failure(unit.label), ("building_id", "label"))
     await record(context, "updateUnit", _gid(unit))
     return unit
 

@@ -7,6 +7,7 @@ from core.api.relay import gid_of
 from core.audit import record
 from core.enums import AreaLevel
 from core.errors import Code, UserFailure
+from core.integrity import refusing
 from core.services.guards import find, optional_text, require, require_text
 
 
@@ -25,15 +26,17 @@ async def create_organization(context, data) -> m.Organization:
     communities = []
     for i, gid in enumerate(dict.fromkeys(data.partner_community_ids or [])):
         communities.append(await _community(viewer, gid, ["input", "partnerCommunityIds", str(i)]))
+    name_taken = UserFailure(f"An organisation named {name!r} exists.", Code.DUPLICATE, ["input", "name"])
     if await m.Organization.filter(name=name).exists():
-        raise UserFailure(f"An organisation named {name!r} exists.", Code.DUPLICATE, ["input", "name"])
+        raise name_taken
     phone = (data.contact_phone or "").strip() or None
     if phone and (len(phone) > 32 or not all(c.isdigit() or c in "+- ()" for c in phone)):
         raise UserFailure("contactPhone may hold digits, spaces, +, - and brackets.", Code.INVALID_PHONE,
                           ["input", "contactPhone"])
     contact_name = optional_text(data.contact_name, ["input", "contactName"], "contactName", 100)
-    org = await m.Organization.create(name=name, kind=data.kind, contact_name=contact_name,
-                                      contact_phone=phone)
+    # UNIQUE name behind the check: a twin created meanwhile reads the same.
+    org = await refusing(lambda: m.Organization.create(name=name, kind=data.kind, contact_name=contact_name,
+                                                       contact_phone=phone), name_taken, ("name",))
     for community in communities:
         await m.PartnerLink.create(organization=org, community=community)
     await record(context, "createOrganization", gid_of(org))
@@ -44,9 +47,12 @@ async def link_partner(context, organization_gid: str, community_gid: str) -> m.
     viewer = context.viewer
     org = await find(viewer, m.Organization, organization_gid, ["organizationId"], "Organization")
     community = await _community(viewer, community_gid, ["communityId"])
+    linked = UserFailure("The organisation is already a partner of this community.", Code.DUPLICATE,
+                         ["communityId"])
     if await m.PartnerLink.filter(organization_id=org.id, community_id=community.id).exists():
-        raise UserFailure("The organisation is already a partner of this community.", Code.DUPLICATE,
-                          ["communityId"])
-    await m.PartnerLink.create(organization=org, community=community)
+        raise linked
+    # UNIQUE (organization_id, community_id) behind the check: a twin linked meanwhile reads the same.
+    await refusing(lambda: m.PartnerLink.create(organization=org, community=community), linked,
+                   ("organization_id", "community_id"))
     await record(context, "linkPartner", gid_of(org), detail=gid_of(community))
     return org

@@ -14,6 +14,7 @@ from core.audit import record
 from core.enums import AreaLevel, Gender, HouseholdRelation, ResidentStatus
 from core.errors import Code, UserFailure
 from core.ids import decode_int_gid
+from core.integrity import violates
 from core.pii import blind_index, encrypt, mask_id_number, mask_phone
 from core.services.guards import find, require, require_text, storable
 from core.validation import (
@@ -85,26 +86,39 @@ async def _check_unique_id(resident: m.Resident) -> None:
                           ["input", "idNumber"])
 
 
+HEAD_TAKEN = "This unit already has an active household head."
+HEAD_INDEX = "core_resident_one_head_per_unit"  # migration 0002
+
+
 async def _save_unique(resident: m.Resident) -> None:
-    """Save; a twin registered concurrently (the unique ID-number index) is DUPLICATE on idNumber."""
+    """Save; what a concurrent writer got in first is refused as the checks before would have:
+    a twin's ID number (unique index) is DUPLICATE on idNumber, a second active head of the
+    unit (partial unique index core_resident_one_head_per_unit) DUPLICATE on relationToHead."""
     try:
         async with in_transaction():  # a savepoint: PostgreSQL can go on after the violation
             await resident.save()
     except IntegrityError as exc:
-        if "id_number_hash" not in str(exc):
-            raise
-        raise UserFailure("A resident with this ID card number is already registered.", Code.DUPLICATE,
-                          ["input", "idNumber"]) from None
+        if violates(exc, ("id_number_hash",)):
+            raise UserFailure("A resident with this ID card number is already registered.", Code.DUPLICATE,
+                              ["input", "idNumber"]) from None
+        if violates(exc, ("unit_id",), HEAD_INDEX):
+            raise UserFailure(HEAD_TAKEN, Code.DUPLICATE, ["input", "relationToHead"]) from None
+        raise
 
 
 async def _check_single_head(unit_id: int | None, relation, exclude_id: int | None, field: list[str]) -> None:
+    """DUPLICATE unless the unit is free of another active head. On PostgreSQL the unit row is
+    locked first (FOR NO KEY UPDATE: plain registrations into the unit are not held up), so that
+    writers of heads into one unit queue and each sees the head the one before committed; the
+    partial unique index behind it (migration 0002) holds on SQLite and against any other writer."""
     if unit_id is None or relation != HouseholdRelation.HEAD:
         return
+    await m.Unit.filter(id=unit_id).select_for_update(no_key=True).first()
     qs = m.Resident.filter(unit_id=unit_id, relation_to_head=HouseholdRelation.HEAD, status=ResidentStatus.ACTIVE)
     if exclude_id:
         qs = qs.exclude(id=exclude_id)
     if await qs.exists():
-        raise UserFailure("This unit already has a household head.", Code.DUPLICATE, field)
+        raise UserFailure(HEAD_TAKEN, Code.DUPLICATE, field)
 
 
 async def _placement(viewer, unit_gid, community_gid) -> tuple[m.Unit | None, m.Area]:
@@ -170,8 +184,9 @@ async def register_resident(context, data) -> m.Resident:
     if key is not None and len(key) > KEY_MAX:
         raise UserFailure(f"clientMutationId may be at most {KEY_MAX} characters.", Code.INVALID_INPUT,
                           ["input", "clientMutationId"])
+    key_row = None
     if key is not None:
-        earlier = await _idempotent_result(context, key)
+        earlier, key_row = await _claim_key(context, key)
         if earlier is not None:
             return earlier
     viewer = context.viewer
@@ -193,14 +208,8 @@ async def register_resident(context, data) -> m.Resident:
     _check_move_date(resident, resident.moved_in_on, ["input", "movedInOn"])
     await _save_unique(resident)
     gid = gid_of(resident)
-    if key is not None:
-        try:
-            async with in_transaction():  # a savepoint: a racing twin's key wins
-                await m.IdempotencyKey.create(operation=OPERATION_REGISTER, actor_id=viewer.user_id or 0,
-                                              key=key, result_gid=gid)
-        except IntegrityError:
-            raise UserFailure("A registration with this clientMutationId is in progress; retry.",
-                              Code.DUPLICATE, ["input", "clientMutationId"]) from None
+    if key_row is not None:
+        await m.IdempotencyKey.filter(id=key_row).update(result_gid=gid)
     await record(context, OPERATION_REGISTER, gid)
     return resident
 
@@ -208,10 +217,32 @@ async def register_resident(context, data) -> m.Resident:
 async def _idempotent_result(context, key: str) -> m.Resident | None:
     row = await m.IdempotencyKey.get_or_none(operation=OPERATION_REGISTER,
                                              actor_id=context.viewer.user_id or 0, key=key)
-    if row is None:
+    if row is None or not row.result_gid:
         return None
     pk = decode_int_gid(row.result_gid, "Resident")
     return await visible(context.viewer, m.Resident).get_or_none(id=pk)
+
+
+async def _claim_key(context, key: str) -> tuple[m.Resident | None, int | None]:
+    """(the earlier result, None) when the key was used; else (None, id of the key row claimed now).
+
+    The key row is written first, inside the registration's transaction: a twin sent at the
+    same time blocks on it (PostgreSQL's unique index) until this registration commits, and
+    then gets this registration's resident instead of making a second one or an error."""
+    earlier = await _idempotent_result(context, key)
+    if earlier is not None:
+        return earlier, None
+    try:
+        async with in_transaction():  # a savepoint: losing the race must not abort the registration
+            row = await m.IdempotencyKey.create(operation=OPERATION_REGISTER,
+                                                actor_id=context.viewer.user_id or 0, key=key, result_gid="")
+    except IntegrityError:
+        earlier = await _idempotent_result(context, key)
+        if earlier is not None:
+            return earlier, None
+        raise UserFailure("A registration with this clientMutationId is in progress; retry.", Code.DUPLICATE,
+                          ["input", "clientMutationId"]) from None
+    return None, row.id
 
 
 async def update_resident(context, data) -> m.Resident:
@@ -276,7 +307,7 @@ async def move_resident(context, data) -> m.Resident:
     if returning:
         resident.status = ResidentStatus.ACTIVE
         resident.moved_out_on = None
-    await resident.save()
+    await _save_unique(resident)
     await _follow_resident_account(resident, community)
     await context.host.call_async("lastmile_resident_moved", resident=resident, from_unit_id=from_unit_id,
                                   actor_id=viewer.user_id)

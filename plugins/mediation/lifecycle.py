@@ -134,8 +134,11 @@ async def move(case: DisputeCase, action: Action, actor_id: int | None, *, note:
     elif action == Action.CLOSE:
         changes["closed_at"] = at
     changes["status"] = to_status
-    # Compare-and-set: a concurrent move from the same status makes this one match no row.
-    updated = await DisputeCase.filter(id=case.id, status=from_status).update(**changes, updated_at=at)
+    # Compare-and-set on what the check saw, status and level: a concurrent move from the same state
+    # (two escalations from ACCEPTED at one level, say) makes this one match no row, even without the
+    # row lock the services take on PostgreSQL.
+    updated = await DisputeCase.filter(id=case.id, status=from_status, handling_level=from_level).update(
+        **changes, updated_at=at)
     if not updated:
         raise refuse("The case was changed by someone else meanwhile; reload it and try again.")
     for name, value in changes.items():

@@ -86,6 +86,20 @@ def require_not_self(viewer: Viewer, volunteer, field: list[str]) -> None:
         raise UserFailure("Nobody verifies their own hours.", Code.FORBIDDEN, field)
 
 
+async def lock_volunteer(volunteer_id: int):
+    """The volunteer row, re-read and locked to the end of the transaction (PostgreSQL; SQLite
+    serialises writers). Lock order everywhere: resident, volunteer, team or activity, signup."""
+    from plugins.volunteers import models as vm
+
+    return await vm.Volunteer.filter(id=volunteer_id).select_for_update(no_key=True).get()
+
+
+async def lock_team(team_id: int) -> None:
+    from plugins.volunteers import models as vm
+
+    await vm.VolunteerTeam.filter(id=team_id).select_for_update(no_key=True).first()
+
+
 async def status_of(model, pk: int):
     """A row's current status (None when gone), read after a conditional UPDATE missed."""
     row = await model.filter(id=pk).only("id", "status").first()

@@ -20,6 +20,7 @@ from plugins.volunteers.enums import ActivityStatus, SignupStatus
 from plugins.volunteers.permissions import MANAGE
 from plugins.volunteers.services.common import (
     find,
+    lock_volunteer,
     now,
     require_active,
     require_not_self,
@@ -90,6 +91,9 @@ async def sign_up(context, activity_gid: str, volunteer_gid: str) -> vm.Activity
     activity = await find(viewer, vm.VolunteerActivity, activity_gid, ["activityId"], "VolunteerActivity")
     volunteer = await find(viewer, vm.Volunteer, volunteer_gid, ["volunteerId"], "Volunteer")
     require_self_or_manage(viewer, volunteer, activity, ["volunteerId"])
+    # Locked before the activity (the order setVolunteerStatus LEFT takes them in when it cancels
+    # the volunteer's future places): a volunteer leaving meanwhile is seen here, never signed up after.
+    volunteer = await lock_volunteer(volunteer.id)
     require_active(volunteer, ["volunteerId"])
     if activity.status != ActivityStatus.OPEN:
         raise UserFailure(f"Signups are accepted only while the activity is OPEN; it is {activity.status.value}.",

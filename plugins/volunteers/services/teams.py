@@ -18,7 +18,14 @@ from core.errors import Code, UserFailure
 from core.services.guards import require
 from plugins.volunteers import models as vm
 from plugins.volunteers.permissions import MANAGE
-from plugins.volunteers.services.common import find, require_active, require_self_or_manage, require_text
+from plugins.volunteers.services.common import (
+    find,
+    lock_team,
+    lock_volunteer,
+    require_active,
+    require_self_or_manage,
+    require_text,
+)
 
 AREA_TYPES = AREA_TYPE_NAMES
 
@@ -80,7 +87,12 @@ async def set_leader(context, team_gid: str, volunteer_gid: str) -> vm.Volunteer
     team = await find(viewer, vm.VolunteerTeam, team_gid, ["teamId"], "VolunteerTeam")
     require(viewer, MANAGE, team, ["teamId"])
     volunteer = await find(viewer, vm.Volunteer, volunteer_gid, ["volunteerId"], "Volunteer")
+    # Locks, in the order every writer of both takes them (volunteer, then team; PostgreSQL): a
+    # volunteer leaving the service (setVolunteerStatus LEFT steps them down) or the team
+    # (leaveVolunteerTeam) meanwhile is seen here, so nobody who left is made leader.
+    volunteer = await lock_volunteer(volunteer.id)
     require_active(volunteer, ["volunteerId"])
+    await lock_team(team.id)
     # One statement: the membership must still exist when the leader is set.
     member = Subquery(vm.TeamMembership.filter(team_id=team.id, volunteer_id=volunteer.id).values("team_id"))
     if not await vm.VolunteerTeam.filter(Q(id=team.id), Q(id__in=member)).update(leader_id=volunteer.id):
@@ -95,6 +107,7 @@ async def leave_team(context, team_gid: str, volunteer_gid: str) -> vm.Volunteer
     team = await find(viewer, vm.VolunteerTeam, team_gid, ["teamId"], "VolunteerTeam")
     volunteer = await find(viewer, vm.Volunteer, volunteer_gid, ["volunteerId"], "Volunteer")
     require_self_or_manage(viewer, volunteer, team, ["volunteerId"])
+    await lock_team(team.id)  # a leader being chosen meanwhile waits, then finds no membership
     removed = await vm.TeamMembership.filter(team_id=team.id, volunteer_id=volunteer.id).delete()
     if not removed:
         raise UserFailure("The volunteer is not a member of this team.", Code.NOT_FOUND, ["volunteerId"])

@@ -38,6 +38,9 @@ async def register_volunteer(context, resident_gid: str, skills: list[str] | Non
     resident = await find(viewer, m.Resident, resident_gid, field, "Resident")
     if not (viewer.resident_id == resident.id and viewer.can(SIGNUP)):
         require(viewer, MANAGE, resident, field)
+    # The resident row re-read and locked (PostgreSQL), as moveOutResident locks it: a move-out
+    # meanwhile either comes first (refused here) or waits and then ends this new profile.
+    resident = await m.Resident.filter(id=resident.id).select_for_update(no_key=True).get()
     if resident.status != ResidentStatus.ACTIVE:
         raise UserFailure(f"The resident is {resident.status.value}; only active residents volunteer.",
                           Code.INVALID_TRANSITION, field)
