@@ -268,6 +268,11 @@ def _year_age(born: dt.date | None, today: dt.date | None = None) -> int | None:
 class ResidentBase(Node):
     name: str = strawberry.field(description="Full name.")
     gender: Gender | None = strawberry.field(description="Gender as on the ID card.")
+
+    @strawberry.field(description="Date of birth. It is digits 7-14 of the ID card number: null unless the viewer holds resident.pii.read for this resident's area (others get the birth year through age).")
+    def birth_date(self, info: Info) -> dt.date | None:
+        return self.birth_date if sees_birth_date(ctx(info).viewer, self) else None
+
     status: ResidentStatus = strawberry.field(description="Whether the resident still lives here.")
     residency_type: ResidencyType = strawberry.field(description="Whether the household registration (户籍) is here.")
     is_party_member: bool = strawberry.field(description="Whether the resident is a Communist Party member.")
@@ -283,10 +288,6 @@ class ResidentBase(Node):
     @classmethod
     def is_type_of(cls, obj, info) -> bool:
         return isinstance(obj, m.Resident)
-
-    @strawberry.field(description="Date of birth. It is digits 7-14 of the ID card number: null unless the viewer holds resident.pii.read for this resident's area (others get the birth year through age).")
-    def birth_date(self, info: Info) -> dt.date | None:
-        return self.birth_date if sees_birth_date(ctx(info).viewer, self) else None
 
     @strawberry.field(description="Age in whole years today, derived from birthDate. For a viewer without resident.pii.read for this resident's area: the age the resident reaches this calendar year (current year minus birth year).")
     def age(self, info: Info) -> int | None:
