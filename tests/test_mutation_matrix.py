@@ -225,5 +225,6 @@ async def test_every_mutation_as_every_role_answers_with_codes(client):
                     failures.append(f"{role} {name}{' (all fields)' if full else ''}: {problem}")
     assert not failures, "\n".join(failures)
     assert calls == 2 * len(mutations) * len(actors)
-    # The arguments are plausible: a fair share of the calls got through.
-    assert refused < calls
+    # The arguments are plausible: some calls get through (measured: 135 of 1,120; most
+    # roles are refused most mutations, as they should be).
+    assert calls - refused >= calls // 20
