@@ -9,7 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from core import models as m
-from core.enums import LEVELS, lineage_column
+from core.enums import LEVELS, ResidentStatus, lineage_column
 from core.permissions import Grant, RoleRegistry, Viewer
 from core.settings import Settings
 
@@ -65,9 +65,9 @@ async def viewer_for_user(user: m.User | None, registry: RoleRegistry) -> Viewer
     if user.resident_id:
         resident = await m.Resident.get_or_none(id=user.resident_id)
         if resident is not None:
-            viewer.resident_id = resident.id
-            viewer.resident_unit_id = resident.unit_id
-            viewer.resident_lineage = tuple(v for v in resident.lineage().values() if v)
+            viewer.attach_resident(resident.id, resident.unit_id,
+                                   tuple(v for v in resident.lineage().values() if v),
+                                   lives_here=resident.status == ResidentStatus.ACTIVE)
     return viewer
 
 

@@ -31,6 +31,9 @@ class Code:
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
     OUT_OF_RANGE = "OUT_OF_RANGE"
     INVALID_TARGET = "INVALID_TARGET"
+    # An ID number that cannot be accepted from this caller (registered where they may not
+    # read it): neither whether nor where it exists is told (docs/security.md).
+    ID_NUMBER_UNAVAILABLE = "ID_NUMBER_UNAVAILABLE"
 
 
 @dataclass

@@ -133,6 +133,8 @@ class Scope:
         return any(lineage.get(lineage_column(level)) == area_id for level, area_id in self.roots)
 
 
+RESIDENT_ROLE = "resident"
+
 NOWHERE = Scope()
 EVERYWHERE = Scope(everywhere=True)
 
@@ -148,6 +150,9 @@ class Viewer:
     resident_id: int | None = None
     resident_unit_id: int | None = None
     resident_lineage: tuple[int, ...] = ()
+    # Areas of the viewer's own resident record, shown as context (its community must
+    # resolve) even when they no longer live there; never a right.
+    record_lineage: tuple[int, ...] = ()
     _cache: dict[str, Scope] = field(default_factory=dict)
 
     @property
@@ -177,9 +182,30 @@ class Viewer:
         scope = self.scope(permission)
         return not scope.empty if obj is None else scope.covers(obj)
 
+    def attach_resident(self, resident_id: int, unit_id: int | None, lineage: tuple[int, ...], *,
+                        lives_here: bool) -> None:
+        """Link the viewer to their own resident record (read afresh on every request).
+
+        A resident's view follows their current residence: while they live here (ACTIVE)
+        they see their unit and its active household and act as a resident of their
+        community. Once moved out or deceased they keep only their own record: no unit,
+        no household, no home area, and their `resident` grants (the resident role's
+        rights, e.g. voting or signing up) no longer count. Moving back in
+        (moveResident) restores all of it, as the record is ACTIVE again."""
+        self.resident_id = resident_id
+        self.record_lineage = lineage
+        if lives_here:
+            self.resident_unit_id = unit_id
+            self.resident_lineage = lineage
+        else:
+            self.resident_unit_id = None
+            self.resident_lineage = ()
+            self.grants = [g for g in self.grants if g.role != RESIDENT_ROLE]
+            self._cache.clear()
+
     def visible_ancestor_ids(self) -> set[int]:
         """Areas above the viewer's grants (and their own home), shown as context."""
-        ids: set[int] = set(self.resident_lineage)
+        ids: set[int] = set(self.resident_lineage) | set(self.record_lineage)
         for g in self.grants:
             ids.update(g.lineage)
         return ids

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=500, alias="LASTMILE_MAX_PAGE_SIZE")
     login_max_failures: int = Field(default=5, alias="LASTMILE_LOGIN_MAX_FAILURES")
     login_lock_seconds: int = Field(default=300, alias="LASTMILE_LOGIN_LOCK_SECONDS")
+    # Personal data (docs/security.md): neutral ID_NUMBER_UNAVAILABLE refusals one account may
+    # receive in 24 hours before every ID number it enters is refused with RATE_LIMITED.
+    id_number_refusals_per_day: int = Field(default=10, alias="LASTMILE_ID_REFUSALS_PER_DAY")
 
     @property
     def is_production(self) -> bool:

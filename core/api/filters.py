@@ -7,7 +7,8 @@ import re
 
 import strawberry
 from strawberry.types import Info
-from tortoise.expressions import Q
+from tortoise.expressions import Q, RawSQL
+from tortoise.queryset import QuerySet
 
 from core import models as m
 from core.access import below
@@ -21,6 +22,7 @@ from core.enums import (
 )
 from core.errors import ApiError, Code
 from core.ids import decode_int_gid
+from core.pii import birth_date_everywhere
 from core.validation import unstorable_text
 
 NO_MATCH = Q(id__in=[])
@@ -110,14 +112,31 @@ async def resident_where(info: Info, f: ResidentFilter | None) -> tuple[Q, tuple
         parts.append(Q(is_party_member=f.is_party_member))
     if f.gender is not None:
         parts.append(Q(gender=f.gender))
-    today = dt.date.today()
-    if f.min_age is not None:
-        parts.append(Q(birth_date__lte=_years_ago(today, f.min_age)))
-    if f.max_age is not None:
-        # Born after the day (max_age + 1) years ago.
-        parts.append(Q(birth_date__gt=_years_ago(today, f.max_age + 1)))
+    parts.extend(_age_parts(f.min_age, f.max_age, birth_date_everywhere(info.context.viewer)))
     key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in vars(f).items() if v is not None))
     return (Q(*parts) if parts else Q()), key
+
+
+def _age_parts(min_age: int | None, max_age: int | None, exact: bool, today: dt.date | None = None) -> list[Q]:
+    """Age bounds as birth-date conditions: to the day for a viewer who may see every birth
+    date in the list, else by birth year (the age reached this year), which is all such a
+    viewer learns from `age` (core.pii: bisecting exact cuts would reveal the birthday)."""
+    today = today or dt.date.today()
+    parts: list[Q] = []
+    if exact:
+        if min_age is not None:
+            parts.append(Q(birth_date__lte=_years_ago(today, min_age)))
+        if max_age is not None:
+            # Born after the day (max_age + 1) years ago.
+            parts.append(Q(birth_date__gt=_years_ago(today, max_age + 1)))
+        return parts
+    # Ages are within 0..AGE_MAX (checked above), so the years are valid dates.
+    if min_age is not None:
+        # Reaches min_age this year or earlier: born in (today.year - min_age) or before.
+        parts.append(Q(birth_date__lt=dt.date(today.year - min_age + 1, 1, 1)))
+    if max_age is not None:
+        parts.append(Q(birth_date__gte=dt.date(today.year - max_age, 1, 1)))
+    return parts
 
 
 _ORDER_COLUMNS = {
@@ -127,6 +146,15 @@ _ORDER_COLUMNS = {
 }
 
 
+BIRTH_YEAR = "birth_year"  # annotation added by order_residents for ordering by year
+
+
+def coarse_birth_order(info: Info, order: ResidentOrder | None) -> bool:
+    """Whether BIRTH_DATE ordering must go by birth year for this viewer (core.pii)."""
+    return (order is not None and order.field == ResidentOrderField.BIRTH_DATE
+            and not birth_date_everywhere(info.context.viewer))
+
+
 def resident_ordering(order: ResidentOrder | None) -> tuple[str, ...]:
     if order is None:
         return ("id",)
@@ -134,3 +162,34 @@ def resident_ordering(order: ResidentOrder | None) -> tuple[str, ...]:
     if order.direction == OrderDirection.DESC:
         return (f"-{col}", "-id")
     return (col, "id")
+
+
+def _birth_year_sql() -> RawSQL:
+    column = f'"{m.Resident._meta.db_table}"."birth_date"'
+    if m.Resident._meta.db.capabilities.dialect == "sqlite":
+        return RawSQL(f"CAST(strftime('%Y', {column}) AS INTEGER)")
+    return RawSQL(f"EXTRACT(YEAR FROM {column})")
+
+
+def order_residents(info: Info, qs: QuerySet, order: ResidentOrder | None) -> QuerySet:
+    """``qs`` in the requested order; BIRTH_DATE goes by birth year, then id, for a viewer
+    who may not see every birth date (an exact order would place residents between others)."""
+    if not coarse_birth_order(info, order):
+        return qs.order_by(*resident_ordering(order))
+    desc = order.direction == OrderDirection.DESC
+    return qs.annotate(**{BIRTH_YEAR: _birth_year_sql()}).order_by(
+        *((f"-{BIRTH_YEAR}", "-id") if desc else (BIRTH_YEAR, "id")))
+
+
+def sort_residents(info: Info, rows: list, order: ResidentOrder | None) -> list:
+    """The same coarse order for rows already in memory (nested connections)."""
+    if not coarse_birth_order(info, order):
+        return rows
+    desc = order.direction == OrderDirection.DESC
+    # Rows without a birth date sort as the database sorts NULLs: first ascending on
+    # SQLite, last on PostgreSQL; keep whatever order the database gave them.
+    dated = sorted((r for r in rows if r.birth_date is not None),
+                   key=lambda r: (r.birth_date.year, r.id), reverse=desc)
+    undated = [r for r in rows if r.birth_date is None]
+    nulls_first = m.Resident._meta.db.capabilities.dialect == "sqlite"
+    return (undated + dated) if nulls_first != desc else (dated + undated)

@@ -10,7 +10,7 @@ from tortoise.expressions import Q
 
 from core import models as m
 from core.access import visible
-from core.api.filters import ResidentFilter, ResidentOrder, resident_ordering, resident_where, search_term
+from core.api.filters import ResidentFilter, ResidentOrder, order_residents, resident_where, search_term
 from core.api.relay import Connection, Node, connection_from_queryset
 from core.api.types import (
     Area,
@@ -107,7 +107,7 @@ class CoreQuery:
         first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None,
     ) -> Connection[ResidentT]:
         where, _ = await resident_where(info, filter)
-        qs = visible(info.context.viewer, m.Resident).filter(where).order_by(*resident_ordering(order_by))
+        qs = order_residents(info, visible(info.context.viewer, m.Resident).filter(where), order_by)
         return await connection_from_queryset(qs, first, after, last, before)
 
     @strawberry.field(description="Dwelling units the viewer may see, by building or compound and usage; by label.")

@@ -26,6 +26,7 @@ from core.enums import (
     UnitUsage,
     lineage_column,
 )
+from core.pii import sees_birth_date, served_id_mask, served_phone_mask
 
 if TYPE_CHECKING:
     from core.api.filters import ResidentFilter, ResidentOrder
@@ -153,14 +154,14 @@ class CommunityBase(Area):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[ResidentT]:
-        from core.api.filters import resident_ordering, resident_where
+        from core.api.filters import resident_ordering, resident_where, sort_residents
 
         where, tag = await resident_where(info, filter)
         order = resident_ordering(order_by)
         rows = await ctx(info).loaders.children(
             m.Resident, "community_ref", where=where, order=order, tag=tag
         ).load(self.id)
-        return connection_from_list(rows, first, after, last, before)
+        return connection_from_list(sort_residents(info, rows, order_by), first, after, last, before)
 
     @strawberry.field(description="Partner organisations (共建单位) linked to this community.")
     async def partners(self, info: Info) -> list[OrganizationT]:
@@ -255,11 +256,23 @@ def _age(born: dt.date | None, today: dt.date | None = None) -> int | None:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
+def _year_age(born: dt.date | None, today: dt.date | None = None) -> int | None:
+    """The age reached this calendar year: all a viewer without resident.pii.read learns
+    (it changes for everyone on 1 January, so watching it does not reveal the birthday)."""
+    if born is None:
+        return None
+    return (today or dt.date.today()).year - born.year
+
+
 @strawberry.type(name="ResidentBase", description="A resident (居民) of the district. ID and phone numbers are personal data: masked unless the viewer may read them in full.")
 class ResidentBase(Node):
     name: str = strawberry.field(description="Full name.")
     gender: Gender | None = strawberry.field(description="Gender as on the ID card.")
-    birth_date: dt.date | None = strawberry.field(description="Date of birth.")
+
+    @strawberry.field(description="Date of birth. It is digits 7-14 of the ID card number: null unless the viewer holds resident.pii.read for this resident's area (others get the birth year through age).")
+    def birth_date(self, info: Info) -> dt.date | None:
+        return self.birth_date if sees_birth_date(ctx(info).viewer, self) else None
+
     status: ResidentStatus = strawberry.field(description="Whether the resident still lives here.")
     residency_type: ResidencyType = strawberry.field(description="Whether the household registration (户籍) is here.")
     is_party_member: bool = strawberry.field(description="Whether the resident is a Communist Party member.")
@@ -276,13 +289,15 @@ class ResidentBase(Node):
     def is_type_of(cls, obj, info) -> bool:
         return isinstance(obj, m.Resident)
 
-    @strawberry.field(description="Age in whole years today, derived from birthDate.")
-    def age(self) -> int | None:
-        return _age(self.birth_date)
+    @strawberry.field(description="Age in whole years today, derived from birthDate. For a viewer without resident.pii.read for this resident's area: the age the resident reaches this calendar year (current year minus birth year).")
+    def age(self, info: Info) -> int | None:
+        if sees_birth_date(ctx(info).viewer, self):
+            return _age(self.birth_date)
+        return _year_age(self.birth_date)
 
-    @strawberry.field(description="ID card number with the middle digits hidden, e.g. 410106********1234. Visible to anyone who may read the resident.")
+    @strawberry.field(description="ID card number with everything but the region code hidden, e.g. 410106************. Visible to anyone who may read the resident.")
     def id_number_masked(self) -> str | None:
-        return self.id_number_masked
+        return served_id_mask(self.id_number_masked)
 
     @strawberry.field(description="Full ID card number. Null unless the viewer holds the resident.pii.read permission for this resident's area; each non-null read is audited.")
     def id_number(self, info: Info) -> str | None:
@@ -290,9 +305,9 @@ class ResidentBase(Node):
 
         return read_pii(info, self, "id_number")
 
-    @strawberry.field(description="Mobile number with the middle digits hidden, e.g. 138****5678.")
+    @strawberry.field(description="Mobile number with all but the last four digits hidden, e.g. *******5678.")
     def phone_masked(self) -> str | None:
-        return self.phone_masked
+        return served_phone_mask(self.phone_masked)
 
     @strawberry.field(description="Full mobile number; same rule as idNumber: needs resident.pii.read in scope, audited.")
     def phone(self, info: Info) -> str | None:

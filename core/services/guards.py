@@ -20,7 +20,10 @@ async def find(viewer: Viewer, model: type[Model], gid: str | None, field: list[
         raise not_found(label, field)
     qs = visible(viewer, model).filter(id=pk)
     if for_update:
-        qs = qs.select_for_update()
+        # Lock only the target's own table: a policy may join related tables (a resident's
+        # volunteer policy joins core_resident with LEFT OUTER JOIN), and PostgreSQL refuses
+        # FOR UPDATE on the nullable side of an outer join.
+        qs = qs.select_for_update(of=(model._meta.db_table,))
     obj = await qs.first()
     if obj is None:
         raise not_found(label, field)

@@ -9,14 +9,16 @@ from tortoise.transactions import in_transaction
 
 from core import models as m
 from core.access import visible
+from core.api.context import AuditEntry
 from core.api.relay import gid_of
 from core.audit import record
 from core.enums import AreaLevel, Gender, HouseholdRelation, ResidentStatus
 from core.errors import Code, UserFailure
 from core.ids import decode_int_gid
 from core.integrity import violates
-from core.pii import blind_index, encrypt, mask_id_number, mask_phone
+from core.pii import PII_READ, blind_index, encrypt, mask_id_number, mask_phone, sees_birth_date
 from core.services.guards import find, require, require_text, storable
+from core.settings import get_settings
 from core.validation import (
     birth_date_from_id,
     gender_from_id,
@@ -75,32 +77,75 @@ def _reconcile_with_id(resident: m.Resident, raw_id: str | None, birth: dt.date 
             resident.gender = gender
 
 
-async def _check_unique_id(resident: m.Resident) -> None:
+# ---------------------------------------------------------------- entering ID numbers
+#
+# An ID number already registered is DUPLICATE only for a caller who may read that
+# resident's number in full anyway (resident.pii.read over them). Anyone else gets the
+# neutral ID_NUMBER_UNAVAILABLE, which says neither whether nor where the number exists;
+# each such refusal is audited (written even though the mutation rolls back) and after
+# LASTMILE_ID_REFUSALS_PER_DAY of them in 24 hours every ID number the caller enters is
+# refused with RATE_LIMITED, so the refusals cannot serve as an oracle for guessing
+# numbers (docs/security.md).
+
+ID_REFUSED = "resident.idNumberRefused"
+ID_FIELD = ["input", "idNumber"]
+
+
+async def _guard_id_entry(context, where, field: list[str]) -> None:
+    """Entering an ID number or birth date is handling it in full: resident.pii.read over
+    ``where``; and no more ID numbers from a caller who has used up their refusals."""
+    viewer = context.viewer
+    require(viewer, PII_READ, where, field)
+    limit = get_settings().id_number_refusals_per_day
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    if await m.AuditLog.filter(actor_id=viewer.user_id, action=ID_REFUSED, at__gte=since).count() >= limit:
+        raise UserFailure("Too many ID card numbers were refused for this account today; try again "
+                          "tomorrow or ask the district office.", Code.RATE_LIMITED, ID_FIELD)
+
+
+def _refuse_twin(context, twin: m.Resident) -> UserFailure:
+    viewer = context.viewer
+    if viewer.can("resident.read", twin) and viewer.can(PII_READ, twin):
+        return UserFailure("A resident with this ID card number is already registered.", Code.DUPLICATE, ID_FIELD)
+    # Collected with the operation's reads, so the row is written after the rollback.
+    context.audit_reads.append(AuditEntry(ID_REFUSED, gid_of(twin), "id_number"))
+    return UserFailure("This ID card number cannot be accepted here; the district office can look into it.",
+                       Code.ID_NUMBER_UNAVAILABLE, ID_FIELD)
+
+
+async def _twin(resident: m.Resident) -> m.Resident | None:
     if resident.id_number_hash is None:
-        return
+        return None
     qs = m.Resident.filter(id_number_hash=resident.id_number_hash)
     if resident.id:
         qs = qs.exclude(id=resident.id)
-    if await qs.exists():
-        raise UserFailure("A resident with this ID card number is already registered.", Code.DUPLICATE,
-                          ["input", "idNumber"])
+    return await qs.first()
 
 
 HEAD_TAKEN = "This unit already has an active household head."
 HEAD_INDEX = "core_resident_one_head_per_unit"  # migration 0002
 
 
-async def _save_unique(resident: m.Resident) -> None:
+async def _check_unique_id(context, resident: m.Resident) -> None:
+    twin = await _twin(resident)
+    if twin is not None:
+        raise _refuse_twin(context, twin)
+
+
+async def _save_unique(context, resident: m.Resident) -> None:
     """Save; what a concurrent writer got in first is refused as the checks before would have:
-    a twin's ID number (unique index) is DUPLICATE on idNumber, a second active head of the
-    unit (partial unique index core_resident_one_head_per_unit) DUPLICATE on relationToHead."""
+    a twin's ID number (unique index) as _check_unique_id refuses it, a second active head of
+    the unit (partial unique index core_resident_one_head_per_unit) DUPLICATE on relationToHead."""
     try:
         async with in_transaction():  # a savepoint: PostgreSQL can go on after the violation
             await resident.save()
     except IntegrityError as exc:
         if violates(exc, ("id_number_hash",)):
-            raise UserFailure("A resident with this ID card number is already registered.", Code.DUPLICATE,
-                              ["input", "idNumber"]) from None
+            twin = await _twin(resident)
+            if twin is None:  # the twin's transaction is not visible yet: say nothing about it
+                raise UserFailure("This ID card number cannot be accepted here; the district office can look "
+                                  "into it.", Code.ID_NUMBER_UNAVAILABLE, ID_FIELD) from None
+            raise _refuse_twin(context, twin) from None
         if violates(exc, ("unit_id",), HEAD_INDEX):
             raise UserFailure(HEAD_TAKEN, Code.DUPLICATE, ["input", "relationToHead"]) from None
         raise
@@ -171,11 +216,15 @@ def _clean_tags(values: list[str]) -> list[str]:
     return clean
 
 
-def _check_move_date(resident: m.Resident, day: dt.date, field: list[str]) -> None:
-    """A recorded move happened: not in the future, not before the resident was born."""
+def _check_move_date(viewer, resident: m.Resident, day: dt.date, field: list[str]) -> None:
+    """A recorded move happened: not in the future, not before the resident was born (by
+    the birth year for a caller who may not see the birth date: the refusal would tell it)."""
     if day > dt.date.today():
         raise UserFailure(f"{field[-1]} is in the future.", Code.INVALID_INPUT, field)
-    if resident.birth_date is not None and day < resident.birth_date:
+    born = resident.birth_date
+    if born is not None and not sees_birth_date(viewer, resident):
+        born = dt.date(born.year, 1, 1)
+    if born is not None and day < born:
         raise UserFailure(f"{field[-1]} is before the resident's birth date.", Code.INVALID_INPUT, field)
 
 
@@ -193,10 +242,12 @@ async def register_resident(context, data) -> m.Resident:
     unit, community = await _placement(viewer, data.unit_id, data.community_id)
     require(viewer, "resident.write", unit or community, ["input", "unitId" if unit else "communityId"])
     resident = m.Resident(name=require_text(data.name, ["input", "name"], "name", 100))
+    if (data.id_number and data.id_number.strip()) or data.birth_date is not None:
+        await _guard_id_entry(context, unit or community, ID_FIELD if data.id_number else ["input", "birthDate"])
     _set_id_number(resident, data.id_number)
     _set_phone(resident, data.phone)
     _reconcile_with_id(resident, data.id_number, data.birth_date, data.gender)
-    await _check_unique_id(resident)
+    await _check_unique_id(context, resident)
     relation = data.relation_to_head
     await _check_single_head(unit.id if unit else None, relation, None, ["input", "relationToHead"])
     _place(resident, unit, community)
@@ -205,8 +256,8 @@ async def register_resident(context, data) -> m.Resident:
     resident.is_party_member = bool(data.is_party_member)
     resident.tags = _clean_tags(data.tags or [])
     resident.moved_in_on = data.moved_in_on or dt.date.today()
-    _check_move_date(resident, resident.moved_in_on, ["input", "movedInOn"])
-    await _save_unique(resident)
+    _check_move_date(viewer, resident, resident.moved_in_on, ["input", "movedInOn"])
+    await _save_unique(context, resident)
     gid = gid_of(resident)
     if key_row is not None:
         await m.IdempotencyKey.filter(id=key_row).update(result_gid=gid)
@@ -251,9 +302,11 @@ async def update_resident(context, data) -> m.Resident:
     require(viewer, "resident.write", resident, ["input", "id"])
     if data.name is not None:
         resident.name = require_text(data.name, ["input", "name"], "name", 100)
+    if (data.id_number and data.id_number.strip()) or data.birth_date is not None:
+        await _guard_id_entry(context, resident, ID_FIELD if data.id_number else ["input", "birthDate"])
     if data.id_number is not None:
         _set_id_number(resident, data.id_number)
-        await _check_unique_id(resident)
+        await _check_unique_id(context, resident)
     if data.phone is not None:
         _set_phone(resident, data.phone)
     if data.id_number is not None or data.birth_date is not None or data.gender is not None:
@@ -272,7 +325,7 @@ async def update_resident(context, data) -> m.Resident:
         resident.is_party_member = data.is_party_member
     if data.tags is not None:
         resident.tags = _clean_tags(data.tags)
-    await _save_unique(resident)
+    await _save_unique(context, resident)
     await record(context, "updateResident", gid_of(resident))
     return resident
 
@@ -303,11 +356,11 @@ async def move_resident(context, data) -> m.Resident:
     _place(resident, unit, community)
     resident.relation_to_head = relation
     resident.moved_in_on = data.moved_on or dt.date.today()
-    _check_move_date(resident, resident.moved_in_on, ["input", "movedOn"])
+    _check_move_date(viewer, resident, resident.moved_in_on, ["input", "movedOn"])
     if returning:
         resident.status = ResidentStatus.ACTIVE
         resident.moved_out_on = None
-    await _save_unique(resident)
+    await _save_unique(context, resident)
     await _follow_resident_account(resident, community)
     await context.host.call_async("lastmile_resident_moved", resident=resident, from_unit_id=from_unit_id,
                                   actor_id=viewer.user_id)

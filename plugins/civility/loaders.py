@@ -14,6 +14,7 @@ from core.access import visible
 from core.enums import HouseholdRelation, ResidentStatus
 from plugins.civility import models as cm
 from plugins.civility.enums import CampaignKind, CampaignStatus, NominationStatus
+from plugins.civility.permissions import READ
 from plugins.civility.scoring import star_level, total_score
 
 
@@ -169,13 +170,23 @@ def current_star_level(info: Info, unit_id: int):
     return _loaders(info).custom(("civility", "current_stars"), batch).load(unit_id)
 
 
+def _announced_to(viewer, nomination: cm.Nomination) -> bool:
+    """A withdrawn nomination is no longer announced: its nominee's name stays with staff who
+    read the campaign or the residents there (else nominating and withdrawing in turn would
+    tell a resident the name of any household's head)."""
+    if nomination.status != NominationStatus.WITHDRAWN:
+        return True
+    return viewer.can(READ, nomination) or viewer.can("resident.read", nomination)
+
+
 def nominee_name(info: Info, nomination: cm.Nomination):
     """Name announced for the nominee: the household head's (household kinds) or the person's."""
     viewer = info.context.viewer
 
     async def batch(ids: list[int]):
         shown = visible(viewer, cm.Nomination).filter(id__in=list(set(ids)))
-        rows = await shown.values("id", "unit_id", "resident_id")
+        rows = [{"id": r.id, "unit_id": r.unit_id, "resident_id": r.resident_id}
+                for r in await shown if _announced_to(viewer, r)]
         unit_ids = [r["unit_id"] for r in rows if r["unit_id"]]
         resident_ids = [r["resident_id"] for r in rows if r["resident_id"]]
         heads = {

@@ -96,6 +96,8 @@ async def nominate(context, data: NominateData) -> cm.Nomination:
         raise UserFailure("You may not nominate this household or person.", Code.FORBIDDEN, field)
     reason = require_text(data.reason, ["input", "reason"], "Reason", 2000)
     key = {"unit_id": target.id} if isinstance(target, m.Unit) else {"resident_id": target.id}
+    if home is not None and not (viewer.can(NOMINATE, target) or viewer.can(MANAGE, target)):
+        await _check_resident_quota(viewer, campaign, key, field)
     existing = await cm.Nomination.filter(campaign_id=campaign.id, **key).first()
     if existing is not None:
         # A withdrawn nomination may be renewed; its row keeps the one-per-target constraint.
@@ -114,6 +116,23 @@ async def nominate(context, data: NominateData) -> cm.Nomination:
     await record(context, "civility.nominate", gid_of(nomination))
     nomination_changed(context, nomination)
     return nomination
+
+
+# A resident may nominate households and people they cannot otherwise read, and the
+# payload names the nominee (nomineeName): without a bound, nominating and withdrawing in
+# turn would list every unit's head. Each resident may name this many nominees per
+# campaign, withdrawn ones included (renewing one of their own is free); the campaign
+# row is locked (PostgreSQL), so parallel nominations cannot overshoot.
+RESIDENT_NOMINEES_PER_CAMPAIGN = 5
+
+
+async def _check_resident_quota(viewer, campaign: cm.Campaign, key: dict, field: list[str]) -> None:
+    mine = cm.Nomination.filter(campaign_id=campaign.id, nominated_by_id=viewer.user_id)
+    if await mine.filter(**key).exists():
+        return
+    if await mine.count() >= RESIDENT_NOMINEES_PER_CAMPAIGN:
+        raise UserFailure(f"A resident may nominate at most {RESIDENT_NOMINEES_PER_CAMPAIGN} households or "
+                          "people per campaign.", Code.RATE_LIMITED, field)
 
 
 async def load(context, gid: str, field: list[str], *, lock: bool = True) -> tuple[cm.Nomination, cm.Campaign]:

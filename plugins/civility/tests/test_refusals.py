@@ -204,7 +204,8 @@ async def test_vote_refusals(client):
     assert await refused(client, VOTE, {"id": n["id"]}, t["liu"]) == "NOT_FOUND"  # lives outside: unseen
     moved = await make_resident(w.unit1, "已迁出", HouseholdRelation.OTHER, status=ResidentStatus.MOVED_OUT)
     moved_token = token_for(await make_user("moved", [("resident", w.c1)], resident=moved))
-    assert await refused(client, VOTE, {"id": n["id"]}, moved_token) == "NOT_ELIGIBLE"
+    # A moved-out resident's account keeps only their own record (docs/security.md): the campaign is unseen.
+    assert await refused(client, VOTE, {"id": n["id"]}, moved_token) == "NOT_FOUND"
     no_role = token_for(await make_user("norole", resident=w.residents["zhang_son"]))
     assert await refused(client, VOTE, {"id": n["id"]}, no_role) == "FORBIDDEN"
     assert await refused(client, VOTE, {"id": withdrawn["id"]}, t["wang"]) == "INVALID_TRANSITION"
