@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=500, alias="LASTMILE_MAX_PAGE_SIZE")
     login_max_failures: int = Field(default=5, alias="LASTMILE_LOGIN_MAX_FAILURES")
     login_lock_seconds: int = Field(default=300, alias="LASTMILE_LOGIN_LOCK_SECONDS")
+    # Bounded work per request (docs/security.md, "Bounded work"): static cost before
+    # execution, then a deadline and a cap on resolved objects while it runs.
+    max_query_cost: int = Field(default=50_000, alias="LASTMILE_MAX_QUERY_COST")
+    max_query_cost_resident: int = Field(default=10_000, alias="LASTMILE_MAX_QUERY_COST_RESIDENT")
+    cost_list_size: int = Field(default=10, alias="LASTMILE_COST_LIST_SIZE")
+    operation_timeout_seconds: float = Field(default=10.0, alias="LASTMILE_OPERATION_TIMEOUT_SECONDS")
+    max_resolved_objects: int = Field(default=50_000, alias="LASTMILE_MAX_RESOLVED_OBJECTS")
 
     @property
     def is_production(self) -> bool:
