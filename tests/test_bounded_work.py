@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+from urllib.parse import urlencode
 
 import orjson
 import pytest
@@ -188,6 +189,35 @@ async def test_mutations_cost_their_payload_and_a_base(app_factory):
         assert await m.Resident.all().count() == before  # nothing ran
 
 
+async def test_subscriptions_are_costed_before_they_start():
+    from core.services.notifications import TOPIC
+    from tests.test_live_support import NOTIFICATION_ADDED, AsgiWebSocket, build_live_app
+
+    app = build_live_app(max_query_cost=5)
+    w = await build_world()
+    async with AsgiWebSocket(app) as ws:
+        assert (await ws.init({"token": w.tokens["c1_worker"]}))["type"] == "connection_ack"
+        await ws.subscribe(NOTIFICATION_ADDED)
+        msg = await ws.receive()
+        errors = msg["payload"] if msg["type"] == "error" else msg["payload"]["errors"]
+        assert errors[0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert app.state.runtime.bus.subscriber_count(TOPIC) == 0
+
+
+async def test_the_object_cap_is_per_request_across_a_batch(app_factory):
+    # A page of 4 residents resolves 8 objects (4 rows read, 4 list items): one fits a cap of 12, two do not.
+    app = app_factory((), max_resolved_objects=12)
+    query = {"query": "{ residents(first: 4) { edges { node { name } } } }"}
+    async with GraphQLClient(app) as client:
+        w = await build_world()
+        headers = {"Authorization": f"Bearer {w.tokens['district_admin']}"}
+        one = (await client.http.post("/graphql", json=query, headers=headers)).json()
+        assert len(one["data"]["residents"]["edges"]) == 4
+        first, second = (await client.http.post("/graphql", json=[query, query], headers=headers)).json()
+        assert len(first["data"]["residents"]["edges"]) == 4
+        assert refusal(second)["extensions"]["code"] == "TOO_MANY_OBJECTS"
+
+
 async def test_plugin_lists_are_costed_from_the_schema(client):
     """Plugin fields need nothing special: their lists and connections multiply like core's."""
     w = await build_world()
@@ -310,13 +340,14 @@ async def test_a_mutation_past_the_deadline_rolls_back(app_factory, monkeypatch)
 # ---------------------------------------------------------------- a client that goes away
 
 
-async def _post_then_disconnect(app, query: str, token: str, started: asyncio.Event):
-    """A raw ASGI POST whose client disconnects once the operation has started."""
-    body = orjson.dumps({"query": query})
+async def _post_then_disconnect(app, query: str, token: str, started: asyncio.Event, method: str = "POST"):
+    """A raw ASGI POST (or GET) whose client disconnects once the operation has started."""
+    body = orjson.dumps({"query": query}) if method == "POST" else b""
+    query_string = urlencode({"query": query}).encode() if method == "GET" else b""
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-        "path": "/graphql", "raw_path": b"/graphql", "query_string": b"", "root_path": "",
-        "headers": [(b"host", b"test"), (b"content-type", b"application/json"),
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+        "path": "/graphql", "raw_path": b"/graphql", "query_string": query_string, "root_path": "",
+        "headers": [(b"host", b"test"), (b"content-type", b"application/json"), (b"accept", b"application/json"),
                     (b"content-length", str(len(body)).encode()), (b"authorization", f"Bearer {token}".encode())],
         "client": ("127.0.0.1", 50000), "server": ("test", 80),
     }
@@ -342,7 +373,8 @@ async def _post_then_disconnect(app, query: str, token: str, started: asyncio.Ev
     return sent
 
 
-async def test_a_disconnected_client_cancels_its_operation(app_factory, monkeypatch, on_postgres):
+@pytest.mark.parametrize("method", ["POST", "GET"])
+async def test_a_disconnected_client_cancels_its_operation(app_factory, monkeypatch, on_postgres, method):
     from core.api import queries
 
     started, cancelled = asyncio.Event(), asyncio.Event()
@@ -362,7 +394,7 @@ async def test_a_disconnected_client_cancels_its_operation(app_factory, monkeypa
     monkeypatch.setattr(queries, "resident_where", slow)
     app = app_factory(())
     w = await build_world()
-    sent = await _post_then_disconnect(app, "{ residents { totalCount } }", w.tokens["c1_worker"], started)
+    sent = await _post_then_disconnect(app, "{ residents { totalCount } }", w.tokens["c1_worker"], started, method)
     assert cancelled.is_set()
     assert sent == []  # nobody to answer
     if on_postgres:
