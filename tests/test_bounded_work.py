@@ -339,6 +339,25 @@ async def test_a_mutation_past_the_deadline_rolls_back(app_factory, monkeypatch)
         assert not await m.Organization.filter(name="半途而废").exists()
 
 
+async def test_the_refusals_keep_their_codes_in_production(app_factory, monkeypatch):
+    from core.api import queries
+    from tests.test_hardening import prod_app, prod_token
+
+    async def slow(info, f):
+        await asyncio.sleep(60)
+
+    monkeypatch.setattr(queries, "resident_where", slow)
+    app = prod_app(app_factory, max_resolved_objects=3, operation_timeout_seconds=0.3)
+    async with GraphQLClient(app) as client:
+        w = await build_world()
+        token = prod_token(app, w.users["district_admin"])
+        codes = []
+        for query in (nested_page(3), "{ residents { totalCount } }",
+                      "{ districts { subdistricts { communities { edges { node { name } } } } } }"):
+            codes.append(refusal(await client(query, token=token, errors_ok=True))["extensions"]["code"])
+        assert codes == ["QUERY_TOO_COMPLEX", "TIMEOUT", "TOO_MANY_OBJECTS"]
+
+
 # ---------------------------------------------------------------- a client that goes away
 
 
