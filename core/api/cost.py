@@ -43,7 +43,9 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLEnumType,
     GraphQLError,
+    GraphQLInputObjectType,
     GraphQLInterfaceType,
     GraphQLObjectType,
     GraphQLSchema,
@@ -159,19 +161,20 @@ def _size_introspection(plan: CostPlan, schema: GraphQLSchema) -> None:
         # Fractional on purpose: a field has 0.4 arguments on average; the total is rounded up once.
         return sum(counts) / max(1, len(counts))
 
-    def per_type(attr: str) -> int:
-        return average([len(getattr(t, attr, None) or ()) for t in types])
+    def per_type(count) -> float:
+        # Averaged over every type: `types { fields { ... } }` then costs the real total.
+        return average([count(t) for t in types])
 
+    composite = GraphQLObjectType | GraphQLInterfaceType
     sizes = {
         ("__Schema", "types"): len(types),
         ("__Schema", "directives"): len(schema.directives),
-        ("__Type", "fields"): per_type("fields"),
-        ("__Type", "inputFields"): average([len(t.fields) for t in types if hasattr(t, "fields")
-                                            and not isinstance(t, GraphQLObjectType | GraphQLInterfaceType)]),
-        ("__Type", "enumValues"): per_type("values"),
-        ("__Type", "interfaces"): per_type("interfaces"),
-        ("__Type", "possibleTypes"): average([len(schema.get_possible_types(t)) if is_abstract_type(t) else 0
-                                              for t in types]),
+        ("__Type", "fields"): per_type(lambda t: len(t.fields) if isinstance(t, composite) else 0),
+        ("__Type", "inputFields"): per_type(lambda t: len(t.fields) if isinstance(t, GraphQLInputObjectType) else 0),
+        ("__Type", "enumValues"): per_type(lambda t: len(t.values) if isinstance(t, GraphQLEnumType) else 0),
+        ("__Type", "interfaces"): per_type(lambda t: len(t.interfaces) if isinstance(t, composite) else 0),
+        ("__Type", "possibleTypes"): per_type(lambda t: len(schema.get_possible_types(t)) if is_abstract_type(t)
+                                              else 0),
         ("__Field", "args"): average([len(f.args) for f in fields]),
         ("__Directive", "args"): average([len(d.args) for d in schema.directives]),
     }
