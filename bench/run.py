@@ -43,6 +43,11 @@ async def main() -> None:
     ap.add_argument("--residents", type=int, default=3000)
     args = ap.parse_args()
     os.environ.setdefault("LASTMILE_PLUGINS", "")
+    # The full tree asks for every level at full page size: its static cost is far over the
+    # default budget by design (docs/security.md, "Bounded work"). The bench measures the
+    # executor, so it lifts the budget and the object cap (the checks themselves still run).
+    os.environ.setdefault("LASTMILE_MAX_QUERY_COST", str(10**12))
+    os.environ.setdefault("LASTMILE_MAX_RESOLVED_OBJECTS", str(10**9))
     if not os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"] = "sqlite://" + os.path.join(tempfile.mkdtemp(), "bench.sqlite3")
 

@@ -24,6 +24,7 @@ from core.api.context import Context
 from core.api.schema import Runtime, build_runtime
 from core.auth import bearer_token, viewer_from_token
 from core.db import close_db, init_db, migrate, tortoise_config
+from core.disconnect import CancelOnDisconnect
 from core.permissions import Viewer
 from core.settings import DEFAULT_SECRET, Settings, get_settings
 
@@ -299,7 +300,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     middleware.append(Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes))
     app = Starlette(
         routes=[
-            Route("/graphql", view, methods=["GET", "POST"]),
+            # A client that disconnects cancels its operation (core/disconnect.py).
+            Route("/graphql", CancelOnDisconnect(view), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", view),
             Route("/healthz", healthz),
             Route("/readyz", readyz),

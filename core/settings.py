@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     # Personal data (docs/security.md): neutral ID_NUMBER_UNAVAILABLE refusals one account may
     # receive in 24 hours before every ID number it enters is refused with RATE_LIMITED.
     id_number_refusals_per_day: int = Field(default=10, alias="LASTMILE_ID_REFUSALS_PER_DAY")
+    # Bounded work per request (docs/security.md, "Bounded work"): static cost before
+    # execution, then a deadline and a cap on resolved objects while it runs.
+    max_query_cost: int = Field(default=50_000, alias="LASTMILE_MAX_QUERY_COST")
+    max_query_cost_resident: int = Field(default=10_000, alias="LASTMILE_MAX_QUERY_COST_RESIDENT")
+    cost_list_size: int = Field(default=10, alias="LASTMILE_COST_LIST_SIZE")
+    operation_timeout_seconds: float = Field(default=10.0, alias="LASTMILE_OPERATION_TIMEOUT_SECONDS")
+    max_resolved_objects: int = Field(default=50_000, alias="LASTMILE_MAX_RESOLVED_OBJECTS")
 
     @property
     def is_production(self) -> bool:

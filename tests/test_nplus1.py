@@ -1,8 +1,12 @@
 """Nested queries cost a number of SQL statements bounded by depth, not by rows."""
 
+import pytest
+
 from core import models as m
+from core.api.cost import CEILING
 from core.enums import AreaLevel, HouseholdRelation
-from tests.support import count_statements, make_area, make_user, token_for
+from tests.fixtures import TEST_PLUGINS
+from tests.support import GraphQLClient, count_statements, make_area, make_user, token_for
 
 TREE = """
 { districts { name residentCount subdistricts { name communities(first: 100) { totalCount edges { node {
@@ -52,7 +56,16 @@ async def _statements(client, token) -> tuple[int, dict]:
     return len(statements), body["data"]
 
 
-async def test_tree_statement_count_does_not_grow_with_rows(client):
+@pytest.fixture
+async def tree_client(app_factory):
+    """TREE asks for every level at full page size: its static cost is far over the default
+    budget (by design, docs/security.md). This test is about statements, so it raises the budget."""
+    async with GraphQLClient(app_factory(TEST_PLUGINS, max_query_cost=CEILING)) as c:
+        yield c
+
+
+async def test_tree_statement_count_does_not_grow_with_rows(tree_client):
+    client = tree_client
     district = await _grow(2, 2, 2, 2, 10, 2)  # 160 units, 320 residents
     admin = await make_user("admin", [("admin", district)])
     small_count, small = await _statements(client, token_for(admin))

@@ -17,6 +17,7 @@ from tortoise.functions import Count
 from tortoise.models import Model
 
 from core.access import visible
+from core.api.budget import charge_rows
 from core.permissions import Viewer
 
 
@@ -29,7 +30,13 @@ class Loaders:
         """A loader for anything else, e.g. a plugin's aggregate per parent."""
         loader = self._loaders.get(key)
         if loader is None:
-            loader = self._loaders[key] = DataLoader(load_fn=batch)
+
+            async def counted(keys: list, batch=batch) -> list:
+                rows = await batch(keys)
+                charge_rows(rows)  # the request's cap on resolved objects (core.api.budget)
+                return rows
+
+            loader = self._loaders[key] = DataLoader(load_fn=counted)
         return loader
 
     def by_id(self, model: type[Model]) -> DataLoader:

@@ -10,6 +10,7 @@ from tortoise.expressions import Q
 
 from core import models as m
 from core.access import visible
+from core.api.cost import list_size
 from core.api.filters import ResidentFilter, ResidentOrder, order_residents, resident_where, search_term
 from core.api.relay import Connection, Node, connection_from_queryset
 from core.api.types import (
@@ -42,7 +43,8 @@ class CoreQuery:
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await info.context.runtime.nodes.resolve(info, id)
 
-    @strawberry.field(description="Fetches objects by global ids, in order; null for each unknown or out-of-scope id.")
+    @strawberry.field(description="Fetches objects by global ids, in order; null for each unknown or out-of-scope id.",
+                      metadata=list_size(argument="ids"))
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
         if len(ids) > info.context.runtime.settings.max_page_size:
             from core.errors import ApiError, Code

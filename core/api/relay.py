@@ -12,6 +12,7 @@ from strawberry.types import Info
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from core.api.budget import charge
 from core.errors import ApiError, Code
 from core.ids import encode_gid
 from core.settings import get_settings
@@ -152,6 +153,7 @@ async def connection_from_queryset(qs: QuerySet, first=None, after=None, last=No
     total = await qs.count()
     win = window(total, first, after, last, before)
     rows = await qs.offset(win.start).limit(win.stop - win.start) if win.stop > win.start else []
+    charge(len(rows))  # the request's cap on resolved objects
     return connection_from_slice(rows, win, total)
 
 

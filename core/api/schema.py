@@ -94,6 +94,8 @@ def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schem
         _compose("Subscription", subscription_parts, "Live updates over graphql-transport-ws at /graphql.")
         if subscription_parts else None
     )
+    from core.api.budget import CountingExecutionContext, limits_extensions
+    from core.api.cost import cost_extensions
     from core.api.security import limit_extensions, security_extensions
 
     schema = strawberry.Schema(
@@ -106,9 +108,12 @@ def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schem
             *limit_extensions(settings),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
+            *cost_extensions(settings),  # after ValidationCache: costs documents that validated
+            *limits_extensions(settings),  # deadline and object cap around every executor
             *security_extensions(settings),
             AuditReads,
         ],
+        execution_context_class=CountingExecutionContext,
         config=StrawberryConfig(
             disable_field_suggestions=settings.is_production,
             batching_config={"max_operations": settings.max_batch},

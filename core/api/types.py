@@ -14,6 +14,7 @@ from strawberry.types import Info
 from tortoise.expressions import Q
 
 from core import models as m
+from core.api.cost import list_size
 from core.api.relay import Connection, Node, connection_from_list
 from core.enums import (
     LEVELS,
@@ -77,7 +78,7 @@ class Area(Node):
             return None
         return ctx(info).loaders.by_id(m.Area).load(self.parent_id)
 
-    @strawberry.field(description="Ancestors from the district down to the parent.")
+    @strawberry.field(description="Ancestors from the district down to the parent.", metadata=list_size(len(LEVELS) - 1))
     async def ancestors(self, info: Info) -> list[Area]:
         ids = [getattr(self, lineage_column(lv)) for lv in LEVELS[: LEVELS.index(self.level)]]
         rows = await ctx(info).loaders.by_id(m.Area).load_many([i for i in ids if i])
@@ -234,7 +235,8 @@ class UnitBase(Node):
     def building(self, info: Info) -> BuildingT:
         return _load_area(info, self.building_id)
 
-    @strawberry.field(description="Active residents registered at this unit.")
+    # A household: rarely more than ten people (the resolved-object cap catches the rest).
+    @strawberry.field(description="Active residents registered at this unit.", metadata=list_size(10))
     def residents(self, info: Info) -> list[ResidentT]:
         return _active_residents(info, self.id)
 
