@@ -41,6 +41,16 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=500, alias="LASTMILE_MAX_PAGE_SIZE")
     login_max_failures: int = Field(default=5, alias="LASTMILE_LOGIN_MAX_FAILURES")
     login_lock_seconds: int = Field(default=300, alias="LASTMILE_LOGIN_LOCK_SECONDS")
+    # Failures answered as JSON, not hangs (issue 10, item 7): how long a request may wait on the database and
+    # on Redis before it is answered SERVICE_UNAVAILABLE (or, for Redis, the event goes to this process only).
+    db_connect_timeout: float = Field(default=5.0, alias="LASTMILE_DB_CONNECT_TIMEOUT",
+                                      description="Seconds to open a PostgreSQL connection.")
+    db_statement_timeout: float = Field(default=15.0, alias="LASTMILE_DB_STATEMENT_TIMEOUT",
+                                        description="Seconds one SQL statement may run (server and client side).")
+    readyz_timeout: float = Field(default=3.0, alias="LASTMILE_READYZ_TIMEOUT",
+                                  description="Seconds /readyz waits for the database before answering 503.")
+    redis_publish_timeout: float = Field(default=1.0, alias="LASTMILE_REDIS_PUBLISH_TIMEOUT",
+                                         description="Seconds one publish to Redis may take (off the request path).")
 
     @property
     def is_production(self) -> bool:
