@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import re
 import uuid
@@ -79,10 +80,18 @@ class LastmileGraphQL(GraphQL):
         return context
 
     def decode_json(self, data: str | bytes) -> object:
-        # orjson, not json: it refuses nesting deeper than 1024 and invalid UTF-8 with a
-        # JSONDecodeError (strawberry answers 400), where json.loads raises RecursionError
-        # or UnicodeDecodeError, which became plain-text 500s.
-        return orjson.loads(data)
+        # strawberry answers 400 to a JSONDecodeError only; json.loads raises RecursionError on deep
+        # nesting and UnicodeDecodeError on invalid UTF-8, which became plain-text 500s.
+        try:
+            return orjson.loads(data)  # fast; refuses nesting past 1024 and invalid UTF-8
+        except orjson.JSONDecodeError:
+            pass
+        # What orjson refuses but JSON allows (a lone surrogate escape, "\ud800") reaches the
+        # text checks, which answer a field-level INVALID_INPUT.
+        try:
+            return json.loads(data)
+        except (RecursionError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            raise json.JSONDecodeError(f"not JSON: {type(exc).__name__}", "", 0) from exc
 
     def encode_json(self, data: object) -> str:
         # orjson: several times faster than json on large lists; keeps Chinese text as UTF-8.

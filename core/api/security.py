@@ -280,7 +280,7 @@ def _tag_limit_error(error: GraphQLError) -> None:
 
 # graphql-core's messages for variable values that do not coerce (execution, not validation:
 # "Variable '$x' is never used" is a validation error).
-_COERCION = re.compile(r"Variable '\$\w+' (got invalid value|of required type .* was not provided"
+_COERCION = re.compile(r"Variable '\$\w+' (got invalid value|has invalid value|of required type .* was not provided"
                        r"|of non-null type .* must not be null)")
 
 
