@@ -25,7 +25,7 @@ pytestmark = pytest.mark.skipif(
 
 PASSWORD = "reliability-pass-1"
 ME = "{ me { username } }"
-LOGIN = 'mutation { login(username: "admin", password: "%s") { token userErrors { code } } }' % PASSWORD
+LOGIN = f'mutation {{ login(username: "admin", password: "{PASSWORD}") {{ token userErrors {{ code }} }} }}'
 # Short timeouts so the test is quick; the defaults are 5 s connect, 15 s statement, 3 s /readyz.
 TIMEOUTS = {"LASTMILE_DB_CONNECT_TIMEOUT": "2", "LASTMILE_DB_STATEMENT_TIMEOUT": "2", "LASTMILE_READYZ_TIMEOUT": "1"}
 # A request may take connect + statement (+ the pool's reset of a timed-out connection) before it is
