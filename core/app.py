@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import logging
 import re
+import uuid
 
 import orjson
 from cross_web import HTTPException
@@ -21,9 +24,10 @@ from tortoise import Tortoise
 from tortoise.connection import connections
 
 from core.api.context import Context
+from core.api.failures import UNAVAILABLE_MESSAGE, is_unavailable
 from core.api.schema import Runtime, build_runtime
 from core.auth import bearer_token, viewer_from_token
-from core.db import close_db, init_db, migrate, tortoise_config
+from core.db import close_db, database_unavailable, init_db, migrate, tortoise_config
 from core.disconnect import CancelOnDisconnect
 from core.permissions import Viewer
 from core.settings import DEFAULT_SECRET, Settings, get_settings
@@ -54,7 +58,14 @@ class LastmileGraphQL(GraphQL):
         registry = self.runtime.host.registry
         auth_problem = None
         token = bearer_token(request.headers.get("authorization"))
-        viewer = await viewer_from_token(token, self.runtime.settings, registry)
+        try:
+            viewer = await viewer_from_token(token, self.runtime.settings, registry)
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            # Reading the account needs the database: answer 503 JSON, not the driver's error.
+            log.warning("database unavailable while reading the viewer: %r", exc)
+            raise ServiceUnavailable() from exc
         if viewer is None:
             auth_problem = "The bearer token is invalid or expired, or the account is deactivated; sign in again."
             viewer = Viewer(registry=registry)
@@ -68,6 +79,20 @@ class LastmileGraphQL(GraphQL):
         context.auth_problem = auth_problem
         request.state.graphql_context = context
         return context
+
+    def decode_json(self, data: str | bytes) -> object:
+        # strawberry answers 400 to a JSONDecodeError only; json.loads raises RecursionError on deep
+        # nesting and UnicodeDecodeError on invalid UTF-8, which became plain-text 500s.
+        try:
+            return orjson.loads(data)  # fast; refuses nesting past 1024 and invalid UTF-8
+        except orjson.JSONDecodeError:
+            pass
+        # What orjson refuses but JSON allows (a lone surrogate escape, "\ud800") reaches the
+        # text checks, which answer a field-level INVALID_INPUT.
+        try:
+            return json.loads(data)
+        except (RecursionError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            raise json.JSONDecodeError(f"not JSON: {type(exc).__name__}", "", 0) from exc
 
     def encode_json(self, data: object) -> str:
         # orjson: several times faster than json on large lists; keeps Chinese text as UTF-8.
@@ -128,6 +153,8 @@ class LastmileGraphQL(GraphQL):
             # The spec: an error before execution began means no "data" entry at all.
             response.pop("data", None)
             request.state.request_error = True
+        if any(is_unavailable(e) for e in getattr(result, "errors", None) or ()):
+            request.state.unavailable = True
         return response
 
     async def run(self, request, context=None, root_value=None):
@@ -141,6 +168,10 @@ class LastmileGraphQL(GraphQL):
                 raise
             return _http_error(request, exc)
         if isinstance(request, Request) and isinstance(response, Response) and not self.is_websocket_request(request):
+            if getattr(request.state, "unavailable", False) and response.status_code == 200:
+                # The database did not answer: a retryable 503, whatever else the result holds.
+                response.status_code = 503
+                response.headers["retry-after"] = str(RETRY_AFTER_SECONDS)
             if _wants_graphql_response(request) and response.media_type == "application/json":
                 response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
                 if (getattr(request.state, "request_error", False) and not getattr(request.state, "batch", False)
@@ -158,6 +189,16 @@ class _MethodNotAllowed(HTTPException):
         super().__init__(405, reason)
 
 
+RETRY_AFTER_SECONDS = 5
+
+
+class ServiceUnavailable(HTTPException):
+    """The database did not answer while the request was being prepared."""
+
+    def __init__(self):
+        super().__init__(503, UNAVAILABLE_MESSAGE)
+
+
 def _is_request_error(result) -> bool:
     """Nothing executed: syntax, validation, variable coercion or the anonymous gate.
     Field errors always carry a path; these never do."""
@@ -170,7 +211,7 @@ def _wants_graphql_response(request: Request) -> bool:
 
 
 _HTTP_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE",
-               415: "UNSUPPORTED_MEDIA_TYPE"}
+               415: "UNSUPPORTED_MEDIA_TYPE", 503: "SERVICE_UNAVAILABLE"}
 
 
 def _http_error(request: Request, exc: HTTPException) -> Response:
@@ -190,6 +231,8 @@ def _http_error(request: Request, exc: HTTPException) -> Response:
     response.headers["content-type"] = f"{media}; charset=utf-8"
     if status == 405:
         response.headers["allow"] = "POST"
+    if status == 503:
+        response.headers["retry-after"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
@@ -241,12 +284,61 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
+    timeout = request.app.state.runtime.settings.readyz_timeout
     try:
-        await connections.get("default").execute_query("SELECT 1")
+        # Bounded: a frozen database must make the probe fail, not hang the prober.
+        await asyncio.wait_for(connections.get("default").execute_query("SELECT 1"), timeout)
     except Exception as exc:  # any failure means "not ready"
-        log.warning("readiness check failed: %s", exc)
+        log.warning("readiness check failed: %r", exc)
         return JSONResponse({"status": "unavailable"}, status_code=503)
     return JSONResponse({"status": "ok"})
+
+
+class LastResort:
+    """Any exception that escapes the application becomes a JSON 500 with a code and an error id.
+
+    GraphQL execution masks its own errors (core.api.security); this is for what
+    happens around it (building the context, a middleware, a bug in a route), which
+    Starlette would otherwise answer as plain-text "Internal Server Error"."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def tracking_send(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            response = internal_error_response(exc)
+            if started:  # too late for a clean answer: let the server drop the connection
+                raise
+            await response(scope, receive, send)
+
+
+def internal_error_response(exc: BaseException) -> Response:
+    if database_unavailable(exc):
+        log.warning("database unavailable: %r", exc)
+        body = {"errors": [{"message": UNAVAILABLE_MESSAGE, "extensions": {"code": "SERVICE_UNAVAILABLE"}}]}
+        return JSONResponse(body, status_code=503, headers={"retry-after": str(RETRY_AFTER_SECONDS)})
+    error_id = uuid.uuid4().hex[:12]
+    log.error("error %s outside GraphQL execution", error_id, exc_info=exc)
+    body = {"errors": [{"message": f"Internal error (id {error_id}).",
+                        "extensions": {"code": "INTERNAL_SERVER_ERROR", "errorId": error_id}}]}
+    return JSONResponse(body, status_code=500)
+
+
+async def _last_resort_handler(request: Request, exc: Exception) -> Response:
+    """Starlette's outermost handler (ServerErrorMiddleware): for failures in the middlewares themselves."""
+    return internal_error_response(exc)
 
 
 class InsecureConfiguration(RuntimeError):
@@ -281,7 +373,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             if apply_migrations:
                 await migrate(config)
                 await Tortoise.close_connections()
-            await init_db(config)
+            await init_db(tortoise_config(settings.database_url, runtime.host.tortoise_apps(),
+                                          connect_timeout=settings.db_connect_timeout,
+                                          statement_timeout=settings.db_statement_timeout))
         await runtime.bus.start()
         try:
             yield
@@ -297,6 +391,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET", "POST"],
             allow_headers=["authorization", "content-type", "accept"], max_age=600,
         ))
+    # Inside CORS, so that a browser can read the JSON 500 too.
+    middleware.append(Middleware(LastResort))
     middleware.append(Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes))
     app = Starlette(
         routes=[
@@ -308,6 +404,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         ],
         middleware=middleware,
         lifespan=lifespan,
+        exception_handlers={Exception: _last_resort_handler},
     )
     app.state.runtime = runtime
     return app

@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from core import models as m
 from core.enums import LEVELS, ResidentStatus, lineage_column
+from core.ids import canonical_int
 from core.permissions import Grant, RoleRegistry, Viewer
 from core.settings import Settings
 
@@ -40,9 +41,10 @@ def user_id_from_token(token: str, settings: Settings) -> int | None:
     try:
         claims = jwt.decode(token, settings.secret_key, algorithms=[ALGORITHM], issuer=ISSUER,
                             options={"require": ["exp", "sub", "iss"]})
-        return int(claims["sub"])
     except (jwt.PyJWTError, ValueError, KeyError):
         return None
+    # Only an id a row can have: a sub past the id column's range would reach the driver as an overflow.
+    return canonical_int(str(claims["sub"]))
 
 
 def bearer_token(header: str | None) -> str | None:

@@ -10,5 +10,5 @@ def make_bus(settings: Settings):
     if settings.redis_url:
         from core.redis_bus import RedisBus
 
-        return RedisBus(settings.redis_url)
+        return RedisBus(settings.redis_url, publish_timeout=settings.redis_publish_timeout)
     return InProcessBus()

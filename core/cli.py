@@ -31,9 +31,16 @@ def _host(settings: Settings, plugins: str | None = None):
 
 
 def _check_production(settings: Settings) -> None:
+    """The app's own production checks (secret, PII key), as one line and exit status 1, not a traceback."""
     if settings.is_production and (settings.secret_key == DEFAULT_SECRET or len(settings.secret_key) < 32):
         sys.exit("lastmile: refusing to start in production with the default or a short LASTMILE_SECRET_KEY "
                  "(set at least 32 random characters).")
+    from core.app import InsecureConfiguration, check_production
+
+    try:
+        check_production(settings)
+    except InsecureConfiguration as exc:
+        sys.exit(f"lastmile: {exc}")
 
 
 def _safe_url(url: str) -> str:

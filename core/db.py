@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import asyncpg
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.exceptions import DBConnectionError
 from tortoise.migrations.api import migrate as migrate_api
 
 CORE_APP = {"models": ["core.models"], "migrations": "core.migrations", "default_connection": "default"}
@@ -22,13 +26,19 @@ def is_postgres(url: str) -> bool:
     return normalise_url(url).startswith(("postgres://", "asyncpg://"))
 
 
-def tortoise_config(database_url: str, plugin_apps: dict[str, dict[str, Any]] | None = None) -> dict:
+def tortoise_config(database_url: str, plugin_apps: dict[str, dict[str, Any]] | None = None, *,
+                    connect_timeout: float | None = None, statement_timeout: float | None = None) -> dict:
+    """The tortoise config; on PostgreSQL the timeouts bound every connect and statement (see
+    :func:`_bounded_postgres`). Migrations are applied without them: DDL may legitimately run long."""
     # Core first: plugin migrations depend on core's.
     apps = {"core": dict(CORE_APP)}
     for label, app in (plugin_apps or {}).items():
         apps[label] = {"default_connection": "default", **app}
+    connection: str | dict = normalise_url(database_url)
+    if is_postgres(database_url) and (connect_timeout or statement_timeout):
+        connection = _bounded_postgres(connection, connect_timeout, statement_timeout)
     return {
-        "connections": {"default": normalise_url(database_url)},
+        "connections": {"default": connection},
         "apps": apps,
         "use_tz": True,
         "timezone": "UTC",
@@ -46,3 +56,57 @@ async def migrate(config: dict) -> None:
 
 async def close_db() -> None:
     await Tortoise.close_connections()
+
+
+def _bounded_postgres(url: str, connect_timeout: float | None, statement_timeout: float | None) -> dict:
+    """Tortoise credentials for asyncpg with timeouts, so a frozen or unreachable server answers
+    SERVICE_UNAVAILABLE instead of hanging requests (issue 10, item 7).
+
+    - ``timeout``: asyncpg's connect timeout for each new pool connection;
+    - ``statement_timeout`` (server setting): PostgreSQL cancels a statement running longer;
+    - ``command_timeout``: the client gives up a second later, which is what bounds a statement
+      when the server itself is frozen (SIGSTOP, a dead network path) and can cancel nothing.
+    """
+    config = expand_db_url(url)
+    credentials = config["credentials"]
+    if connect_timeout:
+        credentials["timeout"] = connect_timeout
+    if statement_timeout:
+        settings = dict(credentials.get("server_settings") or {})
+        settings["statement_timeout"] = str(int(statement_timeout * 1000))
+        credentials["server_settings"] = settings
+        credentials["command_timeout"] = statement_timeout + 1
+    return config
+
+
+# What "the database is not there right now" looks like from asyncpg and tortoise: refused or
+# dropped connections, timeouts, a server shutting down or starting up, no free connection slot.
+_UNAVAILABLE = (
+    OSError,  # ConnectionRefusedError, ConnectionResetError, socket.gaierror ...
+    asyncio.TimeoutError,
+    DBConnectionError,
+    asyncpg.PostgresConnectionError,  # class 08
+    asyncpg.ConnectionDoesNotExistError,  # the connection dropped mid-query
+    asyncpg.CannotConnectNowError,  # 57P03: starting up
+    asyncpg.AdminShutdownError,  # 57P01
+    asyncpg.CrashShutdownError,  # 57P02
+    asyncpg.QueryCanceledError,  # 57014: statement_timeout
+    asyncpg.TooManyConnectionsError,  # 53300
+)
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what it wraps) means the database is unreachable or not answering in time.
+
+    Tortoise wraps some driver errors (``OperationalError(exc)``), so causes and arguments are
+    followed too."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, _UNAVAILABLE):
+            return True
+        if isinstance(exc, asyncpg.InterfaceError) and "connection is closed" in str(exc):
+            return True
+        wrapped = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
+        exc = exc.__cause__ or wrapped or exc.__context__
+    return False

@@ -2,13 +2,18 @@
 
 Every process publishes to one Redis channel and keeps one pub/sub connection
 on it; a reader task hands what arrives to this process's subscribers through
-the same bounded queues as the in-process bus. An event published here also
-comes back through Redis to this process's own subscribers, so there is one
-delivery path.
+the same bounded queues as the in-process bus.
 
-Delivery is at most once: an event published while a process is disconnected
-from Redis never reaches that process's subscribers (the reader reconnects
-with back-off). The channel is ``lastmile:<db>:events`` (the db number of the
+This process's own subscribers get an event at once, from memory, whatever
+Redis is doing: a stopped or frozen Redis must neither slow a mutation nor
+silence local subscribers (issue 10). Publishing to Redis happens off the
+request path, in a sender task that sends what has queued up in one pipeline
+bounded by ``LASTMILE_REDIS_PUBLISH_TIMEOUT``; each message carries this
+process's id, and the reader skips its own messages when they come back.
+
+Delivery to other processes is at most once: an event published while Redis
+is unreachable, or that finds the outbox full, never reaches them (the reader
+reconnects with back-off; the sender logs once per outage). The channel is ``lastmile:<db>:events`` (the db number of the
 URL, since pub/sub ignores databases); deployments sharing one Redis name
 their own with ``?channel=...`` in the URL.
 """
@@ -16,7 +21,9 @@ their own with ``?channel=...`` in the URL.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
+import json
 import logging
 import os
 import uuid
@@ -36,6 +43,8 @@ START_TIMEOUT = 5.0
 # the health-check PING rather than hanging forever.
 POLL_SECONDS = 5.0
 MAX_BACKOFF = 10.0
+# Events waiting for the sender; past this the oldest are dropped (other processes miss them).
+OUTBOX_SIZE = 1000
 
 
 def split_url(url: str) -> tuple[str, str]:
@@ -54,13 +63,20 @@ def split_url(url: str) -> tuple[str, str]:
 class RedisBus(InProcessBus):
     """Publishes through Redis; delivers what Redis sends to local subscribers."""
 
-    def __init__(self, url: str, *, queue_size: int = QUEUE_SIZE):
+    def __init__(self, url: str, *, queue_size: int = QUEUE_SIZE, publish_timeout: float = 1.0):
         super().__init__(queue_size)
         self.url, self.channel = split_url(url)
+        self.publish_timeout = publish_timeout
         self._publisher: aioredis.Redis | None = None
         self._reader: asyncio.Task | None = None
+        self._sender: asyncio.Task | None = None
+        self._outbox: collections.deque[str] = collections.deque()
+        self._outbox_ready = asyncio.Event()
+        self._publish_failing = False
+        self.lost = 0  # events other processes never got (Redis unreachable, outbox full)
         self._subscribed = asyncio.Event()
-        # Names the pub/sub connection in CLIENT LIST, so operators can tell the processes apart.
+        # Names the pub/sub connection in CLIENT LIST, so operators can tell the processes apart;
+        # also the origin stamped on every message, so the reader can skip its own.
         self.client_name = f"lastmile-events-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
     @property
@@ -71,11 +87,13 @@ class RedisBus(InProcessBus):
     async def start(self) -> None:
         if self._reader is not None:
             return
-        # Short timeouts: a publish runs after a mutation commits, and a Redis
-        # outage must not hold the mutation's response for long.
-        self._publisher = aioredis.from_url(self.url, socket_connect_timeout=2, socket_timeout=2)
+        # The sender bounds each pipeline with publish_timeout; the socket timeouts are a second line.
+        self._publisher = aioredis.from_url(self.url, socket_connect_timeout=self.publish_timeout,
+                                            socket_timeout=self.publish_timeout)
         self._subscribed = asyncio.Event()
+        self._outbox_ready = asyncio.Event()
         self._reader = asyncio.create_task(self._read(), name="lastmile-redis-bus-reader")
+        self._sender = asyncio.create_task(self._send(), name="lastmile-redis-bus-sender")
         try:
             await asyncio.wait_for(self._subscribed.wait(), START_TIMEOUT)
         except TimeoutError:
@@ -83,6 +101,14 @@ class RedisBus(InProcessBus):
                       _safe(self.url))
 
     async def stop(self) -> None:
+        sender, self._sender = self._sender, None
+        if sender is not None:
+            if self._outbox:  # a last, bounded chance for what is queued
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self._flush(), self.publish_timeout)
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender
         reader, self._reader = self._reader, None
         if reader is not None:
             reader.cancel()
@@ -95,20 +121,56 @@ class RedisBus(InProcessBus):
         self._subscribed.clear()
 
     async def publish(self, event: Event) -> None:
-        if self._publisher is None:
-            # Not started (a script, or a test without lifespan): local only.
-            self.deliver(event)
-            return
-        try:
-            await self._publisher.publish(self.channel, event.to_json())
-        except (RedisError, OSError) as exc:
-            if self.connected:
-                log.warning("event %s lost: publishing to Redis failed: %s", event.topic, exc)
-            else:
-                # Redis is down for this process's reader too, so nothing can
-                # come back twice: at least this process's subscribers get it.
-                log.warning("Redis unavailable (%s); event %s delivered in this process only", exc, event.topic)
-                self.deliver(event)
+        """Deliver here now; queue for the other processes. Never waits on Redis."""
+        self.deliver(event)
+        if self._sender is None:
+            return  # not started (a script, or a test without lifespan): local only
+        if len(self._outbox) >= OUTBOX_SIZE:
+            self._outbox.popleft()
+            self._count_lost(1, "the outbox is full")
+        self._outbox.append(json.dumps({"origin": self.client_name, "topic": event.topic, "data": event.data},
+                                       ensure_ascii=False))
+        self._outbox_ready.set()
+
+    async def _send(self) -> None:
+        while True:
+            await self._outbox_ready.wait()
+            self._outbox_ready.clear()
+            try:
+                await asyncio.wait_for(self._flush(), self.publish_timeout)
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError, TimeoutError) as exc:
+                self._failing(exc)
+            except Exception:
+                log.exception("Redis bus sender failed")  # never let the sender die
+
+    async def _flush(self) -> None:
+        """Send everything queued in one pipeline; what was taken is lost if it fails."""
+        while self._outbox:
+            batch = [self._outbox.popleft() for _ in range(min(len(self._outbox), 500))]
+            try:
+                async with self._publisher.pipeline(transaction=False) as pipe:
+                    for message in batch:
+                        pipe.publish(self.channel, message)
+                    await pipe.execute()
+            except BaseException:
+                self._count_lost(len(batch), None)
+                raise
+            if self._publish_failing:
+                self._publish_failing = False
+                log.warning("publishing to Redis works again (%d event(s) lost in all)", self.lost)
+
+    def _failing(self, exc: BaseException) -> None:
+        if not self._publish_failing:
+            self._publish_failing = True
+            log.warning("publishing to Redis at %s failed (%r): other processes miss events until it is back; "
+                        "this process's subscribers still get them", _safe(self.url), exc)
+
+    def _count_lost(self, n: int, reason: str | None) -> None:
+        self.lost += n
+        if reason and (self.lost == n or self.lost % 1000 < n):
+            log.warning("%d event(s) not published to Redis: %s", self.lost, reason)
 
     async def _read(self) -> None:
         backoff = 0.5
@@ -143,8 +205,11 @@ class RedisBus(InProcessBus):
 
     def _deliver_raw(self, raw) -> None:
         try:
-            event = Event.from_json(raw)
-        except (ValueError, KeyError, TypeError) as exc:
+            obj = json.loads(raw)
+            if isinstance(obj, dict) and obj.get("origin") == self.client_name:
+                return  # ours: delivered locally when published
+            event = Event(topic=obj["topic"], data=obj.get("data") or {})
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             log.warning("ignoring malformed event on %s: %s", self.channel, exc)
             return
         self.deliver(event)

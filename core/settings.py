@@ -51,6 +51,16 @@ class Settings(BaseSettings):
     cost_list_size: int = Field(default=10, alias="LASTMILE_COST_LIST_SIZE")
     operation_timeout_seconds: float = Field(default=10.0, alias="LASTMILE_OPERATION_TIMEOUT_SECONDS")
     max_resolved_objects: int = Field(default=50_000, alias="LASTMILE_MAX_RESOLVED_OBJECTS")
+    # Failures answered as JSON, not hangs (issue 10, item 7): how long a request may wait on the database and
+    # on Redis before it is answered SERVICE_UNAVAILABLE (or, for Redis, the event goes to this process only).
+    db_connect_timeout: float = Field(default=5.0, alias="LASTMILE_DB_CONNECT_TIMEOUT",
+                                      description="Seconds to open a PostgreSQL connection.")
+    db_statement_timeout: float = Field(default=15.0, alias="LASTMILE_DB_STATEMENT_TIMEOUT",
+                                        description="Seconds one SQL statement may run (server and client side).")
+    readyz_timeout: float = Field(default=3.0, alias="LASTMILE_READYZ_TIMEOUT",
+                                  description="Seconds /readyz waits for the database before answering 503.")
+    redis_publish_timeout: float = Field(default=1.0, alias="LASTMILE_REDIS_PUBLISH_TIMEOUT",
+                                         description="Seconds one publish to Redis may take (off the request path).")
 
     @property
     def is_production(self) -> bool:

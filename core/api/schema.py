@@ -74,6 +74,16 @@ class Runtime:
     bus: object
 
 
+class LastmileSchema(strawberry.Schema):
+    """strawberry's Schema, logging errors by our rules (core.api.failures.log_errors: client errors
+    at INFO, bounded and sampled) instead of every error at ERROR with the whole document."""
+
+    def process_errors(self, errors, execution_context=None) -> None:
+        from core.api.failures import log_errors
+
+        log_errors(errors, execution_context)
+
+
 def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schema, NodeRegistry]:
     extensions: dict[str, list[type]] = defaultdict(list)
     for contribution in reversed(host.pm.hook.lastmile_type_extensions()):
@@ -98,7 +108,7 @@ def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schem
     from core.api.cost import cost_extensions
     from core.api.security import limit_extensions, security_extensions
 
-    schema = strawberry.Schema(
+    schema = LastmileSchema(
         query=query,
         mutation=mutation,
         subscription=subscription,

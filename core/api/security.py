@@ -125,9 +125,13 @@ def _root_fields(document, operation_name: str | None) -> list[str]:
 
 
 class AnonymousGate(SchemaExtension):
-    """Refuses every root field but login/plugins/me to requests without a valid token."""
+    """Refuses every root field but login/plugins/me to requests without a valid token.
 
-    def on_execute(self):
+    The check runs before validation too, so that an anonymous caller learns
+    nothing about root fields it may not use: one that exists and one that does
+    not are refused alike (a validation error would tell them apart)."""
+
+    def _refusal(self) -> ApiError | None:
         ec = self.execution_context
         context = ec.context
         viewer = getattr(context, "viewer", None)
@@ -138,10 +142,54 @@ class AnonymousGate(SchemaExtension):
             blocked = [n for n in _root_fields(ec.graphql_document, ec.operation_name) if n not in allowed]
             if blocked:
                 reason = problem or "Sign in first: send 'Authorization: Bearer <token>' from the login mutation."
-                ec.result = ExecutionResult(
-                    data=None, errors=[ApiError(f"{reason} (fields: {', '.join(blocked)})", Code.UNAUTHENTICATED)]
-                )
+                return ApiError(f"{reason} (fields: {', '.join(blocked)})", Code.UNAUTHENTICATED)
+        return None
+
+    def on_validate(self):
+        # Before the yield (strawberry builds its answer from pre_execution_errors inside the
+        # validation step), after ValidationCache's hook, which comes earlier in the list.
+        refusal = self._refusal()
+        if refusal is not None:
+            self.execution_context.pre_execution_errors = [refusal]
         yield
+
+    def on_execute(self):
+        refusal = self._refusal()
+        if refusal is not None:
+            self.execution_context.result = ExecutionResult(data=None, errors=[refusal])
+        yield
+
+
+ANONYMOUS_VALIDATION_MESSAGE = "The document does not validate against the schema (sign in for the details)."
+
+
+class MaskValidationForAnonymous(SchemaExtension):
+    """Production: validation errors of anonymous requests say only that the document is invalid.
+
+    Their messages name types, fields and arguments ("Field 'x' of type 'Y' must
+    have a selection of subfields"): enough, without suggestions or introspection,
+    to rebuild much of the schema (issue 10). Limit refusals keep their text.
+    New error objects, never edits: ValidationCache shares them across requests."""
+
+    def on_validate(self):
+        # Before the yield, after ValidationCache's hook has validated (see AnonymousGate.on_validate).
+        self._mask()
+        yield
+
+    def _mask(self) -> None:
+        ec = self.execution_context
+        viewer = getattr(ec.context, "viewer", None)
+        errors = ec.pre_execution_errors
+        if not errors or viewer is None or viewer.authenticated:
+            return
+        masked = []
+        for error in errors:
+            _tag_limit_error(error)
+            if (error.extensions or {}).get("code") == "GRAPHQL_VALIDATION_FAILED":
+                error = GraphQLError(ANONYMOUS_VALIDATION_MESSAGE, nodes=error.nodes, source=error.source,
+                                     positions=error.positions, extensions={"code": "GRAPHQL_VALIDATION_FAILED"})
+            masked.append(error)
+        ec.pre_execution_errors = masked
 
 
 def _is_expected(error: GraphQLError) -> bool:
@@ -161,7 +209,8 @@ class MaskUnexpectedErrors(MaskErrors):
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         error_id = uuid.uuid4().hex[:12]
-        log.error("error %s at %s: %s", error_id, error.path, error.message, exc_info=error.original_error)
+        message = error.message if len(error.message) <= 1000 else error.message[:1000] + "..."
+        log.error("error %s at %s: %s", error_id, error.path, message, exc_info=error.original_error)
         return GraphQLError(
             message=f"Internal error (id {error_id}).",
             nodes=error.nodes, source=error.source, positions=error.positions, path=error.path,
@@ -229,6 +278,12 @@ def _tag_limit_error(error: GraphQLError) -> None:
         error.extensions = {**(error.extensions or {}), "code": code}
 
 
+# graphql-core's messages for variable values that do not coerce (execution, not validation:
+# "Variable '$x' is never used" is a validation error).
+_COERCION = re.compile(r"Variable '\$\w+' (got invalid value|has invalid value|of required type .* was not provided"
+                       r"|of non-null type .* must not be null)")
+
+
 def _request_error_code(error: GraphQLError) -> str | None:
     """A code for the errors graphql-core raises without one, so clients can switch on every error.
 
@@ -238,7 +293,7 @@ def _request_error_code(error: GraphQLError) -> str | None:
     """
     if error.path:
         return None
-    if error.message.startswith("Variable '$"):
+    if _COERCION.match(error.message):
         return "BAD_USER_INPUT"
     if error.original_error is not None and not isinstance(error.original_error, GraphQLError):
         return None
@@ -262,7 +317,11 @@ def limit_extensions(settings: Settings) -> list:
 
 
 def security_extensions(settings: Settings) -> list:
-    extensions: list = [AnonymousGate, PortableIntrospection]
+    from core.api.failures import DatabaseUnavailableErrors, SingleOperation
+
+    extensions: list = [SingleOperation, AnonymousGate, PortableIntrospection]
     if settings.is_production:
-        extensions += [DisableIntrospection, NoSuggestions, MaskUnexpectedErrors]
+        extensions += [DisableIntrospection, NoSuggestions, MaskValidationForAnonymous, MaskUnexpectedErrors]
+    # After MaskUnexpectedErrors: extensions unwind in reverse, so it sees the driver's error first.
+    extensions.append(DatabaseUnavailableErrors)
     return extensions
