@@ -40,10 +40,12 @@ from graphql import (
 )
 
 from core import models as m
+from core.api.cost import CEILING
 from core.enums import Gender, HouseholdRelation
 from core.pii import blind_index, decrypt, encrypt, mask_id_number, mask_phone
 from core.validation import _ID_CHECK, _ID_WEIGHTS, gender_from_id, make_id_number
-from tests.support import build_world, make_resident, make_user, token_for
+from tests.fixtures import TEST_PLUGINS
+from tests.support import GraphQLClient, build_world, make_resident, make_user, token_for
 
 ID_FLOOR_PER_DAY = 500  # sequence numbers of one gender: 100 x 5
 ID_FLOOR = 500
@@ -248,8 +250,18 @@ VIEWERS = ["c1_grid", "resident", "mixed", "c1_worker"]
 DETAILED = {"c1_worker"}  # holds resident.pii.read over every resident it sees
 
 
+@pytest.fixture
+async def attacker_client(app_factory):
+    """An attacker may send any number of small queries; this test asks for everything at once,
+    so it lifts the cost budget (docs/security.md, "Bounded work") that would only slow it down."""
+    async with GraphQLClient(app_factory(TEST_PLUGINS, max_query_cost=CEILING,
+                                         max_query_cost_resident=CEILING, max_resolved_objects=CEILING)) as c:
+        yield c
+
+
 @pytest.mark.parametrize("viewer", VIEWERS)
-async def test_masked_data_does_not_narrow_to_few_numbers(client, viewer):
+async def test_masked_data_does_not_narrow_to_few_numbers(attacker_client, viewer):
+    client = attacker_client
     w = await _world()
     token = w.tokens[viewer]
     selection = await _resident_selection(client, token, audited=viewer not in DETAILED)
@@ -308,7 +320,8 @@ def _alternatives(dates: list[dt.date], seqs: list[str], true_date: dt.date) -> 
 
 
 @pytest.mark.parametrize("viewer", VIEWERS)
-async def test_other_candidates_look_exactly_the_same(client, viewer):
+async def test_other_candidates_look_exactly_the_same(attacker_client, viewer):
+    client = attacker_client
     w = await _world()
     token = w.tokens[viewer]
     selection = await _resident_selection(client, token, audited=viewer not in DETAILED)
