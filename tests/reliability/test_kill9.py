@@ -78,7 +78,9 @@ async def test_kill9_under_write_load_loses_no_acknowledged_write_and_replays_id
         assert len(acked) >= KILL_AFTER_ACKS, server.output()
         in_flight = set(sent) - set(acked)
 
-        server = Server(env, port=server.port).start()
+        killed_server, server = server, Server(env, port=server.port)
+        killed_server.close()  # its log file
+        server.start()
         # 1. Every acknowledged write survived.
         from core.ids import decode_int_gid
 
