@@ -31,6 +31,9 @@ class Code:
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
     OUT_OF_RANGE = "OUT_OF_RANGE"
     INVALID_TARGET = "INVALID_TARGET"
+    # Login under attack (docs/security.md).
+    WEAK_PASSWORD = "WEAK_PASSWORD"
+    ONE_LOGIN_PER_REQUEST = "ONE_LOGIN_PER_REQUEST"
 
 
 @dataclass
