@@ -13,6 +13,8 @@ the server.
 
 from __future__ import annotations
 
+import re
+
 from zxcvbn import zxcvbn
 
 from core.errors import Code
@@ -44,8 +46,7 @@ def check_password(password: str, username: str, *, min_score: int, other_names:
     folded = password.casefold()
     if name and (folded == name or (len(name) >= _MIN_NAME_TO_CONTAIN and name in folded)):
         raise WeakPassword("The password must not contain the username.")
-    inputs = [n for n in (username, *other_names) if n]
-    result = zxcvbn(password[:_ESTIMATED_PREFIX], user_inputs=inputs)
+    result = zxcvbn(password[:_ESTIMATED_PREFIX], user_inputs=_personal_words(username, *other_names))
     if _on_breach_list(result, password[:_ESTIMATED_PREFIX]):
         raise WeakPassword("This password is on lists of passwords leaked in data breaches; choose another.")
     if result["score"] < min_score:
@@ -53,6 +54,15 @@ def check_password(password: str, username: str, *, min_score: int, other_names:
         hints = " ".join(filter(None, [feedback.get("warning"), *(feedback.get("suggestions") or [])]))
         raise WeakPassword("The password is too easy to guess" + (f": {hints}" if hints else ".")
                            + " A few unrelated words or a passphrase is strong and easy to remember.")
+
+
+def _personal_words(*names: str) -> list[str]:
+    """The names, their words and the words run together ("Wang Fang" -> wang, fang, wangfang)."""
+    words: list[str] = []
+    for name in names:
+        parts = [p for p in re.split(r"[\W_]+", name.casefold()) if p]
+        words += [name.casefold(), *parts, "".join(parts)]
+    return [w for w in dict.fromkeys(words) if w]
 
 
 def _on_breach_list(result: dict, password: str) -> bool:
