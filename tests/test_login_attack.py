@@ -45,7 +45,7 @@ def codes(result: dict) -> list[str]:
 @pytest.fixture
 def verifications(monkeypatch):
     """Every argon2 verification: the thread it ran on, and the most that ran at once."""
-    calls = {"threads": [], "running": 0, "most": 0}
+    calls = {"threads": [], "running": 0, "most": 0, "seconds": []}
     lock = threading.Lock()
     real = core.auth.verify_password
 
@@ -54,11 +54,13 @@ def verifications(monkeypatch):
             calls["threads"].append(threading.get_ident())
             calls["running"] += 1
             calls["most"] = max(calls["most"], calls["running"])
+        start = time.perf_counter()
         try:
             return real(password_hash, password)
         finally:
             with lock:
                 calls["running"] -= 1
+                calls["seconds"].append(time.perf_counter() - start)
 
     monkeypatch.setattr(core.auth, "verify_password", counted)
     return calls
@@ -86,7 +88,7 @@ async def test_argon2_runs_in_a_bounded_thread_pool(app_factory, verifications):
     assert verifications["most"] <= 2
 
 
-async def test_a_trivial_query_keeps_its_latency_during_20_concurrent_logins(app_factory):
+async def test_a_trivial_query_keeps_its_latency_during_20_concurrent_logins(app_factory, verifications):
     """The attack of the issue: 20 concurrent anonymous logins must not stall other requests.
 
     With argon2 on the event loop every request waits behind whole
@@ -115,10 +117,6 @@ async def test_a_trivial_query_keeps_its_latency_during_20_concurrent_logins(app
     for _ in range(3):
         await timed()  # warm the caches
     baseline = statistics.median([await timed() for _ in range(15)])
-    start = time.perf_counter()
-    core.auth.verify_password(core.auth.hash_password("x" * 12), "y" * 12)
-    one_verification = time.perf_counter() - start
-
     logins = asyncio.gather(*(login(core_client, name, PASSWORD) for name in names))
     during = []
     while not logins.done():
@@ -127,15 +125,17 @@ async def test_a_trivial_query_keeps_its_latency_during_20_concurrent_logins(app
             during.append(lag)
     results = await logins
     await core_client.http.aclose()
+    one_verification = statistics.median(verifications["seconds"])
     assert all(r["token"] for r in results), [r["userErrors"] for r in results]
     figures = (f"{len(during)} trivial queries during the logins, median "
                f"{statistics.median(during or [0]) * 1000:.1f} ms, slowest {max(during or [0]) * 1000:.1f} ms; "
                f"baseline {baseline * 1000:.1f} ms; "
-               f"one argon2 verification {one_verification * 1000:.0f} ms")
+               f"one argon2 verification (median) {one_verification * 1000:.0f} ms")
     print(figures)
     # A blocked loop also shows as hardly any query getting through while the logins run.
     assert len(during) >= 5, figures
-    # On the loop, some query waits out a whole verification; in the pool none comes near one.
+    # On the loop, some query waits out a whole verification (the slowest one at least); in the pool
+    # none comes near one.
     assert max(during) < one_verification / 2, figures
     assert statistics.median(during) < max(20 * baseline, 0.02), figures
 
