@@ -66,6 +66,11 @@ def verifications(monkeypatch):
     return calls
 
 
+# On a loaded test machine a verification can take seconds: apps for concurrency tests wait long
+# for an argon2 slot, so that no attempt is refused as "busy" (that refusal has its own test).
+PATIENT = {"password_hash_wait_seconds": 120}
+
+
 def _later(monkeypatch, seconds: int) -> None:
     """Let the limits' window pass (the database backend compares against this clock)."""
     later = login_limits.now_ms() + seconds * 1000
@@ -80,7 +85,7 @@ async def test_argon2_runs_in_a_bounded_thread_pool(app_factory, verifications):
     names = [f"signer{i}" for i in range(8)]
     for name in names:
         await make_user(name)
-    async with GraphQLClient(app_factory((), password_hash_concurrency=2, password_hash_wait_seconds=120)) as client:
+    async with GraphQLClient(app_factory((), password_hash_concurrency=2, **PATIENT)) as client:
         results = await asyncio.gather(*(login(client, name, PASSWORD) for name in names))
     assert all(r["token"] for r in results), [r["userErrors"] for r in results]
     assert len(verifications["threads"]) == len(names)
@@ -101,7 +106,7 @@ async def test_a_trivial_query_keeps_its_latency_during_20_concurrent_logins(app
         await make_user(name)
     trivial = "{ plugins { name } }"
     # A long wait for a slot: on a loaded test machine no login may be refused as busy here.
-    core_client = GraphQLClient(app_factory((), password_hash_wait_seconds=120))
+    core_client = GraphQLClient(app_factory((), **PATIENT))
 
     pause = 0.005
 
@@ -136,7 +141,7 @@ async def test_a_trivial_query_keeps_its_latency_during_20_concurrent_logins(app
     assert len(during) >= 5, figures
     # On the loop, some query waits out a whole verification (the slowest one at least); in the pool
     # none comes near one.
-    assert max(during) < one_verification / 2, figures
+    assert max(during) < 0.75 * one_verification, figures
     assert statistics.median(during) < max(20 * baseline, 0.02), figures
 
 
@@ -277,11 +282,12 @@ def test_client_address_rules():
 # ---------------------------------------------------------------- concurrency (PostgreSQL)
 
 
-async def test_30_parallel_guesses_verify_at_most_the_limit(core_client, on_postgres, verifications):
+async def test_30_parallel_guesses_verify_at_most_the_limit(app_factory, on_postgres, verifications):
     if not on_postgres:
         pytest.skip("concurrency is proven on PostgreSQL")
     await build_world()
     limit = get_settings().login_max_failures
+    core_client = GraphQLClient(app_factory((), **PATIENT))
     results = await asyncio.gather(*(login(core_client, "c1_grid", f"guess-{i}") for i in range(30)))
     wrong = [r for r in results if codes(r) == ["INVALID_CREDENTIALS"]]
     limited = [r for r in results if codes(r) == ["RATE_LIMITED"]]
@@ -292,13 +298,14 @@ async def test_30_parallel_guesses_verify_at_most_the_limit(core_client, on_post
     res = await login(core_client, "c1_grid", PASSWORD)
     assert res["token"] is None and codes(res) == ["RATE_LIMITED"]
     assert len(verifications["threads"]) == limit  # refused without checking the password
+    await core_client.http.aclose()
 
 
 async def test_30_parallel_guesses_at_30_accounts_meet_the_address_limit(app_factory, on_postgres, verifications):
     if not on_postgres:
         pytest.skip("concurrency is proven on PostgreSQL")
     await build_world()
-    async with GraphQLClient(app_factory((), login_max_failures_per_address=7)) as client:
+    async with GraphQLClient(app_factory((), login_max_failures_per_address=7, **PATIENT)) as client:
         results = await asyncio.gather(*(login(client, f"sprayed-{i}", "password1") for i in range(30)))
         assert sum(codes(r) == ["INVALID_CREDENTIALS"] for r in results) == 7
         assert len(verifications["threads"]) == 7
@@ -311,7 +318,7 @@ async def test_30_parallel_guesses_at_30_accounts_meet_the_address_limit(app_fac
 def _redis_app(channel: str):
     """A new app instance (its own runtime, limiter and Redis connection); the channel names the deployment."""
     sep = "&" if "?" in REDIS_URL else "?"
-    return build_test_app([], redis_url=f"{REDIS_URL}{sep}channel={channel}")
+    return build_test_app([], redis_url=f"{REDIS_URL}{sep}channel={channel}", **PATIENT)
 
 
 async def _close_limiters(*apps) -> None:
@@ -338,7 +345,8 @@ async def test_two_instances_share_the_limit_through_redis(app_factory, verifica
             # The counts are in Redis, with an expiry, and not in the database.
             redis = limiter_for(a.state.runtime).redis
             keys = await redis.client.keys(redis.prefix + "*")
-            assert len(keys) == 2 and all(0 < await redis.client.pttl(k) <= 300_000 for k in keys)
+            ttls = [await redis.client.pttl(k) for k in keys]
+            assert len(keys) == 2 and all(0 < ttl <= 300_000 for ttl in ttls), ttls
             assert await m.LoginAttempt.all().count() == 0
             # The lock passes with the window (Redis expires the keys on its own clock).
             await redis.client.delete(*keys)
