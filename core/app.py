@@ -25,10 +25,12 @@ from tortoise.connection import connections
 
 from core.api.context import Context
 from core.api.failures import UNAVAILABLE_MESSAGE, is_unavailable
+from core.api.one_login import batch_problem
 from core.api.schema import Runtime, build_runtime
 from core.auth import bearer_token, viewer_from_token
 from core.db import close_db, database_unavailable, init_db, migrate, tortoise_config
 from core.disconnect import CancelOnDisconnect
+from core.errors import Code
 from core.permissions import Viewer
 from core.settings import DEFAULT_SECRET, Settings, get_settings
 
@@ -116,6 +118,10 @@ class LastmileGraphQL(GraphQL):
             if not (isinstance(item.query, str | None) and isinstance(item.variables, dict | None)
                     and isinstance(item.operation_name, str | None) and isinstance(item.extensions, dict | None)):
                 raise HTTPException(400, _SHAPE)
+        if isinstance(data, list):
+            problem = batch_problem([item.query for item in data], self.runtime.settings.max_tokens)
+            if problem:
+                raise CodedHTTPException(400, problem, Code.ONE_LOGIN_PER_REQUEST)
         return data
 
     async def execute_operation(self, request, request_adapter, request_data, context, root_value, sub_response):
@@ -184,6 +190,14 @@ _SHAPE = ("The request body must be a JSON object {query, variables, operationNa
           "(query and operationName strings, variables and extensions objects), or an array of such objects.")
 
 
+class CodedHTTPException(HTTPException):
+    """A request-level refusal with its own extensions.code instead of the status's."""
+
+    def __init__(self, status: int, reason: str, code: str):
+        super().__init__(status, reason)
+        self.code = code
+
+
 class _MethodNotAllowed(HTTPException):
     def __init__(self, reason: str):
         super().__init__(405, reason)
@@ -225,7 +239,8 @@ def _http_error(request: Request, exc: HTTPException) -> Response:
     elif reason == "Unsupported content type":
         # Only JSON bodies are GraphQL requests here (no multipart uploads).
         status, reason = 415, "Send the request with Content-Type: application/json."
-    body = {"errors": [{"message": reason, "extensions": {"code": _HTTP_CODES.get(status, "BAD_REQUEST")}}]}
+    code = getattr(exc, "code", None) or _HTTP_CODES.get(status, "BAD_REQUEST")
+    body = {"errors": [{"message": reason, "extensions": {"code": code}}]}
     media = GRAPHQL_RESPONSE if _wants_graphql_response(request) else "application/json"
     response = JSONResponse(body, status_code=status)
     response.headers["content-type"] = f"{media}; charset=utf-8"

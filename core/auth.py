@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 import jwt
 from argon2 import PasswordHasher
@@ -28,6 +30,71 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+class PasswordWorkBusy(Exception):
+    """Every argon2 slot stayed taken for the whole wait: the caller answers RATE_LIMITED."""
+
+
+class PasswordWork:
+    """argon2 off the event loop: a thread pool, at most ``concurrency`` jobs at once.
+
+    argon2 takes tens to hundreds of milliseconds of CPU on purpose; on the
+    event loop every other request would wait for it. argon2-cffi releases the
+    GIL while it hashes, so threads keep the loop free. The semaphore keeps the
+    pool's queue empty: a job waits at most ``wait_seconds`` for a slot and is
+    then refused (:class:`PasswordWorkBusy`), so a flood of sign-ins cannot
+    queue without bound.
+    """
+
+    def __init__(self, concurrency: int, wait_seconds: float):
+        self.concurrency = concurrency
+        self.wait_seconds = wait_seconds
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="lastmile-argon2")
+        self._slots = asyncio.Semaphore(concurrency)
+
+    async def run(self, fn, *args):
+        if self._slots.locked():
+            try:
+                async with asyncio.timeout(self.wait_seconds):
+                    await self._slots.acquire()
+            except TimeoutError:
+                raise PasswordWorkBusy from None
+        else:
+            await self._slots.acquire()
+        loop = asyncio.get_running_loop()
+        job = self._pool.submit(fn, *args)
+        # The slot is freed when the thread is done, not when the caller stops waiting:
+        # a cancelled request (client gone) must not let more hashes run than allowed.
+        job.add_done_callback(lambda _: _call_soon(loop, self._slots.release))
+        return await asyncio.wrap_future(job)
+
+
+def _call_soon(loop, callback) -> None:
+    try:
+        loop.call_soon_threadsafe(callback)
+    except RuntimeError:  # the loop closed while the thread ran (shutdown): nothing to free
+        pass
+
+
+_work: dict[tuple[int, float], PasswordWork] = {}
+
+
+def password_work(settings: Settings) -> PasswordWork:
+    """The process's argon2 pool for these settings (one per distinct size and wait)."""
+    key = (settings.password_hash_concurrency, settings.password_hash_wait_seconds)
+    work = _work.get(key)
+    if work is None:
+        work = _work[key] = PasswordWork(*key)
+    return work
+
+
+async def hash_password_off_loop(password: str, settings: Settings) -> str:
+    return await password_work(settings).run(hash_password, password)
+
+
+async def verify_password_off_loop(password_hash: str, password: str, settings: Settings) -> bool:
+    return await password_work(settings).run(verify_password, password_hash, password)
 
 
 def issue_token(user: m.User, settings: Settings) -> tuple[str, dt.datetime]:

@@ -144,10 +144,17 @@ def cmd_export_schema(args, settings):
 def cmd_create_admin(args, settings):
     from core import models as m
     from core.auth import hash_password
+    from core.login_limits import AttemptLimiter
+    from core.password_policy import MAX_LENGTH, WeakPassword, check_password
 
     host = _host(settings)
-    if len(args.password) < 8:
-        sys.exit("lastmile: the password needs at least 8 characters")
+    try:
+        check_password(args.password, args.username, min_score=settings.password_min_score,
+                       other_names=(args.display_name or "",))
+    except WeakPassword as weak:
+        sys.exit(f"lastmile: {weak}")
+    if len(args.password) > MAX_LENGTH:
+        sys.exit(f"lastmile: the password may be at most {MAX_LENGTH} characters")
     _prepare_database(settings)
 
     async def work():
@@ -160,11 +167,13 @@ def cmd_create_admin(args, settings):
             user.password_hash = hash_password(args.password)
             user.is_superuser = True
             user.is_active = True
-            # A reset also lifts a sign-in lock-out: this is how a locked-out superuser gets back in.
-            user.failed_logins = 0
-            user.locked_until = None
             await user.save()
             print(f"superuser {args.username} updated")
+        # A reset also lifts a sign-in lock-out: this is how a locked-out superuser gets back in.
+        limiter = AttemptLimiter(settings)
+        await limiter.forget_account(args.username)
+        if limiter.redis is not None:
+            await limiter.redis.close()
 
     asyncio.run(_with_db(settings, host, work))
 

@@ -34,6 +34,9 @@ class Code:
     # An ID number that cannot be accepted from this caller (registered where they may not
     # read it): neither whether nor where it exists is told (docs/security.md).
     ID_NUMBER_UNAVAILABLE = "ID_NUMBER_UNAVAILABLE"
+    # Login under attack (docs/security.md).
+    WEAK_PASSWORD = "WEAK_PASSWORD"
+    ONE_LOGIN_PER_REQUEST = "ONE_LOGIN_PER_REQUEST"
 
 
 @dataclass

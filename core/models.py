@@ -176,8 +176,6 @@ class User(Model):
     home_area = fields.ForeignKeyField("core.Area", related_name="home_users", null=True, on_delete=fields.SET_NULL)
     is_active = fields.BooleanField(default=True)
     is_superuser = fields.BooleanField(default=False)
-    failed_logins = fields.IntField(default=0)
-    locked_until = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -242,3 +240,21 @@ class IdempotencyKey(Model):
     class Meta:
         table = "core_idempotency_key"
         unique_together = (("operation", "actor_id", "key"),)
+
+
+class LoginAttempt(Model):
+    """Sign-in attempts counted against one account name or client address in the current window.
+
+    Used when no Redis is configured (core.login_limits). ``subject`` is a
+    hash, so attempted names (sometimes a password typed in the wrong box) are
+    not stored. An attempt is counted before its password is checked and
+    given back when it succeeds: ``failures`` is failed plus in-flight attempts.
+    """
+
+    subject = fields.CharField(max_length=80, primary_key=True)
+    failures = fields.IntField(default=0)
+    # Epoch milliseconds: compared as numbers by the same SQL on SQLite and PostgreSQL.
+    expires_at_ms = fields.BigIntField(db_index=True)
+
+    class Meta:
+        table = "core_login_attempt"

@@ -62,6 +62,28 @@ class Settings(BaseSettings):
     redis_publish_timeout: float = Field(default=1.0, alias="LASTMILE_REDIS_PUBLISH_TIMEOUT",
                                          description="Seconds one publish to Redis may take (off the request path).")
 
+    # --- Login under attack (docs/security.md, "Accounts and sign-in") ---
+    login_max_failures_per_address: int = Field(
+        default=30, ge=1, alias="LASTMILE_LOGIN_MAX_FAILURES_PER_ADDRESS",
+        description="Failed sign-ins one client address may make per window before it is refused (RATE_LIMITED).",
+    )
+    trusted_proxies: str = Field(
+        default="", alias="LASTMILE_TRUSTED_PROXIES",
+        description="Comma-separated proxy addresses or networks (CIDR) whose X-Forwarded-For is believed; none by default.",
+    )
+    password_hash_concurrency: int = Field(
+        default=2, ge=1, alias="LASTMILE_PASSWORD_HASH_CONCURRENCY",
+        description="argon2 hashes or verifications running at once (in a thread pool, off the event loop).",
+    )
+    password_hash_wait_seconds: float = Field(
+        default=3.0, ge=0, alias="LASTMILE_PASSWORD_HASH_WAIT_SECONDS",
+        description="How long a sign-in waits for a free argon2 slot before it is refused with RATE_LIMITED.",
+    )
+    password_min_score: int = Field(
+        default=3, ge=0, le=4, alias="LASTMILE_PASSWORD_MIN_SCORE",
+        description="Least zxcvbn strength score (0-4) a new password needs.",
+    )
+
     @property
     def is_production(self) -> bool:
         return self.env == "production"

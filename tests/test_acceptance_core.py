@@ -227,7 +227,7 @@ async def test_area_managers_manage_accounts_the_superuser_made_and_granted(core
     the subdistrict's area manager, who holds user.manage there, can then see and revoke it."""
     w = await build_world()
     boss = w.tokens["super"]
-    body = await core_client(CREATE_USER, {"input": {"username": "cw9", "password": "password-123",
+    body = await core_client(CREATE_USER, {"input": {"username": "cw9", "password": "amber kettle orbit 91",
                                                     "displayName": "CW9"}}, boss)
     user_id = body["data"]["createUser"]["user"]["id"]
     grant = {"userId": user_id, "role": "community_worker", "areaId": w.gid(w.c1)}
@@ -247,14 +247,26 @@ async def test_area_managers_manage_accounts_the_superuser_made_and_granted(core
 def test_create_admin_resets_a_locked_account(tmp_path):
     db = "sqlite://" + str(tmp_path / "admin.sqlite3")
     env = {"DATABASE_URL": db, "LASTMILE_PLUGINS": "", "PATH": "/usr/bin:/bin"}
-    run = [sys.executable, "-m", "core.cli", "create-admin", "boss", "--password", "boss-password-1"]
+    from core.login_limits import ACCOUNT, subject_key
+
+    run = [sys.executable, "-m", "core.cli", "create-admin", "boss", "--password", "amber kettle orbit 91"]
     subprocess.run(run, env=env, check=True, capture_output=True, cwd=str(_ROOT))
     con = sqlite3.connect(str(tmp_path / "admin.sqlite3"))
-    con.execute("UPDATE core_user SET failed_logins = 3, locked_until = '2999-01-01 00:00:00+00:00'")
+    con.execute("INSERT INTO core_login_attempt (subject, failures, expires_at_ms) VALUES (?, 99, 32503680000000)",
+                [subject_key(ACCOUNT, "boss")])
     con.commit()
     subprocess.run(run, env=env, check=True, capture_output=True, cwd=str(_ROOT))
-    assert con.execute("SELECT failed_logins, locked_until FROM core_user").fetchall() == [(0, None)]
+    assert con.execute("SELECT count(*) FROM core_login_attempt").fetchall() == [(0,)]
     con.close()
+
+
+def test_create_admin_refuses_a_weak_password(tmp_path):
+    env = {"DATABASE_URL": "sqlite://" + str(tmp_path / "weak.sqlite3"), "LASTMILE_PLUGINS": "", "PATH": "/usr/bin:/bin"}
+    for weak, why in (("boss-password-1", "username"), ("password123", "breaches"), ("qwertyuiop", "breaches")):
+        proc = subprocess.run([sys.executable, "-m", "core.cli", "create-admin", "boss", "--password", weak],
+                              env=env, capture_output=True, text=True, cwd=str(_ROOT))
+        assert proc.returncode != 0 and why in proc.stderr, proc.stderr
+    assert not (tmp_path / "weak.sqlite3").exists()  # refused before touching the database
 
 
 def test_export_schema_names_the_option_that_was_wrong():

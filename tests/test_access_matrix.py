@@ -186,7 +186,7 @@ GRANT = """mutation($input: GrantRoleInput!) { grantRole(input: $input) { user {
 
 async def test_user_management_scope(client, world):
     w = world
-    res = await client.data(CREATE_USER, {"input": {"username": "newgrid", "password": "longenough1",
+    res = await client.data(CREATE_USER, {"input": {"username": "newgrid", "password": "amber kettle orbit 91",
                                                     "displayName": "新网格员", "areaId": w.gid(w.c1)}},
                             w.tokens["s1_manager"])
     assert res["createUser"]["userErrors"] == []
@@ -257,7 +257,7 @@ def _mutations(w):
                                {"i": {"name": "新单位", "kind": "ENTERPRISE", "partnerCommunityIds": [w.gid(w.c1)]}},
                                "createOrganization"),
         "createUser": ("mutation($i: CreateUserInput!) { createUser(input: $i) { userErrors { code } } }",
-                       {"i": {"username": "u-new", "password": "longenough1", "displayName": "新用户",
+                       {"i": {"username": "u-new", "password": "amber kettle orbit 91", "displayName": "新用户",
                               "areaId": w.gid(w.c1)}}, "createUser"),
     }
 

@@ -19,7 +19,7 @@ from core.enums import (
     ResidentStatus,
     UnitUsage,
 )
-from core.errors import Code, UserFailure, unauthenticated
+from core.errors import UserFailure, unauthenticated
 from core.ids import decode_int_gid
 from core.services import accounts, areas, notifications, organizations, residents
 
@@ -148,7 +148,7 @@ class OrganizationPayload:
 @strawberry.input(description="A new login account.")
 class CreateUserInput:
     username: str = F(description="Login name, unique.")
-    password: str = F(description="At least 8 characters; stored only as an argon2 hash.")
+    password: str = F(description="At least 8 characters, hard to guess, not on a breach list and not containing the username (else WEAK_PASSWORD); stored only as an argon2 hash.")
     display_name: str = F(description="Name shown in the apps.")
     resident_id: strawberry.ID | None = F(default=None, description="Make this the resident's own account (grants the resident role).")
     area_id: strawberry.ID | None = F(default=None, description="Area whose user managers administer the account; defaults to the resident's community, or to your own single area.")
@@ -183,17 +183,13 @@ class DeletePayload:
 
 @strawberry.type(description="Core mutations.")
 class CoreMutation:
-    @strawberry.mutation(description="Signs in; returns a bearer token. Repeated failures lock the username for a while (RATE_LIMITED).")
+    @strawberry.mutation(description="Signs in; returns a bearer token. Repeated failures lock the username, and the client address, for a while (RATE_LIMITED). One login per request: aliases and batches are refused (ONE_LOGIN_PER_REQUEST).")
     async def login(self, info: Info, username: str, password: str) -> LoginPayload:
-        context = info.context
         try:
-            result = await in_mutation_transaction(context, lambda: accounts.login(context, username, password))
+            # Not one transaction: each attempt is counted and committed before the password is checked.
+            token, expires, user = await accounts.login(info.context, username, password)
         except UserFailure as failure:
             return LoginPayload(token=None, expires_at=None, user=None, user_errors=user_errors(failure))
-        if result is None:
-            return LoginPayload(token=None, expires_at=None, user=None, user_errors=user_errors(
-                UserFailure("Wrong username or password.", Code.INVALID_CREDENTIALS, ["password"])))
-        token, expires, user = result
         return LoginPayload(token=token, expires_at=expires, user=user, user_errors=[])
 
     @strawberry.mutation(description="Creates an account (needs user.manage).")

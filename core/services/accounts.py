@@ -2,75 +2,103 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import time
-
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
 
 from core import models as m
 from core.api.relay import gid_of
 from core.audit import record
-from core.auth import hash_password, issue_token, verify_password
+from core.auth import (
+    PasswordWorkBusy,
+    hash_password,
+    hash_password_off_loop,
+    issue_token,
+    verify_password_off_loop,
+)
 from core.enums import AREA_TYPE_NAMES, AreaLevel
 from core.errors import Code, UserFailure
 from core.integrity import refusing, violates
+from core.login_limits import ACCOUNT, ADDRESS, client_address, limiter_for
+from core.password_policy import MAX_LENGTH as MAX_PASSWORD
+from core.password_policy import WeakPassword, check_password
 from core.services.guards import find, require, require_text, storable
 from core.validation import unstorable_text
 
-MIN_PASSWORD = 8
-MAX_PASSWORD = 256  # hashing is deliberately slow; nobody types more
 
-# Failed logins for usernames that do not exist, so probing them is slowed
-# down like probing real ones (per process; real accounts are tracked in the DB).
-_unknown_failures: dict[str, tuple[int, float]] = {}
+def _wrong() -> UserFailure:
+    return UserFailure("Wrong username or password.", Code.INVALID_CREDENTIALS, ["password"])
 
 
-def _locked_message(seconds: int) -> UserFailure:
-    return UserFailure(f"Too many failed sign-ins; try again in {max(seconds, 1)} seconds.", Code.RATE_LIMITED,
-                       ["username"])
+def _busy() -> UserFailure:
+    return UserFailure("The server is busy with other sign-ins; try again in a few seconds.", Code.RATE_LIMITED, [])
+
+
+def _locked(kind: str, seconds: int) -> UserFailure:
+    if kind == ACCOUNT:
+        return UserFailure(f"Too many failed sign-ins; try again in {seconds} seconds.", Code.RATE_LIMITED,
+                           ["username"])
+    return UserFailure(f"Too many failed sign-ins from your network; try again in {seconds} seconds.",
+                       Code.RATE_LIMITED, [])
 
 
 async def login(context, username: str, password: str):
+    """Sign in: (token, expiry, user), or a UserFailure (wrong password, locked, busy).
+
+    Runs outside the mutation transaction on purpose: each attempt is counted
+    (committed) before its password is checked, so parallel guesses see each
+    other (core.login_limits), and no database connection is held while
+    argon2 runs or waits for a slot.
+    """
     settings = context.runtime.settings
-    now = dt.datetime.now(dt.UTC)
     username = username.strip()
     if unstorable_text(username) or unstorable_text(password):
         # No account can have such a name or password; never let it reach the database.
-        raise UserFailure("Wrong username or password.", Code.INVALID_CREDENTIALS, ["password"])
-    user = await m.User.get_or_none(username=username)
-    if user is None:
-        count, until = _unknown_failures.get(username, (0, 0.0))
-        if until > time.time():
-            raise _locked_message(int(until - time.time()))
-        verify_password(_DUMMY_HASH, password)  # same cost as a real check
-        count += 1
-        lock = time.time() + settings.login_lock_seconds if count >= settings.login_max_failures else 0.0
-        _unknown_failures[username] = (0 if lock else count, lock)
-        if len(_unknown_failures) > 10000:
-            _unknown_failures.clear()
-        raise UserFailure("Wrong username or password.", Code.INVALID_CREDENTIALS, ["password"])
-    if user.locked_until and user.locked_until > now:
-        raise _locked_message(int((user.locked_until - now).total_seconds()))
-    if not verify_password(user.password_hash, password) or not user.is_active:
-        # Counted atomically so parallel guesses cannot slip past the limit.
-        await m.User.filter(id=user.id).update(failed_logins=F("failed_logins") + 1)
-        await user.refresh_from_db(fields=["failed_logins"])
-        locked = user.failed_logins >= settings.login_max_failures
-        if locked:
-            until = now + dt.timedelta(seconds=settings.login_lock_seconds)
-            await m.User.filter(id=user.id).update(locked_until=until, failed_logins=0)
-        # Returning (not raising) commits the count and this row: a failed guess must leave a trace.
-        await record(context, "login.failed", gid_of(user), detail="locked" if locked else None)
-        return None
-    if user.failed_logins or user.locked_until:
-        await m.User.filter(id=user.id).update(failed_logins=0, locked_until=None)
+        raise _wrong()
+    limiter = limiter_for(context.runtime)
+    address = await limiter.reserve(ADDRESS, client_address(context.request, settings))
+    if address.attempts > limiter.limit(ADDRESS):
+        await limiter.give_back(address)
+        raise _locked(ADDRESS, address.seconds_left())
+    account = await limiter.reserve(ACCOUNT, username)
+    if account.attempts > limiter.limit(ACCOUNT):
+        await limiter.give_back(account)
+        await limiter.give_back(address)
+        raise _locked(ACCOUNT, account.seconds_left())
+    try:
+        user = await m.User.get_or_none(username=username)
+        # Unknown names cost the same argon2 verification, so timing does not tell which names exist.
+        ok = await verify_password_off_loop(user.password_hash if user else _DUMMY_HASH, password, settings)
+    except PasswordWorkBusy:
+        await limiter.give_back(account)
+        await limiter.give_back(address)
+        raise _busy() from None
+    except Exception:
+        # Not checked (a database error): the attempt must not count as a failure. A cancelled
+        # attempt (client gone) stays counted: dropping connections must not buy free guesses.
+        await limiter.give_back(account)
+        await limiter.give_back(address)
+        raise
+    if user is None or not ok or not user.is_active:
+        locked = await limiter.failed(account, ACCOUNT)
+        await limiter.failed(address, ADDRESS)
+        if user is not None:
+            # A failed guess must leave a trace.
+            await record(context, "login.failed", gid_of(user), detail="locked" if locked else None)
+        raise _wrong()
+    await limiter.clear(account)
+    await limiter.give_back(address)
     await record(context, "login", gid_of(user), actor_id=user.id)
     token, expires = issue_token(user, settings)
     return token, expires, user
 
 
 _DUMMY_HASH = hash_password("not-a-real-password")
+
+
+def _policy(password: str, username: str, display_name: str, settings, field: list[str]) -> None:
+    try:
+        check_password(password, username, min_score=settings.password_min_score, other_names=(display_name,))
+    except WeakPassword as weak:
+        raise UserFailure(str(weak), Code.WEAK_PASSWORD, field) from None
 
 
 async def _home_area(context, data) -> m.Area | None:
@@ -93,12 +121,10 @@ async def create_user(context, data) -> m.User:
     username = require_text(data.username, ["input", "username"], "username", 64)
     display = require_text(data.display_name, ["input", "displayName"], "displayName", 100)
     storable(data.password, ["input", "password"], "password")
-    if len(data.password or "") < MIN_PASSWORD:
-        raise UserFailure(f"The password needs at least {MIN_PASSWORD} characters.", "WEAK_PASSWORD",
-                          ["input", "password"])
-    if len(data.password) > MAX_PASSWORD:
+    if len(data.password or "") > MAX_PASSWORD:
         raise UserFailure(f"The password may be at most {MAX_PASSWORD} characters.", Code.INVALID_INPUT,
                           ["input", "password"])
+    _policy(data.password or "", username, display, context.runtime.settings, ["input", "password"])
     resident = None
     if data.resident_id is not None:
         resident = await find(viewer, m.Resident, data.resident_id, ["input", "residentId"], "Resident")
@@ -111,7 +137,10 @@ async def create_user(context, data) -> m.User:
     taken = UserFailure(f"Username {username!r} is taken.", Code.DUPLICATE, ["input", "username"])
     if await m.User.filter(username=username).exists():
         raise taken
-    password_hash = hash_password(data.password)
+    try:
+        password_hash = await hash_password_off_loop(data.password, context.runtime.settings)
+    except PasswordWorkBusy:
+        raise _busy() from None
     # UNIQUE username and UNIQUE resident_id behind the checks: a twin created meanwhile reads the same.
     try:
         user = await refusing(lambda: m.User.create(username=username, display_name=display,
