@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, alias="LASTMILE_LOGIN_MAX_FAILURES")
     login_lock_seconds: int = Field(default=300, alias="LASTMILE_LOGIN_LOCK_SECONDS")
 
+    # -- compiled reads (core.compiler): one SQL statement per root field
+    compile_reads: bool = Field(default=True, alias="LASTMILE_COMPILE_READS")
+    compile_debug: bool = Field(default=False, alias="LASTMILE_COMPILE_DEBUG")
+
     @property
     def is_production(self) -> bool:
         return self.env == "production"

@@ -95,6 +95,11 @@ def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schem
         if subscription_parts else None
     )
     from core.api.security import limit_extensions, security_extensions
+    from core.compiler.extension import Compiler
+    from core.compiler.mapping import MappingRegistry
+
+    # Compiled reads: after the limits and the security extensions, so they see only admitted operations.
+    compiler = Compiler(MappingRegistry(host.collect("lastmile_sql_mappings")), settings)
 
     schema = strawberry.Schema(
         query=query,
@@ -107,6 +112,7 @@ def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schem
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             *security_extensions(settings),
+            compiler.extension,
             AuditReads,
         ],
         config=StrawberryConfig(
@@ -115,7 +121,9 @@ def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schem
         ),
     )
     describe_arguments(schema._schema)
-    return schema, NodeRegistry(host.collect("lastmile_node_types"))
+    nodes = NodeRegistry(host.collect("lastmile_node_types"))
+    compiler.schema, compiler.node_types = schema, set(nodes.specs)
+    return schema, nodes
 
 
 def build_runtime(settings: Settings, host: PluginHost | None = None, bus=None) -> Runtime:
