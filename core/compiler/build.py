@@ -107,29 +107,52 @@ class Builder:
 
     async def value(self, type_name: str, alias: str, nodes: list[FieldNode], path: str) -> str:
         """The JSON object of the row ``alias`` as GraphQL type ``type_name`` (an interface with
-        variants becomes a CASE over its discriminator)."""
+        variants becomes a CASE over its discriminator: per field where the variants select the
+        same keys, else per object)."""
         tm = self.target_map(type_name)
         if not tm.variants:
             return await self.object(tm, alias, nodes, path)
+        variants = [(disc, self.target_map(concrete)) for disc, concrete in tm.variants.items()]
+        collected = [self.sel.collect(vtm.name, nodes) for _, vtm in variants]
+        disc_col = self.col(alias, tm.discriminator)
+        if all(list(c) == list(collected[0]) for c in collected):
+            pairs = []
+            for key in collected[0]:
+                name = collected[0][key][0].name.value
+                same_nodes = all([id(n) for n in c[key]] == [id(n) for n in collected[0][key]] for c in collected)
+                specs = [vtm.fields.get(name) for _, vtm in variants]
+                shared = (name != "__typename" and same_nodes and specs[0] is not None
+                          and not isinstance(specs[0], GlobalId) and all(sp == specs[0] for sp in specs))
+                if shared:
+                    pairs.append((key, await self.field(variants[0][1], specs[0], alias, collected[0][key],
+                                                        f"{path}.{key}")))
+                    continue
+                branches = []
+                for (disc, vtm), c in zip(variants, collected, strict=True):
+                    expr = await self._one(vtm, alias, key, c[key], path)
+                    branches.append(f"WHEN {lit(disc)} THEN {expr}")
+                pairs.append((key, f"CASE {disc_col} {' '.join(branches)} END"))
+            return self.d.obj(pairs)
         branches = []
-        for disc_value, concrete in tm.variants.items():
-            obj = await self.object(self.target_map(concrete), alias, nodes, path)
-            branches.append(f"WHEN {lit(disc_value)} THEN {obj}")
-        case = f"CASE {self.col(alias, tm.discriminator)} {' '.join(branches)} END"
+        for (disc, vtm) in variants:
+            obj = await self.object(vtm, alias, nodes, path)
+            branches.append(f"WHEN {lit(disc)} THEN {obj}")
+        case = f"CASE {disc_col} {' '.join(branches)} END"
         return case if self.d.postgres else f"json({case})"
+
+    async def _one(self, tm: TypeMap, alias: str, key: str, field_nodes: list[FieldNode], path: str) -> str:
+        name = field_nodes[0].name.value
+        if name == "__typename":
+            return lit(tm.name)
+        spec = tm.fields.get(name)
+        if spec is None:
+            raise Unsupported(f"{path}.{key}: {tm.name}.{name} has no SQL mapping")
+        return await self.field(tm, spec, alias, field_nodes, f"{path}.{key}")
 
     async def object(self, tm: TypeMap, alias: str, nodes: list[FieldNode], path: str) -> str:
         pairs = []
         for key, field_nodes in self.sel.collect(tm.name, nodes).items():
-            name = field_nodes[0].name.value
-            where = f"{path}.{key}"
-            if name == "__typename":
-                pairs.append((key, lit(tm.name)))
-                continue
-            spec = tm.fields.get(name)
-            if spec is None:
-                raise Unsupported(f"{where}: {tm.name}.{name} has no SQL mapping")
-            pairs.append((key, await self.field(tm, spec, alias, field_nodes, where)))
+            pairs.append((key, await self._one(tm, alias, key, field_nodes, path)))
         return self.d.obj(pairs)
 
     async def field(self, tm: TypeMap, spec, alias: str, nodes: list[FieldNode], path: str) -> str:
@@ -307,6 +330,17 @@ class Builder:
 
     async def connection(self, spec, conn_type, item_type, table, order, args, where_of, a, nodes, path) -> str:
         first, after, last, before = self._page_args(args, path)
+        collected = self.sel.collect(conn_type, nodes)
+        if not {n[0].name.value for n in collected.values()} & {"edges", "pageInfo"}:
+            # Only totalCount: no page to read (and no FROM, so that the object is one row even when none match).
+            only = []
+            for key, field_nodes in collected.items():
+                if field_nodes[0].name.value == "__typename":
+                    only.append((key, lit(conn_type)))
+                else:
+                    x = self.alias()
+                    only.append((key, f"(SELECT count(*) FROM {table} {_q(x)}{where_of(x)})"))
+            return self.d.sub(f"SELECT {self.d.obj(only)}")
         rn, cnt = self.col(a, "lm_rn"), "count(*)"
         fast = last is None and before is None and first != 0
         if fast:
@@ -318,14 +352,16 @@ class Builder:
             if start == 0:
                 has_prev = "false" if self.d.postgres else "0"
             else:
-                x = self.alias()
-                has_prev = f"({cnt} > 0 OR EXISTS (SELECT 1 FROM {table} {_q(x)}{where_of(x)}))"
+                # Built only if selected: an unused bound parameter has no type on PostgreSQL.
+                def has_prev():
+                    x = self.alias()
+                    return f"({cnt} > 0 OR EXISTS (SELECT 1 FROM {table} {_q(x)}{where_of(x)}))"
             page = {
                 "hasNextPage": f"{cnt} > {n}",
                 "hasPreviousPage": has_prev,
                 "startCursor": self.d.cursor(f"min({rn})"),
-                "endCursor": self.d.cursor(f"min(max({rn}), {start + n - 1})" if self.d.postgres is False
-                                           else f"LEAST(max({rn}), {start + n - 1})"),
+                # LEAST ignores NULL on PostgreSQL: an empty page must keep a null cursor.
+                "endCursor": self.d.cursor(f"CASE WHEN {cnt} > 0 THEN {self.d.least(f'max({rn})', str(start + n - 1))} END"),
             }
         else:
             total = self.col(a, "lm_total")
@@ -355,7 +391,7 @@ class Builder:
                 "endCursor": self.d.cursor(f"max({rn}) FILTER (WHERE {in_page})"),
             }
         pairs = []
-        for key, field_nodes in self.sel.collect(conn_type, nodes).items():
+        for key, field_nodes in collected.items():
             name = field_nodes[0].name.value
             sub = f"{path}.{key}"
             if name == "__typename":
@@ -374,7 +410,8 @@ class Builder:
                     if iname == "__typename":
                         info_pairs.append((ikey, lit(info_type)))
                     elif iname in ("hasNextPage", "hasPreviousPage"):
-                        info_pairs.append((ikey, self.d.boolean(page[iname])))
+                        value = page[iname]
+                        info_pairs.append((ikey, self.d.boolean(value() if callable(value) else value)))
                     elif iname in page:
                         info_pairs.append((ikey, page[iname]))
                     else:

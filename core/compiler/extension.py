@@ -60,6 +60,7 @@ class CompiledReads(SchemaExtension):
     def __init__(self, compiler: Compiler):
         self.compiler = compiler
         self.report: dict | None = None
+        self._document = None
 
     def _debug(self, context) -> bool:
         if self.compiler.settings.compile_debug:
@@ -76,7 +77,15 @@ class CompiledReads(SchemaExtension):
         try:
             if ec.result is None and self.compiler.settings.compile_reads and ec.graphql_document is not None:
                 compiled, order = await self._compile_and_run(ec)
-        except Exception:  # a compiler bug must not cost the request: the resolvers answer instead
+        except Exception as exc:  # a compiler bug must not cost the request: the resolvers answer instead
+            if "parser stack overflow" in str(exc):
+                # SQLite's parser has a fixed depth (YYSTACKDEPTH): very deep selections are resolved instead.
+                if self.report is not None:
+                    self.report["fallbacks"].append({"field": "*", "reason": "too deeply nested for SQLite's parser"})
+                compiled = None
+                ec.graphql_document = self._document
+                yield
+                return
             log.exception("compiled read failed; falling back to the resolvers")
             if self.report is not None:
                 self.report["error"] = "the compiled statement failed; resolvers answered"
@@ -93,6 +102,7 @@ class CompiledReads(SchemaExtension):
 
     async def _compile_and_run(self, ec):
         document: DocumentNode = ec.graphql_document
+        self._document = document
         op = _operation(document, ec.operation_name)
         if op is None or op.operation != OperationType.QUERY:
             return None, []
