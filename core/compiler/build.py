@@ -310,8 +310,13 @@ class Builder:
             inner = f"SELECT {_q(a)}.* FROM {table} {_q(a)}{where_of(a)} ORDER BY {self.order_sql(a, order)} LIMIT 1"
             return self.d.sub(f"SELECT {obj} FROM ({inner}) {_q(a)}")
         if not spec.connection:
+            window = ""
+            if spec.pages:  # a plain list paged like a connection's window (first/after)
+                first, after, _, _ = self._page_args(args, path)
+                start = after + 1 if after is not None else 0
+                window = f" LIMIT {first if first is not None else DEFAULT_PAGE} OFFSET {start}"
             obj = await self.value(item_type, a, nodes, path)
-            inner = f"SELECT {_q(a)}.* FROM {table} {_q(a)}{where_of(a)} ORDER BY {self.order_sql(a, order)}"
+            inner = f"SELECT {_q(a)}.* FROM {table} {_q(a)}{where_of(a)} ORDER BY {self.order_sql(a, order)}{window}"
             return self.d.sub(f"SELECT {self.d.agg(obj, self.order_sql(a, order))} FROM ({inner}) {_q(a)}")
         return await self.connection(spec, ret, item_type, table, order, args, where_of, a, nodes, path)
 

@@ -27,16 +27,16 @@ def q_sql(model: type[Model], q: Q | None, alias: str, params: Params) -> str | 
     qs._make_query()
     query = qs.query
     ctx = query.QUERY_CLS.SQL_CONTEXT.copy(parameterizer=params.parameterizer)
-    if getattr(query, "_joins", None):
-        sub = query.get_sql(ctx)
-        return f'"{alias}"."id" IN ({sub})'
     where = query._wheres
-    if where is None:
-        return None
-    table = query._from[0]
-    saved = table.alias
-    table.alias = alias
-    try:
-        return "(" + where.get_sql(ctx.copy(with_namespace=True)) + ")"
-    finally:
-        table.alias = saved
+    if not getattr(query, "_joins", None) and where is not None:
+        table = query._from[0]
+        saved, mark = table.alias, len(params.values)
+        table.alias = alias
+        try:
+            return "(" + where.get_sql(ctx.copy(with_namespace=True)) + ")"
+        except NotImplementedError:  # a term pypika renders only as a whole query
+            del params.values[mark:]
+        finally:
+            table.alias = saved
+    # Joins (``volunteer__...``) or such terms: the rows the whole filtered query selects.
+    return f'"{alias}"."id" IN ({query.get_sql(ctx)})'
