@@ -43,6 +43,14 @@ async def _resident_filter(args, info):
     return where
 
 
+async def _root_resident_filter(args, info):
+    # Looked up at call time, like Query.residents does: one filter function for both paths.
+    from core.api import queries
+
+    where, _ = await queries.resident_where(info, args.get("filter"))
+    return where
+
+
 def _resident_order(args):
     return resident_ordering(args.get("order_by"))
 
@@ -203,7 +211,7 @@ QUERY = TypeMap("Query", None, {
                   args=frozenset({"level", "parent_id", "search"})),
     "communities": Rows("Community", fk=None, connection=True, where=_communities_where, order=("name", "id"),
                         pages=PAGES, args=frozenset({"subdistrict_id", "search"})),
-    "residents": Rows("Resident", fk=None, connection=True, where=_resident_filter, order=_resident_order,
+    "residents": Rows("Resident", fk=None, connection=True, where=_root_resident_filter, order=_resident_order,
                       pages=ALL_PAGES, args=frozenset({"filter", "order_by"})),
     "units": Rows("Unit", fk=None, connection=True, where=_units_where, order=("building_id", "label", "id"),
                   pages=PAGES, args=frozenset({"building_id", "compound_id", "usage"})),

@@ -44,6 +44,8 @@ class Compiler:
         self.settings = settings
         self.schema = None
         self.node_types: set[str] = set()
+        # Documents SQLite's parser refused (too deep): resolved without trying again.
+        self.too_deep: dict[tuple, bool] = {}
 
     def extension(self):
         return CompiledReads(self)
@@ -75,10 +77,13 @@ class CompiledReads(SchemaExtension):
         compiled: dict | None = None
         order: list[str] = []
         try:
-            if ec.result is None and self.compiler.settings.compile_reads and ec.graphql_document is not None:
+            if (ec.result is None and self.compiler.settings.compile_reads and ec.graphql_document is not None
+                    and (ec.query, ec.operation_name) not in self.compiler.too_deep):
                 compiled, order = await self._compile_and_run(ec)
         except Exception as exc:  # a compiler bug must not cost the request: the resolvers answer instead
             if "parser stack overflow" in str(exc):
+                if len(self.compiler.too_deep) < 1000:
+                    self.compiler.too_deep[(ec.query, ec.operation_name)] = True
                 # SQLite's parser has a fixed depth (YYSTACKDEPTH): very deep selections are resolved instead.
                 if self.report is not None:
                     self.report["fallbacks"].append({"field": "*", "reason": "too deeply nested for SQLite's parser"})
