@@ -351,8 +351,11 @@ class Builder:
         if fast:
             start = after + 1 if after is not None else 0
             n = first if first is not None else DEFAULT_PAGE
-            inner = (f"SELECT {_q(a)}.*, row_number() OVER (ORDER BY {self.order_sql(a, order)}) - 1 AS lm_rn "
-                     f"FROM {table} {_q(a)}{where_of(a)} ORDER BY {self.order_sql(a, order)} LIMIT {n + 1} OFFSET {start}")
+            # Numbered after LIMIT: the window sorts n+1 rows, not every matching row.
+            page_rows = (f"SELECT {_q(a)}.* FROM {table} {_q(a)}{where_of(a)} ORDER BY {self.order_sql(a, order)} "
+                         f"LIMIT {n + 1} OFFSET {start}")
+            inner = (f"SELECT {_q(a)}.*, row_number() OVER (ORDER BY {self.order_sql(a, order)}) + {start - 1} AS lm_rn "
+                     f"FROM ({page_rows}) {_q(a)} ORDER BY {self.order_sql(a, order)}")
             in_page = f"{rn} < {start + n}"
             if start == 0:
                 has_prev = "false" if self.d.postgres else "0"

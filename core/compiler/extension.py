@@ -34,6 +34,7 @@ from core.compiler.plan import Selection
 log = logging.getLogger("lastmile.compiler")
 
 DEBUG_HEADER = "x-lastmile-compiled"
+TOO_DEEP = "too deeply nested for SQLite's parser"
 
 
 class Compiler:
@@ -76,9 +77,13 @@ class CompiledReads(SchemaExtension):
         ec = self.execution_context
         compiled: dict | None = None
         order: list[str] = []
+        if (ec.query, ec.operation_name) in self.compiler.too_deep:
+            if self._debug(ec.context):
+                self.report = {"fields": [], "fallbacks": [{"field": "*", "reason": TOO_DEEP}]}
+            yield
+            return
         try:
-            if (ec.result is None and self.compiler.settings.compile_reads and ec.graphql_document is not None
-                    and (ec.query, ec.operation_name) not in self.compiler.too_deep):
+            if ec.result is None and self.compiler.settings.compile_reads and ec.graphql_document is not None:
                 compiled, order = await self._compile_and_run(ec)
         except Exception as exc:  # a compiler bug must not cost the request: the resolvers answer instead
             if "parser stack overflow" in str(exc):
@@ -86,7 +91,7 @@ class CompiledReads(SchemaExtension):
                     self.compiler.too_deep[(ec.query, ec.operation_name)] = True
                 # SQLite's parser has a fixed depth (YYSTACKDEPTH): very deep selections are resolved instead.
                 if self.report is not None:
-                    self.report["fallbacks"].append({"field": "*", "reason": "too deeply nested for SQLite's parser"})
+                    self.report["fallbacks"].append({"field": "*", "reason": TOO_DEEP})
                 compiled = None
                 ec.graphql_document = self._document
                 yield
