@@ -129,10 +129,11 @@ class SQLite(Dialect):
 
     def agg(self, expr: str, order: str) -> str:
         # SQLite 3.40 has no ORDER BY inside aggregates; the rows arrive ordered from the subquery.
-        return f"json_group_array(json({expr}))"
+        # A json_object()/json() argument keeps its JSON subtype: no json() wrapper needed.
+        return f"json_group_array({expr})"
 
     def agg_filtered(self, expr: str, order: str, cond: str) -> str:
-        return f"json_group_array(json({expr})) FILTER (WHERE {cond})"
+        return f"json_group_array({expr}) FILTER (WHERE {cond})"
 
     def sub(self, select_sql: str) -> str:
         # A value leaving a subquery loses its JSON subtype: json() restores it.
