@@ -235,7 +235,26 @@ async def test_benchmark_queries_are_one_statement(paths, world, name, on_postgr
         assert [f["reason"] for f in fallbacks] == ["too deeply nested for SQLite's parser"]
         return
     assert fallbacks == []
+    assert body["extensions"]["compiled"]["cached"] is True  # the plan of the warm-up request was remembered
     reads = [s for s in statements if "lm_json" in s]
     assert len(reads) == 1, statements
     # Besides it, at most the viewer's own rows (account and grants) are read.
     assert len(statements) - len(reads) <= 2, statements
+
+
+async def test_plans_that_read_data_are_not_remembered(paths, world):
+    _, compiled = paths
+    query = "query($a: ID) { residents(filter: {areaId: $a}) { totalCount } }"
+    token = world.tokens["s1_manager"]
+    for _ in range(2):
+        body = await compiled(query, {"a": gid_of(world.c1)}, token)
+        # The area is looked up to find its level: that lookup must run again next time.
+        assert body["extensions"]["compiled"]["cached"] is False
+    other = await compiled(query, {"a": gid_of(world.c2)}, token)
+    assert other["data"]["residents"]["totalCount"] == 1
+    again = await compiled("{ residents { totalCount } }", None, token)
+    again = await compiled("{ residents { totalCount } }", None, token)
+    assert again["extensions"]["compiled"]["cached"] is True
+    # Another viewer never gets this viewer's plan (its scope is in the statement).
+    c2 = await compiled("{ residents { totalCount } }", None, world.tokens["c2_worker"])
+    assert c2["extensions"]["compiled"]["cached"] is False and c2["data"]["residents"]["totalCount"] == 1

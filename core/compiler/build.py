@@ -10,7 +10,6 @@ total). The viewer's scope is a condition on every table read.
 from __future__ import annotations
 
 import inspect
-from types import SimpleNamespace
 from typing import Any
 
 from graphql import FieldNode
@@ -44,6 +43,19 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+class _WatchedInfo:
+    """The ``info`` a filter function receives: reaching for the context marks the build
+    as not to be remembered (the filter may read data that can change)."""
+
+    def __init__(self, builder: Builder):
+        self._builder = builder
+
+    @property
+    def context(self):
+        self._builder.cacheable = False
+        return self._builder.context
+
+
 class Builder:
     def __init__(self, selection: Selection, registry: MappingRegistry, dialect: Dialect, params: Params,
                  context, node_types: set[str]):
@@ -56,6 +68,8 @@ class Builder:
         self.node_types = node_types  # every type name node(id) knows (mapped or not)
         self._n = 0
         self._today: str | None = None
+        # False once a filter looked at the request context (it may read data, e.g. an area by id).
+        self.cacheable = True
 
     # ------------------------------------------------------------ helpers
 
@@ -92,7 +106,7 @@ class Builder:
         if not callable(where):
             return where
         try:
-            value = where(args, SimpleNamespace(context=self.context))
+            value = where(args, _WatchedInfo(self))
             if inspect.isawaitable(value):
                 value = await value
         except ApiError as exc:
