@@ -122,7 +122,7 @@ def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schem
     )
     describe_arguments(schema._schema)
     nodes = NodeRegistry(host.collect("lastmile_node_types"))
-    compiler.schema, compiler.node_types = schema, set(nodes.specs)
+    compiler.schema, compiler.node_types = schema, dict(nodes.specs)
     return schema, nodes
 
 

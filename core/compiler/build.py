@@ -58,14 +58,14 @@ class _WatchedInfo:
 
 class Builder:
     def __init__(self, selection: Selection, registry: MappingRegistry, dialect: Dialect, params: Params,
-                 context, node_types: set[str]):
+                 context, node_types: dict):
         self.sel = selection
         self.registry = registry
         self.d = dialect
         self.params = params
         self.context = context
         self.viewer = context.viewer
-        self.node_types = node_types  # every type name node(id) knows (mapped or not)
+        self.node_types = node_types  # type name -> NodeSpec, for every type node(id) knows (mapped or not)
         self._n = 0
         self._today: str | None = None
         # False once a filter looked at the request context (it may read data, e.g. an area by id).
@@ -283,6 +283,10 @@ class Builder:
         if pk is None:
             return null
         tm = self.target_map(type_name)
+        node_spec = self.node_types[type_name]
+        if getattr(node_spec, "accepts", None) is not None and tm.node_where is None:
+            # node(id) checks the loaded row in Python; without the same check in SQL, resolve it there.
+            raise Unsupported(f"{path}: {type_name}'s node check has no SQL form (TypeMap.node_where)")
         a = self.alias()
         conds = [f"{self.col(a, 'id')} = {self.params.add(pk)}", *self.scope(tm, a)]
         extra = q_sql(tm.model, tm.node_where, a, self.params)

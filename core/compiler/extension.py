@@ -47,7 +47,7 @@ class Compiler:
         self.registry = registry
         self.settings = settings
         self.schema = None
-        self.node_types: set[str] = set()
+        self.node_types: dict = {}  # type name -> core.api.relay.NodeSpec, as node(id) knows them
         self.plans = PlanCache()
         # Documents SQLite's parser refused (too deep): resolved without trying again.
         self.too_deep: dict[tuple, bool] = {}
