@@ -9,6 +9,7 @@ level) is not remembered: the data may change.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -43,10 +44,23 @@ def plan_key(query: str | None, operation: str | None, variables: dict | None, v
     return (query, operation, vars_key, viewer_key(viewer), dt.date.today(), dialect)
 
 
+_CACHES: weakref.WeakSet = weakref.WeakSet()
+
+
+def forget_all() -> None:
+    """Drop every remembered plan (after the database was wiped and ids restart, as tests do)."""
+    for cache in list(_CACHES):
+        cache.clear()
+
+
 class PlanCache:
     def __init__(self, size: int = 512):
         self.size = size
         self._plans: OrderedDict[tuple, OperationPlan] = OrderedDict()
+        _CACHES.add(self)
+
+    def clear(self) -> None:
+        self._plans.clear()
 
     def get(self, key) -> OperationPlan | None:
         plan = self._plans.get(key)
