@@ -111,7 +111,7 @@ class Builder:
                 value = await value
         except ApiError as exc:
             # The resolvers raise the same error with its path and code.
-            raise Unsupported(f"invalid arguments ({exc.message if hasattr(exc, 'message') else exc})") from None
+            raise Unsupported(f"invalid arguments ({exc})") from None
         return value
 
     # ------------------------------------------------------------ objects

@@ -105,7 +105,3 @@ class Selection:
             raise Unsupported(f"{parent_type}.{node.name.value}: no strawberry field")
         return convert_arguments(raw, field.arguments, scalar_registry=self.schema.schema_converter.scalar_registry,
                                  config=self.schema.config)
-
-    def same_arguments(self, nodes: list[FieldNode]) -> None:
-        """Fields merged under one key carry the same arguments (validation guarantees it)."""
-        return None
