@@ -58,3 +58,10 @@ def lastmile_subscription_fields():
     from core.api.subscriptions import CoreSubscription
 
     return [CoreSubscription]
+
+
+@hookimpl
+def lastmile_sql_mappings():
+    from core.compiler.core_maps import core_mappings
+
+    return core_mappings()

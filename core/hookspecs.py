@@ -100,6 +100,22 @@ def lastmile_type_extensions():
 
 
 @hookspec
+def lastmile_sql_mappings():
+    """Called when a schema is built, to teach the read compiler (core.compiler) the plugin's tables.
+
+    Return a list of ``core.compiler.mapping.TypeMap``: one per plugin object
+    type (its model, and per GraphQL field a ``Column``, ``GlobalId``, ``Ref``,
+    ``Rows``, ``Count``, ...), and one named after a core type (``"Resident"``)
+    or ``"Query"`` holding only the fields the plugin adds there. Rows are
+    scoped by the model's ``core.access`` policy unless the TypeMap gives a
+    ``policy``. A field without a mapping is still served, by its resolver:
+    any root field whose selection reaches it is executed the ordinary way.
+    Mapped fields must return exactly what their resolvers return
+    (tests/test_compiled_reads.py compares both paths).
+    """
+
+
+@hookspec
 async def lastmile_demo_data(ctx):
     """*async*. Called by ``lastmile demo`` after core's demo data exists.
 

@@ -84,6 +84,10 @@ class Settings(BaseSettings):
         description="Least zxcvbn strength score (0-4) a new password needs.",
     )
 
+    # -- compiled reads (core.compiler): one SQL statement per root field
+    compile_reads: bool = Field(default=True, alias="LASTMILE_COMPILE_READS")
+    compile_debug: bool = Field(default=False, alias="LASTMILE_COMPILE_DEBUG")
+
     @property
     def is_production(self) -> bool:
         return self.env == "production"

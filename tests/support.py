@@ -29,6 +29,9 @@ def build_test_app(plugins: list[str] | None, **overrides):
 
 
 async def reset_tables() -> None:
+    from core.compiler.cache import forget_all
+
+    forget_all()  # ids restart: a remembered plan could name rows of the previous test
     conn = connections.get("default")
     tables = []
     for app in Tortoise.apps.values():

@@ -107,6 +107,11 @@ def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schem
     from core.api.budget import CountingExecutionContext, limits_extensions
     from core.api.cost import cost_extensions
     from core.api.security import limit_extensions, security_extensions
+    from core.compiler.extension import Compiler
+    from core.compiler.mapping import MappingRegistry
+
+    # Compiled reads: after the limits and the security extensions, so they see only admitted operations.
+    compiler = Compiler(MappingRegistry(host.collect("lastmile_sql_mappings")), settings)
 
     schema = LastmileSchema(
         query=query,
@@ -121,6 +126,7 @@ def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schem
             *cost_extensions(settings),  # after ValidationCache: costs documents that validated
             *limits_extensions(settings),  # deadline and object cap around every executor
             *security_extensions(settings),
+            compiler.extension,
             AuditReads,
         ],
         execution_context_class=CountingExecutionContext,
@@ -130,7 +136,9 @@ def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schem
         ),
     )
     describe_arguments(schema._schema)
-    return schema, NodeRegistry(host.collect("lastmile_node_types"))
+    nodes = NodeRegistry(host.collect("lastmile_node_types"))
+    compiler.schema, compiler.node_types = schema, dict(nodes.specs)
+    return schema, nodes
 
 
 def build_runtime(settings: Settings, host: PluginHost | None = None, bus=None) -> Runtime:

@@ -76,3 +76,10 @@ async def lastmile_demo_data(ctx):
     from plugins.civility.demo import load_demo
 
     await load_demo(ctx)
+
+
+@hookimpl
+def lastmile_sql_mappings():
+    from plugins.civility.compiled import mappings
+
+    return mappings()

@@ -85,3 +85,10 @@ async def lastmile_area_usage(area_id):
     if await DisputeCase.filter(area_id=area_id).exists():
         return "dispute cases are recorded in it"
     return None
+
+
+@hookimpl
+def lastmile_sql_mappings():
+    from plugins.mediation.compiled import mappings
+
+    return mappings()

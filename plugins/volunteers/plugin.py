@@ -97,3 +97,10 @@ async def lastmile_area_usage(area_id):
     from plugins.volunteers.services.areas import area_usage
 
     return await area_usage(area_id)
+
+
+@hookimpl
+def lastmile_sql_mappings():
+    from plugins.volunteers.compiled import mappings
+
+    return mappings()

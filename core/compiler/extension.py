@@ -1,0 +1,194 @@
+"""The compiled read path inside strawberry's pipeline.
+
+:class:`CompiledReads` runs after parsing, validation (with the depth, alias
+and token limits) and the security extensions. For a query it compiles each
+root field; the compiled ones are read in ONE SQL statement whose JSON the
+database builds, the others are left to graphql-core and the resolvers (the
+document it executes keeps only them), and the two halves are merged in
+response order. With ``LASTMILE_COMPILE_DEBUG`` (or, outside production, the
+request header ``X-Lastmile-Compiled: debug``) the response's
+``extensions.compiled`` lists what was compiled and why anything fell back.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+)
+from graphql.execution.values import get_variable_values
+from strawberry.extensions import SchemaExtension
+
+from core.compiler.build import Builder
+from core.compiler.cache import OperationPlan, PlanCache, plan_key
+from core.compiler.dialect import Params
+from core.compiler.execute import connection, dialect_of, run_json
+from core.compiler.mapping import MappingRegistry, Unsupported
+from core.compiler.plan import Selection
+
+log = logging.getLogger("lastmile.compiler")
+
+DEBUG_HEADER = "x-lastmile-compiled"
+TOO_DEEP = "too deeply nested for SQLite's parser"
+
+
+class Compiler:
+    """What the extension needs from the built schema (filled in by core.api.schema)."""
+
+    def __init__(self, registry: MappingRegistry, settings):
+        self.registry = registry
+        self.settings = settings
+        self.schema = None
+        self.node_types: dict = {}  # type name -> core.api.relay.NodeSpec, as node(id) knows them
+        self.plans = PlanCache()
+        # Documents SQLite's parser refused (too deep): resolved without trying again.
+        self.too_deep: dict[tuple, bool] = {}
+
+    def extension(self):
+        return CompiledReads(self)
+
+
+def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
+    ops = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name:
+        ops = [o for o in ops if o.name and o.name.value == name]
+    return ops[0] if len(ops) == 1 or (ops and name) else None
+
+
+class CompiledReads(SchemaExtension):
+    def __init__(self, compiler: Compiler):
+        self.compiler = compiler
+        self.report: dict | None = None
+
+    def _debug(self, context) -> bool:
+        if self.compiler.settings.compile_debug:
+            return True
+        request = getattr(context, "request", None)
+        headers = getattr(request, "headers", None)
+        return (not self.compiler.settings.is_production and headers is not None
+                and headers.get(DEBUG_HEADER, "").lower() == "debug")
+
+    async def on_execute(self):
+        ec = self.execution_context
+        settings = self.compiler.settings
+        if (ec.result is not None or not settings.compile_reads or ec.graphql_document is None
+                or (ec.query, ec.operation_name) in self.compiler.too_deep):
+            if ec.result is None and (ec.query, ec.operation_name) in self.compiler.too_deep and self._debug(ec.context):
+                self.report = {"fields": [], "fallbacks": [{"field": "*", "reason": TOO_DEEP}]}
+            yield
+            return
+        debug = self._debug(ec.context)
+        started = time.perf_counter()
+        conn = connection()
+        dialect = dialect_of(conn)
+        key = plan_key(ec.query, ec.operation_name, ec.variables, ec.context.viewer, dialect.name)
+        plan = self.compiler.plans.get(key) if key is not None else None
+        cached = plan is not None
+        data = None
+        try:
+            if plan is None:
+                plan, cacheable = await self._plan(ec, dialect)
+                if cacheable and key is not None and plan is not None:
+                    self.compiler.plans.put(key, plan)
+            if plan is not None and plan.sql is not None:
+                build_ms = (time.perf_counter() - started) * 1000
+                data = await run_json(conn, plan.sql, plan.values)
+        except Exception as exc:  # a compiler bug must not cost the request: the resolvers answer instead
+            data = None
+            if "parser stack overflow" in str(exc):
+                # SQLite's parser has a fixed depth (YYSTACKDEPTH): very deep selections are resolved instead.
+                if len(self.compiler.too_deep) < 1000:
+                    self.compiler.too_deep[(ec.query, ec.operation_name)] = True
+                reason = {"fallbacks": [{"field": "*", "reason": TOO_DEEP}]}
+            else:
+                log.exception("compiled read failed; falling back to the resolvers")
+                reason = {"fallbacks": [], "error": "the compiled statement failed; resolvers answered"}
+            if debug:
+                self.report = {"fields": [], **reason}
+            yield
+            return
+        if plan is None:
+            yield
+            return
+        if debug:
+            self.report = {"fields": plan.fields, "fallbacks": plan.fallbacks}
+            if data is not None:
+                self.report.update(statements=1, cached=cached, build_ms=round(build_ms, 3))
+                if settings.compile_debug:
+                    self.report["sql"] = plan.sql
+        if data is None:
+            yield
+            return
+        if plan.rest is None:
+            ec.result = ExecutionResult(data={k: data[k] for k in plan.order}, errors=None)
+            yield
+            return
+        ec.graphql_document = plan.rest
+        yield
+        result = ec.result
+        if result is not None and result.data is not None:
+            rest = result.data
+            result.data = {k: data[k] if k in plan.compiled else rest[k] for k in plan.order
+                           if k in plan.compiled or k in rest}
+
+    async def _plan(self, ec, dialect) -> tuple[OperationPlan | None, bool]:
+        """The operation's plan (None when it is not a query or its variables do not coerce) and
+        whether it may be remembered."""
+        document: DocumentNode = ec.graphql_document
+        op = _operation(document, ec.operation_name)
+        if op is None or op.operation != OperationType.QUERY:
+            return None, False
+        schema = self.compiler.schema
+        coerced = get_variable_values(schema._schema, op.variable_definitions or (), ec.variables or {})
+        if isinstance(coerced, list):
+            return None, False  # graphql-core reports the variable errors
+        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        sel = Selection(schema, fragments, coerced)
+        roots = sel.collect("Query", [FieldNode(name=None, selection_set=op.selection_set)])
+        order = list(roots)
+        params = Params(dialect.postgres)
+        builder = Builder(sel, self.compiler.registry, dialect, params, ec.context, self.compiler.node_types)
+        query_map = self.compiler.registry.get("Query")
+        pairs: list[tuple[str, str]] = []
+        fields, fallbacks = [], []
+        for key, nodes in roots.items():
+            name = nodes[0].name.value
+            spec = query_map.fields.get(name)
+            if spec is None:
+                fallbacks.append({"field": key, "reason": f"Query.{name} has no SQL mapping"})
+                continue
+            mark = len(params.values)
+            try:
+                pairs.append((key, await builder.field(query_map, spec, "", nodes, key)))
+                fields.append(key)
+            except Unsupported as exc:
+                del params.values[mark:]
+                fallbacks.append({"field": key, "reason": str(exc)})
+        plain = all(isinstance(s, FieldNode) for s in op.selection_set.selections)
+        if pairs and len(pairs) < len(roots) and not plain:
+            fallbacks.append({"field": "*", "reason": "fragments at the root: resolved together"})
+            pairs, fields = [], []
+        if not pairs:
+            return OperationPlan(None, [], order, frozenset(), fields, fallbacks), builder.cacheable
+        compiled = frozenset(k for k, _ in pairs)
+        rest = None
+        if len(pairs) < len(roots):
+            keep = [s for s in op.selection_set.selections if (s.alias.value if s.alias else s.name.value) not in compiled]
+            rest_op = OperationDefinitionNode(
+                operation=op.operation, name=op.name, variable_definitions=op.variable_definitions,
+                directives=op.directives, selection_set=SelectionSetNode(selections=tuple(keep)),
+            )
+            rest = DocumentNode(definitions=tuple(rest_op if d is op else d for d in document.definitions))
+        sql = f"SELECT {dialect.obj(pairs)} AS lm_json"
+        return OperationPlan(sql, list(params.values), order, compiled, fields, fallbacks, rest), builder.cacheable
+
+    def get_results(self):
+        return {"compiled": self.report} if self.report is not None else {}

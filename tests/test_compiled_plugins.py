@@ -1,0 +1,55 @@
+"""Plugin reads compile too (the lastmile_sql_mappings hook): compiled and resolver answers are
+identical on the demo district, for staff and residents of every kind."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from core import models as m
+from core.demo import load_demo
+from core.plugins import PluginHost
+from tests.fixtures import TEST_PLUGINS
+from tests.support import GraphQLClient, token_for
+
+pytestmark = pytest.mark.skipif(TEST_PLUGINS is not None, reason="needs every built-in plugin")
+
+USERS = ["admin", "district", "subdistrict1", "worker1", "grid1", "mediator1", "assessor1", "resident1"]
+PAGE = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor }"
+CASE = "id caseNumber title description category status handlingLevel method reportedAt resolvedAt failedAt closedAt"
+CAMPAIGN = "id title kind year status publicNoticeEndsOn cancelReason publishedAt createdAt __typename"
+
+CORPUS = [
+    ("dispute_cases", f"{{ disputeCases(first: 5) {{ totalCount {PAGE} edges {{ cursor node {{ {CASE} }} }} }} }}", True),
+    ("dispute_cases_page2", f"{{ disputeCases(first: 3, after: \"bzoy\") {{ {PAGE} edges {{ node {{ caseNumber }} }} }} }}", True),
+    ("dispute_cases_filtered", "{ disputeCases(filter: {status: RESOLVED}) { totalCount edges { node { caseNumber status } } } }", True),
+    ("campaigns", f"{{ civilityCampaigns {{ totalCount {PAGE} edges {{ node {{ {CAMPAIGN} }} }} }} }}", True),
+    ("campaigns_filtered", "{ civilityCampaigns(kind: STAR_HOUSEHOLD, first: 1) { totalCount edges { node { title year } } } }", True),
+    ("campaigns_bad_area", "{ civilityCampaigns(areaId: \"bm9wZQ\") { totalCount } }", False),
+    ("teams", "{ volunteerTeams(first: 4) { id name memberCount leader { id status joinedOn skills resident { name } } } }", True),
+    ("teams_after", "{ volunteerTeams(first: 2, after: \"bzow\") { name } }", True),
+    ("resident_volunteer", "{ residents(first: 60) { edges { node { name volunteer { id status skills joinedOn } } } } }", True),
+    ("case_area_falls_back", "{ disputeCases(first: 2) { edges { node { area { name } } } } }", False),
+]
+
+
+@pytest.fixture
+async def demo():
+    await load_demo(PluginHost(None), residents_target=300)
+    users = {u.username: u for u in await m.User.filter(username__in=USERS)}
+    return {name: token_for(u) for name, u in users.items()}
+
+
+async def test_plugin_reads_compiled_equal_resolvers(app_factory, demo):
+    async with GraphQLClient(app_factory(None, compile_reads=False)) as resolvers, \
+            GraphQLClient(app_factory(None, compile_debug=True)) as compiled:
+        for user, token in demo.items():
+            for name, query, compiles in CORPUS:
+                a = (await resolvers.post(query, None, token)).json()
+                b = (await compiled.post(query, None, token)).json()
+                report = b.pop("extensions")["compiled"]
+                assert orjson.dumps(b) == orjson.dumps(a), (name, user, report)
+                if compiles:
+                    assert report["fallbacks"] == [] and "error" not in report, (name, user, report)
+                else:
+                    assert report["fallbacks"], (name, user, report)
