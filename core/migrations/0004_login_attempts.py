@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('core', '0001_initial')]
+    dependencies = [('core', '0003_unique_district_name')]
 
     initial = False
 
