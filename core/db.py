@@ -7,6 +7,10 @@ from typing import Any
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate as migrate_api
 
+from core import pg_search
+
+pg_search.install()
+
 CORE_APP = {"models": ["core.models"], "migrations": "core.migrations", "default_connection": "default"}
 
 
