@@ -53,7 +53,7 @@ class LastmileGraphQL(GraphQL):
         registry = self.runtime.host.registry
         auth_problem = None
         token = bearer_token(request.headers.get("authorization"))
-        viewer = await viewer_from_token(token, self.runtime.settings, registry)
+        viewer = await viewer_from_token(token, self.runtime.settings, registry, bus=self.runtime.bus)
         if viewer is None:
             auth_problem = "The bearer token is invalid or expired, or the account is deactivated; sign in again."
             viewer = Viewer(registry=registry)
@@ -280,7 +280,12 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             if apply_migrations:
                 await migrate(config)
                 await Tortoise.close_connections()
-            await init_db(config)
+            await init_db(tortoise_config(settings.database_url, runtime.host.tortoise_apps(),
+                                          settings.read_database_url))
+            if settings.gc_tuning:
+                from core.gc_tuning import tune_for_serving
+
+                tune_for_serving()
         await runtime.bus.start()
         try:
             yield

@@ -26,17 +26,44 @@ def is_postgres(url: str) -> bool:
     return normalise_url(url).startswith(("postgres://", "asyncpg://"))
 
 
-def tortoise_config(database_url: str, plugin_apps: dict[str, dict[str, Any]] | None = None) -> dict:
+async def _keep_session(connection) -> None:
+    """asyncpg's pool runs ``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL``
+    each time tortoise hands a connection back, i.e. after every statement: a second round trip
+    per statement. Nothing here leaves session state behind (no LISTEN, no cursors, no
+    session-level SET or advisory locks: use SET LOCAL and pg_advisory_xact_lock), so the reset
+    is skipped. asyncpg still rolls back a transaction left open before pooling the connection."""
+    return None
+
+
+def connection_config(url: str) -> str | dict:
+    """One tortoise connection: PostgreSQL without the per-statement session reset."""
+    url = normalise_url(url)
+    if not is_postgres(url):
+        return url
+    from tortoise.backends.base.config_generator import expand_db_url
+
+    config = expand_db_url(url)
+    config["credentials"]["reset"] = _keep_session
+    return config
+
+
+def tortoise_config(database_url: str, plugin_apps: dict[str, dict[str, Any]] | None = None,
+                    read_database_url: str | None = None) -> dict:
     # Core first: plugin migrations depend on core's.
     apps = {"core": dict(CORE_APP)}
     for label, app in (plugin_apps or {}).items():
         apps[label] = {"default_connection": "default", **app}
-    return {
-        "connections": {"default": normalise_url(database_url)},
+    config = {
+        "connections": {"default": connection_config(database_url)},
         "apps": apps,
         "use_tz": True,
         "timezone": "UTC",
     }
+    if read_database_url:
+        # Queries may read a replica (core.replica); writes and migrations use "default".
+        config["connections"]["replica"] = connection_config(read_database_url)
+        config["routers"] = ["core.replica.ReadRouter"]
+    return config
 
 
 async def init_db(config: dict, *, global_fallback: bool = True) -> None:

@@ -12,8 +12,8 @@ Installed once, for every PostgreSQL executor, when core.db is imported.
 
 from __future__ import annotations
 
-from pypika_tortoise.terms import BasicCriterion, Term
 from pypika_tortoise.enums import Matching
+from pypika_tortoise.terms import BasicCriterion, Term
 from tortoise.backends.base_postgres.executor import BasePostgresExecutor
 from tortoise.filters import escape_like, insensitive_contains
 

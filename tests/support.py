@@ -29,6 +29,9 @@ def build_test_app(plugins: list[str] | None, **overrides):
 
 
 async def reset_tables() -> None:
+    from core.viewer_cache import CACHE
+
+    CACHE.drop()  # ids restart: a cached viewer of the last test's user 1 is nobody now
     conn = connections.get("default")
     tables = []
     for app in Tortoise.apps.values():

@@ -23,6 +23,7 @@ from core.api.nodes import NodeRegistry
 from core.audit import AuditReads
 from core.events import InProcessBus
 from core.plugins import PluginHost
+from core.replica import ReadRouting
 from core.settings import Settings
 
 EXTENSIBLE = {
@@ -108,6 +109,7 @@ def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schem
             lambda: ValidationCache(maxsize=256),
             *security_extensions(settings),
             AuditReads,
+            *([ReadRouting] if settings.read_database_url else []),
         ],
         config=StrawberryConfig(
             disable_field_suggestions=settings.is_production,

@@ -15,6 +15,7 @@ from core.enums import AREA_TYPE_NAMES, AreaLevel
 from core.errors import Code, UserFailure
 from core.services.guards import find, require, require_text, storable
 from core.validation import unstorable_text
+from core.viewer_cache import viewer_changed
 
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256  # hashing is deliberately slow; nobody types more
@@ -151,6 +152,7 @@ async def grant_role(context, data) -> m.User:
 async def revoke_role(context, data) -> m.User:
     user, role, area = await _grant_target(context, data)
     deleted = await m.RoleGrant.filter(user_id=user.id, role=role, area_id=area.id).delete()
+    viewer_changed(user.id)  # a queryset delete sends no signal to the viewer cache
     if not deleted:
         raise UserFailure("The user does not hold this role there.", Code.NOT_FOUND, ["input", "role"])
     await record(context, "revokeRole", gid_of(user), detail=f"{role}@{gid_of(area)}")
