@@ -287,8 +287,12 @@ def main() -> None:
     lm_headers = {"authorization": f"Bearer {fx['token']}"}
     lm = pg = None
     try:
+        # A pool of 10 connections, as PostGraphile's (tortoise's default is 5).
+        lm_database = args.database
+        if lm_database.startswith("postgres") and "maxsize=" not in lm_database:
+            lm_database += ("&" if "?" in lm_database else "?") + "maxsize=10"
         lm = start([str(ROOT / ".venv" / "bin" / "lastmile"), "serve", "--host", "127.0.0.1", "--port",
-                    str(args.port)], {"DATABASE_URL": args.database}, f"/tmp/lastmile-bench-{args.port}.log")
+                    str(args.port)], {"DATABASE_URL": lm_database}, f"/tmp/lastmile-bench-{args.port}.log")
         if peer:
             pg = start([str(PEER / "start.sh"), args.database, str(args.port + 1)], {},
                        f"/tmp/lastmile-bench-postgraphile-{args.port + 1}.log")

@@ -61,6 +61,9 @@ def tortoise_config(database_url: str, plugin_apps: dict[str, dict[str, Any]] | 
     }
     if read_database_url:
         # Queries may read a replica (core.replica); writes and migrations use "default".
+        from core import replica
+
+        replica.install()
         config["connections"]["replica"] = connection_config(read_database_url)
         config["routers"] = ["core.replica.ReadRouter"]
     return config

@@ -10,7 +10,9 @@ sends reads there, except:
   saved although the replica lags. Other viewers, and the same viewer on another instance,
   may read the replica's older state until it catches up: a replica is as stale as its lag.
 
-Writes always go to the primary (``DATABASE_URL``), and so do migrations.
+Writes always go to the primary (``DATABASE_URL``), and so do migrations and the loading of
+the viewer (account and grants, core.viewer_cache): authorisation never rests on a copy that
+may not have seen a revoked grant yet.
 """
 
 from __future__ import annotations
@@ -28,6 +30,23 @@ REPLICA = "replica"
 _primary: ContextVar[bool] = ContextVar("lastmile_read_primary", default=False)
 # user id -> monotonic time until which their reads stay on the primary (this process).
 _recent_writers: dict[int, float] = {}
+
+
+def install() -> None:
+    """With two connections, tortoise's ``in_transaction()`` wants a connection name; every
+    transaction here belongs on the primary, so an unnamed one means "default" (services and
+    plugins keep writing ``in_transaction()``). Idempotent."""
+    import tortoise.transactions as tx
+
+    if getattr(tx._get_connection, "lastmile_default", False):
+        return
+    original = tx._get_connection
+
+    def _get_connection(connection_name=None):
+        return original(connection_name or "default")
+
+    _get_connection.lastmile_default = True
+    tx._get_connection = _get_connection
 
 
 class ReadRouter:

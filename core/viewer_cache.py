@@ -33,6 +33,7 @@ from tortoise.signals import post_delete, post_save
 from core import models as m
 from core.events import Event
 from core.permissions import Grant, RoleRegistry, Viewer
+from core.replica import on_primary
 
 log = logging.getLogger("lastmile.viewer_cache")
 TOPIC = "lastmile.viewer.changed"
@@ -179,7 +180,9 @@ async def cached_viewer(user_id: int, load, registry: RoleRegistry, ttl: float, 
         if entry is not None:
             return entry.viewer(registry)
     generation = CACHE.generation
-    viewer = await load()
+    # From the primary even with a read replica: authorisation never rests on a lagging copy.
+    with on_primary():
+        viewer = await load()
     if viewer is not None:
         CACHE.put(viewer, ttl, generation)
     return viewer
