@@ -77,7 +77,8 @@ def _prepare_database(settings: Settings) -> None:
     url = normalise_url(settings.database_url)
     try:
         if is_postgres(url):
-            asyncio.run(_ensure_postgres_database(url.replace("asyncpg://", "postgres://", 1)))
+            # Without the query string: tortoise's options there (?maxsize=10) are not server settings.
+            asyncio.run(_ensure_postgres_database(url.replace("asyncpg://", "postgres://", 1).split("?", 1)[0]))
         elif url.startswith("sqlite://"):
             path = url[len("sqlite://"):]
             folder = os.path.dirname(path)

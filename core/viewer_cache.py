@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import logging
 import time
 import weakref
@@ -50,8 +51,9 @@ class _Entry:
     resident_lineage: tuple[int, ...]
 
     def viewer(self, registry: RoleRegistry) -> Viewer:
-        # A fresh Viewer per request: its scope cache and any attribute a request sets stay its own.
-        return Viewer(user=self.user, is_superuser=self.is_superuser, grants=list(self.grants), registry=registry,
+        # A fresh Viewer (and copy of the account row) per request: whatever one request sets
+        # on them stays its own.
+        return Viewer(user=copy.copy(self.user), is_superuser=self.is_superuser, grants=list(self.grants), registry=registry,
                       resident_id=self.resident_id, resident_unit_id=self.resident_unit_id,
                       resident_lineage=self.resident_lineage)
 
