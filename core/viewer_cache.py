@@ -20,12 +20,10 @@ token is refused after one statement each time.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import copy
 import logging
 import time
-import weakref
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -139,39 +137,21 @@ async def announce(bus, user_ids: set[int]) -> None:
         await bus.publish(Event(TOPIC, {"user_ids": sorted(user_ids)}))
 
 
-_listening: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def listen(bus) -> None:
-    """Forget users other processes announce (started on first use, once per bus and loop)."""
-    if bus is None:
-        return
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        return
-    task = _listening.get(bus)
-    if task is not None and not task.done() and task.get_loop() is loop:
-        return
-    _listening[bus] = loop.create_task(_consume(bus), name="lastmile-viewer-cache-listener")
+    """Forget the users other processes announce on ``bus`` (idempotent)."""
+    tap = getattr(bus, "tap", None)
+    if tap is not None:
+        tap(TOPIC, _heard)
 
 
-async def _consume(bus) -> None:
-    sub = bus.subscribe(TOPIC)
-    try:
-        async for event in sub:
-            ids = event.data.get("user_ids") or []
-            for user_id in ids:
-                if isinstance(user_id, int):
-                    CACHE.drop(user_id)
-    except asyncio.CancelledError:
-        raise
-    except Exception:  # a malformed event must not end the listener silently
-        log.exception("viewer cache listener failed; dropping every cached viewer")
-        CACHE.drop()
-        raise
-    finally:
-        sub.close()
+def _heard(event: Event) -> None:
+    ids = event.data.get("user_ids")
+    if not isinstance(ids, list):
+        log.warning("ignoring malformed %s event: %r", TOPIC, event.data)
+        return
+    for user_id in ids:
+        if isinstance(user_id, int):
+            CACHE.drop(user_id)
 
 
 async def cached_viewer(user_id: int, load, registry: RoleRegistry, ttl: float, bus=None) -> Viewer | None:

@@ -22,6 +22,7 @@ from core.api.argument_docs import describe_arguments
 from core.api.nodes import NodeRegistry
 from core.audit import AuditReads
 from core.events import InProcessBus
+from core.gc_tuning import ReleaseRequestData
 from core.plugins import PluginHost
 from core.replica import ReadRouting
 from core.settings import Settings
@@ -110,6 +111,7 @@ def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schem
             *security_extensions(settings),
             AuditReads,
             *([ReadRouting] if settings.read_database_url else []),
+            ReleaseRequestData,
         ],
         config=StrawberryConfig(
             disable_field_suggestions=settings.is_production,
