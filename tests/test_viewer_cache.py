@@ -97,3 +97,36 @@ async def test_cache_off(app_factory):
         with count_statements() as second:
             await client(ME_NAME, token=w.tokens["c1_worker"])
     assert len(second) == 2
+
+
+async def test_a_change_announced_by_another_process_reaches_this_one_through_redis(core_client):
+    """Two Redis buses on one channel stand for two server processes."""
+    import uuid
+
+    from tests.test_live_bus import REDIS_URL, _redis_reachable, _url, eventually
+
+    if not _redis_reachable():
+        import pytest
+
+        pytest.skip("LASTMILE_TEST_REDIS_URL unset or Redis unreachable")
+    from core.redis_bus import RedisBus
+    from core.viewer_cache import listen
+
+    assert REDIS_URL
+    url = _url(f"lastmile-test-{uuid.uuid4().hex}")
+    here, there = RedisBus(url), RedisBus(url)
+    await here.start()
+    await there.start()
+    try:
+        listen(here)
+        w = await build_world()
+        await core_client(ME, token=w.tokens["c1_worker"])
+        worker_id = w.users["c1_worker"].id
+        assert CACHE.get(worker_id) is not None
+        # What the other process publishes after its mutation commits (announce() there, which
+        # would also forget the user in this process's cache: here only Redis may do that).
+        await there.publish(Event(TOPIC, {"user_ids": [worker_id]}))
+        await eventually(lambda: CACHE.get(worker_id) is None)
+    finally:
+        await here.stop()
+        await there.stop()
