@@ -61,7 +61,7 @@ class LastmileGraphQL(GraphQL):
         auth_problem = None
         token = bearer_token(request.headers.get("authorization"))
         try:
-            viewer = await viewer_from_token(token, self.runtime.settings, registry)
+            viewer = await viewer_from_token(token, self.runtime.settings, registry, bus=self.runtime.bus)
         except Exception as exc:
             if not database_unavailable(exc):
                 raise
@@ -389,8 +389,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
                 await migrate(config)
                 await Tortoise.close_connections()
             await init_db(tortoise_config(settings.database_url, runtime.host.tortoise_apps(),
+                                          settings.read_database_url,
                                           connect_timeout=settings.db_connect_timeout,
                                           statement_timeout=settings.db_statement_timeout))
+            if settings.gc_tuning:
+                from core.gc_tuning import tune_for_serving
+
+                tune_for_serving()
         await runtime.bus.start()
         try:
             yield

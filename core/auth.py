@@ -140,14 +140,22 @@ async def viewer_for_user(user: m.User | None, registry: RoleRegistry) -> Viewer
     return viewer
 
 
-async def viewer_from_token(token: str | None, settings: Settings, registry: RoleRegistry) -> Viewer | None:
-    """The viewer a token stands for; an anonymous viewer when no token; None when the token is bad."""
+async def viewer_from_token(token: str | None, settings: Settings, registry: RoleRegistry,
+                            bus=None) -> Viewer | None:
+    """The viewer a token stands for; an anonymous viewer when no token; None when the token is bad.
+    Kept in memory between requests (core.viewer_cache; ``bus`` carries other processes' changes)."""
     if token is None:
         return Viewer(registry=registry)
     user_id = user_id_from_token(token, settings)
     if user_id is None:
         return None
-    user = await m.User.get_or_none(id=user_id)
-    if user is None or not user.is_active:
-        return None
-    return await viewer_for_user(user, registry)
+
+    async def load() -> Viewer | None:
+        user = await m.User.get_or_none(id=user_id)
+        if user is None or not user.is_active:
+            return None
+        return await viewer_for_user(user, registry)
+
+    from core.viewer_cache import cached_viewer
+
+    return await cached_viewer(user_id, load, registry, settings.viewer_cache_seconds, bus)

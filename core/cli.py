@@ -84,7 +84,8 @@ def _prepare_database(settings: Settings) -> None:
     url = normalise_url(settings.database_url)
     try:
         if is_postgres(url):
-            asyncio.run(_ensure_postgres_database(url.replace("asyncpg://", "postgres://", 1)))
+            # Without the query string: tortoise's options there (?maxsize=10) are not server settings.
+            asyncio.run(_ensure_postgres_database(url.replace("asyncpg://", "postgres://", 1).split("?", 1)[0]))
         elif url.startswith("sqlite://"):
             path = url[len("sqlite://"):]
             folder = os.path.dirname(path)
@@ -132,6 +133,23 @@ def cmd_demo(args, settings):
               f"{len(ctx.residents)} residents; sign in as admin / lastmile-demo")
 
     asyncio.run(_with_db(settings, host, work))
+
+
+def cmd_scale(args, settings):
+    from core.scale import build_district
+
+    host = _host(settings)
+    _prepare_database(settings)
+
+    async def work():
+        counts = await build_district(args.residents)
+        print("scale data loaded: " + ", ".join(f"{v:,} {k}" for k, v in counts.items())
+              + "; sign in as admin / lastmile-demo")
+
+    try:
+        asyncio.run(_with_db(settings, host, work))
+    except RuntimeError as exc:
+        sys.exit(f"lastmile: {exc}")
 
 
 def cmd_export_schema(args, settings):
@@ -215,6 +233,9 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("demo", help="load the demo data into an empty database")
     p.add_argument("--residents", type=int, default=3000)
     p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("scale", help="fill an empty database with a benchmark district of N residents (bulk COPY)")
+    p.add_argument("--residents", type=int, default=1_000_000)
+    p.set_defaults(func=cmd_scale)
     p = sub.add_parser("export-schema", help="print the SDL of the schema")
     p.add_argument("--plugins", default=None, help="comma-separated plugins, 'all' or '' (default: LASTMILE_PLUGINS)")
     p.set_defaults(func=cmd_export_schema)

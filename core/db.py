@@ -11,6 +11,10 @@ from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.exceptions import DBConnectionError
 from tortoise.migrations.api import migrate as migrate_api
 
+from core import pg_search
+
+pg_search.install()
+
 CORE_APP = {"models": ["core.models"], "migrations": "core.migrations", "default_connection": "default"}
 
 
@@ -26,23 +30,50 @@ def is_postgres(url: str) -> bool:
     return normalise_url(url).startswith(("postgres://", "asyncpg://"))
 
 
-def tortoise_config(database_url: str, plugin_apps: dict[str, dict[str, Any]] | None = None, *,
+async def _keep_session(connection) -> None:
+    """asyncpg's pool runs ``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL``
+    each time tortoise hands a connection back, i.e. after every statement: a second round trip
+    per statement. Nothing here leaves session state behind (no LISTEN, no cursors, no
+    session-level SET or advisory locks: use SET LOCAL and pg_advisory_xact_lock), so the reset
+    is skipped. asyncpg still rolls back a transaction left open before pooling the connection."""
+    return None
+
+
+def connection_config(url: str, connect_timeout: float | None = None,
+                      statement_timeout: float | None = None) -> str | dict:
+    """One tortoise connection: PostgreSQL without the per-statement session reset, and with
+    the timeouts (see :func:`_bounded_postgres`) when given."""
+    url = normalise_url(url)
+    if not is_postgres(url):
+        return url
+    config = _bounded_postgres(url, connect_timeout, statement_timeout)
+    config["credentials"]["reset"] = _keep_session
+    return config
+
+
+def tortoise_config(database_url: str, plugin_apps: dict[str, dict[str, Any]] | None = None,
+                    read_database_url: str | None = None, *,
                     connect_timeout: float | None = None, statement_timeout: float | None = None) -> dict:
-    """The tortoise config; on PostgreSQL the timeouts bound every connect and statement (see
-    :func:`_bounded_postgres`). Migrations are applied without them: DDL may legitimately run long."""
+    """The tortoise config; on PostgreSQL the timeouts bound every connect and statement.
+    Migrations are applied without them: DDL may legitimately run long."""
     # Core first: plugin migrations depend on core's.
     apps = {"core": dict(CORE_APP)}
     for label, app in (plugin_apps or {}).items():
         apps[label] = {"default_connection": "default", **app}
-    connection: str | dict = normalise_url(database_url)
-    if is_postgres(database_url) and (connect_timeout or statement_timeout):
-        connection = _bounded_postgres(connection, connect_timeout, statement_timeout)
-    return {
-        "connections": {"default": connection},
+    config = {
+        "connections": {"default": connection_config(database_url, connect_timeout, statement_timeout)},
         "apps": apps,
         "use_tz": True,
         "timezone": "UTC",
     }
+    if read_database_url:
+        # Queries may read a replica (core.replica); writes and migrations use "default".
+        from core import replica
+
+        replica.install()
+        config["connections"]["replica"] = connection_config(read_database_url, connect_timeout, statement_timeout)
+        config["routers"] = ["core.replica.ReadRouter"]
+    return config
 
 
 async def init_db(config: dict, *, global_fallback: bool = True) -> None:

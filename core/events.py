@@ -92,6 +92,14 @@ class InProcessBus:
     def __init__(self, queue_size: int = QUEUE_SIZE):
         self.queue_size = queue_size
         self._subs: dict[str, set[Subscription]] = {}
+        # In-process handlers of one topic (e.g. the viewer cache), called on delivery; not subscribers.
+        self._taps: dict[str, list] = {}
+
+    def tap(self, topic: str, handler) -> None:
+        """Call ``handler(event)`` for every event of ``topic`` delivered here (local or from
+        other processes); it must be quick and must not raise."""
+        if handler not in self._taps.setdefault(topic, []):
+            self._taps[topic].append(handler)
 
     def subscribe(self, topic: str) -> Subscription:
         sub = Subscription(self, topic, self.queue_size)
@@ -112,6 +120,8 @@ class InProcessBus:
 
     def deliver(self, event: Event) -> None:
         """Hand ``event`` to this process's subscribers of its topic; never blocks."""
+        for handler in self._taps.get(event.topic, ()):
+            handler(event)
         for sub in list(self._subs.get(event.topic, ())):
             sub.offer(event)
 

@@ -59,7 +59,7 @@ class Area(Lineage, Model):
     built_year = fields.IntField(null=True)
     floors = fields.IntField(null=True)
     property_manager = fields.ForeignKeyField(
-        "core.Organization", related_name="managed_compounds", null=True, on_delete=fields.SET_NULL
+        "core.Organization", related_name="managed_compounds", null=True, on_delete=fields.SET_NULL, db_index=True
     )
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -94,7 +94,7 @@ class PartnerLink(Model):
 
     id = fields.IntField(primary_key=True)
     organization = fields.ForeignKeyField("core.Organization", related_name="partner_links")
-    community = fields.ForeignKeyField("core.Area", related_name="partner_links")
+    community = fields.ForeignKeyField("core.Area", related_name="partner_links", db_index=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -138,9 +138,9 @@ class Resident(Lineage, Model):
     is_party_member = fields.BooleanField(default=False)
     # "|tag1|tag2|": a LIKE '%|tag|%' per wanted tag matches on SQLite and PostgreSQL alike.
     tags_text = fields.TextField(default="")
-    unit = fields.ForeignKeyField("core.Unit", related_name="residents", null=True, on_delete=fields.RESTRICT)
+    unit = fields.ForeignKeyField("core.Unit", related_name="residents", null=True, on_delete=fields.RESTRICT, db_index=True)
     relation_to_head = fields.CharEnumField(HouseholdRelation, max_length=16, null=True)
-    community = fields.ForeignKeyField("core.Area", related_name="residents", on_delete=fields.RESTRICT)
+    community = fields.ForeignKeyField("core.Area", related_name="residents", on_delete=fields.RESTRICT, db_index=True)
     moved_in_on = fields.DateField(null=True)
     moved_out_on = fields.DateField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
@@ -173,7 +173,7 @@ class User(Model):
         "core.Resident", related_name="user", null=True, on_delete=fields.SET_NULL
     )
     # The area whose user managers administer this account.
-    home_area = fields.ForeignKeyField("core.Area", related_name="home_users", null=True, on_delete=fields.SET_NULL)
+    home_area = fields.ForeignKeyField("core.Area", related_name="home_users", null=True, on_delete=fields.SET_NULL, db_index=True)
     is_active = fields.BooleanField(default=True)
     is_superuser = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -188,7 +188,7 @@ class RoleGrant(Model):
     id = fields.IntField(primary_key=True)
     user = fields.ForeignKeyField("core.User", related_name="grants", on_delete=fields.CASCADE)
     role = fields.CharField(max_length=64)
-    area = fields.ForeignKeyField("core.Area", related_name="grants", on_delete=fields.CASCADE)
+    area = fields.ForeignKeyField("core.Area", related_name="grants", on_delete=fields.CASCADE, db_index=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -198,7 +198,7 @@ class RoleGrant(Model):
 
 class Notification(Model):
     id = fields.IntField(primary_key=True)
-    user = fields.ForeignKeyField("core.User", related_name="notifications", on_delete=fields.CASCADE)
+    user = fields.ForeignKeyField("core.User", related_name="notifications", on_delete=fields.CASCADE, db_index=True)
     kind = fields.CharField(max_length=64)
     title = fields.CharField(max_length=200)
     body = fields.TextField(null=True)

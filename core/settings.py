@@ -88,6 +88,24 @@ class Settings(BaseSettings):
     compile_reads: bool = Field(default=True, alias="LASTMILE_COMPILE_READS")
     compile_debug: bool = Field(default=False, alias="LASTMILE_COMPILE_DEBUG")
 
+    # Read performance (issue 11): viewer cache, garbage collector, read replica.
+    viewer_cache_seconds: float = Field(
+        default=60, alias="LASTMILE_VIEWER_CACHE_SECONDS",
+        description="How long a signed-in viewer (account and grants) is kept in memory at most; 0 turns it off.",
+    )
+    gc_tuning: bool = Field(
+        default=True, alias="LASTMILE_GC_TUNING",
+        description="Freeze start-up objects out of the garbage collector and collect young objects less often.",
+    )
+    read_database_url: str | None = Field(
+        default=None, alias="LASTMILE_READ_DATABASE_URL",
+        description="A read-only copy (replica) of the database for queries; mutations use DATABASE_URL.",
+    )
+    read_after_write_seconds: float = Field(
+        default=5, alias="LASTMILE_READ_AFTER_WRITE_SECONDS",
+        description="After a viewer's mutation, their reads go to the primary for this long (same process).",
+    )
+
     @property
     def is_production(self) -> bool:
         return self.env == "production"

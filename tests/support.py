@@ -32,6 +32,10 @@ async def reset_tables() -> None:
     from core.compiler.cache import forget_all
 
     forget_all()  # ids restart: a remembered plan could name rows of the previous test
+
+    from core.viewer_cache import CACHE
+
+    CACHE.drop()  # ids restart: a cached viewer of the last test's user 1 is nobody now
     conn = connections.get("default")
     tables = []
     for app in Tortoise.apps.values():

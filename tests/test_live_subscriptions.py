@@ -140,7 +140,10 @@ async def test_token_in_token_key_and_unauthorized_subject_is_hidden(live_app, g
         note = (await ws.receive())["payload"]["data"]["notificationAdded"]
         assert note["title"] == "out of scope" and note["subject"] is None
         # Revoking the role takes effect on the next event of the same connection.
-        await m.RoleGrant.filter(user_id=worker.id).delete()
+        revoke = """mutation($input: GrantRoleInput!) { revokeRole(input: $input) { userErrors { code } } }"""
+        body = await gql(revoke, {"input": {"userId": gid_of(worker), "role": "community_worker",
+                                            "areaId": gid_of(w.c1)}}, w.tokens["super"])
+        assert body["data"]["revokeRole"]["userErrors"] == []
         await notify(gql, w.tokens["super"], [worker.id], "after revoke", subject=zhang.id)
         note = (await ws.receive())["payload"]["data"]["notificationAdded"]
         assert note["title"] == "after revoke" and note["subject"] is None
@@ -163,7 +166,8 @@ async def test_deactivation_ends_a_running_subscription(live_app):
         await ws.subscribe(NOTIFICATION_ADDED)
         await subscribed(live_app, ws)
         note = await m.Notification.create(user_id=worker.id, kind="k", title="t")
-        await m.User.filter(id=worker.id).update(is_active=False)
+        worker.is_active = False  # as setUserActive does: a model save, which the viewer cache hears
+        await worker.save(update_fields=["is_active"])
         await bus_of(live_app).publish(Event(TOPIC, {"user_id": worker.id, "notification_id": note.id}))
         await _assert_session_ended(live_app, ws)
 

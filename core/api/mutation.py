@@ -15,6 +15,7 @@ from strawberry.types import Info
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core import replica, viewer_cache
 from core.api.types import UserError
 from core.errors import ApiError, UserFailure, unauthenticated
 from core.integrity import failure_for
@@ -30,8 +31,9 @@ async def in_mutation_transaction(context, work: Callable[[], Awaitable[Any]]) -
     """Run ``work`` in one transaction; publish its events only once it commits."""
     context.pending_events = []
     try:
-        async with in_transaction():
-            result = await work()
+        with viewer_cache.collecting() as viewers_changed, replica.on_primary():
+            async with in_transaction():
+                result = await work()
     except IntegrityError as exc:
         # A constraint caught a race the checks before it could not see.
         log.info("integrity error in mutation: %s", exc)
@@ -42,6 +44,8 @@ async def in_mutation_transaction(context, work: Callable[[], Awaitable[Any]]) -
         raise
     events, context.pending_events = context.pending_events, []
     bus = getattr(context.runtime, "bus", None)
+    await viewer_cache.announce(bus, viewers_changed)
+    replica.note_write(context)
     for event in events:
         if bus is not None:
             await bus.publish(event)

@@ -22,7 +22,9 @@ from core.api.argument_docs import describe_arguments
 from core.api.nodes import NodeRegistry
 from core.audit import AuditReads
 from core.events import InProcessBus
+from core.gc_tuning import ReleaseRequestData
 from core.plugins import PluginHost
+from core.replica import ReadRouting
 from core.settings import Settings
 
 EXTENSIBLE = {
@@ -128,6 +130,8 @@ def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schem
             *security_extensions(settings),
             compiler.extension,
             AuditReads,
+            *([ReadRouting] if settings.read_database_url else []),
+            ReleaseRequestData,
         ],
         execution_context_class=CountingExecutionContext,
         config=StrawberryConfig(

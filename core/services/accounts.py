@@ -22,6 +22,7 @@ from core.password_policy import MAX_LENGTH as MAX_PASSWORD
 from core.password_policy import WeakPassword, check_password
 from core.services.guards import find, require, require_text, storable
 from core.validation import unstorable_text
+from core.viewer_cache import viewer_changed
 
 
 def _wrong() -> UserFailure:
@@ -201,6 +202,7 @@ async def grant_role(context, data) -> m.User:
 async def revoke_role(context, data) -> m.User:
     user, role, area = await _grant_target(context, data)
     deleted = await m.RoleGrant.filter(user_id=user.id, role=role, area_id=area.id).delete()
+    viewer_changed(user.id)  # a queryset delete sends no signal to the viewer cache
     if not deleted:
         raise UserFailure("The user does not hold this role there.", Code.NOT_FOUND, ["input", "role"])
     await record(context, "revokeRole", gid_of(user), detail=f"{role}@{gid_of(area)}")

@@ -27,6 +27,7 @@ from core.validation import (
     normalise_phone,
     phone_problem,
 )
+from core.viewer_cache import viewer_changed
 
 
 def _set_id_number(resident: m.Resident, raw: str | None) -> None:
@@ -378,6 +379,7 @@ async def _follow_resident_account(resident: m.Resident, community: m.Area) -> N
     if not await m.RoleGrant.filter(user_id=user.id, role="resident", area_id=community.id).exists():
         await m.RoleGrant.create(user_id=user.id, role="resident", area_id=community.id)
     await m.User.filter(id=user.id).update(home_area_id=community.id)
+    viewer_changed(user.id)  # queryset changes send no signal to the viewer cache
 
 
 async def move_out_resident(context, data) -> m.Resident:

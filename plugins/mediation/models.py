@@ -32,14 +32,14 @@ class DisputeCase(Lineage, Model):
     description = fields.TextField()
     category = fields.CharEnumField(DisputeCategory, max_length=32, db_index=True)
     status = fields.CharEnumField(DisputeStatus, max_length=16, default=DisputeStatus.REPORTED, db_index=True)
-    area = fields.ForeignKeyField("core.Area", related_name="mediation_cases", on_delete=fields.RESTRICT)
+    area = fields.ForeignKeyField("core.Area", related_name="mediation_cases", on_delete=fields.RESTRICT, db_index=True)
     handling_level = fields.CharEnumField(AreaLevel, max_length=16, db_index=True)
     method = fields.CharEnumField(MediationMethod, max_length=16, null=True)
     case_owner = fields.ForeignKeyField(
-        "core.User", related_name="mediation_owned_cases", null=True, on_delete=fields.SET_NULL
+        "core.User", related_name="mediation_owned_cases", null=True, on_delete=fields.SET_NULL, db_index=True
     )
     reported_by = fields.ForeignKeyField(
-        "core.User", related_name="mediation_reported_cases", null=True, on_delete=fields.SET_NULL
+        "core.User", related_name="mediation_reported_cases", null=True, on_delete=fields.SET_NULL, db_index=True
     )
     reported_at = fields.DatetimeField(db_index=True)
     agreement_terms = fields.TextField(null=True)
@@ -73,9 +73,9 @@ class CaseCounter(Model):
 
 class DisputeParty(Model):
     id = fields.IntField(primary_key=True)
-    case = fields.ForeignKeyField("mediation.DisputeCase", related_name="parties", on_delete=fields.CASCADE)
+    case = fields.ForeignKeyField("mediation.DisputeCase", related_name="parties", on_delete=fields.CASCADE, db_index=True)
     resident = fields.ForeignKeyField(
-        "core.Resident", related_name="mediation_parties", null=True, on_delete=fields.SET_NULL
+        "core.Resident", related_name="mediation_parties", null=True, on_delete=fields.SET_NULL, db_index=True
     )
     # The resident's name when the party was recorded, or the outside party's name.
     name = fields.CharField(max_length=100)
@@ -89,7 +89,7 @@ class MediationTeamMember(Model):
     id = fields.IntField(primary_key=True)
     case = fields.ForeignKeyField("mediation.DisputeCase", related_name="team", on_delete=fields.CASCADE)
     user = fields.ForeignKeyField(
-        "core.User", related_name="mediation_team_memberships", on_delete=fields.CASCADE
+        "core.User", related_name="mediation_team_memberships", on_delete=fields.CASCADE, db_index=True
     )
     role = fields.CharEnumField(MediationTeamRole, max_length=16)
 
@@ -100,12 +100,12 @@ class MediationTeamMember(Model):
 
 class MediationSession(Model):
     id = fields.IntField(primary_key=True)
-    case = fields.ForeignKeyField("mediation.DisputeCase", related_name="sessions", on_delete=fields.CASCADE)
+    case = fields.ForeignKeyField("mediation.DisputeCase", related_name="sessions", on_delete=fields.CASCADE, db_index=True)
     held_at = fields.DatetimeField()
     location = fields.CharField(max_length=200, null=True)
     notes = fields.TextField()
     recorded_by = fields.ForeignKeyField(
-        "core.User", related_name="mediation_sessions_recorded", on_delete=fields.RESTRICT
+        "core.User", related_name="mediation_sessions_recorded", on_delete=fields.RESTRICT, db_index=True
     )
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -117,11 +117,11 @@ class FollowUp(Model):
     """A follow-up visit (跟踪回访) scheduled when a case is resolved."""
 
     id = fields.IntField(primary_key=True)
-    case = fields.ForeignKeyField("mediation.DisputeCase", related_name="follow_ups", on_delete=fields.CASCADE)
+    case = fields.ForeignKeyField("mediation.DisputeCase", related_name="follow_ups", on_delete=fields.CASCADE, db_index=True)
     due_on = fields.DateField()
     done_at = fields.DatetimeField(null=True)
     done_by = fields.ForeignKeyField(
-        "core.User", related_name="mediation_follow_ups_done", null=True, on_delete=fields.SET_NULL
+        "core.User", related_name="mediation_follow_ups_done", null=True, on_delete=fields.SET_NULL, db_index=True
     )
     note = fields.TextField(null=True)
     agreement_kept = fields.BooleanField(null=True)
@@ -134,10 +134,10 @@ class DisputeCaseEvent(Model):
     """One move of a case, with who made it and when (written by the state machine only)."""
 
     id = fields.IntField(primary_key=True)
-    case = fields.ForeignKeyField("mediation.DisputeCase", related_name="events", on_delete=fields.CASCADE)
+    case = fields.ForeignKeyField("mediation.DisputeCase", related_name="events", on_delete=fields.CASCADE, db_index=True)
     at = fields.DatetimeField(db_index=True)
     actor = fields.ForeignKeyField("core.User", related_name="mediation_events", null=True,
-                                   on_delete=fields.SET_NULL)
+                                   on_delete=fields.SET_NULL, db_index=True)
     kind = fields.CharField(max_length=32)
     from_status = fields.CharEnumField(DisputeStatus, max_length=16, null=True)
     to_status = fields.CharEnumField(DisputeStatus, max_length=16, null=True)

@@ -43,7 +43,7 @@ class VolunteerTeam(Lineage, Model):
     name = fields.CharField(max_length=200)
     area = fields.ForeignKeyField("core.Area", related_name="volunteers_teams", on_delete=fields.RESTRICT)
     leader = fields.ForeignKeyField("volunteers.Volunteer", related_name="led_teams", null=True,
-                                    on_delete=fields.SET_NULL)
+                                    on_delete=fields.SET_NULL, db_index=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -54,7 +54,7 @@ class VolunteerTeam(Lineage, Model):
 class TeamMembership(Lineage, Model):
     id = fields.IntField(primary_key=True)
     team = fields.ForeignKeyField("volunteers.VolunteerTeam", related_name="memberships", on_delete=fields.CASCADE)
-    volunteer = fields.ForeignKeyField("volunteers.Volunteer", related_name="memberships", on_delete=fields.CASCADE)
+    volunteer = fields.ForeignKeyField("volunteers.Volunteer", related_name="memberships", on_delete=fields.CASCADE, db_index=True)
     joined_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -67,9 +67,9 @@ class VolunteerActivity(Lineage, Model):
     title = fields.CharField(max_length=200)
     description = fields.TextField(null=True)
     category = fields.CharEnumField(ActivityCategory, max_length=32, db_index=True)
-    area = fields.ForeignKeyField("core.Area", related_name="volunteers_activities", on_delete=fields.RESTRICT)
+    area = fields.ForeignKeyField("core.Area", related_name="volunteers_activities", on_delete=fields.RESTRICT, db_index=True)
     team = fields.ForeignKeyField("volunteers.VolunteerTeam", related_name="activities", null=True,
-                                  on_delete=fields.SET_NULL)
+                                  on_delete=fields.SET_NULL, db_index=True)
     location = fields.CharField(max_length=300, null=True)
     starts_at = fields.DatetimeField(db_index=True)
     ends_at = fields.DatetimeField()
@@ -79,7 +79,7 @@ class VolunteerActivity(Lineage, Model):
     status = fields.CharEnumField(ActivityStatus, max_length=16, default=ActivityStatus.PLANNED, db_index=True)
     cancel_reason = fields.TextField(null=True)
     created_by = fields.ForeignKeyField("core.User", related_name="volunteers_activities", null=True,
-                                        on_delete=fields.SET_NULL)
+                                        on_delete=fields.SET_NULL, db_index=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -94,7 +94,7 @@ class ActivitySignup(Lineage, Model):
     id = fields.IntField(primary_key=True)
     activity = fields.ForeignKeyField("volunteers.VolunteerActivity", related_name="signups",
                                       on_delete=fields.CASCADE)
-    volunteer = fields.ForeignKeyField("volunteers.Volunteer", related_name="signups", on_delete=fields.CASCADE)
+    volunteer = fields.ForeignKeyField("volunteers.Volunteer", related_name="signups", on_delete=fields.CASCADE, db_index=True)
     status = fields.CharEnumField(SignupStatus, max_length=16, default=SignupStatus.SIGNED_UP, db_index=True)
     signed_up_at = fields.DatetimeField()
     checked_in_at = fields.DatetimeField(null=True)
@@ -102,7 +102,7 @@ class ActivitySignup(Lineage, Model):
     hours = fields.FloatField(null=True)
     verified = fields.BooleanField(default=False, db_index=True)
     verified_by = fields.ForeignKeyField("core.User", related_name="volunteers_verified_signups", null=True,
-                                         on_delete=fields.SET_NULL)
+                                         on_delete=fields.SET_NULL, db_index=True)
     verified_at = fields.DatetimeField(null=True)
     cancelled_at = fields.DatetimeField(null=True)
 
@@ -115,16 +115,16 @@ class ActivitySignup(Lineage, Model):
 class ServiceLog(Lineage, Model):
 
     id = fields.IntField(primary_key=True)
-    volunteer = fields.ForeignKeyField("volunteers.Volunteer", related_name="service_logs", on_delete=fields.CASCADE)
+    volunteer = fields.ForeignKeyField("volunteers.Volunteer", related_name="service_logs", on_delete=fields.CASCADE, db_index=True)
     served_on = fields.DateField(db_index=True)
     hours = fields.FloatField()
     description = fields.TextField()
     verified = fields.BooleanField(default=False, db_index=True)
     verified_by = fields.ForeignKeyField("core.User", related_name="volunteers_verified_logs", null=True,
-                                         on_delete=fields.SET_NULL)
+                                         on_delete=fields.SET_NULL, db_index=True)
     verified_at = fields.DatetimeField(null=True)
     logged_by = fields.ForeignKeyField("core.User", related_name="volunteers_logged_services", null=True,
-                                       on_delete=fields.SET_NULL)
+                                       on_delete=fields.SET_NULL, db_index=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
