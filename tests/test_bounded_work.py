@@ -111,8 +111,9 @@ async def test_fan_out_attacks_are_refused_before_anything_runs(client, who, que
     assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
     assert error["extensions"]["cost"] > error["extensions"]["maxCost"]
     assert str(error["extensions"]["cost"]) in error["message"]
-    # Nothing executed: the only statements are the sign-in lookup of the token.
-    assert len(statements) == sign_in, statements
+    # Nothing executed: at most the sign-in lookup of the token (none once the viewer is cached).
+    assert len(statements) <= sign_in, statements
+    assert all("core_user" in sql or "core_role_grant" in sql or "core_resident" in sql for sql in statements)
 
 
 async def test_refusal_status_and_shape_over_graphql_response_media_type(client):
@@ -492,7 +493,7 @@ async def test_ordinary_requests_keep_their_latency_under_refused_fan_out(client
     with count_statements() as statements:
         refused = await asyncio.gather(*(timed(attacks[i % 3], attack_tokens[i % 3]) for i in range(60)))
     assert all(refusal(body)["extensions"]["code"] == "QUERY_TOO_COMPLEX" for _, body in refused)
-    assert len(statements) == sum(sign_in[attack_tokens[i % 3]] for i in range(60))
+    assert len(statements) <= sum(sign_in[attack_tokens[i % 3]] for i in range(60))
     one_refusal = statistics.median([(await timed(attacks[i % 3], attack_tokens[i % 3]))[0] for i in range(15)])
     assert one_refusal < baseline, (one_refusal, baseline)
 
