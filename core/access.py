@@ -17,11 +17,14 @@ from tortoise.queryset import QuerySet
 from core import models as m
 from core.enums import ResidentStatus, lineage_column
 from core.permissions import Viewer
+from core.scopes import EVERYWHERE, NOWHERE, RowScope, any_of, where
 
-Policy = Callable[[Viewer], Q]
+# A policy answers, for one model, which rows a viewer may read (a core.scopes value:
+# EVERYWHERE, NOWHERE or where(...), composed with | and &).
+Policy = Callable[[Viewer], RowScope]
 _POLICIES: dict[type[Model], Policy] = {}
 
-NOTHING = Q(id__in=[])
+NOTHING = NOWHERE.q()
 
 
 def register_policy(model: type[Model]):
@@ -32,12 +35,22 @@ def register_policy(model: type[Model]):
     return deco
 
 
-def policy_q(viewer: Viewer, model: type[Model]) -> Q:
+def policy_scope(viewer: Viewer, model: type[Model]) -> RowScope:
+    """The rows of ``model`` the viewer may read, as a composable value."""
     try:
         policy = _POLICIES[model]
     except KeyError:
         raise LookupError(f"no access policy registered for {model.__name__}") from None
-    return policy(viewer)
+    scope = policy(viewer)
+    if not isinstance(scope, RowScope):
+        raise TypeError(f"the access policy for {model.__name__} returned {type(scope).__name__}, "
+                        "not a core.scopes value (EVERYWHERE, NOWHERE or where(...))")
+    return scope
+
+
+def policy_q(viewer: Viewer, model: type[Model]) -> Q:
+    """The same as a tortoise filter, for ``Model.filter(...)`` and subqueries."""
+    return policy_scope(viewer, model).q()
 
 
 def below(area: m.Area | None, prefix: str = "") -> Q:
@@ -53,76 +66,60 @@ def visible(viewer: Viewer, model: type[Model]) -> QuerySet:
 
 
 @register_policy(m.Area)
-def _area_policy(viewer: Viewer) -> Q:
-    if viewer.is_superuser:
-        return Q()
-    q = viewer.scope("area.read").q()
+def _area_policy(viewer: Viewer) -> RowScope:
     above = viewer.visible_ancestor_ids()
-    return Q(q, Q(id__in=sorted(above)), join_type="OR") if above else q
+    return viewer.scope("area.read").rows() | (where(id__in=sorted(above)) if above else NOWHERE)
 
 
 @register_policy(m.Unit)
-def _unit_policy(viewer: Viewer) -> Q:
-    q = viewer.scope("area.read").q()
-    if viewer.resident_unit_id:
-        return Q(q, Q(id=viewer.resident_unit_id), join_type="OR")
-    return q
+def _unit_policy(viewer: Viewer) -> RowScope:
+    own = where(id=viewer.resident_unit_id) if viewer.resident_unit_id else NOWHERE
+    return viewer.scope("area.read").rows() | own
 
 
 @register_policy(m.Resident)
-def _resident_policy(viewer: Viewer) -> Q:
-    q = viewer.scope("resident.read").q()
-    own: list[Q] = []
-    if viewer.resident_id:
-        own.append(Q(id=viewer.resident_id))
-    if viewer.resident_unit_id:
-        own.append(Q(unit_id=viewer.resident_unit_id, status=ResidentStatus.ACTIVE))
-    return Q(q, *own, join_type="OR") if own else q
+def _resident_policy(viewer: Viewer) -> RowScope:
+    return any_of(
+        viewer.scope("resident.read").rows(),
+        where(id=viewer.resident_id) if viewer.resident_id else None,
+        where(unit_id=viewer.resident_unit_id, status=ResidentStatus.ACTIVE) if viewer.resident_unit_id else None,
+    )
 
 
 @register_policy(m.Organization)
-def _organization_policy(viewer: Viewer) -> Q:
+def _organization_policy(viewer: Viewer) -> RowScope:
     # Partner organisations are public bodies, not personal data: anyone who
     # may read organisations anywhere sees the directory.
-    return Q() if viewer.can("organization.read") else NOTHING
+    return EVERYWHERE if viewer.can("organization.read") else NOWHERE
+
+
+def _own_user(viewer: Viewer, column: str) -> RowScope:
+    return where(**{column: viewer.user_id}) if viewer.user_id else NOWHERE
 
 
 @register_policy(m.User)
-def _user_policy(viewer: Viewer) -> Q:
-    if viewer.is_superuser:
-        return Q()
-    scope = viewer.scope("user.manage")
-    own = Q(id=viewer.user_id) if viewer.user_id else NOTHING
-    if scope.empty:
-        return own
-    return Q(own, scope.q("home_area__"), join_type="OR")
+def _user_policy(viewer: Viewer) -> RowScope:
+    return _own_user(viewer, "id") | viewer.scope("user.manage").rows("home_area__")
 
 
 @register_policy(m.Notification)
-def _notification_policy(viewer: Viewer) -> Q:
-    return Q(user_id=viewer.user_id) if viewer.user_id else NOTHING
+def _notification_policy(viewer: Viewer) -> RowScope:
+    return _own_user(viewer, "user_id")
 
 
 @register_policy(m.PartnerLink)
-def _partner_link_policy(viewer: Viewer) -> Q:
+def _partner_link_policy(viewer: Viewer) -> RowScope:
     # The community end is filtered again by the Area policy when loaded.
     return _organization_policy(viewer)
 
 
 @register_policy(m.RoleGrant)
-def _role_grant_policy(viewer: Viewer) -> Q:
+def _role_grant_policy(viewer: Viewer) -> RowScope:
     """The viewer's own grants, and those of the users they manage over areas they may see.
 
     A managed user's grant over an area outside the viewer's sight is left out,
     like the area itself: out of scope reads as not there."""
-    if viewer.is_superuser:
-        return Q()
-    own = Q(user_id=viewer.user_id) if viewer.user_id else NOTHING
-    scope = viewer.scope("user.manage")
-    if scope.empty:
-        return own
-    area_seen = viewer.scope("area.read").q("area__")
     above = viewer.visible_ancestor_ids()
-    if above:
-        area_seen = Q(area_seen, Q(area_id__in=sorted(above)), join_type="OR")
-    return Q(own, Q(scope.q("user__home_area__"), area_seen), join_type="OR")
+    area_seen = viewer.scope("area.read").rows("area__") | (
+        where(area_id__in=sorted(above)) if above else NOWHERE)
+    return _own_user(viewer, "user_id") | (viewer.scope("user.manage").rows("user__home_area__") & area_seen)
