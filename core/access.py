@@ -1,7 +1,8 @@
 """The permission layer: which rows of a model a viewer may see.
 
-One policy per model, registered here (core's below, plugins' with
-:func:`register_policy`). Every query, loader, connection, count and ``node``
+One policy per model, contributed through the ``lastmile_access_policies`` hook
+(core's below, in :data:`CORE_POLICIES`); the plugin host refuses a second
+policy for a model at start-up. Every query, loader, connection, count and ``node``
 lookup goes through :func:`visible`, so an out-of-scope row is simply absent:
 it reads as not found and is never counted.
 """
@@ -22,17 +23,26 @@ from core.scopes import EVERYWHERE, NOWHERE, RowScope, any_of, where
 # A policy answers, for one model, which rows a viewer may read (a core.scopes value:
 # EVERYWHERE, NOWHERE or where(...), composed with | and &).
 Policy = Callable[[Viewer], RowScope]
+# The policies of every plugin host built in this process, filled by install_policies when a
+# host starts (models are process-wide classes, so one table serves every host).
 _POLICIES: dict[type[Model], Policy] = {}
+_OWNERS: dict[type[Model], str] = {}
 
 NOTHING = NOWHERE.q()
 
 
-def register_policy(model: type[Model]):
-    def deco(fn: Policy) -> Policy:
-        _POLICIES[model] = fn
-        return fn
+def install_policies(policies: dict[type[Model], Policy], owners: dict[type[Model], str]) -> None:
+    """Make a plugin host's policies (lastmile_access_policies, one per model) the ones
+    :func:`visible` applies. Called by :class:`core.plugins.PluginHost`; a model already
+    owned by another plugin (from another host in this process) is refused too."""
+    for model, owner in owners.items():
+        previous = _OWNERS.get(model)
+        if previous is not None and previous != owner:
+            from core.plugins import PolicyConflictError
 
-    return deco
+            raise PolicyConflictError(model, previous, owner)
+    _POLICIES.update(policies)
+    _OWNERS.update(owners)
 
 
 def policy_scope(viewer: Viewer, model: type[Model]) -> RowScope:
@@ -65,19 +75,16 @@ def visible(viewer: Viewer, model: type[Model]) -> QuerySet:
     return model.filter(policy_q(viewer, model))
 
 
-@register_policy(m.Area)
 def _area_policy(viewer: Viewer) -> RowScope:
     above = viewer.visible_ancestor_ids()
     return viewer.scope("area.read").rows() | (where(id__in=sorted(above)) if above else NOWHERE)
 
 
-@register_policy(m.Unit)
 def _unit_policy(viewer: Viewer) -> RowScope:
     own = where(id=viewer.resident_unit_id) if viewer.resident_unit_id else NOWHERE
     return viewer.scope("area.read").rows() | own
 
 
-@register_policy(m.Resident)
 def _resident_policy(viewer: Viewer) -> RowScope:
     return any_of(
         viewer.scope("resident.read").rows(),
@@ -86,7 +93,6 @@ def _resident_policy(viewer: Viewer) -> RowScope:
     )
 
 
-@register_policy(m.Organization)
 def _organization_policy(viewer: Viewer) -> RowScope:
     # Partner organisations are public bodies, not personal data: anyone who
     # may read organisations anywhere sees the directory.
@@ -97,23 +103,19 @@ def _own_user(viewer: Viewer, column: str) -> RowScope:
     return where(**{column: viewer.user_id}) if viewer.user_id else NOWHERE
 
 
-@register_policy(m.User)
 def _user_policy(viewer: Viewer) -> RowScope:
     return _own_user(viewer, "id") | viewer.scope("user.manage").rows("home_area__")
 
 
-@register_policy(m.Notification)
 def _notification_policy(viewer: Viewer) -> RowScope:
     return _own_user(viewer, "user_id")
 
 
-@register_policy(m.PartnerLink)
 def _partner_link_policy(viewer: Viewer) -> RowScope:
     # The community end is filtered again by the Area policy when loaded.
     return _organization_policy(viewer)
 
 
-@register_policy(m.RoleGrant)
 def _role_grant_policy(viewer: Viewer) -> RowScope:
     """The viewer's own grants, and those of the users they manage over areas they may see.
 
@@ -123,3 +125,16 @@ def _role_grant_policy(viewer: Viewer) -> RowScope:
     area_seen = viewer.scope("area.read").rows("area__") | (
         where(area_id__in=sorted(above)) if above else NOWHERE)
     return _own_user(viewer, "user_id") | (viewer.scope("user.manage").rows("user__home_area__") & area_seen)
+
+
+# Core's policies, registered by core.builtin_hooks through lastmile_access_policies.
+CORE_POLICIES: dict[type[Model], Policy] = {
+    m.Area: _area_policy,
+    m.Unit: _unit_policy,
+    m.Resident: _resident_policy,
+    m.Organization: _organization_policy,
+    m.User: _user_policy,
+    m.Notification: _notification_policy,
+    m.PartnerLink: _partner_link_policy,
+    m.RoleGrant: _role_grant_policy,
+}

@@ -53,3 +53,44 @@ async def test_plugin_sets_do_not_leak(hello_installed, core_client):
     assert data["plugins"] == []
     roles = await core_client.data("{ roles { name permissions } }", token=w.tokens["c1_worker"])
     assert all("hello.greet" not in r["permissions"] for r in roles["roles"])
+
+
+def _plugin(name: str, **hooks):
+    """A plugin module built in the test, implementing ``hooks``."""
+    import types
+
+    from core.hookspecs import hookimpl
+
+    module = types.ModuleType(f"test_plugin_{name}")
+    module.NAME = name
+    for hook_name, fn in hooks.items():
+        fn.__name__ = hook_name
+        setattr(module, hook_name, hookimpl(fn))
+    return module
+
+
+def test_a_second_policy_for_a_core_model_is_refused_naming_both_plugins():
+    from core import models as m
+    from core.plugins import PolicyConflictError
+    from core.scopes import EVERYWHERE
+
+    sneaky = _plugin("sneaky", lastmile_access_policies=lambda: {m.Resident: lambda viewer: EVERYWHERE})
+    with pytest.raises(PolicyConflictError) as err:
+        PluginHost([], extra_modules=[sneaky])
+    assert "'core'" in str(err.value) and "'sneaky'" in str(err.value) and "Resident" in str(err.value)
+
+
+def test_two_plugins_claiming_one_model_are_refused():
+    from core.plugins import PolicyConflictError
+    from core.scopes import NOWHERE
+    from plugins.volunteers.models import Volunteer
+
+    other = _plugin("other", lastmile_access_policies=lambda: {Volunteer: lambda viewer: NOWHERE})
+    with pytest.raises(PolicyConflictError, match="'volunteers'.*'other'|'other'.*'volunteers'"):
+        PluginHost(["volunteers"], extra_modules=[other])
+
+
+def test_core_contributions_come_first():
+    host = PluginHost(["volunteers"])
+    assert host.query_fields()[0].__name__ == "CoreQuery"
+    assert host.registry.get("community_worker") is not None

@@ -17,7 +17,7 @@ from __future__ import annotations
 from tortoise.expressions import Subquery
 
 from core import models as m
-from core.access import register_policy, visible
+from core.access import visible
 from core.enums import AreaLevel
 from core.permissions import Scope, Viewer
 from core.scopes import NOWHERE, RowScope, any_of, where
@@ -46,7 +46,6 @@ PERMISSIONS = {
 }
 
 
-@register_policy(DisputeCase)
 def case_policy(viewer: Viewer) -> RowScope:
     return any_of(
         viewer.scope(READ).rows(),
@@ -63,11 +62,9 @@ def _of_visible_cases(viewer: Viewer) -> RowScope:
 # A case's parts are readable with the case. The plugin's own loaders fetch them by the id of a
 # case already read through ``visible``, so they skip this second filter; these policies serve
 # anyone else who queries the parts through core.access.visible.
-for _part in (DisputeParty, MediationTeamMember, MediationSession, FollowUp, DisputeCaseEvent):
-    register_policy(_part)(_of_visible_cases)
+_CASE_PARTS = (DisputeParty, MediationTeamMember, MediationSession, FollowUp, DisputeCaseEvent)
 
 
-@register_policy(CaseCounter)
 def _counter_policy(viewer: Viewer) -> RowScope:
     return NOWHERE
 
@@ -114,3 +111,9 @@ async def covered_users(registry, user_ids: list[int], case: DisputeCase) -> set
     return covered
 
 
+# Registered through lastmile_access_policies (plugin.py).
+POLICIES = {
+    DisputeCase: case_policy,
+    CaseCounter: _counter_policy,
+    **{part: _of_visible_cases for part in _CASE_PARTS},
+}

@@ -85,3 +85,8 @@ async def lastmile_area_usage(area_id):
     if await DisputeCase.filter(area_id=area_id).exists():
         return "dispute cases are recorded in it"
     return None
+
+
+@hookimpl
+def lastmile_access_policies():
+    return dict(access.POLICIES)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from tortoise.expressions import Subquery
 
-from core.access import register_policy
 from core.enums import ResidentStatus
 from core.permissions import Viewer
 from core.scopes import RowScope, any_of, where
@@ -30,7 +29,6 @@ def _own(viewer: Viewer) -> RowScope | None:
     return where(volunteer__resident_id=viewer.resident_id) if viewer.resident_id else None
 
 
-@register_policy(vm.Volunteer)
 def _volunteer_policy(viewer: Viewer) -> RowScope:
     return any_of(
         viewer.scope(READ).rows(),
@@ -40,33 +38,39 @@ def _volunteer_policy(viewer: Viewer) -> RowScope:
     )
 
 
-@register_policy(vm.VolunteerTeam)
 def _team_policy(viewer: Viewer) -> RowScope:
     mine = (where(id__in=Subquery(vm.TeamMembership.filter(volunteer__resident_id=viewer.resident_id)
                                   .values("team_id"))) if viewer.resident_id else None)
     return any_of(viewer.scope(READ).rows(), _neighbourhood(viewer), mine)
 
 
-@register_policy(vm.TeamMembership)
 def _membership_policy(viewer: Viewer) -> RowScope:
     # Both ends must be readable, or a member would show up as an unreadable volunteer.
     scope = viewer.scope(READ)
     return any_of(scope.rows() & scope.rows("volunteer__"), _own(viewer))
 
 
-@register_policy(vm.VolunteerActivity)
 def _activity_policy(viewer: Viewer) -> RowScope:
     mine = (where(id__in=Subquery(vm.ActivitySignup.filter(volunteer__resident_id=viewer.resident_id)
                                   .values("activity_id"))) if viewer.resident_id else None)
     return any_of(viewer.scope(READ).rows(), _neighbourhood(viewer), mine)
 
 
-@register_policy(vm.ActivitySignup)
 def _signup_policy(viewer: Viewer) -> RowScope:
     scope = viewer.scope(READ)
     return any_of(scope.rows() & scope.rows("volunteer__"), _own(viewer))
 
 
-@register_policy(vm.ServiceLog)
 def _service_log_policy(viewer: Viewer) -> RowScope:
     return any_of(viewer.scope(READ).rows(), _own(viewer))
+
+
+# Registered through lastmile_access_policies (plugin.py).
+POLICIES = {
+    vm.Volunteer: _volunteer_policy,
+    vm.VolunteerTeam: _team_policy,
+    vm.TeamMembership: _membership_policy,
+    vm.VolunteerActivity: _activity_policy,
+    vm.ActivitySignup: _signup_policy,
+    vm.ServiceLog: _service_log_policy,
+}
