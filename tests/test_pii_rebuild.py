@@ -42,8 +42,8 @@ from graphql import (
 from core import models as m
 from core.enums import Gender, HouseholdRelation
 from core.pii import blind_index, decrypt, encrypt, mask_id_number, mask_phone
+from core.testing import build_world, make_resident, make_user, token_for
 from core.validation import _ID_CHECK, _ID_WEIGHTS, gender_from_id, make_id_number
-from tests.support import build_world, make_resident, make_user, token_for
 
 ID_FLOOR_PER_DAY = 500  # sequence numbers of one gender: 100 x 5
 ID_FLOOR = 500

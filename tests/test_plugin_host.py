@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from core.plugins import ENTRY_POINT_GROUP, PluginHost
-from tests.support import GraphQLClient, build_test_app, build_world
+from core.testing import GraphQLClient, build_test_app, build_world
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "hello_plugin"
 

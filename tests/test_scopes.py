@@ -13,7 +13,7 @@ from core.access import policy_scope
 from core.enums import AreaLevel
 from core.permissions import Scope, Viewer
 from core.scopes import EVERYWHERE, NOWHERE, RowScope, Where, all_of, any_of, where
-from tests.support import build_world, make_user, token_for
+from core.testing import build_world, make_user, token_for
 
 A = where(id=1)
 B = where(id=2)
