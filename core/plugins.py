@@ -105,8 +105,10 @@ class PluginHost:
             self.pm.register(module, name=name)
         self.pm.check_pending()
         self.registry = self._build_registry()
+        # {model: owning plugin}, filled by access_policies().
         self.policy_owners: dict[type, str] = {}
-        install_policies(self.access_policies(), self.policy_owners)
+        policies = self.access_policies()
+        install_policies(policies, self.policy_owners)
 
     def _register(self, name: str, module: ModuleType) -> None:
         declared = getattr(module, "NAME", name)

@@ -94,3 +94,34 @@ def test_core_contributions_come_first():
     host = PluginHost(["volunteers"])
     assert host.query_fields()[0].__name__ == "CoreQuery"
     assert host.registry.get("community_worker") is not None
+
+
+def test_hooks_are_called_only_through_typed_host_methods():
+    """Only core/plugins.py touches pluggy's hook relay; nothing calls a hook by its name as a string."""
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    offenders = []
+    for path in [*root.glob("core/**/*.py"), *root.glob("plugins/**/*.py")]:
+        if path.name == "plugins.py" and path.parent.name == "core":
+            continue
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"\.pm\.hook|call_async\(|\.collect\(\s*[\"']lastmile_", text):
+            offenders.append(str(path.relative_to(root)))
+    assert not offenders, offenders
+
+
+def test_every_hook_has_a_host_method():
+    import inspect
+
+    from core import hookspecs
+
+    hooks = [n for n, _ in inspect.getmembers(hookspecs, inspect.isfunction) if n.startswith("lastmile_")]
+    # The registry hooks are called while the host starts, the rest through a method of the same name.
+    at_start = {"lastmile_permissions", "lastmile_roles"}
+    plural = {"lastmile_tortoise_app": "tortoise_apps"}
+    for hook in hooks:
+        if hook in at_start:
+            continue
+        method = plural.get(hook, hook.removeprefix("lastmile_"))
+        assert callable(getattr(PluginHost, method, None)), f"PluginHost lacks {method}() for {hook}"
