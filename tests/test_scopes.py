@@ -75,3 +75,18 @@ async def test_superuser_who_is_a_resident_still_reads_everyone(client):
     body = await client("{ residents(first: 50) { totalCount } units(first: 50) { totalCount } }", token=token)
     assert body["data"]["residents"]["totalCount"] == await m.Resident.all().count() == 4
     assert body["data"]["units"]["totalCount"] == await m.Unit.all().count()
+
+
+async def test_a_plugin_policy_keeps_everywhere_for_a_superuser_resident(app_factory):
+    """The volunteers team policy ORs the viewer's scope with their own neighbourhood: a superuser
+    living in c2 must still see the teams of c1 and c3 (with a bare Q() they saw c2's only)."""
+    from core.testing import GraphQLClient
+    from plugins.volunteers import models as vm
+
+    w = await build_world()
+    for area in (w.c1, w.c3):
+        await vm.VolunteerTeam.create(name=f"{area.name}志愿队", area=area, **area.lineage())
+    boss = await make_user("boss", superuser=True, resident=w.residents["wang"])  # lives in c2
+    async with GraphQLClient(app_factory(("volunteers",))) as client:
+        teams = await client.data("{ volunteerTeams(first: 10) { name } }", token=token_for(boss))
+    assert len(teams["volunteerTeams"]) == 2
