@@ -62,7 +62,7 @@ async def main() -> None:
     from core.db import close_db, init_db, migrate, tortoise_config
     from core.demo import load_demo
     from core.settings import get_settings
-    from tests.support import count_statements
+    from core.testing import count_statements
 
     settings = get_settings()
     runtime = build_runtime(settings)

@@ -1,7 +1,8 @@
 """The permission layer: which rows of a model a viewer may see.
 
-One policy per model, registered here (core's below, plugins' with
-:func:`register_policy`). Every query, loader, connection, count and ``node``
+One policy per model, contributed through the ``lastmile_access_policies`` hook
+(core's below, in :data:`CORE_POLICIES`); the plugin host refuses a second
+policy for a model at start-up. Every query, loader, connection, count and ``node``
 lookup goes through :func:`visible`, so an out-of-scope row is simply absent:
 it reads as not found and is never counted.
 """
@@ -17,27 +18,49 @@ from tortoise.queryset import QuerySet
 from core import models as m
 from core.enums import ResidentStatus, lineage_column
 from core.permissions import Viewer
+from core.scopes import EVERYWHERE, NOWHERE, RowScope, any_of, where
 
-Policy = Callable[[Viewer], Q]
+# A policy answers, for one model, which rows a viewer may read (a core.scopes value:
+# EVERYWHERE, NOWHERE or where(...), composed with | and &).
+Policy = Callable[[Viewer], RowScope]
+# The policies of every plugin host built in this process, filled by install_policies when a
+# host starts (models are process-wide classes, so one table serves every host).
 _POLICIES: dict[type[Model], Policy] = {}
+_OWNERS: dict[type[Model], str] = {}
 
-NOTHING = Q(id__in=[])
-
-
-def register_policy(model: type[Model]):
-    def deco(fn: Policy) -> Policy:
-        _POLICIES[model] = fn
-        return fn
-
-    return deco
+NOTHING = NOWHERE.q()
 
 
-def policy_q(viewer: Viewer, model: type[Model]) -> Q:
+def install_policies(policies: dict[type[Model], Policy], owners: dict[type[Model], str]) -> None:
+    """Make a plugin host's policies (lastmile_access_policies, one per model) the ones
+    :func:`visible` applies. Called by :class:`core.plugins.PluginHost`; a model already
+    owned by another plugin (from another host in this process) is refused too."""
+    for model, owner in owners.items():
+        previous = _OWNERS.get(model)
+        if previous is not None and previous != owner:
+            from core.plugins import PolicyConflictError
+
+            raise PolicyConflictError(model, previous, owner)
+    _POLICIES.update(policies)
+    _OWNERS.update(owners)
+
+
+def policy_scope(viewer: Viewer, model: type[Model]) -> RowScope:
+    """The rows of ``model`` the viewer may read, as a composable value."""
     try:
         policy = _POLICIES[model]
     except KeyError:
         raise LookupError(f"no access policy registered for {model.__name__}") from None
-    return policy(viewer)
+    scope = policy(viewer)
+    if not isinstance(scope, RowScope):
+        raise TypeError(f"the access policy for {model.__name__} returned {type(scope).__name__}, "
+                        "not a core.scopes value (EVERYWHERE, NOWHERE or where(...))")
+    return scope
+
+
+def policy_q(viewer: Viewer, model: type[Model]) -> Q:
+    """The same as a tortoise filter, for ``Model.filter(...)`` and subqueries."""
+    return policy_scope(viewer, model).q()
 
 
 def below(area: m.Area | None, prefix: str = "") -> Q:
@@ -52,77 +75,66 @@ def visible(viewer: Viewer, model: type[Model]) -> QuerySet:
     return model.filter(policy_q(viewer, model))
 
 
-@register_policy(m.Area)
-def _area_policy(viewer: Viewer) -> Q:
-    if viewer.is_superuser:
-        return Q()
-    q = viewer.scope("area.read").q()
+def _area_policy(viewer: Viewer) -> RowScope:
     above = viewer.visible_ancestor_ids()
-    return Q(q, Q(id__in=sorted(above)), join_type="OR") if above else q
+    return viewer.scope("area.read").rows() | (where(id__in=sorted(above)) if above else NOWHERE)
 
 
-@register_policy(m.Unit)
-def _unit_policy(viewer: Viewer) -> Q:
-    q = viewer.scope("area.read").q()
-    if viewer.resident_unit_id:
-        return Q(q, Q(id=viewer.resident_unit_id), join_type="OR")
-    return q
+def _unit_policy(viewer: Viewer) -> RowScope:
+    own = where(id=viewer.resident_unit_id) if viewer.resident_unit_id else NOWHERE
+    return viewer.scope("area.read").rows() | own
 
 
-@register_policy(m.Resident)
-def _resident_policy(viewer: Viewer) -> Q:
-    q = viewer.scope("resident.read").q()
-    own: list[Q] = []
-    if viewer.resident_id:
-        own.append(Q(id=viewer.resident_id))
-    if viewer.resident_unit_id:
-        own.append(Q(unit_id=viewer.resident_unit_id, status=ResidentStatus.ACTIVE))
-    return Q(q, *own, join_type="OR") if own else q
+def _resident_policy(viewer: Viewer) -> RowScope:
+    return any_of(
+        viewer.scope("resident.read").rows(),
+        where(id=viewer.resident_id) if viewer.resident_id else None,
+        where(unit_id=viewer.resident_unit_id, status=ResidentStatus.ACTIVE) if viewer.resident_unit_id else None,
+    )
 
 
-@register_policy(m.Organization)
-def _organization_policy(viewer: Viewer) -> Q:
+def _organization_policy(viewer: Viewer) -> RowScope:
     # Partner organisations are public bodies, not personal data: anyone who
     # may read organisations anywhere sees the directory.
-    return Q() if viewer.can("organization.read") else NOTHING
+    return EVERYWHERE if viewer.can("organization.read") else NOWHERE
 
 
-@register_policy(m.User)
-def _user_policy(viewer: Viewer) -> Q:
-    if viewer.is_superuser:
-        return Q()
-    scope = viewer.scope("user.manage")
-    own = Q(id=viewer.user_id) if viewer.user_id else NOTHING
-    if scope.empty:
-        return own
-    return Q(own, scope.q("home_area__"), join_type="OR")
+def _own_user(viewer: Viewer, column: str) -> RowScope:
+    return where(**{column: viewer.user_id}) if viewer.user_id else NOWHERE
 
 
-@register_policy(m.Notification)
-def _notification_policy(viewer: Viewer) -> Q:
-    return Q(user_id=viewer.user_id) if viewer.user_id else NOTHING
+def _user_policy(viewer: Viewer) -> RowScope:
+    return _own_user(viewer, "id") | viewer.scope("user.manage").rows("home_area__")
 
 
-@register_policy(m.PartnerLink)
-def _partner_link_policy(viewer: Viewer) -> Q:
+def _notification_policy(viewer: Viewer) -> RowScope:
+    return _own_user(viewer, "user_id")
+
+
+def _partner_link_policy(viewer: Viewer) -> RowScope:
     # The community end is filtered again by the Area policy when loaded.
     return _organization_policy(viewer)
 
 
-@register_policy(m.RoleGrant)
-def _role_grant_policy(viewer: Viewer) -> Q:
+def _role_grant_policy(viewer: Viewer) -> RowScope:
     """The viewer's own grants, and those of the users they manage over areas they may see.
 
     A managed user's grant over an area outside the viewer's sight is left out,
     like the area itself: out of scope reads as not there."""
-    if viewer.is_superuser:
-        return Q()
-    own = Q(user_id=viewer.user_id) if viewer.user_id else NOTHING
-    scope = viewer.scope("user.manage")
-    if scope.empty:
-        return own
-    area_seen = viewer.scope("area.read").q("area__")
     above = viewer.visible_ancestor_ids()
-    if above:
-        area_seen = Q(area_seen, Q(area_id__in=sorted(above)), join_type="OR")
-    return Q(own, Q(scope.q("user__home_area__"), area_seen), join_type="OR")
+    area_seen = viewer.scope("area.read").rows("area__") | (
+        where(area_id__in=sorted(above)) if above else NOWHERE)
+    return _own_user(viewer, "user_id") | (viewer.scope("user.manage").rows("user__home_area__") & area_seen)
+
+
+# Core's policies, registered by core.builtin_hooks through lastmile_access_policies.
+CORE_POLICIES: dict[type[Model], Policy] = {
+    m.Area: _area_policy,
+    m.Unit: _unit_policy,
+    m.Resident: _resident_policy,
+    m.Organization: _organization_policy,
+    m.User: _user_policy,
+    m.Notification: _notification_policy,
+    m.PartnerLink: _partner_link_policy,
+    m.RoleGrant: _role_grant_policy,
+}

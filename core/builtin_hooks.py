@@ -1,8 +1,12 @@
-"""Core's own contributions, made through the same hooks plugins use."""
+"""Core's own contributions, made through the same hooks plugins use.
+
+Every impl here is ``tryfirst``: core's roles, node types and root fields come
+before any plugin's, so a plugin widens a core role rather than defining it."""
 
 from __future__ import annotations
 
 from core import models as m
+from core.access import CORE_POLICIES
 from core.api.relay import NodeSpec, register_node_model
 from core.enums import AREA_TYPE_NAMES, LEVELS
 from core.hookspecs import hookimpl
@@ -18,12 +22,12 @@ register_node_model(m.User, "User")
 register_node_model(m.Notification, "Notification")
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 def lastmile_roles():
     return list(CORE_ROLES)
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 def lastmile_node_types():
     specs = [
         NodeSpec(name, m.Area, accepts=lambda obj, lv=level: obj.level == lv)
@@ -39,29 +43,34 @@ def lastmile_node_types():
     return specs
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 def lastmile_query_fields():
     from core.api.queries import CoreQuery
 
     return [CoreQuery]
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 def lastmile_mutation_fields():
     from core.api.mutations import CoreMutation
 
     return [CoreMutation]
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 def lastmile_subscription_fields():
     from core.api.subscriptions import CoreSubscription
 
     return [CoreSubscription]
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 def lastmile_sql_mappings():
     from core.compiler.core_maps import core_mappings
 
     return core_mappings()
+
+
+@hookimpl(tryfirst=True)
+def lastmile_access_policies():
+    return dict(CORE_POLICIES)

@@ -225,5 +225,5 @@ async def database_is_empty() -> bool:
 async def load_demo(host, residents_target: int = 3000) -> DemoContext:
     """Core's demo data, then each plugin's, in one go."""
     ctx = await load_core_demo(residents_target)
-    await host.call_async("lastmile_demo_data", ctx=ctx)
+    await host.demo_data(ctx)
     return ctx

@@ -47,6 +47,20 @@ def lastmile_roles():
 
 
 @hookspec
+def lastmile_access_policies():
+    """Called once when a plugin host starts (after the plugins are registered).
+
+    Return a dict {model class: policy} for the plugin's own models, where a
+    policy is ``policy(viewer) -> core.scopes.RowScope`` (EVERYWHERE, NOWHERE
+    or ``where(...)``, composed with ``|`` and ``&``): the rows of that model
+    the viewer may read. Every model a plugin serves needs one. Each model has
+    exactly one policy: a second registration (even for a core model) is
+    refused at start-up with ``core.plugins.PolicyConflictError`` naming both
+    plugins.
+    """
+
+
+@hookspec
 def lastmile_node_types():
     """Called when a schema is built.
 

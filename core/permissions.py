@@ -2,7 +2,8 @@
 
 A role is a named set of permission strings. A grant gives a user one role
 over one area and everything below it. :class:`Viewer` turns a user's grants
-into a :class:`Scope` per permission; :mod:`core.access` turns scopes into
+into a :class:`Scope` per permission; ``Scope.rows()`` turns one into a
+:mod:`core.scopes` value, which :mod:`core.access` policies compose into the
 database filters that every resolver and loader shares.
 """
 
@@ -10,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tortoise.expressions import Q
-
 from core.enums import LEVELS, AreaLevel, lineage_column
+from core.scopes import EVERYWHERE as EVERYWHERE_ROWS
+from core.scopes import NOWHERE as NOWHERE_ROWS
+from core.scopes import RowScope, any_of, where
 
 CORE_PERMISSIONS: dict[str, str] = {
     "area.read": "Read areas, buildings and units of the area.",
@@ -109,17 +111,17 @@ class Scope:
     def empty(self) -> bool:
         return not self.everywhere and not self.roots
 
-    def q(self, prefix: str = "") -> Q:
-        """A filter over a model with lineage columns (``prefix`` for a related one)."""
+    def rows(self, prefix: str = "") -> RowScope:
+        """The rows (of a model with lineage columns; ``prefix`` for a related one) this
+        scope covers, as a :mod:`core.scopes` value that composes with ``|`` and ``&``."""
         if self.everywhere:
-            return Q()
+            return EVERYWHERE_ROWS
         if not self.roots:
-            return Q(**{f"{prefix}id__in": []})
+            return NOWHERE_ROWS
         by_col: dict[str, list[int]] = {}
         for level, area_id in self.roots:
             by_col.setdefault(prefix + lineage_column(level), []).append(area_id)
-        parts = [Q(**{f"{col}__in": ids}) for col, ids in by_col.items()]
-        return Q(*parts, join_type="OR") if len(parts) > 1 else parts[0]
+        return any_of(*(where(**{f"{col}__in": ids}) for col, ids in by_col.items()))
 
     def covers(self, obj) -> bool:
         """Whether ``obj`` (anything with lineage columns) lies in this scope."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from types import ModuleType
@@ -20,9 +21,21 @@ import pluggy
 
 import core
 from core import builtin_hooks, hookspecs
-from core.permissions import CORE_PERMISSIONS, RoleDef, RoleRegistry
+from core.access import install_policies
+from core.permissions import CORE_PERMISSIONS, RoleRegistry
 
 ENTRY_POINT_GROUP = "lastmile.plugins"
+
+
+class PolicyConflictError(Exception):
+    """Two plugins registered an access policy for the same model."""
+
+    def __init__(self, model: type, first: str, second: str):
+        self.model, self.first, self.second = model, first, second
+        super().__init__(
+            f"Both {first!r} and {second!r} register an access policy for {model.__name__}: "
+            "each model has exactly one (disable one of the plugins, or have its owner widen it)"
+        )
 
 
 class UnknownPluginError(Exception):
@@ -86,15 +99,24 @@ class PluginHost:
             self._register(name, _load_module(name))
         for module in extra_modules:
             self._register(getattr(module, "NAME", module.__name__), module)
+        # pluggy calls the plugin registered last first; registering in reverse makes hooks run
+        # in the order the plugins are enabled, after core's impls (all tryfirst).
+        for name, module in reversed(self.modules.items()):
+            self.pm.register(module, name=name)
         self.pm.check_pending()
         self.registry = self._build_registry()
+        # {model: owning plugin}, filled by access_policies().
+        self.policy_owners: dict[type, str] = {}
+        policies = self.access_policies()
+        install_policies(policies, self.policy_owners)
 
     def _register(self, name: str, module: ModuleType) -> None:
         declared = getattr(module, "NAME", name)
         if declared != name:
             raise ValueError(f"plugin module {module.__name__} declares NAME={declared!r}, enabled as {name!r}")
+        if name in self.modules or name == "core":
+            raise ValueError(f"two plugins are named {name!r}")
         self.modules[name] = module
-        self.pm.register(module, name=name)
 
     @property
     def names(self) -> list[str]:
@@ -110,37 +132,91 @@ class PluginHost:
             for name, m in self.modules.items()
         ]
 
+    # --- typed calls of every hook; core's impls are tryfirst, so core's part comes first ---
+
+    def _batches(self, results: list) -> list:
+        """Flatten a list-returning hook's results (None or empty from a plugin is fine)."""
+        return [item for batch in results for item in (batch or [])]
+
     def _build_registry(self) -> RoleRegistry:
         perms = dict(CORE_PERMISSIONS)
         for extra in self.pm.hook.lastmile_permissions():
             perms.update(extra or {})
-        roles: list[RoleDef] = []
-        for batch in reversed(self.pm.hook.lastmile_roles()):
-            roles.extend(batch or [])
-        return RoleRegistry(perms, roles)
+        return RoleRegistry(perms, self._batches(self.pm.hook.lastmile_roles()))
 
     def tortoise_apps(self) -> dict[str, dict]:
+        """{label: tortoise app config} of the enabled plugins that have tables."""
         apps: dict[str, dict] = {}
-        for name, module in self.modules.items():
-            impl = getattr(module, "lastmile_tortoise_app", None)
-            app = impl() if impl else None
+        for impl in reversed(self.pm.hook.lastmile_tortoise_app.get_hookimpls()):
+            app = impl.function()
             if app:
-                label = app.get("label", name)
+                label = app.get("label", impl.plugin_name)
                 apps[label] = {k: v for k, v in app.items() if k != "label"}
         return apps
 
-    def collect(self, hook_name: str) -> list:
-        """Flatten the list results of a hook, core's first."""
-        out: list = []
-        for batch in reversed(getattr(self.pm.hook, hook_name)()):
-            out.extend(batch or [])
+    def access_policies(self) -> dict[type, Callable]:
+        """{model: policy} from every lastmile_access_policies impl, one owner per model.
+
+        A second registration for a model is refused with both plugins named:
+        a plugin cannot silently replace core's (or another plugin's) policy."""
+        owners: dict[type, str] = {}
+        policies: dict[type, Callable] = {}
+        for impl in reversed(self.pm.hook.lastmile_access_policies.get_hookimpls()):
+            for model, policy in (impl.function() or {}).items():
+                if model in owners:
+                    raise PolicyConflictError(model, owners[model], impl.plugin_name)
+                owners[model] = impl.plugin_name
+                policies[model] = policy
+        self.policy_owners = owners
+        return policies
+
+    def node_types(self) -> list:
+        return self._batches(self.pm.hook.lastmile_node_types())
+
+    def schema_types(self) -> list:
+        return self._batches(self.pm.hook.lastmile_schema_types())
+
+    def sql_mappings(self) -> list:
+        """The read compiler's TypeMaps, core's first (core.compiler.mapping)."""
+        return self._batches(self.pm.hook.lastmile_sql_mappings())
+
+    def query_fields(self) -> list:
+        return self._batches(self.pm.hook.lastmile_query_fields())
+
+    def mutation_fields(self) -> list:
+        return self._batches(self.pm.hook.lastmile_mutation_fields())
+
+    def subscription_fields(self) -> list:
+        return self._batches(self.pm.hook.lastmile_subscription_fields())
+
+    def type_extensions(self) -> dict[str, list]:
+        """{core type name: [mixins]}, core's first, then plugins'."""
+        merged: dict[str, list] = {}
+        for contribution in self.pm.hook.lastmile_type_extensions():
+            for type_name, mixins in (contribution or {}).items():
+                merged.setdefault(type_name, []).extend(mixins)
+        return merged
+
+    async def _each(self, results: list) -> list:
+        """Await, one after the other, what async impls returned (pluggy does not)."""
+        out = []
+        for result in results:
+            out.append(await result if inspect.isawaitable(result) else result)
         return out
 
-    async def call_async(self, hook_name: str, **kwargs) -> list:
-        """Call a hook whose impls may be async; await each result in turn."""
-        results = []
-        for result in reversed(getattr(self.pm.hook, hook_name)(**kwargs)):
-            if inspect.isawaitable(result):
-                result = await result
-            results.append(result)
-        return results
+    async def demo_data(self, ctx) -> None:
+        await self._each(self.pm.hook.lastmile_demo_data(ctx=ctx))
+
+    async def resident_moved_out(self, resident, actor_id: int | None) -> None:
+        await self._each(self.pm.hook.lastmile_resident_moved_out(resident=resident, actor_id=actor_id))
+
+    async def resident_moved(self, resident, from_unit_id: int | None, actor_id: int | None) -> None:
+        await self._each(self.pm.hook.lastmile_resident_moved(
+            resident=resident, from_unit_id=from_unit_id, actor_id=actor_id))
+
+    async def area_usage(self, area_id: int) -> list[str]:
+        """The reasons plugins give for keeping the area (empty: it may go)."""
+        return [r for r in await self._each(self.pm.hook.lastmile_area_usage(area_id=area_id)) if r]
+
+    async def area_deleted(self, area_id: int, actor_id: int | None) -> None:
+        await self._each(self.pm.hook.lastmile_area_deleted(area_id=area_id, actor_id=actor_id))

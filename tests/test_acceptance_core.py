@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 from core import models as m
+from core.testing import build_world, count_statements, make_unit, make_user, token_for
 from core.validation import make_id_number
-from tests.support import build_world, count_statements, make_unit, make_user, token_for
 
 _ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,7 +9,7 @@ never counted.
 import pytest
 
 from core import models as m
-from tests.support import build_world
+from core.testing import build_world
 
 VIEWERS = ["c1_worker", "c2_worker", "c1_grid", "s1_manager", "district_admin", "resident", "anonymous"]
 

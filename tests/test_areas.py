@@ -1,7 +1,7 @@
 """Areas and units through the API: creation rules, validation codes, deletion, transactions."""
 
 from core import models as m
-from tests.support import build_world
+from core.testing import build_world
 
 CREATE_AREA = """
 mutation($input: CreateAreaInput!) {

@@ -13,7 +13,7 @@ from core import models as m
 from core.app import InsecureConfiguration, create_app
 from core.auth import ALGORITHM, ISSUER, issue_token
 from core.settings import DEFAULT_SECRET, get_settings
-from tests.support import PASSWORD, build_world
+from core.testing import PASSWORD, build_world
 
 LOGIN = """
 mutation($u: String!, $p: String!) {
@@ -207,7 +207,7 @@ REVOKE = """mutation($input: GrantRoleInput!) { revokeRole(input: $input) {
 
 
 async def test_grants_and_revocations_take_effect_at_once(core_client):
-    from tests.support import make_user, token_for
+    from core.testing import make_user, token_for
 
     w = await build_world()
     newbie = await make_user("newbie", home=w.s1)

@@ -22,7 +22,7 @@ from tortoise.expressions import Q
 from bench.run import QUERIES as BENCH_QUERIES
 from core import models as m
 from core.enums import HouseholdRelation
-from tests.support import (
+from core.testing import (
     GraphQLClient,
     build_world,
     count_statements,

@@ -31,7 +31,7 @@ from core import models as m
 from core.demo import load_demo
 from core.ids import encode_gid
 from core.plugins import PluginHost
-from tests.fixtures import TEST_PLUGINS
+from core.testing import TEST_PLUGINS
 from tests.support import GraphQLClient, token_for
 
 pytestmark = pytest.mark.skipif(TEST_PLUGINS is not None, reason="needs every built-in plugin")

@@ -19,7 +19,7 @@ import pytest
 from core import models as m
 from core.api.relay import encode_cursor, gid_of
 from core.enums import AreaLevel, HouseholdRelation, OrganizationKind, ResidentStatus, UnitUsage
-from tests.fixtures import TEST_PLUGINS
+from core.testing import TEST_PLUGINS
 from tests.support import GraphQLClient, build_world, count_statements, make_area, make_resident, make_unit
 
 VIEWERS = ["super", "district_admin", "s1_manager", "c1_worker", "c2_worker", "c1_grid", "resident", "anonymous"]

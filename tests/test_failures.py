@@ -27,7 +27,7 @@ from core.api import failures
 from core.auth import ALGORITHM, ISSUER
 from core.events import Event
 from core.redis_bus import RedisBus
-from tests.support import GraphQLClient, build_world
+from core.testing import GraphQLClient, build_world
 
 ROOT = Path(__file__).resolve().parent.parent
 PROD_SECRET = "f" * 48

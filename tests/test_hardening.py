@@ -16,7 +16,7 @@ from graphql import (
 from core import models as m
 from core.auth import issue_token
 from core.settings import get_settings
-from tests.support import GraphQLClient, build_world
+from core.testing import GraphQLClient, build_world
 
 PROD_SECRET = "p" * 48
 

@@ -11,8 +11,8 @@ import datetime as dt
 from core import models as m
 from core.pii import decrypt
 from core.settings import get_settings
+from core.testing import build_world, make_resident
 from core.validation import make_id_number
-from tests.support import build_world, make_resident
 
 REGISTER = """mutation($input: RegisterResidentInput!) { registerResident(input: $input) {
   resident { id } userErrors { code field message } } }"""

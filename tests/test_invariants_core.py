@@ -15,8 +15,8 @@ import pytest
 
 from core import models as m
 from core.enums import AreaLevel, HouseholdRelation
+from core.testing import build_world, make_area, make_resident, make_user
 from tests.concurrency import postgres_only, run_all, same_at_once  # noqa: F401 (a fixture, used by name)
-from tests.support import build_world, make_area, make_resident, make_user
 
 pytestmark = pytest.mark.usefixtures("postgres_only")
 
@@ -130,7 +130,7 @@ async def test_an_account_without_area_takes_the_area_of_its_first_grant(client)
 async def test_one_id_number_given_to_two_residents_at_once(client):
     """registerResident's twin is test_acceptance_core.test_concurrent_registrations_of_one_id_number_name_the_field;
     this is updateResident's."""
-    from tests.support import new_id_number
+    from core.testing import new_id_number
 
     w = await build_world()
     number = new_id_number()
@@ -187,7 +187,7 @@ async def test_a_resident_moved_out_at_once_moves_out_once(client):
 async def test_one_resident_moved_to_many_units_at_once(client):
     """The moves queue on the resident's row: the record, its lineage and its account's one
     resident grant all follow the move that came last."""
-    from tests.support import make_unit
+    from core.testing import make_unit
 
     w = await build_world()
     resident = w.residents["zhang"]  # has the `resident` account

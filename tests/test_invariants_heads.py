@@ -17,8 +17,8 @@ from tortoise.transactions import in_transaction
 
 from core import models as m
 from core.enums import HouseholdRelation, ResidentStatus
+from core.testing import build_world, make_resident, make_unit
 from tests.concurrency import postgres_only, run_all  # noqa: F401 (a fixture, used by name)
-from tests.support import build_world, make_resident, make_unit
 
 N = 10
 HEAD_TAKEN = "DUPLICATE@input.relationToHead"

@@ -32,8 +32,7 @@ from core.api.mutation import in_mutation_transaction
 from core.db import is_postgres
 from core.redis_bus import RedisBus
 from core.services.notifications import notify
-from tests.fixtures import TEST_PLUGINS
-from tests.support import build_world
+from core.testing import TEST_PLUGINS, build_world
 from tests.test_live_bus import REDIS_URL, _redis_reachable
 from tests.test_live_support import NOTIFICATION_ADDED, NOTIFY, bearer
 
@@ -229,7 +228,7 @@ async def test_real_server_closes_bad_token_with_4403(cluster):
 
 
 class _RemoteClient:
-    """Just enough of tests.support.GraphQLClient for the plugin's helpers, over real HTTP."""
+    """Just enough of core.testing.GraphQLClient for the plugin's helpers, over real HTTP."""
 
     def __init__(self, server):
         self.server = server

@@ -19,7 +19,7 @@ from core.auth import ALGORITHM, ISSUER
 from core.events import Event, InProcessBus
 from core.services.notifications import TOPIC
 from core.settings import get_settings
-from tests.support import GraphQLClient, build_world
+from core.testing import GraphQLClient, build_world
 from tests.test_live_support import NOTIFICATION_ADDED, NOTIFY, AsgiWebSocket, Closed, bearer, build_live_app
 
 

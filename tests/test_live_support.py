@@ -67,7 +67,7 @@ def build_live_app(bus=None, **overrides):
     from core.app import create_app
     from core.plugins import PluginHost
     from core.settings import get_settings
-    from tests.fixtures import TEST_PLUGINS
+    from core.testing import TEST_PLUGINS
 
     settings = get_settings().model_copy(update=overrides) if overrides else get_settings()
     host = PluginHost(list(TEST_PLUGINS) if TEST_PLUGINS is not None else None, extra_modules=[plugin_module()])

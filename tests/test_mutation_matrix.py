@@ -37,9 +37,8 @@ from core.auth import viewer_for_user
 from core.demo import load_demo
 from core.ids import decode_gid, encode_gid
 from core.plugins import PluginHost
+from core.testing import TEST_PLUGINS, make_user, token_for
 from core.validation import make_id_number
-from tests.fixtures import TEST_PLUGINS
-from tests.support import make_user, token_for
 
 # Argument names (without Id/Ids) that do not name their type.
 ALIASES = {

@@ -5,8 +5,7 @@ import pytest
 from core import models as m
 from core.api.cost import CEILING
 from core.enums import AreaLevel, HouseholdRelation
-from tests.fixtures import TEST_PLUGINS
-from tests.support import GraphQLClient, count_statements, make_area, make_user, token_for
+from core.testing import TEST_PLUGINS, GraphQLClient, count_statements, make_area, make_user, token_for
 
 TREE = """
 { districts { name residentCount subdistricts { name communities(first: 100) { totalCount edges { node {

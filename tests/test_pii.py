@@ -6,8 +6,8 @@ from tortoise.connection import connections
 
 from core import models as m
 from core.pii import blind_index, decrypt, encrypt
+from core.testing import build_world, count_statements, make_resident
 from core.validation import make_id_number
-from tests.support import build_world, count_statements, make_resident
 
 RESIDENTS = "{ residents { edges { node { id name idNumber idNumberMasked phone phoneMasked } } } }"
 NODE = "query($id: ID!) { node(id: $id) { ... on Resident { name idNumber phone idNumberMasked } } }"

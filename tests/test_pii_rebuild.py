@@ -43,9 +43,8 @@ from core import models as m
 from core.api.cost import CEILING
 from core.enums import Gender, HouseholdRelation
 from core.pii import blind_index, decrypt, encrypt, mask_id_number, mask_phone
+from core.testing import TEST_PLUGINS, GraphQLClient, build_world, make_resident, make_user, token_for
 from core.validation import _ID_CHECK, _ID_WEIGHTS, gender_from_id, make_id_number
-from tests.fixtures import TEST_PLUGINS
-from tests.support import GraphQLClient, build_world, make_resident, make_user, token_for
 
 ID_FLOOR_PER_DAY = 500  # sequence numbers of one gender: 100 x 5
 ID_FLOOR = 500

@@ -8,7 +8,7 @@ after moveResident the new unit's household and no longer the old one's. All thr
 import pytest
 
 from core.enums import HouseholdRelation
-from tests.support import build_world, make_resident
+from core.testing import build_world, make_resident
 
 VIEW = """{ me { resident { name status unit { id } community { name } } }
   residents(first: 50) { totalCount edges { node { name } } }

@@ -3,8 +3,8 @@
 import datetime as dt
 
 from core import models as m
+from core.testing import build_world, make_resident
 from core.validation import id_number_problem, make_id_number, phone_problem
-from tests.support import build_world, make_resident
 
 REGISTER = """
 mutation($input: RegisterResidentInput!) {

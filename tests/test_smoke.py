@@ -1,4 +1,4 @@
-from tests.support import build_world
+from core.testing import build_world
 
 
 async def test_districts_tree(client):

@@ -3,7 +3,7 @@
 import json
 
 from core import models as m
-from tests.support import build_world
+from core.testing import build_world
 
 REGISTER = """mutation($input: RegisterResidentInput!) { registerResident(input: $input) { resident { id } userErrors { code field } } }"""
 

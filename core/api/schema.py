@@ -88,20 +88,19 @@ class LastmileSchema(strawberry.Schema):
 
 def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schema, NodeRegistry]:
     extensions: dict[str, list[type]] = defaultdict(list)
-    for contribution in reversed(host.pm.hook.lastmile_type_extensions()):
-        for type_name, mixins in (contribution or {}).items():
-            if type_name not in EXTENSIBLE:
-                raise SchemaConflict(f"{type_name} cannot be extended; extensible: {', '.join(EXTENSIBLE)}")
-            extensions[type_name].extend(mixins)
+    for type_name, mixins in host.type_extensions().items():
+        if type_name not in EXTENSIBLE:
+            raise SchemaConflict(f"{type_name} cannot be extended; extensible: {', '.join(EXTENSIBLE)}")
+        extensions[type_name].extend(mixins)
     composed = {}
     for name, base in EXTENSIBLE.items():
         composed[name] = _compose(name, [base, *extensions[name]], base.__strawberry_definition__.description)
         setattr(built, name, composed[name])
 
-    query = _compose("Query", host.collect("lastmile_query_fields"), "Read entry points.")
-    mutation = _compose("Mutation", host.collect("lastmile_mutation_fields"),
+    query = _compose("Query", host.query_fields(), "Read entry points.")
+    mutation = _compose("Mutation", host.mutation_fields(),
                         "Changes; each runs in one transaction and reports failures as userErrors.")
-    subscription_parts = host.collect("lastmile_subscription_fields")
+    subscription_parts = host.subscription_fields()
     subscription = (
         _compose("Subscription", subscription_parts, "Live updates over graphql-transport-ws at /graphql.")
         if subscription_parts else None
@@ -113,13 +112,13 @@ def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schem
     from core.compiler.mapping import MappingRegistry
 
     # Compiled reads: after the limits and the security extensions, so they see only admitted operations.
-    compiler = Compiler(MappingRegistry(host.collect("lastmile_sql_mappings")), settings)
+    compiler = Compiler(MappingRegistry(host.sql_mappings()), settings)
 
     schema = LastmileSchema(
         query=query,
         mutation=mutation,
         subscription=subscription,
-        types=[*composed.values(), t.Notification, *host.collect("lastmile_schema_types")],
+        types=[*composed.values(), t.Notification, *host.schema_types()],
         extensions=[
             # Factories, not instances: an instance would be shared by concurrent requests.
             *limit_extensions(settings),
@@ -140,7 +139,7 @@ def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schem
         ),
     )
     describe_arguments(schema._schema)
-    nodes = NodeRegistry(host.collect("lastmile_node_types"))
+    nodes = NodeRegistry(host.node_types())
     compiler.schema, compiler.node_types = schema, dict(nodes.specs)
     return schema, nodes
 

@@ -137,7 +137,7 @@ async def delete_area(context, gid: str) -> str:
         reasons.append("it has dwelling units")
     if await m.Resident.filter(**{col: area.id}).exists():
         reasons.append("residents are registered in it")
-    for reason in await context.host.call_async("lastmile_area_usage", area_id=area.id):
+    for reason in await context.host.area_usage(area.id):
         if reason:
             reasons.append(reason)
     if reasons:
@@ -145,7 +145,7 @@ async def delete_area(context, gid: str) -> str:
     deleted = _gid(area)
     await m.PartnerLink.filter(community_id=area.id).delete()
     await m.Area.filter(id=area.id).delete()
-    await context.host.call_async("lastmile_area_deleted", area_id=area.id, actor_id=viewer.user_id)
+    await context.host.area_deleted(area.id, viewer.user_id)
     await record(context, "deleteArea", deleted)
     return deleted
 

@@ -363,8 +363,7 @@ async def move_resident(context, data) -> m.Resident:
         resident.moved_out_on = None
     await _save_unique(context, resident)
     await _follow_resident_account(resident, community)
-    await context.host.call_async("lastmile_resident_moved", resident=resident, from_unit_id=from_unit_id,
-                                  actor_id=viewer.user_id)
+    await context.host.resident_moved(resident, from_unit_id, viewer.user_id)
     await record(context, "moveResident", gid_of(resident))
     return resident
 
@@ -399,6 +398,6 @@ async def move_out_resident(context, data) -> m.Resident:
     resident.status = status
     resident.moved_out_on = moved_out
     await resident.save()
-    await context.host.call_async("lastmile_resident_moved_out", resident=resident, actor_id=viewer.user_id)
+    await context.host.resident_moved_out(resident, viewer.user_id)
     await record(context, "moveOutResident", gid_of(resident), detail=status.value)
     return resident

@@ -10,49 +10,47 @@ which name their assessor, are for staff only; residents see the totals.
 
 from __future__ import annotations
 
-from tortoise.expressions import Q
-
-from core.access import register_policy
 from core.permissions import Viewer
+from core.scopes import NOWHERE, RowScope, where
 from plugins.civility import models as cm
 from plugins.civility.permissions import READ, ancestors_of_grants
 
 
-def campaign_q(viewer: Viewer, prefix: str = "", *, residents: bool = True) -> Q:
-    if viewer.is_superuser:
-        return Q()
-    parts = [viewer.scope(READ).q(prefix)]
+def campaign_rows(viewer: Viewer, prefix: str = "", *, residents: bool = True) -> RowScope:
     above = ancestors_of_grants(viewer, READ) | (set(viewer.resident_lineage) if residents else set())
-    if above:
-        parts.append(Q(**{f"{prefix}area_id__in": sorted(above)}))
-    return Q(*parts, join_type="OR") if len(parts) > 1 else parts[0]
+    return viewer.scope(READ).rows(prefix) | (where(**{f"{prefix}area_id__in": sorted(above)}) if above else NOWHERE)
 
 
-@register_policy(cm.Campaign)
-def _campaign_policy(viewer: Viewer) -> Q:
-    return campaign_q(viewer)
+def _campaign_policy(viewer: Viewer) -> RowScope:
+    return campaign_rows(viewer)
 
 
-@register_policy(cm.Criterion)
-def _criterion_policy(viewer: Viewer) -> Q:
-    return campaign_q(viewer, "campaign__")
+def _criterion_policy(viewer: Viewer) -> RowScope:
+    return campaign_rows(viewer, "campaign__")
 
 
-@register_policy(cm.Nomination)
-def _nomination_policy(viewer: Viewer) -> Q:
-    return campaign_q(viewer, "campaign__")
+def _nomination_policy(viewer: Viewer) -> RowScope:
+    return campaign_rows(viewer, "campaign__")
 
 
-@register_policy(cm.Score)
-def _score_policy(viewer: Viewer) -> Q:
-    return campaign_q(viewer, "nomination__campaign__", residents=False)
+def _score_policy(viewer: Viewer) -> RowScope:
+    return campaign_rows(viewer, "nomination__campaign__", residents=False)
 
 
-@register_policy(cm.Vote)
-def _vote_policy(viewer: Viewer) -> Q:
-    return campaign_q(viewer, "nomination__campaign__")
+def _vote_policy(viewer: Viewer) -> RowScope:
+    return campaign_rows(viewer, "nomination__campaign__")
 
 
-@register_policy(cm.Objection)
-def _objection_policy(viewer: Viewer) -> Q:
-    return campaign_q(viewer, "nomination__campaign__")
+def _objection_policy(viewer: Viewer) -> RowScope:
+    return campaign_rows(viewer, "nomination__campaign__")
+
+
+# Registered through lastmile_access_policies (plugin.py).
+POLICIES = {
+    cm.Campaign: _campaign_policy,
+    cm.Criterion: _criterion_policy,
+    cm.Nomination: _nomination_policy,
+    cm.Score: _score_policy,
+    cm.Vote: _vote_policy,
+    cm.Objection: _objection_policy,
+}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.api.relay import NodeSpec, register_node_model
 from core.hookspecs import hookimpl
-from plugins.civility import access  # noqa: F401  (registers the access policies)
+from plugins.civility import access
 from plugins.civility import models as cm
 from plugins.civility.permissions import PERMISSIONS, ROLES
 
@@ -83,3 +83,8 @@ def lastmile_sql_mappings():
     from plugins.civility.compiled import mappings
 
     return mappings()
+
+
+@hookimpl
+def lastmile_access_policies():
+    return dict(access.POLICIES)

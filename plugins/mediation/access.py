@@ -14,12 +14,13 @@ so that whoever is assigned can open the case they are notified about.
 
 from __future__ import annotations
 
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Subquery
 
 from core import models as m
-from core.access import NOTHING, register_policy, visible
+from core.access import visible
 from core.enums import AreaLevel
 from core.permissions import Scope, Viewer
+from core.scopes import NOWHERE, RowScope, any_of, where
 from plugins.mediation.enums import DisputeCaseAction
 from plugins.mediation.models import (
     CaseCounter,
@@ -45,37 +46,27 @@ PERMISSIONS = {
 }
 
 
-@register_policy(DisputeCase)
-def case_policy(viewer: Viewer) -> Q:
-    scope = viewer.scope(READ)
-    if scope.everywhere:
-        # Not OR-ed with the rest: an empty Q() inside an OR would drop out of it.
-        return Q()
-    q = scope.q()
-    own: list[Q] = []
-    if viewer.resident_id:
-        own.append(Q(id__in=Subquery(
-            DisputeParty.filter(resident_id=viewer.resident_id).values("case_id")
-        )))
-    if viewer.user_id:
-        own.append(Q(reported_by_id=viewer.user_id))
-    return Q(q, *own, join_type="OR") if own else q
+def case_policy(viewer: Viewer) -> RowScope:
+    return any_of(
+        viewer.scope(READ).rows(),
+        where(id__in=Subquery(DisputeParty.filter(resident_id=viewer.resident_id).values("case_id")))
+        if viewer.resident_id else None,
+        where(reported_by_id=viewer.user_id) if viewer.user_id else None,
+    )
 
 
-def _of_visible_cases(viewer: Viewer) -> Q:
-    return Q(case_id__in=Subquery(visible(viewer, DisputeCase).values("id")))
+def _of_visible_cases(viewer: Viewer) -> RowScope:
+    return where(case_id__in=Subquery(visible(viewer, DisputeCase).values("id")))
 
 
 # A case's parts are readable with the case. The plugin's own loaders fetch them by the id of a
 # case already read through ``visible``, so they skip this second filter; these policies serve
 # anyone else who queries the parts through core.access.visible.
-for _part in (DisputeParty, MediationTeamMember, MediationSession, FollowUp, DisputeCaseEvent):
-    register_policy(_part)(_of_visible_cases)
+_CASE_PARTS = (DisputeParty, MediationTeamMember, MediationSession, FollowUp, DisputeCaseEvent)
 
 
-@register_policy(CaseCounter)
-def _counter_policy(viewer: Viewer) -> Q:
-    return NOTHING
+def _counter_policy(viewer: Viewer) -> RowScope:
+    return NOWHERE
 
 
 def is_staff_reader(viewer: Viewer, case: DisputeCase) -> bool:
@@ -120,3 +111,9 @@ async def covered_users(registry, user_ids: list[int], case: DisputeCase) -> set
     return covered
 
 
+# Registered through lastmile_access_policies (plugin.py).
+POLICIES = {
+    DisputeCase: case_policy,
+    CaseCounter: _counter_policy,
+    **{part: _of_visible_cases for part in _CASE_PARTS},
+}

@@ -92,3 +92,8 @@ def lastmile_sql_mappings():
     from plugins.mediation.compiled import mappings
 
     return mappings()
+
+
+@hookimpl
+def lastmile_access_policies():
+    return dict(access.POLICIES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.api.relay import NodeSpec, register_node_model
 from core.hookspecs import hookimpl
-from plugins.volunteers import access  # noqa: F401  (registers the access policies)
+from plugins.volunteers import access
 from plugins.volunteers import models as vm
 from plugins.volunteers.permissions import PERMISSIONS, ROLES
 
@@ -104,3 +104,8 @@ def lastmile_sql_mappings():
     from plugins.volunteers.compiled import mappings
 
     return mappings()
+
+
+@hookimpl
+def lastmile_access_policies():
+    return dict(access.POLICIES)

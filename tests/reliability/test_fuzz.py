@@ -19,8 +19,7 @@ from hypothesis import strategies as st
 from hypothesis_graphql import Mode, mutations, nodes, queries
 
 from core.auth import issue_token
-from tests.fixtures import TEST_PLUGINS
-from tests.support import build_world
+from core.testing import TEST_PLUGINS, build_world
 
 EXAMPLES = int(os.environ.get("LASTMILE_FUZZ_EXAMPLES", "120"))
 PROD_SECRET = "z" * 48

@@ -15,8 +15,8 @@ import pytest
 
 from core import models as m
 from core.db import is_postgres
+from core.testing import build_world, new_id_number
 from tests.reliability.support import Server
-from tests.support import build_world, new_id_number
 
 pytestmark = pytest.mark.skipif(not is_postgres(os.environ.get("LASTMILE_TEST_DATABASE_URL", "")),
                                 reason="needs PostgreSQL (LASTMILE_TEST_DATABASE_URL)")

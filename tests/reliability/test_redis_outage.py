@@ -17,8 +17,8 @@ from core.api.mutation import in_mutation_transaction
 from core.db import is_postgres
 from core.redis_bus import RedisBus
 from core.services.notifications import notify
+from core.testing import build_world
 from tests.reliability.support import PrivateRedis, Server
-from tests.support import build_world
 from tests.test_live_cluster import _next_title, _subscriber, _until_live
 from tests.test_live_support import NOTIFY
 

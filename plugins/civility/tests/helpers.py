@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.enums import HouseholdRelation
-from tests.support import World, build_world, make_resident, make_user, token_for
+from core.testing import World, build_world, make_resident, make_user, token_for
 
 CAMPAIGN_FIELDS = """
   id title kind year status votingOpen publicNoticeEndsOn createdAt

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.api.relay import gid_of
 from core.ids import encode_gid
+from core.testing import make_user, token_for
 from plugins.civility.tests.helpers import (
     CANCEL,
     CREATE,
@@ -24,7 +25,6 @@ from plugins.civility.tests.helpers import (
     refused,
     score,
 )
-from tests.support import make_user, token_for
 
 NOTES = "{ myNotifications { edges { node { kind title subject { id } } } } }"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.testing import count_statements, make_unit, token_for
 from plugins.civility import models as cm
 from plugins.civility.tests.helpers import (
     OBJECT,
@@ -13,7 +14,6 @@ from plugins.civility.tests.helpers import (
     ok,
     score,
 )
-from tests.support import count_statements, make_unit, token_for
 
 LIST = """query($id: ID!) { civilityCampaign(id: $id) {
   title area { name } criteria { name } starThresholds { stars }

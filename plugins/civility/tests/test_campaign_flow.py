@@ -151,7 +151,7 @@ async def test_model_person_with_upheld_objection(client):
 
 async def test_area_with_a_campaign_cannot_be_deleted(client):
     from core.enums import AreaLevel
-    from tests.support import make_area
+    from core.testing import make_area
 
     civ = await civility_world()
     empty = await make_area(AreaLevel.COMMUNITY, "新社区", civ.w.s2)

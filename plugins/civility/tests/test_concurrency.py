@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from core.enums import HouseholdRelation
+from core.testing import make_resident, make_unit, make_user, token_for
 from plugins.civility import models as cm
 from plugins.civility.tests.helpers import (
     ADVANCE,
@@ -22,7 +23,6 @@ from plugins.civility.tests.helpers import (
     mutate,
     nominate,
 )
-from tests.support import make_resident, make_unit, make_user, token_for
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.demo import load_demo
 from core.plugins import PluginHost
-from tests.support import token_for
+from core.testing import token_for
 
 QUERY = """{ civilityCampaigns { totalCount edges { node {
   kind status year votingOpen

@@ -7,6 +7,7 @@ withdrawn nomination no longer announces its nominee to residents (staff still s
 """
 
 from core.enums import HouseholdRelation
+from core.testing import make_resident, make_unit
 from plugins.civility.services.nominations import RESIDENT_NOMINEES_PER_CAMPAIGN
 from plugins.civility.tests.helpers import (
     CAMPAIGN,
@@ -19,7 +20,6 @@ from plugins.civility.tests.helpers import (
     mutate,
     ok,
 )
-from tests.support import make_resident, make_unit
 
 NOMINATIONS = """query($id: ID!) { civilityCampaign(id: $id) {
   nominations(first: 50) { edges { node { id status nomineeName } } } } }"""

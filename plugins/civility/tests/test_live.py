@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from core.testing import TEST_PLUGINS, GraphQLClient
 from plugins.civility.events import NOMINATION_UPDATED
 from plugins.civility.tests.helpers import (
     VOTE,
@@ -14,8 +15,6 @@ from plugins.civility.tests.helpers import (
     nominate,
     ok,
 )
-from tests.fixtures import TEST_PLUGINS
-from tests.support import GraphQLClient
 from tests.test_live_support import AsgiWebSocket, bearer
 
 UPDATED = """subscription($id: ID!) { civilityNominationUpdated(campaignId: $id) {

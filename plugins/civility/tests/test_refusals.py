@@ -6,6 +6,7 @@ import datetime as dt
 
 from core import models as m
 from core.enums import HouseholdRelation, ResidentStatus
+from core.testing import make_resident, make_user, token_for
 from plugins.civility.tests.helpers import (
     ADVANCE,
     CANCEL,
@@ -27,7 +28,6 @@ from plugins.civility.tests.helpers import (
     refused,
     score,
 )
-from tests.support import make_resident, make_user, token_for
 
 
 def _input(civ, **changes):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from core.api.schema import export_sdl
 from core.plugins import PluginHost
 from core.settings import get_settings
-from tests.support import make_user, token_for
+from core.testing import make_user, token_for
 
 TYPE = 'query($name: String!) { __type(name: $name) { name fields { name } } }'
 NAMES = ("CivilityCampaign", "Nomination", "CampaignKind", "CivilityHonor", "NominationConnection")

@@ -7,9 +7,9 @@ import datetime as dt
 from core import models as m
 from core.api.relay import gid_of
 from core.enums import AreaLevel
+from core.testing import World, build_world, make_user, token_for
 from plugins.mediation.enums import DisputeCategory, DisputeStatus
 from plugins.mediation.models import DisputeCase
-from tests.support import World, build_world, make_user, token_for
 
 CASE_FIELDS = """
   id caseNumber title description category status handlingLevel method
@@ -39,7 +39,7 @@ GET = f"""query($id: ID!) {{ disputeCase(id: $id) {{ {CASE_FIELDS} }} }}"""
 
 
 async def mediation_world() -> World:
-    """tests.support's world plus a mediator of community 1 and a volunteer without grants."""
+    """core.testing's world plus a mediator of community 1 and a volunteer without grants."""
     w = await build_world()
     w.users["c1_mediator"] = await make_user("c1_mediator", [("mediator", w.c1)])
     w.users["nobody"] = await make_user("nobody")

@@ -9,10 +9,10 @@ from core import models as m
 from core.api.relay import gid_of
 from core.demo import load_demo
 from core.plugins import PluginHost
+from core.testing import token_for
 from plugins.mediation.enums import DisputeStatus as S
 from plugins.mediation.models import CaseCounter, DisputeCase, DisputeCaseEvent, FollowUp
 from plugins.mediation.tests.helpers import ok, report
-from tests.support import token_for
 
 STATS = """query($a: ID!) { mediationStats(areaId: $a) { total open resolved failed resolutionRate
   resolvedAtCompoundRate averageDaysToResolve byHandlingLevel { level count } } }"""

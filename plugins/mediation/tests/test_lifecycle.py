@@ -333,7 +333,7 @@ async def test_session_time_checks(client):
 
 async def test_an_area_with_cases_cannot_be_deleted(client):
     from core.enums import AreaLevel
-    from tests.support import make_area
+    from core.testing import make_area
 
     w = await mediation_world()
     empty = await make_area(AreaLevel.COMPOUND, "空置小区", w.c1)

@@ -6,6 +6,7 @@ import datetime as dt
 
 from core.api.relay import gid_of
 from core.enums import AreaLevel
+from core.testing import make_area
 from plugins.mediation.tests.helpers import (
     ACCEPT,
     ASSIGN,
@@ -19,7 +20,6 @@ from plugins.mediation.tests.helpers import (
     report,
     to_in_mediation,
 )
-from tests.support import make_area
 
 LIST = """query($f: DisputeCaseFilter) { disputeCases(filter: $f) { totalCount edges { node { caseNumber } } } }"""
 STATS = """query($a: ID!) { mediationStats(areaId: $a) { total open } }"""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from core.api.relay import gid_of
+from core.testing import count_statements
 from plugins.mediation.enums import DisputeStatus as S
 from plugins.mediation.tests.helpers import (
     ESCALATE,
@@ -17,7 +18,6 @@ from plugins.mediation.tests.helpers import (
     report,
     to_in_mediation,
 )
-from tests.support import count_statements
 
 LIST = """query($f: DisputeCaseFilter, $first: Int, $after: String) {
   disputeCases(filter: $f, first: $first, after: $after) {

@@ -35,7 +35,7 @@ async def test_enabled_schema_serves_the_contract(client):
 
 
 async def test_schema_without_the_plugin_has_no_trace_of_it(app_factory):
-    from tests.support import GraphQLClient
+    from core.testing import GraphQLClient
 
     async with GraphQLClient(app_factory(())) as core_only:
         schema = (await core_only.data(INTROSPECT))["__schema"]

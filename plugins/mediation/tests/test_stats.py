@@ -9,6 +9,7 @@ import pytest
 from core import models as m
 from core.api.relay import gid_of
 from core.enums import AreaLevel
+from core.testing import count_statements
 from plugins.mediation.enums import DisputeCategory as C
 from plugins.mediation.enums import DisputeStatus as S
 from plugins.mediation.tests.helpers import (
@@ -21,7 +22,6 @@ from plugins.mediation.tests.helpers import (
     report,
     to_in_mediation,
 )
-from tests.support import count_statements
 
 FIELDS = """total open resolved failed resolutionRate resolvedAtCompoundRate averageDaysToResolve
   byCategory { category count } byHandlingLevel { level count }"""

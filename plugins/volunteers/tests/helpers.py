@@ -6,9 +6,9 @@ import datetime as dt
 
 from core import models as m
 from core.api.relay import gid_of
+from core.testing import build_world, make_resident, make_user, token_for
 from plugins.volunteers import models as vm
 from plugins.volunteers.enums import VolunteerStatus
-from tests.support import build_world, make_resident, make_user, token_for
 
 ERRORS = "userErrors { code field message }"
 SIGNUP_FIELDS = "id status hours verified checkedInAt checkedOutAt signedUpAt volunteer { id } activity { id signupCount }"

@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 
+from core.testing import build_world
 from plugins.volunteers import models as vm
 from plugins.volunteers.enums import SignupStatus
 from plugins.volunteers.tests.helpers import (
@@ -18,7 +19,6 @@ from plugins.volunteers.tests.helpers import (
     open_activity,
     residents_in,
 )
-from tests.support import build_world
 
 
 @pytest.fixture(autouse=True)

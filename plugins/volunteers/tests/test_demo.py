@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from core.demo import load_demo
 from core.plugins import PluginHost
+from core.testing import token_for
 from plugins.volunteers import models as vm
 from plugins.volunteers.enums import SignupStatus
-from tests.support import token_for
 
 QUERY = """{ communities { edges { node { name volunteerStats { volunteerCount activityCount verifiedHours } } } }
   volunteerTeams(first: 100) { name area { name } leader { id } memberCount }

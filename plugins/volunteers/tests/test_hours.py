@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from core.ids import decode_int_gid
+from core.testing import make_user, token_for
 from plugins.volunteers import models as vm
 from plugins.volunteers.services.hours import credited_hours
 from plugins.volunteers.tests.helpers import (
@@ -26,7 +27,6 @@ from plugins.volunteers.tests.helpers import (
     sign_up,
     world_with_coordinator,
 )
-from tests.support import make_user, token_for
 
 LOG = """mutation($input: LogServiceInput!) { logService(input: $input) {
   serviceLog { id hours servedOn description verified volunteer { id } } userErrors { code field } } }"""

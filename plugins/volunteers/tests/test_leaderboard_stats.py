@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from core.enums import AreaLevel
+from core.testing import build_world, count_statements, make_area, make_resident
 from plugins.volunteers.tests.helpers import (
     CANCEL,
     CHECK_IN,
@@ -18,7 +19,6 @@ from plugins.volunteers.tests.helpers import (
     register,
     sign_up,
 )
-from tests.support import build_world, count_statements, make_area, make_resident
 
 LOG = """mutation($input: LogServiceInput!) { logService(input: $input) { serviceLog { id } userErrors { code } } }"""
 VERIFY_LOG = "mutation($id: ID!) { verifyServiceLog(serviceLogId: $id) { serviceLog { id } userErrors { code } } }"

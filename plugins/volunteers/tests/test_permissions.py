@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.enums import AreaLevel
+from core.testing import make_area
 from plugins.volunteers.tests.helpers import (
     ACTIVITY,
     CANCEL_SIGNUP,
@@ -22,7 +23,6 @@ from plugins.volunteers.tests.helpers import (
     register,
     world_with_coordinator,
 )
-from tests.support import make_area
 
 
 async def test_resident_acts_only_for_themselves(client):

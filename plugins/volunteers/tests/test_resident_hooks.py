@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from core.testing import make_unit, make_user, token_for
 from plugins.volunteers.tests.helpers import (
     ACTIVITY,
     CHECK_IN,
@@ -16,7 +17,6 @@ from plugins.volunteers.tests.helpers import (
     sign_up,
     world_with_coordinator,
 )
-from tests.support import make_unit, make_user, token_for
 
 MOVE_OUT = """mutation($r: ID!, $s: ResidentStatus) { moveOutResident(input: {residentId: $r, status: $s}) {
   resident { status volunteer { status } } userErrors { code } } }"""

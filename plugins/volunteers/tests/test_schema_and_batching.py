@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from core.testing import build_world, count_statements
 from plugins.volunteers.tests.helpers import (
     CHECK_IN,
     CREATE_TEAM,
@@ -17,7 +18,6 @@ from plugins.volunteers.tests.helpers import (
     residents_in,
     sign_up,
 )
-from tests.support import build_world, count_statements
 
 INTROSPECT = """{ volunteer: __type(name: "Volunteer") { name }
   resident: __type(name: "Resident") { fields { name } }

@@ -1,8 +1,10 @@
-"""Shared fixtures (loaded by the root conftest.py): a real database (SQLite or PostgreSQL), the ASGI app, a GraphQL client.
+"""The pytest fixtures of core.testing: a real database (SQLite or PostgreSQL), the ASGI app, a GraphQL client.
 
 ``LASTMILE_TEST_DATABASE_URL`` picks the database (default: a SQLite file in a
-temp dir). The schema is migrated once per session with every built-in plugin's
-app, and every table is emptied before each test.
+temp dir). The schema is migrated once per session with the apps of the
+plugins the ``lastmile_plugins`` fixture names, and every table is emptied
+before each test. A plugin's own conftest.py overrides ``lastmile_plugins``
+to test itself alone: only what is enabled counts, never what is installed.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from tortoise.connection import connections
 
 from core.db import close_db, init_db, is_postgres, migrate, tortoise_config
 from core.plugins import PluginHost
-from tests.support import GraphQLClient, build_test_app, reset_tables
+from core.testing.client import GraphQLClient, build_test_app, reset_tables
 
 TEST_DB = os.environ.get("LASTMILE_TEST_DATABASE_URL") or (
     "sqlite://" + os.path.join(tempfile.mkdtemp(prefix="lastmile-test-"), "test.sqlite3")
@@ -44,9 +46,18 @@ def on_postgres(database_url) -> bool:
     return is_postgres(database_url)
 
 
+@pytest.fixture(scope="session")
+def lastmile_plugins() -> tuple[str, ...] | None:
+    """The plugins the session migrates and ``client`` serves (None: every built-in one).
+
+    Default: LASTMILE_TEST_PLUGINS, else all built-ins. Override it in a plugin's
+    conftest.py (``return ("noticeboard",)``)."""
+    return TEST_PLUGINS
+
+
 @pytest.fixture(scope="session", autouse=True)
-async def database(database_url):
-    config = tortoise_config(database_url, PluginHost(TEST_PLUGINS).tortoise_apps())
+async def database(database_url, lastmile_plugins):
+    config = tortoise_config(database_url, PluginHost(_names(lastmile_plugins)).tortoise_apps())
     if is_postgres(database_url):
         await _drop_everything(config)
     await migrate(config)
@@ -54,6 +65,10 @@ async def database(database_url):
     await init_db(config)
     yield config
     await close_db()
+
+
+def _names(plugins) -> list[str] | None:
+    return list(plugins) if plugins is not None else None
 
 
 async def _drop_everything(config):
@@ -78,16 +93,16 @@ def app_factory():
     def make(plugins: tuple[str, ...] | None = None, **settings_overrides):
         key = (plugins, tuple(sorted(settings_overrides.items())))
         if key not in cache:
-            cache[key] = build_test_app(list(plugins) if plugins is not None else None, **settings_overrides)
+            cache[key] = build_test_app(_names(plugins), **settings_overrides)
         return cache[key]
 
     return make
 
 
 @pytest.fixture
-async def client(app_factory):
-    """A client for the app with every built-in plugin (or LASTMILE_TEST_PLUGINS) enabled."""
-    async with GraphQLClient(app_factory(TEST_PLUGINS)) as c:
+async def client(app_factory, lastmile_plugins):
+    """A client for the app with the session's plugins (``lastmile_plugins``) enabled."""
+    async with GraphQLClient(app_factory(lastmile_plugins)) as c:
         yield c
 
 

@@ -1,0 +1,20 @@
+"""The plugin's one table: a notice pinned to a community's board."""
+
+from tortoise import fields
+from tortoise.models import Model
+
+from core.models import Lineage
+
+
+class Notice(Lineage, Model):  # the lineage columns (district_ref ...) let core's scopes filter it
+    id = fields.IntField(primary_key=True)
+    community = fields.ForeignKeyField("core.Area", related_name="noticeboard_notices")
+    title = fields.CharField(max_length=120)
+    body = fields.TextField()
+    pinned = fields.BooleanField(default=False)
+    posted_by = fields.ForeignKeyField("core.User", related_name="noticeboard_notices", null=True,
+                                      on_delete=fields.SET_NULL)
+    posted_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "noticeboard_notice"
