@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
@@ -126,3 +126,28 @@ def _role_grant_policy(viewer: Viewer) -> Q:
     if above:
         area_seen = Q(area_seen, Q(area_id__in=sorted(above)), join_type="OR")
     return Q(own, Q(scope.q("user__home_area__"), area_seen), join_type="OR")
+
+
+def staff_directory(viewer: Viewer) -> Q:
+    """Accounts a staff console may list (Query.users): those the User policy shows, plus
+    active colleagues holding a role over an area the viewer may read, so that a case owner
+    or a volunteer coordinator can pick mediators and team members without user.manage.
+    Only the account itself is listed; its grants stay under the RoleGrant policy."""
+    if viewer.is_superuser:
+        return Q()
+    area_scope = viewer.scope("area.read")
+    if area_scope.empty:
+        return _user_policy(viewer)
+    colleagues = Q(area_scope.q("grants__area__"), Q(is_active=True))
+    return Q(_user_policy(viewer), colleagues, join_type="OR")
+
+
+@register_policy(m.AuditLog)
+def _audit_policy(viewer: Viewer) -> Q:
+    """Entries of accounts whose home area lies in the viewer's audit.read scope (superusers: all)."""
+    if viewer.is_superuser:
+        return Q()
+    scope = viewer.scope("audit.read")
+    if scope.empty:
+        return NOTHING
+    return Q(actor_id__in=Subquery(m.User.filter(scope.q("home_area__")).values("id")))

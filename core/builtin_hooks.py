@@ -41,9 +41,10 @@ def lastmile_node_types():
 
 @hookimpl
 def lastmile_query_fields():
+    from core.api.directory import DirectoryQuery
     from core.api.queries import CoreQuery
 
-    return [CoreQuery]
+    return [CoreQuery, DirectoryQuery]
 
 
 @hookimpl

@@ -10,7 +10,8 @@ from strawberry.types import Info
 from tortoise.expressions import Q
 
 from core import models as m
-from core.access import below
+from core.access import below, visible
+from core.api.context import AuditEntry
 from core.enums import (
     AREA_TYPE_NAMES,
     Gender,
@@ -20,8 +21,9 @@ from core.enums import (
     ResidentStatus,
 )
 from core.errors import ApiError, Code
-from core.ids import decode_int_gid
-from core.validation import unstorable_text
+from core.ids import decode_int_gid, encode_gid
+from core.pii import blind_index
+from core.validation import id_number_problem, normalise_id_number, unstorable_text
 
 NO_MATCH = Q(id__in=[])
 SEARCH_MAX = 100  # characters of a search term
@@ -61,6 +63,10 @@ class ResidentFilter:
     gender: Gender | None = strawberry.field(default=None, description="Only this gender.")
     min_age: int | None = strawberry.field(default=None, description="At least this many whole years old today.")
     max_age: int | None = strawberry.field(default=None, description="At most this many whole years old today.")
+    id_number: str | None = strawberry.field(
+        default=None,
+        description="The full 18-character ID card number, matched exactly through the blind index. Finds only "
+                    "residents over whom the viewer holds resident.pii.read; each match is audited as a full read.")
 
 
 @strawberry.input(description="Sort order for residents; ties are broken by id.")
@@ -102,6 +108,8 @@ async def resident_where(info: Info, f: ResidentFilter | None) -> tuple[Q, tuple
             parts.append(NO_MATCH)  # no resident can carry such a tag
         else:
             parts.append(Q(tags_text__contains=f"|{tag}|"))
+    if f.id_number is not None:
+        parts.append(await _id_number_match(info, f.id_number))
     if f.status is not None:
         parts.append(Q(status=f.status))
     if f.residency_type is not None:
@@ -118,6 +126,23 @@ async def resident_where(info: Info, f: ResidentFilter | None) -> tuple[Q, tuple
         parts.append(Q(birth_date__gt=_years_ago(today, f.max_age + 1)))
     key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in vars(f).items() if v is not None))
     return (Q(*parts) if parts else Q()), key
+
+
+async def _id_number_match(info: Info, raw: str) -> Q:
+    """Residents carrying exactly this ID number, among those whose full number the viewer may read.
+
+    Finding someone by their full number discloses that it is theirs, so it needs the same
+    permission as reading it and is audited the same way (one pii.read row per match)."""
+    value = normalise_id_number(query_text(raw, "idNumber"))
+    if problem := id_number_problem(value):
+        raise ApiError(f"`idNumber`: {problem}", Code.INVALID_INPUT)
+    viewer = info.context.viewer
+    ids = await visible(viewer, m.Resident).filter(
+        viewer.scope("resident.pii.read").q(), id_number_hash=blind_index(value, "id_number"),
+    ).values_list("id", flat=True)
+    for pk in ids:
+        info.context.audit_reads.append(AuditEntry("pii.read", encode_gid("Resident", pk), "id_number", "search"))
+    return Q(id__in=list(ids)) if ids else NO_MATCH
 
 
 _ORDER_COLUMNS = {
