@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from faker import Faker
 
+from core import clock
 from core import models as m
 from core.auth import hash_password
 from core.enums import (
@@ -72,7 +73,7 @@ class DemoContext:
     users: dict[str, m.User] = field(default_factory=dict)
     # community id -> the community worker's account.
     community_workers: dict[int, m.User] = field(default_factory=dict)
-    today: dt.date = field(default_factory=dt.date.today)
+    today: dt.date = field(default_factory=lambda: clock.today())
 
 
 async def _area(level: AreaLevel, name: str, parent: m.Area | None, **extra) -> m.Area:
@@ -121,7 +122,7 @@ async def load_core_demo(residents_target: int = 3000) -> DemoContext:
     rng = random.Random(SEED)
     faker = Faker("zh_CN")
     faker.seed_instance(SEED)
-    today = dt.date.today()
+    today = clock.today()
     district = await _area(AreaLevel.DISTRICT, "上街区", None, code="410106")
     ctx = DemoContext(rng=rng, faker=faker, district=district, today=today)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-insecure-secret-change-me-before-production"
@@ -41,6 +41,23 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=500, alias="LASTMILE_MAX_PAGE_SIZE")
     login_max_failures: int = Field(default=5, alias="LASTMILE_LOGIN_MAX_FAILURES")
     login_lock_seconds: int = Field(default=300, alias="LASTMILE_LOGIN_LOCK_SECONDS")
+
+    # Operations (issue 13): the district's calendar.
+    time_zone: str = Field(
+        default="Asia/Shanghai", alias="LASTMILE_TIME_ZONE",
+        description="IANA time zone of the district: what 'today' and a local date mean (core.clock).",
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(value)
+        except Exception as exc:  # noqa: BLE001 - ZoneInfoNotFoundError, ValueError for odd keys
+            raise ValueError(f"not an IANA time zone (e.g. Asia/Shanghai): {value!r}") from exc
+        return value
 
     @property
     def is_production(self) -> bool:

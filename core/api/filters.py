@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 from tortoise.expressions import Q
 
+from core import clock
 from core import models as m
 from core.access import below, visible
 from core.api.context import AuditEntry
@@ -118,7 +119,7 @@ async def resident_where(info: Info, f: ResidentFilter | None) -> tuple[Q, tuple
         parts.append(Q(is_party_member=f.is_party_member))
     if f.gender is not None:
         parts.append(Q(gender=f.gender))
-    today = dt.date.today()
+    today = clock.today()
     if f.min_age is not None:
         parts.append(Q(birth_date__lte=_years_ago(today, f.min_age)))
     if f.max_age is not None:

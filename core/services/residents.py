@@ -7,6 +7,7 @@ import datetime as dt
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core import clock
 from core import models as m
 from core.access import visible
 from core.api.relay import gid_of
@@ -67,7 +68,7 @@ def _reconcile_with_id(resident: m.Resident, raw_id: str | None, birth: dt.date 
         resident.birth_date, resident.gender = id_birth, id_gender
     else:
         if birth is not None:
-            if birth > dt.date.today():
+            if birth > clock.today():
                 raise UserFailure("birthDate is in the future.", Code.INVALID_INPUT, ["input", "birthDate"])
             resident.birth_date = birth
         if gender is not None:
@@ -159,7 +160,7 @@ def _clean_tags(values: list[str]) -> list[str]:
 
 def _check_move_date(resident: m.Resident, day: dt.date, field: list[str]) -> None:
     """A recorded move happened: not in the future, not before the resident was born."""
-    if day > dt.date.today():
+    if day > clock.today():
         raise UserFailure(f"{field[-1]} is in the future.", Code.INVALID_INPUT, field)
     if resident.birth_date is not None and day < resident.birth_date:
         raise UserFailure(f"{field[-1]} is before the resident's birth date.", Code.INVALID_INPUT, field)
@@ -189,7 +190,7 @@ async def register_resident(context, data) -> m.Resident:
     resident.residency_type = data.residency_type or resident.residency_type
     resident.is_party_member = bool(data.is_party_member)
     resident.tags = _clean_tags(data.tags or [])
-    resident.moved_in_on = data.moved_in_on or dt.date.today()
+    resident.moved_in_on = data.moved_in_on or clock.today()
     _check_move_date(resident, resident.moved_in_on, ["input", "movedInOn"])
     await _save_unique(resident)
     gid = gid_of(resident)
@@ -271,7 +272,7 @@ async def move_resident(context, data) -> m.Resident:
     community = await m.Area.get(id=unit.community_ref)
     _place(resident, unit, community)
     resident.relation_to_head = relation
-    resident.moved_in_on = data.moved_on or dt.date.today()
+    resident.moved_in_on = data.moved_on or clock.today()
     _check_move_date(resident, resident.moved_in_on, ["input", "movedOn"])
     if returning:
         resident.status = ResidentStatus.ACTIVE
@@ -305,8 +306,8 @@ async def move_out_resident(context, data) -> m.Resident:
     if status == ResidentStatus.ACTIVE:
         raise UserFailure("status must be MOVED_OUT or DECEASED.", Code.INVALID_INPUT, ["input", "status"])
     _require_active(resident)
-    moved_out = data.moved_out_on or dt.date.today()
-    if moved_out > dt.date.today():
+    moved_out = data.moved_out_on or clock.today()
+    if moved_out > clock.today():
         raise UserFailure("movedOutOn is in the future.", Code.INVALID_INPUT, ["input", "movedOutOn"])
     if resident.moved_in_on and moved_out < resident.moved_in_on:
         raise UserFailure("movedOutOn is before movedInOn.", Code.INVALID_INPUT, ["input", "movedOutOn"])

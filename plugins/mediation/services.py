@@ -10,6 +10,7 @@ import datetime as dt
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core import clock
 from core import models as m
 from core.access import visible
 from core.api.relay import gid_of
@@ -37,8 +38,6 @@ TOPIC = "mediation.case.updated"
 NOTIFY_KIND = "mediation.assigned"
 OP_REPORT = "reportDispute"
 INVALID_TEAM_MEMBER = "INVALID_TEAM_MEMBER"
-# Case numbers follow the calendar year in China Standard Time (UTC+8, no daylight saving).
-LOCAL_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 
 MAX_PARTIES = 20
 MAX_TEAM = 12
@@ -50,8 +49,8 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def local_date(at: dt.datetime) -> dt.date:
-    return at.astimezone(LOCAL_TZ).date()
+# Case numbers follow the district's calendar year, agreements its calendar days (core.clock).
+local_date = clock.local_date
 
 
 def case_area_ids(case: DisputeCase) -> list[int]:
@@ -178,7 +177,7 @@ async def report_dispute(context, data) -> DisputeCase:
     title = require_text(data.title, ["input", "title"], "title", 200)
     description = require_text(data.description, ["input", "description"], "description", LONG_TEXT)
     parties = await _parties(viewer, data.parties)
-    year = now().astimezone(LOCAL_TZ).year
+    year = local_date(now()).year
     seq = await next_seq(year)
     # Taken once the counter row is ours: numbers then rise with reportedAt even under contention.
     at = now()

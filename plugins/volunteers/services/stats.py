@@ -1,7 +1,7 @@
 """Hours, leaderboards and statistics: aggregate queries in the database.
 
-Periods are whole dates [from, to] in UTC (the deployment's database time
-zone): a signup counts on its activity's startsAt date, a service log on its
+Periods are whole dates [from, to] of the district's calendar (core.clock,
+LASTMILE_TIME_ZONE): a signup counts on its activity's startsAt date, a service log on its
 servedOn date. Hours belong to the volunteer, so an area's hours are those of
 the volunteers living below it, wherever they served.
 """
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count, Sum
 
+from core import clock
 from core.access import visible
 from core.errors import ApiError, Code
 from core.permissions import Viewer
@@ -34,9 +35,10 @@ class Period:
         return cls(start, end)
 
     def _bounds(self) -> tuple[dt.datetime | None, dt.datetime | None]:
-        lo = dt.datetime.combine(self.start, dt.time.min, dt.UTC) if self.start else None
+        # Days of the district's calendar (core.clock): the period starts at its local midnight.
+        lo = clock.local_midnight(self.start) if self.start else None
         # The last day runs to the next midnight (no bound after the last representable day).
-        hi = (dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, dt.UTC)
+        hi = (clock.local_midnight(self.end + dt.timedelta(days=1))
               if self.end is not None and self.end < dt.date.max else None)
         return lo, hi
 
