@@ -10,6 +10,7 @@ organisations and staff accounts. Plugins add theirs through the
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import random
 from dataclasses import dataclass, field
 
@@ -118,7 +119,11 @@ def _born(rng: random.Random, today: dt.date, min_age: int, max_age: int) -> dt.
     return today - dt.timedelta(days=rng.randrange(min_age * 365 + 1, max_age * 365))
 
 
-async def load_core_demo(residents_target: int = 3000) -> DemoContext:
+def _quiet(message: str) -> None:
+    pass
+
+
+async def load_core_demo(residents_target: int = 3000, progress=_quiet) -> DemoContext:
     rng = random.Random(SEED)
     faker = Faker("zh_CN")
     faker.seed_instance(SEED)
@@ -163,6 +168,7 @@ async def load_core_demo(residents_target: int = 3000) -> DemoContext:
                                 units.append(u)
                     await m.Unit.bulk_create(units)
     ctx.units = await m.Unit.all().order_by("id")
+    progress(f"core: {len(ctx.communities)} communities, {len(ctx.compounds)} compounds, {len(ctx.units)} units")
 
     # Households: a head, often a spouse, children, sometimes a grandparent.
     seq = 0
@@ -188,8 +194,10 @@ async def load_core_demo(residents_target: int = 3000) -> DemoContext:
             batch.append(_resident(rng, faker, unit, relation, born, gender, seq, today))
     await m.Resident.bulk_create(batch, batch_size=500)
     ctx.residents = await m.Resident.all().order_by("id")
+    progress(f"core: {len(ctx.residents)} residents")
 
     await _demo_users(ctx)
+    progress(f"core: {len(ctx.users)} accounts")
     return ctx
 
 
@@ -223,8 +231,14 @@ async def database_is_empty() -> bool:
     return not await m.Area.exists()
 
 
-async def load_demo(host, residents_target: int = 3000) -> DemoContext:
-    """Core's demo data, then each plugin's, in one go."""
-    ctx = await load_core_demo(residents_target)
-    await host.call_async("lastmile_demo_data", ctx=ctx)
+async def load_demo(host, residents_target: int = 3000, progress=_quiet) -> DemoContext:
+    """Core's demo data, then each plugin's, in one go; ``progress(line)`` hears of each stage."""
+    ctx = await load_core_demo(residents_target, progress)
+    # Each plugin in turn, in the order PluginHost.call_async awaits them (pluggy calls the
+    # list backwards), one at a time so that progress can name it.
+    for impl in host.pm.hook.lastmile_demo_data.get_hookimpls():
+        result = impl.function(**{name: ctx for name in impl.argnames})
+        if inspect.isawaitable(result):
+            await result
+        progress(f"{impl.plugin_name}: demo data loaded")
     return ctx
