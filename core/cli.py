@@ -47,18 +47,18 @@ def _safe_url(url: str) -> str:
     return url
 
 
-async def _ensure_postgres_database(url: str) -> None:
+async def ensure_postgres_database(url: str, timeout: float = 10) -> None:
     """Create the PostgreSQL database named in ``url`` when the server is up but the database is not there."""
     from urllib.parse import urlsplit, urlunsplit
 
     import asyncpg
 
     try:
-        conn = await asyncpg.connect(url, timeout=10)
+        conn = await asyncpg.connect(url, timeout=timeout)
     except asyncpg.InvalidCatalogNameError:
         parts = urlsplit(url)
         name = parts.path.lstrip("/")
-        admin = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")), timeout=10)
+        admin = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")), timeout=timeout)
         try:
             await admin.execute('CREATE DATABASE "{}"'.format(name.replace('"', '""')))
         finally:
@@ -103,7 +103,7 @@ def _prepare_database(settings: Settings) -> None:
         sys.exit(f"lastmile: DATABASE_URL {_safe_url(url)}: {problem}")
     try:
         if is_postgres(url):
-            asyncio.run(_ensure_postgres_database(url.replace("asyncpg://", "postgres://", 1)))
+            asyncio.run(ensure_postgres_database(url.replace("asyncpg://", "postgres://", 1)))
         elif url.startswith("sqlite://"):
             path = url[len("sqlite://"):]
             folder = os.path.dirname(path)
