@@ -294,7 +294,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         # Outermost, so that refusals (413 included) carry the CORS headers a browser needs to read them.
         middleware.append(Middleware(
             CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET", "POST"],
-            allow_headers=["authorization", "content-type", "accept"], max_age=600,
+            # Front-ends tie their logs to ours with X-Request-ID (and read ours back); Apollo
+            # Client sends its name and version on every request.
+            allow_headers=["authorization", "content-type", "accept", "x-request-id",
+                           "apollographql-client-name", "apollographql-client-version"],
+            expose_headers=["x-request-id"], max_age=600,
         ))
     middleware.append(Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes))
     app = Starlette(
