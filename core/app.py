@@ -38,7 +38,10 @@ class LastmileGraphQL(GraphQL):
     JSON request errors, sequential batches, token auth on websockets."""
 
     def __init__(self, runtime: Runtime):
+        from core.api.persisted import PersistedQueries
+
         self.runtime = runtime
+        self.persisted = PersistedQueries.from_settings(runtime.settings)
         super().__init__(
             runtime.schema,
             # GraphiQL needs introspection, which production turns off.
@@ -111,6 +114,12 @@ class LastmileGraphQL(GraphQL):
         return results
 
     async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
+        from core.api.persisted import PersistedQueryRefused
+
+        try:
+            request_data = await self.persisted.resolve(request_data)
+        except PersistedQueryRefused as refusal:
+            return refusal.result()
         try:
             return await super().execute_single(request=request, request_adapter=request_adapter,
                                                 sub_response=sub_response, context=context,
@@ -285,6 +294,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         try:
             yield
         finally:
+            await view.persisted.close()
             await runtime.bus.stop()
             if manage_db:
                 await close_db()

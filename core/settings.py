@@ -48,6 +48,20 @@ class Settings(BaseSettings):
         description="IANA time zone of the district: what 'today' and a local date mean (core.clock).",
     )
 
+    # Operations (issue 13): persisted queries (core/api/persisted.py).
+    apq_enabled: bool = Field(
+        default=True, alias="LASTMILE_APQ",
+        description="Accept Apollo's automatic persisted queries (hash first, the query on PersistedQueryNotFound).",
+    )
+    apq_cache_size: int = Field(
+        default=10_000, alias="LASTMILE_APQ_CACHE_SIZE",
+        description="Documents each process remembers when LASTMILE_REDIS_URL is unset (Redis is shared otherwise).",
+    )
+    trusted_documents: str | None = Field(
+        default=None, alias="LASTMILE_TRUSTED_DOCUMENTS",
+        description="A persisted-query manifest from the front-end build; when set only its operations run.",
+    )
+
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
