@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import time
 
 import orjson
 from cross_web import HTTPException
@@ -114,6 +115,20 @@ class LastmileGraphQL(GraphQL):
         return results
 
     async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
+        from core import metrics
+
+        stats, token = metrics.start_operation()
+        started = time.perf_counter()
+        result = None
+        try:
+            result = await self._execute_persisted(request, request_adapter, sub_response, context, root_value,
+                                                   request_data)
+            return result
+        finally:
+            metrics.end_operation(token)
+            metrics.record_operation(request_data.operation_name, result, time.perf_counter() - started, stats)
+
+    async def _execute_persisted(self, request, request_adapter, sub_response, context, root_value, request_data):
         from core.api.persisted import PersistedQueryRefused
 
         try:
@@ -274,6 +289,20 @@ def check_production(settings: Settings) -> None:
         raise InsecureConfiguration("Refusing to start in production with a LASTMILE_PII_KEY under 32 characters.")
 
 
+def _operations_routes(settings: Settings, runtime: Runtime) -> list:
+    """/metrics (issue 13): on in development, in production only with a token."""
+    from core import metrics
+
+    metrics.install_statement_counter()
+    metrics.watch_bus(runtime.bus)
+    if not metrics.metrics_enabled(settings):
+        return []
+    if settings.is_production and not settings.metrics_token:
+        raise InsecureConfiguration("Refusing to serve /metrics in production without LASTMILE_METRICS_TOKEN "
+                                    "(set one, or LASTMILE_METRICS=false).")
+    return [Route("/metrics", metrics.metrics_endpoint(settings.metrics_token))]
+
+
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None, manage_db: bool = True,
                apply_migrations: bool = True) -> Starlette:
     """The ASGI app. ``manage_db=False`` when the caller (tests) owns the database connection."""
@@ -311,13 +340,15 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             expose_headers=["x-request-id"], max_age=600,
         ))
     middleware.append(Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes))
+    routes = [
+        Route("/graphql", view, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", view),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
+    routes += _operations_routes(settings, runtime)
     app = Starlette(
-        routes=[
-            Route("/graphql", view, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", view),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-        ],
+        routes=routes,
         middleware=middleware,
         lifespan=lifespan,
     )

@@ -62,6 +62,16 @@ class Settings(BaseSettings):
         description="A persisted-query manifest from the front-end build; when set only its operations run.",
     )
 
+    # Operations (issue 13): metrics (core/metrics.py).
+    metrics_enabled: bool | None = Field(
+        default=None, alias="LASTMILE_METRICS",
+        description="Serve /metrics (Prometheus); unset: on in development, off in production.",
+    )
+    metrics_token: str | None = Field(
+        default=None, alias="LASTMILE_METRICS_TOKEN",
+        description="Bearer token /metrics requires; production serves metrics only with one.",
+    )
+
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

@@ -15,6 +15,7 @@ from strawberry.types import Info
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core import metrics
 from core.api.types import UserError
 from core.errors import ApiError, Code, UserFailure, unauthenticated
 
@@ -44,6 +45,7 @@ async def in_mutation_transaction(context, work: Callable[[], Awaitable[Any]]) -
     for event in events:
         if bus is not None:
             await bus.publish(event)
+            metrics.event_published(event.topic)
     return result
 
 

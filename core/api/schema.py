@@ -22,6 +22,7 @@ from core.api.argument_docs import describe_arguments
 from core.api.nodes import NodeRegistry
 from core.audit import AuditReads
 from core.events import InProcessBus
+from core.metrics import OperationNameExtension
 from core.plugins import PluginHost
 from core.settings import Settings
 
@@ -108,6 +109,7 @@ def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schem
             lambda: ValidationCache(maxsize=256),
             *security_extensions(settings),
             AuditReads,
+            OperationNameExtension,
         ],
         config=StrawberryConfig(
             disable_field_suggestions=settings.is_production,
