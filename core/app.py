@@ -8,6 +8,7 @@ import re
 import time
 
 import orjson
+import structlog
 from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -116,17 +117,27 @@ class LastmileGraphQL(GraphQL):
 
     async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
         from core import metrics
+        from core.logs import log_operation
 
         stats, token = metrics.start_operation()
         started = time.perf_counter()
         result = None
+        # Every line logged while the operation runs carries who asked and from which request.
+        bound = structlog.contextvars.bind_contextvars(request_id=context.request_id,
+                                                       user_id=context.viewer.user_id)
         try:
             result = await self._execute_persisted(request, request_adapter, sub_response, context, root_value,
                                                    request_data)
             return result
         finally:
             metrics.end_operation(token)
-            metrics.record_operation(request_data.operation_name, result, time.perf_counter() - started, stats)
+            structlog.contextvars.reset_contextvars(**bound)
+            seconds = time.perf_counter() - started
+            outcome = metrics.record_operation(request_data.operation_name, result, seconds, stats)
+            log_operation(request_id=context.request_id, user_id=context.viewer.user_id,
+                          operation=request_data.operation_name or stats.operation,
+                          operation_type=stats.operation_type, outcome=outcome, seconds=seconds,
+                          statements=stats.statements, codes=stats.codes)
 
     async def _execute_persisted(self, request, request_adapter, sub_response, context, root_value, request_data):
         from core.api.persisted import PersistedQueryRefused

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 
 from core.settings import DEFAULT_SECRET, Settings, get_settings
@@ -263,11 +262,14 @@ def cmd_serve(args, settings):
             print("lastmile: warning: without LASTMILE_REDIS_URL subscriptions only see events of their own "
                   "worker", file=sys.stderr)
         asyncio.run(_with_db(settings, host, lambda: asyncio.sleep(0)))
-        uvicorn.run("core.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-                    log_level="info", proxy_headers=False)
+        uvicorn.run("core.cli:worker_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+                    log_level=settings.log_level.lower(), log_config=None, access_log=False, proxy_headers=False)
         return
     app = create_app(settings, runtime=build_runtime(settings, host))
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False)
+    # log_config=None: uvicorn's records go through core.logs like everyone else's; our line per
+    # GraphQL operation replaces its access line.
+    uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower(), log_config=None,
+                access_log=False, proxy_headers=False)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -302,9 +304,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from core.logs import configure_logging
+
     args = build_parser().parse_args(argv)
-    args.func(args, _settings())
+    settings = _settings()
+    configure_logging(settings.log_format_in_use, settings.log_level)
+    args.func(args, settings)
+
+
+def worker_app():
+    """The app of one `serve --workers N` process (uvicorn imports this in each worker)."""
+    from core.app import create_app
+    from core.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_format_in_use, settings.log_level)
+    return create_app(settings)
 
 
 def _positive(text: str) -> int:

@@ -72,6 +72,17 @@ class Settings(BaseSettings):
         description="Bearer token /metrics requires; production serves metrics only with one.",
     )
 
+    # Operations (issue 13): logs (core/logs.py).
+    log_format: Literal["json", "console"] | None = Field(
+        default=None, alias="LASTMILE_LOG_FORMAT",
+        description="json (one JSON object a line) or console; unset: json in production, console in development.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", alias="LASTMILE_LOG_LEVEL")
+
+    @property
+    def log_format_in_use(self) -> str:
+        return self.log_format or ("json" if self.is_production else "console")
+
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
