@@ -54,6 +54,13 @@ class LastmileGraphQL(GraphQL):
             allowed_origins=tuple(runtime.settings.cors_origin_list),
         )
 
+    @property
+    def graphql_ide_html(self) -> str:
+        # The vendored GraphiQL (core/graphiql.py), not strawberry's page of CDN scripts.
+        from core.graphiql import PAGE
+
+        return PAGE
+
     async def get_context(self, request, response) -> Context:
         registry = self.runtime.host.registry
         auth_problem = None
@@ -301,17 +308,20 @@ def check_production(settings: Settings) -> None:
 
 
 def _operations_routes(settings: Settings, runtime: Runtime) -> list:
-    """/metrics (issue 13): on in development, in production only with a token."""
+    """GraphiQL's assets and /metrics (issue 13): metrics on in development, in production only with a token."""
     from core import metrics
+    from core.graphiql import asset_routes
 
     metrics.install_statement_counter()
     metrics.watch_bus(runtime.bus)
+    # GraphiQL's own files, where the IDE is served (not in production: it needs introspection).
+    routes = [] if settings.is_production else asset_routes()
     if not metrics.metrics_enabled(settings):
-        return []
+        return routes
     if settings.is_production and not settings.metrics_token:
         raise InsecureConfiguration("Refusing to serve /metrics in production without LASTMILE_METRICS_TOKEN "
                                     "(set one, or LASTMILE_METRICS=false).")
-    return [Route("/metrics", metrics.metrics_endpoint(settings.metrics_token))]
+    return [*routes, Route("/metrics", metrics.metrics_endpoint(settings.metrics_token))]
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None, manage_db: bool = True,
