@@ -43,7 +43,7 @@ from plugins.mediation.models import (
     MediationTeamMember,
 )
 from plugins.mediation.numbering import format_case_number
-from plugins.mediation.services import NOTIFY_KIND
+from plugins.mediation.services import NOTIFY_KIND, assigned_title
 
 CASES = 320
 # Cases each demo resident account (resident1..) is the applicant of.
@@ -322,7 +322,7 @@ async def _write(plans: list[Plan]) -> None:
                 children[type(row)].append(row)
         for user_id in plan.notify:
             notes.append(m.Notification(user_id=user_id, kind=NOTIFY_KIND, body=plan.case.title,
-                                        title=f"Dispute case {plan.case.case_number} assigned to you",
+                                        title=assigned_title(plan.case.case_number),
                                         subject_gid=gid_of(plan.case)))
     for model, rows in children.items():
         await model.bulk_create(rows, batch_size=1000)

@@ -45,6 +45,11 @@ MAX_FOLLOW_UPS = 12
 LONG_TEXT = 5000
 
 
+def assigned_title(case_number: str) -> str:
+    """The notification a newly assigned case owner or team member reads, in Chinese like the other plugins'."""
+    return f"纠纷案件{case_number}已分派给您"
+
+
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -250,7 +255,7 @@ async def assign_team(context, data) -> DisputeCase:
     if owner_id is not None and owner_id != before_owner and owner_id not in newcomers:
         newcomers.append(owner_id)
     if newcomers:
-        await notify(context, newcomers, NOTIFY_KIND, f"Dispute case {case.case_number} assigned to you",
+        await notify(context, newcomers, NOTIFY_KIND, assigned_title(case.case_number),
                      body=case.title, subject=case)
     return await _changed(context, case, "assignMediationTeam")
 
