@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count, Sum
@@ -20,7 +20,7 @@ from core.access import visible
 from core.errors import ApiError, Code
 from core.permissions import Viewer
 from plugins.volunteers import models as vm
-from plugins.volunteers.enums import ActivityStatus, SignupStatus, VolunteerStatus
+from plugins.volunteers.enums import ActivityCategory, ActivityStatus, SignupStatus, VolunteerStatus
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,12 @@ class StatsRow:
     active_volunteer_count: int = 0
     activity_count: int = 0
     verified_hours: float = 0.0
+    attendance: int = 0
+    # category -> [sessions, attendance]
+    by_category: dict = field(default_factory=dict)
+
+    def categories(self) -> list[tuple[ActivityCategory, int, int]]:
+        return [(c, *self.by_category[c]) for c in ActivityCategory if c in self.by_category]
 
 
 async def stats_for(viewer: Viewer, col: str, area_ids: list[int], period: Period) -> dict[int, StatsRow]:
@@ -146,8 +152,14 @@ async def stats_for(viewer: Viewer, col: str, area_ids: list[int], period: Perio
         out[row[col]].active_volunteer_count = row["n"]
     activities = (visible(viewer, vm.VolunteerActivity).filter(**{f"{col}__in": area_ids})
                   .exclude(status=ActivityStatus.CANCELLED).filter(period.starts_q()))
-    for row in await activities.annotate(n=Count("id")).group_by(col).values(col, "n"):
-        out[row[col]].activity_count = row["n"]
+    # Sessions and attendance per category in the same statement that counts the activities.
+    for row in await (activities.annotate(n=Count("id"), people=Sum("audience_count"))
+                      .group_by(col, "category").values(col, "category", "n", "people")):
+        target, people = out[row[col]], int(row["people"] or 0)
+        category = row["category"] if isinstance(row["category"], ActivityCategory) else ActivityCategory(row["category"])
+        target.activity_count += row["n"]
+        target.attendance += people
+        target.by_category[category] = [row["n"], people]
     group = f"volunteer__{col}"
     for area_id, h in (await verified_hours_by(viewer, col, area_ids, period, group)).items():
         out[area_id].verified_hours = h
