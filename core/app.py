@@ -361,15 +361,14 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             expose_headers=["x-request-id"], max_age=600,
         ))
     middleware.append(Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes))
-    routes = [
-        Route("/graphql", view, methods=["GET", "POST"]),
-        WebSocketRoute("/graphql", view),
-        Route("/healthz", healthz),
-        Route("/readyz", readyz),
-    ]
-    routes += _operations_routes(settings, runtime)
     app = Starlette(
-        routes=routes,
+        routes=[
+            Route("/graphql", view, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", view),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            *_operations_routes(settings, runtime),
+        ],
         middleware=middleware,
         lifespan=lifespan,
     )
