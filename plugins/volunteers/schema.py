@@ -241,8 +241,11 @@ class VolunteersMutation:
                              VolunteerActivityPayload, "activity")
 
     @F(description="Records how many people an activity reached (a lecture's attendees, a festival's visitors; not its volunteers), once it has started; recording again replaces the number. INVALID_TRANSITION for a cancelled or future activity.")
-    async def record_activity_audience(self, info: Info, activity_id: strawberry.ID,
-                                       audience_count: int) -> VolunteerActivityPayload:
+    async def record_activity_audience(
+        self, info: Info, activity_id: strawberry.ID,
+        audience_count: Annotated[int, strawberry.argument(
+            description="People reached (0 to 1,000,000): attendees, visitors; not the activity's volunteers.")],
+    ) -> VolunteerActivityPayload:
         return await _mutate(info, lambda: activities.record_audience(info.context, activity_id, audience_count),
                              VolunteerActivityPayload, "activity")
 
