@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
@@ -127,6 +127,24 @@ def _role_grant_policy(viewer: Viewer) -> RowScope:
     return _own_user(viewer, "user_id") | (viewer.scope("user.manage").rows("user__home_area__") & area_seen)
 
 
+
+def staff_directory(viewer: Viewer) -> Q:
+    """Accounts a staff console may list (Query.users): those the User policy shows, plus
+    active colleagues holding a role over an area the viewer may read, so that a case owner
+    or a volunteer coordinator can pick mediators and team members without user.manage.
+    Only the account itself is listed; its grants stay under the RoleGrant policy."""
+    colleagues = viewer.scope("area.read").rows("grants__area__") & where(is_active=True)
+    return (_user_policy(viewer) | colleagues).q()
+
+
+def _audit_policy(viewer: Viewer) -> RowScope:
+    """Entries of accounts whose home area lies in the viewer's audit.read scope (superusers: all)."""
+    accounts = viewer.scope("audit.read").rows("home_area__")
+    if accounts is EVERYWHERE or accounts is NOWHERE:
+        return accounts
+    return where(actor_id__in=Subquery(m.User.filter(accounts.q()).values("id")))
+
+
 # Core's policies, registered by core.builtin_hooks through lastmile_access_policies.
 CORE_POLICIES: dict[type[Model], Policy] = {
     m.Area: _area_policy,
@@ -137,4 +155,5 @@ CORE_POLICIES: dict[type[Model], Policy] = {
     m.Notification: _notification_policy,
     m.PartnerLink: _partner_link_policy,
     m.RoleGrant: _role_grant_policy,
+    m.AuditLog: _audit_policy,
 }

@@ -7,9 +7,11 @@ import contextlib
 import json
 import logging
 import re
+import time
 import uuid
 
 import orjson
+import structlog
 from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -45,7 +47,10 @@ class LastmileGraphQL(GraphQL):
     JSON request errors, sequential batches, token auth on websockets."""
 
     def __init__(self, runtime: Runtime):
+        from core.api.persisted import PersistedQueries
+
         self.runtime = runtime
+        self.persisted = PersistedQueries.from_settings(runtime.settings)
         super().__init__(
             runtime.schema,
             # GraphiQL needs introspection, which production turns off.
@@ -55,6 +60,13 @@ class LastmileGraphQL(GraphQL):
             max_subscriptions_per_connection=20,
             allowed_origins=tuple(runtime.settings.cors_origin_list),
         )
+
+    @property
+    def graphql_ide_html(self) -> str:
+        # The vendored GraphiQL (core/graphiql.py), not strawberry's page of CDN scripts.
+        from core.graphiql import PAGE
+
+        return PAGE
 
     async def get_context(self, request, response) -> Context:
         registry = self.runtime.host.registry
@@ -143,6 +155,36 @@ class LastmileGraphQL(GraphQL):
         return results
 
     async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
+        from core import metrics
+        from core.logs import log_operation
+
+        stats, token = metrics.start_operation()
+        started = time.perf_counter()
+        result = None
+        # Every line logged while the operation runs carries who asked and from which request.
+        bound = structlog.contextvars.bind_contextvars(request_id=context.request_id,
+                                                       user_id=context.viewer.user_id)
+        try:
+            result = await self._execute_persisted(request, request_adapter, sub_response, context, root_value,
+                                                   request_data)
+            return result
+        finally:
+            metrics.end_operation(token)
+            structlog.contextvars.reset_contextvars(**bound)
+            seconds = time.perf_counter() - started
+            outcome = metrics.record_operation(request_data.operation_name, result, seconds, stats)
+            log_operation(request_id=context.request_id, user_id=context.viewer.user_id,
+                          operation=request_data.operation_name or stats.operation,
+                          operation_type=stats.operation_type, outcome=outcome, seconds=seconds,
+                          statements=stats.statements, codes=stats.codes)
+
+    async def _execute_persisted(self, request, request_adapter, sub_response, context, root_value, request_data):
+        from core.api.persisted import PersistedQueryRefused
+
+        try:
+            request_data = await self.persisted.resolve(request_data)
+        except PersistedQueryRefused as refusal:
+            return refusal.result()
         try:
             return await super().execute_single(request=request, request_adapter=request_adapter,
                                                 sub_response=sub_response, context=context,
@@ -373,6 +415,23 @@ def check_production(settings: Settings) -> None:
         raise InsecureConfiguration("Refusing to start in production with a LASTMILE_PII_KEY under 32 characters.")
 
 
+def _operations_routes(settings: Settings, runtime: Runtime) -> list:
+    """GraphiQL's assets and /metrics (issue 13): metrics on in development, in production only with a token."""
+    from core import metrics
+    from core.graphiql import asset_routes
+
+    metrics.install_statement_counter()
+    metrics.watch_bus(runtime.bus)
+    # GraphiQL's own files, where the IDE is served (not in production: it needs introspection).
+    routes = [] if settings.is_production else asset_routes()
+    if not metrics.metrics_enabled(settings):
+        return routes
+    if settings.is_production and not settings.metrics_token:
+        raise InsecureConfiguration("Refusing to serve /metrics in production without LASTMILE_METRICS_TOKEN "
+                                    "(set one, or LASTMILE_METRICS=false).")
+    return [*routes, Route("/metrics", metrics.metrics_endpoint(settings.metrics_token))]
+
+
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None, manage_db: bool = True,
                apply_migrations: bool = True) -> Starlette:
     """The ASGI app. ``manage_db=False`` when the caller (tests) owns the database connection."""
@@ -400,6 +459,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         try:
             yield
         finally:
+            await view.persisted.close()
             await runtime.bus.stop()
             if manage_db:
                 await close_db()
@@ -409,7 +469,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         # Outermost, so that refusals (413 included) carry the CORS headers a browser needs to read them.
         middleware.append(Middleware(
             CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET", "POST"],
-            allow_headers=["authorization", "content-type", "accept"], max_age=600,
+            # Front-ends tie their logs to ours with X-Request-ID (and read ours back); Apollo
+            # Client sends its name and version on every request.
+            allow_headers=["authorization", "content-type", "accept", "x-request-id",
+                           "apollographql-client-name", "apollographql-client-version"],
+            expose_headers=["x-request-id"], max_age=600,
         ))
     # Inside CORS, so that a browser can read the JSON 500 too.
     middleware.append(Middleware(LastResort))
@@ -421,6 +485,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             WebSocketRoute("/graphql", view),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *_operations_routes(settings, runtime),
         ],
         middleware=middleware,
         lifespan=lifespan,

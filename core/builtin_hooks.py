@@ -45,9 +45,10 @@ def lastmile_node_types():
 
 @hookimpl(tryfirst=True)
 def lastmile_query_fields():
+    from core.api.directory import DirectoryQuery
     from core.api.queries import CoreQuery
 
-    return [CoreQuery]
+    return [CoreQuery, DirectoryQuery]
 
 
 @hookimpl(tryfirst=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 
 from core.settings import DEFAULT_SECRET, Settings, get_settings
@@ -54,18 +53,18 @@ def _safe_url(url: str) -> str:
     return url
 
 
-async def _ensure_postgres_database(url: str) -> None:
+async def ensure_postgres_database(url: str, timeout: float = 10) -> None:
     """Create the PostgreSQL database named in ``url`` when the server is up but the database is not there."""
     from urllib.parse import urlsplit, urlunsplit
 
     import asyncpg
 
     try:
-        conn = await asyncpg.connect(url, timeout=10)
+        conn = await asyncpg.connect(url, timeout=timeout)
     except asyncpg.InvalidCatalogNameError:
         parts = urlsplit(url)
         name = parts.path.lstrip("/")
-        admin = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")), timeout=10)
+        admin = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")), timeout=timeout)
         try:
             await admin.execute('CREATE DATABASE "{}"'.format(name.replace('"', '""')))
         finally:
@@ -75,6 +74,30 @@ async def _ensure_postgres_database(url: str) -> None:
         await conn.close()
 
 
+def url_problem(url: str) -> str | None:
+    """Why DATABASE_URL cannot name a database, in one line; None when it looks usable."""
+    from urllib.parse import urlsplit
+
+    from core.db import is_postgres, normalise_url
+
+    url = normalise_url(url)
+    if url.startswith("sqlite://"):
+        return None if url[len("sqlite://"):] else "a SQLite URL needs a path: sqlite://lastmile.sqlite3"
+    if not is_postgres(url):
+        scheme = url.split("://", 1)[0] if "://" in url else url[:20]
+        return (f"unsupported scheme {scheme!r}: use sqlite://PATH or postgres://USER:PASSWORD@HOST:5432/DATABASE")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError as exc:
+        return f"malformed PostgreSQL URL ({exc}): expected postgres://USER:PASSWORD@HOST:5432/DATABASE"
+    if not parts.hostname:
+        return "the PostgreSQL URL names no host: expected postgres://USER:PASSWORD@HOST:5432/DATABASE"
+    if not parts.path.strip("/"):
+        return "the PostgreSQL URL names no database: expected postgres://USER:PASSWORD@HOST:5432/DATABASE"
+    return None
+
+
 def _prepare_database(settings: Settings) -> None:
     """Reach the database before anything else, or stop with a message saying what is wrong."""
     import os
@@ -82,10 +105,12 @@ def _prepare_database(settings: Settings) -> None:
     from core.db import is_postgres, normalise_url
 
     url = normalise_url(settings.database_url)
+    if problem := url_problem(url):
+        sys.exit(f"lastmile: DATABASE_URL {_safe_url(url)}: {problem}")
     try:
         if is_postgres(url):
             # Without the query string: tortoise's options there (?maxsize=10) are not server settings.
-            asyncio.run(_ensure_postgres_database(url.replace("asyncpg://", "postgres://", 1).split("?", 1)[0]))
+            asyncio.run(ensure_postgres_database(url.replace("asyncpg://", "postgres://", 1).split("?", 1)[0]))
         elif url.startswith("sqlite://"):
             path = url[len("sqlite://"):]
             folder = os.path.dirname(path)
@@ -111,11 +136,36 @@ async def _with_db(settings: Settings, host, work, migrate_first: bool = True):
         await close_db()
 
 
+async def _migrate_reporting(settings: Settings, host) -> list[str]:
+    """Apply pending migrations; the names of those applied ("app.name"), in order."""
+    from tortoise import Tortoise
+    from tortoise.migrations.api import migrate as migrate_api
+
+    from core.db import tortoise_config
+
+    applied: list[str] = []
+
+    def reporter(_connection, plan, _fake, _dry_run):
+        applied.extend(f"{step.migration.app_label}.{step.migration.name}" for step in plan if not step.backward)
+
+    try:
+        await migrate_api(config=tortoise_config(settings.database_url, host.tortoise_apps()), reporter=reporter)
+    finally:
+        await Tortoise.close_connections()
+    return applied
+
+
 def cmd_migrate(args, settings):
     host = _host(settings)
     _prepare_database(settings)
-    asyncio.run(_with_db(settings, host, lambda: asyncio.sleep(0)))
-    print(f"migrations applied (apps: core{''.join(',' + n for n in host.tortoise_apps())})")
+    applied = asyncio.run(_migrate_reporting(settings, host))
+    apps = ", ".join(["core", *host.tortoise_apps()])
+    if not applied:
+        print(f"no migrations pending (apps: {apps})")
+        return
+    for name in applied:
+        print(f"applied {name}")
+    print(f"{len(applied)} migration{'s' if len(applied) != 1 else ''} applied (apps: {apps})")
 
 
 def cmd_demo(args, settings):
@@ -128,7 +178,8 @@ def cmd_demo(args, settings):
         if not await database_is_empty():
             print("the database already has data; demo data is loaded only into an empty database")
             return
-        ctx = await load_demo(host, args.residents)
+        print(f"loading the demo district ({args.residents} residents) ...", flush=True)
+        ctx = await load_demo(host, args.residents, progress=lambda line: print(f"  {line}", flush=True))
         print(f"demo data loaded: {len(ctx.communities)} communities, {len(ctx.units)} units, "
               f"{len(ctx.residents)} residents; sign in as admin / lastmile-demo")
 
@@ -159,6 +210,25 @@ def cmd_export_schema(args, settings):
     sys.stdout.write(export_sdl(host, settings))
 
 
+def _admin_password(args) -> str:
+    """From --password-stdin (one line), a prompt on a terminal, or (discouraged) --password."""
+    if args.password is not None:
+        print("lastmile: warning: --password leaves the password in the shell history; "
+              "prefer the prompt or --password-stdin", file=sys.stderr)
+        return args.password
+    if args.password_stdin or not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        if not line:
+            sys.exit("lastmile: no password on standard input")
+        return line.rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass("Password for the superuser: ")
+    if getpass.getpass("Again: ") != first:
+        sys.exit("lastmile: the two passwords differ")
+    return first
+
+
 def cmd_create_admin(args, settings):
     from core import models as m
     from core.auth import hash_password
@@ -166,12 +236,13 @@ def cmd_create_admin(args, settings):
     from core.password_policy import MAX_LENGTH, WeakPassword, check_password
 
     host = _host(settings)
+    password = _admin_password(args)
     try:
-        check_password(args.password, args.username, min_score=settings.password_min_score,
+        check_password(password, args.username, min_score=settings.password_min_score,
                        other_names=(args.display_name or "",))
     except WeakPassword as weak:
         sys.exit(f"lastmile: {weak}")
-    if len(args.password) > MAX_LENGTH:
+    if len(password) > MAX_LENGTH:
         sys.exit(f"lastmile: the password may be at most {MAX_LENGTH} characters")
     _prepare_database(settings)
 
@@ -179,10 +250,10 @@ def cmd_create_admin(args, settings):
         user = await m.User.get_or_none(username=args.username)
         if user is None:
             await m.User.create(username=args.username, display_name=args.display_name or args.username,
-                                password_hash=hash_password(args.password), is_superuser=True)
+                                password_hash=hash_password(password), is_superuser=True)
             print(f"superuser {args.username} created")
         else:
-            user.password_hash = hash_password(args.password)
+            user.password_hash = hash_password(password)
             user.is_superuser = True
             user.is_active = True
             await user.save()
@@ -210,28 +281,47 @@ def cmd_serve(args, settings):
 
         async def work():
             if await database_is_empty():
-                ctx = await load_demo(host)
+                print("loading the demo district ...", flush=True)
+                ctx = await load_demo(host, progress=lambda line: print(f"  {line}", flush=True))
                 print(f"demo data loaded: {len(ctx.residents)} residents; sign in as admin / lastmile-demo")
 
         asyncio.run(_with_db(settings, host, work))
+    print(f"lastmile serving http://{args.host}:{args.port}/graphql  plugins: {', '.join(host.names) or '(none)'}"
+          + (f"  workers: {args.workers}" if args.workers > 1 else ""))
+    if args.workers > 1:
+        # Each worker process builds its own app from the same environment; migrations were applied
+        # once above (the workers' lifespans find nothing pending). Live updates across workers
+        # need LASTMILE_REDIS_URL.
+        if not settings.redis_url:
+            print("lastmile: warning: without LASTMILE_REDIS_URL subscriptions only see events of their own "
+                  "worker", file=sys.stderr)
+        asyncio.run(_with_db(settings, host, lambda: asyncio.sleep(0)))
+        uvicorn.run("core.cli:worker_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+                    log_level=settings.log_level.lower(), log_config=None, access_log=False, proxy_headers=False)
+        return
     app = create_app(settings, runtime=build_runtime(settings, host))
-    print(f"lastmile serving http://{args.host}:{args.port}/graphql  plugins: {', '.join(host.names) or '(none)'}")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False)
+    # log_config=None: uvicorn's records go through core.logs like everyone else's; our line per
+    # GraphQL operation replaces its access line.
+    uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower(), log_config=None,
+                access_log=False, proxy_headers=False)
 
 
-def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lastmile", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("serve", help="apply pending migrations and serve /graphql")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
     p.add_argument("--demo", action="store_true", help="load the demo data first if the database is empty")
+    p.add_argument("--workers", type=_positive, default=1,
+                   help="number of server processes (default: %(default)s); more than one needs "
+                        "LASTMILE_REDIS_URL for live updates across them")
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("migrate", help="apply pending migrations of core and the enabled plugins")
     p.set_defaults(func=cmd_migrate)
     p = sub.add_parser("demo", help="load the demo data into an empty database")
-    p.add_argument("--residents", type=int, default=3000)
+    p.add_argument("--residents", type=_positive, default=3000,
+                   help="about how many residents to create (default: %(default)s)")
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("scale", help="fill an empty database with a benchmark district of N residents (bulk COPY)")
     p.add_argument("--residents", type=int, default=1_000_000)
@@ -239,13 +329,58 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("export-schema", help="print the SDL of the schema")
     p.add_argument("--plugins", default=None, help="comma-separated plugins, 'all' or '' (default: LASTMILE_PLUGINS)")
     p.set_defaults(func=cmd_export_schema)
-    p = sub.add_parser("create-admin", help="create (or reset) a superuser account")
-    p.add_argument("username")
-    p.add_argument("--password", required=True)
-    p.add_argument("--display-name", default=None)
+    p = sub.add_parser("create-admin", help="create (or reset) a superuser account; asks for the password")
+    p.add_argument("username", help="login name of the superuser")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the password from the first line of standard input (for scripts)")
+    p.add_argument("--password", default=None,
+                   help="the password itself (discouraged: it stays in the shell history and process list)")
+    p.add_argument("--display-name", default=None, help="name shown in the apps (default: the username)")
     p.set_defaults(func=cmd_create_admin)
-    args = parser.parse_args(argv)
-    args.func(args, get_settings())
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    from core.logs import configure_logging
+
+    args = build_parser().parse_args(argv)
+    settings = _settings()
+    configure_logging(settings.log_format_in_use, settings.log_level)
+    args.func(args, settings)
+
+
+def worker_app():
+    """The app of one `serve --workers N` process (uvicorn imports this in each worker)."""
+    from core.app import create_app
+    from core.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_format_in_use, settings.log_level)
+    return create_app(settings)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _settings() -> Settings:
+    """The environment's settings, or one line per bad variable and exit."""
+    from pydantic import ValidationError
+
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = ".".join(str(p) for p in err["loc"])
+            lines.append(f"lastmile: {name}: {err['msg']}")
+        sys.exit("\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from faker import Faker
 
+from core import clock
 from core import models as m
 from core.auth import hash_password
 from core.enums import (
@@ -72,7 +73,7 @@ class DemoContext:
     users: dict[str, m.User] = field(default_factory=dict)
     # community id -> the community worker's account.
     community_workers: dict[int, m.User] = field(default_factory=dict)
-    today: dt.date = field(default_factory=dt.date.today)
+    today: dt.date = field(default_factory=lambda: clock.today())
 
 
 async def _area(level: AreaLevel, name: str, parent: m.Area | None, **extra) -> m.Area:
@@ -117,11 +118,15 @@ def _born(rng: random.Random, today: dt.date, min_age: int, max_age: int) -> dt.
     return today - dt.timedelta(days=rng.randrange(min_age * 365 + 1, max_age * 365))
 
 
-async def load_core_demo(residents_target: int = 3000) -> DemoContext:
+def _quiet(message: str) -> None:
+    pass
+
+
+async def load_core_demo(residents_target: int = 3000, progress=_quiet) -> DemoContext:
     rng = random.Random(SEED)
     faker = Faker("zh_CN")
     faker.seed_instance(SEED)
-    today = dt.date.today()
+    today = clock.today()
     district = await _area(AreaLevel.DISTRICT, "上街区", None, code="410106")
     ctx = DemoContext(rng=rng, faker=faker, district=district, today=today)
 
@@ -162,6 +167,7 @@ async def load_core_demo(residents_target: int = 3000) -> DemoContext:
                                 units.append(u)
                     await m.Unit.bulk_create(units)
     ctx.units = await m.Unit.all().order_by("id")
+    progress(f"core: {len(ctx.communities)} communities, {len(ctx.compounds)} compounds, {len(ctx.units)} units")
 
     # Households: a head, often a spouse, children, sometimes a grandparent.
     seq = 0
@@ -187,8 +193,10 @@ async def load_core_demo(residents_target: int = 3000) -> DemoContext:
             batch.append(_resident(rng, faker, unit, relation, born, gender, seq, today))
     await m.Resident.bulk_create(batch, batch_size=500)
     ctx.residents = await m.Resident.all().order_by("id")
+    progress(f"core: {len(ctx.residents)} residents")
 
     await _demo_users(ctx)
+    progress(f"core: {len(ctx.users)} accounts")
     return ctx
 
 
@@ -222,8 +230,8 @@ async def database_is_empty() -> bool:
     return not await m.Area.exists()
 
 
-async def load_demo(host, residents_target: int = 3000) -> DemoContext:
-    """Core's demo data, then each plugin's, in one go."""
-    ctx = await load_core_demo(residents_target)
-    await host.demo_data(ctx)
+async def load_demo(host, residents_target: int = 3000, progress=_quiet) -> DemoContext:
+    """Core's demo data, then each plugin's, in one go; ``progress(line)`` hears of each stage."""
+    ctx = await load_core_demo(residents_target, progress)
+    await host.demo_data(ctx, progress)
     return ctx

@@ -204,8 +204,15 @@ class PluginHost:
             out.append(await result if inspect.isawaitable(result) else result)
         return out
 
-    async def demo_data(self, ctx) -> None:
-        await self._each(self.pm.hook.lastmile_demo_data(ctx=ctx))
+    async def demo_data(self, ctx, progress=None) -> None:
+        """Each plugin's demo rows, one plugin at a time in hook order; ``progress(line)``
+        (if given) hears of each plugin done."""
+        for impl in reversed(self.pm.hook.lastmile_demo_data.get_hookimpls()):  # pluggy's call order
+            result = impl.function(ctx=ctx)
+            if inspect.isawaitable(result):
+                await result
+            if progress is not None:
+                progress(f"{impl.plugin_name}: demo data loaded")
 
     async def resident_moved_out(self, resident, actor_id: int | None) -> None:
         await self._each(self.pm.hook.lastmile_resident_moved_out(resident=resident, actor_id=actor_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-insecure-secret-change-me-before-production"
@@ -105,6 +105,58 @@ class Settings(BaseSettings):
         default=5, alias="LASTMILE_READ_AFTER_WRITE_SECONDS",
         description="After a viewer's mutation, their reads go to the primary for this long (same process).",
     )
+
+    # Operations (issue 13): the district's calendar.
+    time_zone: str = Field(
+        default="Asia/Shanghai", alias="LASTMILE_TIME_ZONE",
+        description="IANA time zone of the district: what 'today' and a local date mean (core.clock).",
+    )
+
+    # Operations (issue 13): persisted queries (core/api/persisted.py).
+    apq_enabled: bool = Field(
+        default=True, alias="LASTMILE_APQ",
+        description="Accept Apollo's automatic persisted queries (hash first, the query on PersistedQueryNotFound).",
+    )
+    apq_cache_size: int = Field(
+        default=10_000, alias="LASTMILE_APQ_CACHE_SIZE",
+        description="Documents each process remembers when LASTMILE_REDIS_URL is unset (Redis is shared otherwise).",
+    )
+    trusted_documents: str | None = Field(
+        default=None, alias="LASTMILE_TRUSTED_DOCUMENTS",
+        description="A persisted-query manifest from the front-end build; when set only its operations run.",
+    )
+
+    # Operations (issue 13): metrics (core/metrics.py).
+    metrics_enabled: bool | None = Field(
+        default=None, alias="LASTMILE_METRICS",
+        description="Serve /metrics (Prometheus); unset: on in development, off in production.",
+    )
+    metrics_token: str | None = Field(
+        default=None, alias="LASTMILE_METRICS_TOKEN",
+        description="Bearer token /metrics requires; production serves metrics only with one.",
+    )
+
+    # Operations (issue 13): logs (core/logs.py).
+    log_format: Literal["json", "console"] | None = Field(
+        default=None, alias="LASTMILE_LOG_FORMAT",
+        description="json (one JSON object a line) or console; unset: json in production, console in development.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", alias="LASTMILE_LOG_LEVEL")
+
+    @property
+    def log_format_in_use(self) -> str:
+        return self.log_format or ("json" if self.is_production else "console")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(value)
+        except Exception as exc:  # noqa: BLE001 - ZoneInfoNotFoundError, ValueError for odd keys
+            raise ValueError(f"not an IANA time zone (e.g. Asia/Shanghai): {value!r}") from exc
+        return value
 
     @property
     def is_production(self) -> bool:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from core import clock
 from core import models as m
 from core.testing import build_world, count_statements, make_unit, make_user, token_for
 from core.validation import make_id_number
@@ -145,7 +146,7 @@ async def test_tags_are_kept_as_given_or_refused(core_client):
 async def test_dates_in_the_future_are_refused(core_client):
     w = await build_world()
     tok = w.tokens["c1_worker"]
-    future = (dt.date.today() + dt.timedelta(days=400)).isoformat()
+    future = (clock.today() + dt.timedelta(days=400)).isoformat()
     body = await core_client(REGISTER, {"input": {"name": "赵六", "unitId": w.gid(w.unit1), "movedInOn": future}}, tok)
     assert body["data"]["registerResident"]["userErrors"][0]["field"] == ["input", "movedInOn"]
     assert body["data"]["registerResident"]["userErrors"][0]["code"] == "INVALID_INPUT"

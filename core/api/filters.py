@@ -10,8 +10,10 @@ from strawberry.types import Info
 from tortoise.expressions import Q, RawSQL
 from tortoise.queryset import QuerySet
 
+from core import clock
 from core import models as m
-from core.access import below
+from core.access import below, visible
+from core.api.context import AuditEntry
 from core.enums import (
     AREA_TYPE_NAMES,
     Gender,
@@ -21,9 +23,9 @@ from core.enums import (
     ResidentStatus,
 )
 from core.errors import ApiError, Code
-from core.ids import decode_int_gid
-from core.pii import birth_date_everywhere
-from core.validation import unstorable_text
+from core.ids import decode_int_gid, encode_gid
+from core.pii import birth_date_everywhere, blind_index
+from core.validation import id_number_problem, normalise_id_number, unstorable_text
 
 NO_MATCH = Q(id__in=[])
 SEARCH_MAX = 100  # characters of a search term
@@ -63,6 +65,10 @@ class ResidentFilter:
     gender: Gender | None = strawberry.field(default=None, description="Only this gender.")
     min_age: int | None = strawberry.field(default=None, description="At least this many whole years old today.")
     max_age: int | None = strawberry.field(default=None, description="At most this many whole years old today.")
+    id_number: str | None = strawberry.field(
+        default=None,
+        description="The full 18-character ID card number, matched exactly through the blind index. Finds only "
+                    "residents over whom the viewer holds resident.pii.read; each match is audited as a full read.")
 
 
 @strawberry.input(description="Sort order for residents; ties are broken by id.")
@@ -104,6 +110,8 @@ async def resident_where(info: Info, f: ResidentFilter | None) -> tuple[Q, tuple
             parts.append(NO_MATCH)  # no resident can carry such a tag
         else:
             parts.append(Q(tags_text__contains=f"|{tag}|"))
+    if f.id_number is not None:
+        parts.append(await _id_number_match(info, f.id_number))
     if f.status is not None:
         parts.append(Q(status=f.status))
     if f.residency_type is not None:
@@ -121,7 +129,7 @@ def _age_parts(min_age: int | None, max_age: int | None, exact: bool, today: dt.
     """Age bounds as birth-date conditions: to the day for a viewer who may see every birth
     date in the list, else by birth year (the age reached this year), which is all such a
     viewer learns from `age` (core.pii: bisecting exact cuts would reveal the birthday)."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     parts: list[Q] = []
     if exact:
         if min_age is not None:
@@ -137,6 +145,23 @@ def _age_parts(min_age: int | None, max_age: int | None, exact: bool, today: dt.
     if max_age is not None:
         parts.append(Q(birth_date__gte=dt.date(today.year - max_age, 1, 1)))
     return parts
+
+
+async def _id_number_match(info: Info, raw: str) -> Q:
+    """Residents carrying exactly this ID number, among those whose full number the viewer may read.
+
+    Finding someone by their full number discloses that it is theirs, so it needs the same
+    permission as reading it and is audited the same way (one pii.read row per match)."""
+    value = normalise_id_number(query_text(raw, "idNumber"))
+    if problem := id_number_problem(value):
+        raise ApiError(f"`idNumber`: {problem}", Code.INVALID_INPUT)
+    viewer = info.context.viewer
+    ids = await visible(viewer, m.Resident).filter(
+        viewer.scope("resident.pii.read").rows().q(), id_number_hash=blind_index(value, "id_number"),
+    ).values_list("id", flat=True)
+    for pk in ids:
+        info.context.audit_reads.append(AuditEntry("pii.read", encode_gid("Resident", pk), "id_number", "search"))
+    return Q(id__in=list(ids)) if ids else NO_MATCH
 
 
 _ORDER_COLUMNS = {

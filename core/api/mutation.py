@@ -15,7 +15,7 @@ from strawberry.types import Info
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from core import replica, viewer_cache
+from core import metrics, replica, viewer_cache
 from core.api.types import UserError
 from core.errors import ApiError, UserFailure, unauthenticated
 from core.integrity import failure_for
@@ -49,6 +49,7 @@ async def in_mutation_transaction(context, work: Callable[[], Awaitable[Any]]) -
     for event in events:
         if bus is not None:
             await bus.publish(event)
+            metrics.event_published(event.topic)
     return result
 
 

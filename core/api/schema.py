@@ -23,6 +23,7 @@ from core.api.nodes import NodeRegistry
 from core.audit import AuditReads
 from core.events import InProcessBus
 from core.gc_tuning import ReleaseRequestData
+from core.metrics import OperationNameExtension
 from core.plugins import PluginHost
 from core.replica import ReadRouting
 from core.settings import Settings
@@ -131,6 +132,7 @@ def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schem
             AuditReads,
             *([ReadRouting] if settings.read_database_url else []),
             ReleaseRequestData,
+            OperationNameExtension,
         ],
         execution_context_class=CountingExecutionContext,
         config=StrawberryConfig(

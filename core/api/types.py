@@ -13,6 +13,7 @@ import strawberry
 from strawberry.types import Info
 from tortoise.expressions import Q
 
+from core import clock
 from core import models as m
 from core.api.cost import list_size
 from core.api.relay import Connection, Node, connection_from_list
@@ -254,7 +255,7 @@ class UnitBase(Node):
 def _age(born: dt.date | None, today: dt.date | None = None) -> int | None:
     if born is None:
         return None
-    today = today or dt.date.today()
+    today = today or clock.today()
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
+from core import clock
 from core import models as m
 from core.audit import record
 from core.enums import AREA_TYPE_NAMES, AreaLevel, UnitUsage, lineage_column, parent_level
@@ -17,7 +16,7 @@ ADDRESS_MAX = 300
 
 
 def _check_year(year: int | None) -> None:
-    if year is not None and not (1800 <= year <= dt.date.today().year + 5):
+    if year is not None and not (1800 <= year <= clock.today().year + 5):
         raise UserFailure("builtYear is out of range", Code.INVALID_INPUT, ["input", "builtYear"])
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core import clock
 from core import models as m
 from core.access import visible
 from core.api.context import AuditEntry
@@ -71,7 +72,7 @@ def _reconcile_with_id(resident: m.Resident, raw_id: str | None, birth: dt.date 
         resident.birth_date, resident.gender = id_birth, id_gender
     else:
         if birth is not None:
-            if birth > dt.date.today():
+            if birth > clock.today():
                 raise UserFailure("birthDate is in the future.", Code.INVALID_INPUT, ["input", "birthDate"])
             resident.birth_date = birth
         if gender is not None:
@@ -220,7 +221,7 @@ def _clean_tags(values: list[str]) -> list[str]:
 def _check_move_date(viewer, resident: m.Resident, day: dt.date, field: list[str]) -> None:
     """A recorded move happened: not in the future, not before the resident was born (by
     the birth year for a caller who may not see the birth date: the refusal would tell it)."""
-    if day > dt.date.today():
+    if day > clock.today():
         raise UserFailure(f"{field[-1]} is in the future.", Code.INVALID_INPUT, field)
     born = resident.birth_date
     if born is not None and not sees_birth_date(viewer, resident):
@@ -256,7 +257,7 @@ async def register_resident(context, data) -> m.Resident:
     resident.residency_type = data.residency_type or resident.residency_type
     resident.is_party_member = bool(data.is_party_member)
     resident.tags = _clean_tags(data.tags or [])
-    resident.moved_in_on = data.moved_in_on or dt.date.today()
+    resident.moved_in_on = data.moved_in_on or clock.today()
     _check_move_date(viewer, resident, resident.moved_in_on, ["input", "movedInOn"])
     await _save_unique(context, resident)
     gid = gid_of(resident)
@@ -356,7 +357,7 @@ async def move_resident(context, data) -> m.Resident:
     community = await m.Area.get(id=unit.community_ref)
     _place(resident, unit, community)
     resident.relation_to_head = relation
-    resident.moved_in_on = data.moved_on or dt.date.today()
+    resident.moved_in_on = data.moved_on or clock.today()
     _check_move_date(viewer, resident, resident.moved_in_on, ["input", "movedOn"])
     if returning:
         resident.status = ResidentStatus.ACTIVE
@@ -390,8 +391,8 @@ async def move_out_resident(context, data) -> m.Resident:
     if status == ResidentStatus.ACTIVE:
         raise UserFailure("status must be MOVED_OUT or DECEASED.", Code.INVALID_INPUT, ["input", "status"])
     _require_active(resident)
-    moved_out = data.moved_out_on or dt.date.today()
-    if moved_out > dt.date.today():
+    moved_out = data.moved_out_on or clock.today()
+    if moved_out > clock.today():
         raise UserFailure("movedOutOn is in the future.", Code.INVALID_INPUT, ["input", "movedOutOn"])
     if resident.moved_in_on and moved_out < resident.moved_in_on:
         raise UserFailure("movedOutOn is before movedInOn.", Code.INVALID_INPUT, ["input", "movedOutOn"])

@@ -32,6 +32,27 @@ TEST_PLUGINS: tuple[str, ...] | None = (
 )
 
 
+def pytest_configure(config):
+    """On PostgreSQL: create the test database when it is missing; stop at once, in one line,
+    when the server cannot be reached (rather than one connection error per test)."""
+    if not is_postgres(TEST_DB):
+        return
+    import asyncio
+
+    from core.cli import ensure_postgres_database, url_problem
+    from core.db import normalise_url
+
+    where = TEST_DB.split("@")[-1]
+    if problem := url_problem(TEST_DB):
+        raise pytest.UsageError(f"LASTMILE_TEST_DATABASE_URL ({where}): {problem}")
+    try:
+        asyncio.run(ensure_postgres_database(normalise_url(TEST_DB), timeout=5))
+    except Exception as exc:  # noqa: BLE001 - refused, timed out, unknown host, bad password: all end the run
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise pytest.UsageError(f"PostgreSQL for the tests is unreachable at {where} ({reason}); start it, "
+                                "or unset LASTMILE_TEST_DATABASE_URL to test on SQLite") from None
+
+
 def pytest_report_header(config):
     return f"lastmile test database: {TEST_DB.split('@')[-1]}"
 

@@ -15,6 +15,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from core import clock
 from core import models as m
 from core.api.relay import gid_of
 from core.auth import hash_password
@@ -42,7 +43,7 @@ from plugins.mediation.models import (
     MediationTeamMember,
 )
 from plugins.mediation.numbering import format_case_number
-from plugins.mediation.services import LOCAL_TZ, NOTIFY_KIND
+from plugins.mediation.services import NOTIFY_KIND, assigned_title
 
 CASES = 320
 # Cases each demo resident account (resident1..) is the applicant of.
@@ -176,7 +177,7 @@ class _Walker:
             return
         c.status, c.outcome, c.resolved_at, c.resolved_level = S.RESOLVED, S.RESOLVED, t, c.handling_level
         c.resolution_seconds = int((t - c.reported_at).total_seconds())
-        c.agreement_terms, c.agreement_signed_on = rng.choice(TERMS), t.astimezone(LOCAL_TZ).date()
+        c.agreement_terms, c.agreement_signed_on = rng.choice(TERMS), clock.local_date(t)
         dues = [c.agreement_signed_on + dt.timedelta(days=d) for d in ([7, 30] if rng.random() < 0.6 else [15])]
         self.event(plan, t, lead, "RESOLVED", S.IN_MEDIATION, S.RESOLVED, note=f"{len(dues)} follow-up(s) scheduled")
         last = t
@@ -184,7 +185,7 @@ class _Walker:
             if stop == S.RESOLVED:
                 plan.follow_ups.append(FollowUp(due_on=due))
                 continue
-            done = dt.datetime.combine(due, dt.time(10), tzinfo=LOCAL_TZ) + dt.timedelta(hours=rng.uniform(0, 30))
+            done = dt.datetime.combine(due, dt.time(10), tzinfo=clock.zone()) + dt.timedelta(hours=rng.uniform(0, 30))
             follow_up = FollowUp(due_on=due)
             plan.follow_ups.append(follow_up)
             if done > self.now:
@@ -303,7 +304,7 @@ async def _write(plans: list[Plan]) -> None:
     plans.sort(key=lambda p: p.case.reported_at)
     per_year: dict[int, int] = defaultdict(int)
     for plan in plans:
-        year = plan.case.reported_at.astimezone(LOCAL_TZ).year
+        year = clock.local_date(plan.case.reported_at).year
         per_year[year] += 1
         plan.case.year, plan.case.seq = year, per_year[year]
         plan.case.case_number = format_case_number(year, per_year[year])
@@ -321,7 +322,7 @@ async def _write(plans: list[Plan]) -> None:
                 children[type(row)].append(row)
         for user_id in plan.notify:
             notes.append(m.Notification(user_id=user_id, kind=NOTIFY_KIND, body=plan.case.title,
-                                        title=f"Dispute case {plan.case.case_number} assigned to you",
+                                        title=assigned_title(plan.case.case_number),
                                         subject_gid=gid_of(plan.case)))
     for model, rows in children.items():
         await model.bulk_create(rows, batch_size=1000)

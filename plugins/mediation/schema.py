@@ -106,7 +106,7 @@ class MediationQuery:
         if area is None:
             raise ApiError("Area not found", Code.NOT_FOUND)
         found = await stats.tallies(info.context.viewer, lineage_column(area.level), [area.id], from_, to)
-        return MediationStats.of(found[area.id])
+        return MediationStats.of(found[area.id], (lineage_column(area.level), area.id, from_, to))
 
 
 # ---------------------------------------------------------------- mutations
@@ -197,4 +197,5 @@ class MediationCommunityFields:
     @strawberry.field(description="Dispute figures for cases reported in [from, to) in the community that the viewer may read.")
     async def mediation_stats(self, info: Info, from_: From = None, to: To = None) -> MediationStats:
         from_, to = check_period(from_, to)
-        return MediationStats.of(await loaders.community_stats(info, from_, to).load(self.id))
+        return MediationStats.of(await loaders.community_stats(info, from_, to).load(self.id),
+                                 ("community_ref", self.id, from_, to))

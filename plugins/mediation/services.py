@@ -10,6 +10,7 @@ import datetime as dt
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core import clock
 from core import models as m
 from core.access import visible
 from core.api.relay import gid_of
@@ -37,8 +38,6 @@ TOPIC = "mediation.case.updated"
 NOTIFY_KIND = "mediation.assigned"
 OP_REPORT = "reportDispute"
 INVALID_TEAM_MEMBER = "INVALID_TEAM_MEMBER"
-# Case numbers follow the calendar year in China Standard Time (UTC+8, no daylight saving).
-LOCAL_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 
 MAX_PARTIES = 20
 MAX_TEAM = 12
@@ -46,12 +45,17 @@ MAX_FOLLOW_UPS = 12
 LONG_TEXT = 5000
 
 
+def assigned_title(case_number: str) -> str:
+    """The notification a newly assigned case owner or team member reads, in Chinese like the other plugins'."""
+    return f"纠纷案件{case_number}已分派给您"
+
+
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def local_date(at: dt.datetime) -> dt.date:
-    return at.astimezone(LOCAL_TZ).date()
+# Case numbers follow the district's calendar year, agreements its calendar days (core.clock).
+local_date = clock.local_date
 
 
 def case_area_ids(case: DisputeCase) -> list[int]:
@@ -178,7 +182,7 @@ async def report_dispute(context, data) -> DisputeCase:
     title = require_text(data.title, ["input", "title"], "title", 200)
     description = require_text(data.description, ["input", "description"], "description", LONG_TEXT)
     parties = await _parties(viewer, data.parties)
-    year = now().astimezone(LOCAL_TZ).year
+    year = local_date(now()).year
     seq = await next_seq(year)
     # Taken once the counter row is ours: numbers then rise with reportedAt even under contention.
     at = now()
@@ -251,7 +255,7 @@ async def assign_team(context, data) -> DisputeCase:
     if owner_id is not None and owner_id != before_owner and owner_id not in newcomers:
         newcomers.append(owner_id)
     if newcomers:
-        await notify(context, newcomers, NOTIFY_KIND, f"Dispute case {case.case_number} assigned to you",
+        await notify(context, newcomers, NOTIFY_KIND, assigned_title(case.case_number),
                      body=case.title, subject=case)
     return await _changed(context, case, "assignMediationTeam")
 

@@ -204,13 +204,28 @@ class MediationStats:
     average_days_to_resolve: float | None = F(description="Mean days from report to resolution of the resolved cases; null when none resolved.")
     by_category: list[CountByCategory] = F(description="Cases per category; categories without cases are left out; in enum order.")
     by_handling_level: list[CountByLevel] = F(description="Cases per current handling level, up the ladder (COMPOUND, COMMUNITY, SUBDISTRICT); levels without cases are left out.")
+    # (lineage column, area id, from, to): what resolvedInPeriod counts over.
+    scope: strawberry.Private[tuple | None] = None
+
+    @strawberry.field(description="Cases settled by an agreement in the period, counted by resolution date whatever their report date (the yearly 'disputes resolved' figure); without a period, every resolved case.")
+    async def resolved_in_period(self, info: Info) -> int:
+        from plugins.mediation import stats
+
+        column, area_id, frm, to = self.scope
+
+        async def batch(ids: list[int]) -> list[int]:
+            found = await stats.resolved_in_period(info.context.viewer, column, ids, frm, to)
+            return [found[i] for i in ids]
+
+        loader = info.context.loaders.custom(("mediation.resolved_in_period", column, frm, to), batch)
+        return await loader.load(area_id)
 
     @classmethod
-    def of(cls, t: Tally) -> MediationStats:
+    def of(cls, t: Tally, scope: tuple | None = None) -> MediationStats:
         return cls(
             total=t.total, open=t.open, resolved=t.resolved, failed=t.failed,
             resolution_rate=t.resolution_rate, resolved_at_compound_rate=t.resolved_at_compound_rate,
-            average_days_to_resolve=t.average_days_to_resolve,
+            average_days_to_resolve=t.average_days_to_resolve, scope=scope,
             by_category=[CountByCategory(category=c, count=n) for c, n in t.categories()],
             by_handling_level=[CountByLevel(level=lv, count=n) for lv, n in t.levels()],
         )

@@ -34,6 +34,19 @@ SEASON = [
 ]
 
 
+# Activities held for an audience: their organisers record how many people came.
+AUDIENCE_CATEGORIES = {ActivityCategory.FESTIVAL, ActivityCategory.EDUCATION, ActivityCategory.LEGAL_EDUCATION,
+                       ActivityCategory.CULTURE}
+
+
+def _audience(category: ActivityCategory, status: ActivityStatus, community_id: int, index: int) -> int | None:
+    """A lecture's or festival's attendance, derived (not drawn from the demo's random stream, which
+    the rest of the demo data depends on)."""
+    if status != ActivityStatus.COMPLETED or category not in AUDIENCE_CATEGORIES:
+        return None
+    return 40 + (community_id * 37 + index * 53) % 110
+
+
 def _status(days: int, index: int) -> ActivityStatus:
     if days < 0:
         return ActivityStatus.CANCELLED if index == 2 else ActivityStatus.COMPLETED
@@ -86,6 +99,7 @@ async def load_demo(ctx: DemoContext) -> None:
                 ends_at=starts + dt.timedelta(hours=length), capacity=capacity, status=status,
                 description=f"{community.name}{title}", created_by_id=worker.id if worker else None,
                 cancel_reason="天气原因取消" if status == ActivityStatus.CANCELLED else None,
+                audience_count=_audience(category, status, community.id, index),
             )
             activity.set_lineage(community.lineage())
             await activity.save()

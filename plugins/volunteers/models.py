@@ -78,6 +78,9 @@ class VolunteerActivity(Lineage, Model):
     signup_count = fields.IntField(default=0)
     status = fields.CharEnumField(ActivityStatus, max_length=16, default=ActivityStatus.PLANNED, db_index=True)
     cancel_reason = fields.TextField(null=True)
+    # People the activity reached (a lecture's attendees, a festival's visitors), not its volunteers;
+    # recorded by the organiser once it has taken place.
+    audience_count = fields.IntField(null=True)
     created_by = fields.ForeignKeyField("core.User", related_name="volunteers_activities", null=True,
                                         on_delete=fields.SET_NULL, db_index=True)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -33,6 +33,7 @@ from plugins.volunteers.inputs import (
 from plugins.volunteers.services import activities, service_logs, signups, stats, teams, volunteers
 from plugins.volunteers.services.common import clamped_utc, pk_of, query_text
 from plugins.volunteers.types import (
+    ActivityCategoryStats,
     ActivitySignupPayload,
     ServiceLogPayload,
     Volunteer,
@@ -172,7 +173,10 @@ class VolunteersQuery:
 
 def _stats_type(row: stats.StatsRow) -> VolunteerStats:
     return VolunteerStats(volunteer_count=row.volunteer_count, active_volunteer_count=row.active_volunteer_count,
-                          activity_count=row.activity_count, verified_hours=row.verified_hours)
+                          activity_count=row.activity_count, verified_hours=row.verified_hours,
+                          attendance=row.attendance,
+                          by_category=[ActivityCategoryStats(category=c, sessions=n, attendance=people)
+                                       for c, n, people in row.categories()])
 
 
 def _mutate(info: Info, work, payload, field: str):
@@ -234,6 +238,15 @@ class VolunteersMutation:
     @F(description="CLOSED -> COMPLETED.")
     async def complete_volunteer_activity(self, info: Info, activity_id: strawberry.ID) -> VolunteerActivityPayload:
         return await _mutate(info, lambda: activities.move_activity(info.context, activity_id, ActivityStatus.COMPLETED),
+                             VolunteerActivityPayload, "activity")
+
+    @F(description="Records how many people an activity reached (a lecture's attendees, a festival's visitors; not its volunteers), once it has started; recording again replaces the number. INVALID_TRANSITION for a cancelled or future activity.")
+    async def record_activity_audience(
+        self, info: Info, activity_id: strawberry.ID,
+        audience_count: Annotated[int, strawberry.argument(
+            description="People reached (0 to 1,000,000): attendees, visitors; not the activity's volunteers.")],
+    ) -> VolunteerActivityPayload:
+        return await _mutate(info, lambda: activities.record_audience(info.context, activity_id, audience_count),
                              VolunteerActivityPayload, "activity")
 
     @F(description="PLANNED, OPEN or CLOSED -> CANCELLED: places still held (SIGNED_UP, CHECKED_IN) are cancelled and those volunteers with accounts notified (kind volunteers.activity_cancelled).")

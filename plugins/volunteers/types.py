@@ -125,6 +125,7 @@ class VolunteerActivity(Node):
     ends_at: dt.datetime = F(description="When it ends; credited hours never exceed endsAt - startsAt.")
     capacity: int | None = F(description="Maximum signups; null for no limit. Never exceeded, even under concurrent signups.")
     signup_count: int = F(description="Signups holding a place (every status but CANCELLED).")
+    audience_count: int | None = F(description="People the activity reached (attendees, visitors; not its volunteers), as its organiser recorded; null until recorded.")
     status: ActivityStatus = F(description="Where the activity is in its lifecycle.")
     cancel_reason: str | None = F(description="Why the activity was cancelled; null unless CANCELLED.")
 
@@ -195,12 +196,21 @@ class VolunteerRank:
     hours: float = F(description="Verified hours in the period.")
 
 
+@strawberry.type(description="Sessions and attendance of one activity category in an area and period.")
+class ActivityCategoryStats:
+    category: ActivityCategory = F(description="The category.")
+    sessions: int = F(description="Activities of the category held below the area starting in the period, cancelled ones excluded.")
+    attendance: int = F(description="People those activities reached (recorded audiences added up).")
+
+
 @strawberry.type(description="Volunteer figures for an area and period (only what the viewer may see).")
 class VolunteerStats:
     volunteer_count: int = F(description="Volunteers living below the area, any status (as registered now; the period applies to activities and hours).")
     active_volunteer_count: int = F(description="Of those, volunteers whose status is ACTIVE now.")
     activity_count: int = F(description="Activities held below the area starting in the period, cancelled ones excluded.")
     verified_hours: float = F(description="Verified hours in the period of the volunteers living below the area (signups by their activity's start date, service logs by servedOn).")
+    attendance: int = F(description="People the activities counted in activityCount reached (their recorded audiences added up; activities without a recorded audience add 0).")
+    by_category: list[ActivityCategoryStats] = F(description="Activities (sessions) and attendance per category, in enum order; categories without activities are left out. EDUCATION and LEGAL_EDUCATION give the lecture figures (道德讲堂, 社区学院, 普法).")
 
 
 def _payload(name: str, field: str, typ, what: str):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from core import clock
 from core.api.relay import gid_of
 from core.audit import record
 from core.errors import Code, UserFailure
@@ -30,7 +31,7 @@ async def file(context, gid: str, reason: str) -> cm.Nomination:
     field = ["nominationId"]
     nomination, campaign = await load(context, gid, field)
     require_status(campaign, (CampaignStatus.PUBLIC_NOTICE,), "Filing an objection", field)
-    if campaign.public_notice_ends_on and dt.date.today() > campaign.public_notice_ends_on:
+    if campaign.public_notice_ends_on and clock.today() > campaign.public_notice_ends_on:
         raise UserFailure("The public notice period has ended.", Code.INVALID_TRANSITION, field)
     if nomination.status not in LIVE_NOMINATIONS:
         raise UserFailure(f"A {nomination.status.value} nomination is not on public notice.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from core import clock
 from core import models as m
 from core.enums import HouseholdRelation, ResidentStatus
 from core.testing import make_resident, make_user, token_for
@@ -225,7 +226,7 @@ async def test_vote_refusals(client):
 async def test_objection_refusals(client):
     civ = await civility_world()
     w, t = civ.w, civ.tokens
-    notice_end = (dt.date.today() + dt.timedelta(days=7)).isoformat()
+    notice_end = (clock.today() + dt.timedelta(days=7)).isoformat()
     campaign = await advance(client, civ, await create_campaign(client, civ, publicNoticeEndsOn=notice_end))
     n = await nominate(client, civ, campaign, "c1_worker", unit=w.unit1)
     bad = await nominate(client, civ, campaign, "c2_worker", unit=w.unit2)
@@ -249,7 +250,7 @@ async def test_objection_refusals(client):
     # After the notice period's last day objections are refused.
     from plugins.civility import models as cm
 
-    await cm.Campaign.filter(id__gt=0).update(public_notice_ends_on=dt.date.today() - dt.timedelta(days=1))
+    await cm.Campaign.filter(id__gt=0).update(public_notice_ends_on=clock.today() - dt.timedelta(days=1))
     assert await refused(client, OBJECT, {"id": n["id"], "reason": "晚了"}, t["wang"]) == "INVALID_TRANSITION"
     await advance(client, civ, campaign)
     assert await refused(client, OBJECT, {"id": n["id"], "reason": "x"}, t["wang"]) == "INVALID_TRANSITION"

@@ -159,3 +159,6 @@ async def test_node_and_notification_subject(client):
     node = notes["edges"][0]["node"]
     assert node["kind"] == "mediation.assigned"
     assert node["subject"] == {"id": cid, "status": "IN_MEDIATION"}
+    # In Chinese, like the other plugins' notifications.
+    number = data["node"]["caseNumber"]
+    assert node["title"] == f"纠纷案件{number}已分派给您"

@@ -137,3 +137,38 @@ async def test_stats_follow_the_lifecycle(client):
     assert (s["total"], s["resolved"], s["resolutionRate"], s["resolvedAtCompoundRate"]) == (2, 2, 1.0, 0.5)
     assert 0 <= s["averageDaysToResolve"] < 0.01
     assert s["byHandlingLevel"] == [{"level": "COMPOUND", "count": 1}, {"level": "COMMUNITY", "count": 1}]
+
+
+async def test_resolved_in_period_counts_by_resolution_date(client):
+    """The report's "disputes resolved a year": a case reported in December and settled in January
+    is resolved in January's year, though it was reported in the year before."""
+    w = await mediation_world()
+    december = dt.datetime(2025, 12, 20, 2, tzinfo=dt.UTC)
+    await insert_case(w.compound1, 1, status=S.RESOLVED, reported_at=december, resolved_days=20)  # settled 2026-01-09
+    await insert_case(w.compound1, 2, status=S.RESOLVED, reported_at=december, resolved_days=2)  # settled 2025-12-22
+    await insert_case(w.compound1, 3, status=S.CLOSED, reported_at=december + dt.timedelta(days=30),
+                      resolved_days=1)  # reported and settled in 2026, closed since
+    await insert_case(w.compound1, 4, status=S.FAILED, reported_at=december + dt.timedelta(days=30))
+    y2025 = {"from": "2025-01-01T00:00:00+08:00", "to": "2026-01-01T00:00:00+08:00"}
+    y2026 = {"from": "2026-01-01T00:00:00+08:00", "to": "2027-01-01T00:00:00+08:00"}
+    q = """query($a: ID!, $from: DateTime, $to: DateTime) {
+      mediationStats(areaId: $a, from: $from, to: $to) { total resolved resolvedInPeriod } }"""
+    tok = w.tokens["c1_worker"]
+    s25 = (await client.data(q, {"a": gid_of(w.c1), **y2025}, tok))["mediationStats"]
+    s26 = (await client.data(q, {"a": gid_of(w.c1), **y2026}, tok))["mediationStats"]
+    assert s25 == {"total": 2, "resolved": 2, "resolvedInPeriod": 1}
+    assert s26 == {"total": 2, "resolved": 1, "resolvedInPeriod": 2}
+    every = (await client.data(q, {"a": gid_of(w.c1)}, tok))["mediationStats"]
+    assert every["resolvedInPeriod"] == every["resolved"] == 3
+    # Out of scope cases are not counted.
+    assert (await client.data(q, {"a": gid_of(w.c2), **y2026}, w.tokens["c2_worker"]))["mediationStats"][
+        "resolvedInPeriod"] == 0
+    # Per community in one more statement, not one per community.
+    query = """query($from: DateTime, $to: DateTime) { communities { edges { node { name
+      mediationStats(from: $from, to: $to) { resolved resolvedInPeriod } } } } }"""
+    with count_statements() as statements:
+        data = await client.data(query, y2026, w.tokens["district_admin"])
+    got = {e["node"]["name"]: e["node"]["mediationStats"] for e in data["communities"]["edges"]}
+    assert got["三湾街社区"] == {"resolved": 1, "resolvedInPeriod": 2}
+    assert got["金昌社区"] == {"resolved": 0, "resolvedInPeriod": 0}
+    assert len([s for s in statements if "mediation_dispute_case" in s]) == 2

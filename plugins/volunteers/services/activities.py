@@ -99,6 +99,26 @@ async def move_activity(context, activity_gid: str, target: ActivityStatus,
     return activity
 
 
+AUDIENCE_MAX = 1_000_000
+
+
+async def record_audience(context, activity_gid: str, audience_count: int) -> vm.VolunteerActivity:
+    """How many people an activity that took place reached (attendees of a lecture, visitors of a festival)."""
+    viewer = context.viewer
+    activity = await find(viewer, vm.VolunteerActivity, activity_gid, ["activityId"], "VolunteerActivity")
+    require(viewer, MANAGE, activity, ["activityId"])
+    if not 0 <= audience_count <= AUDIENCE_MAX:
+        raise UserFailure(f"audienceCount must be between 0 and {AUDIENCE_MAX}.", Code.INVALID_INPUT,
+                          ["audienceCount"])
+    if activity.status == S.CANCELLED or activity.starts_at > now():
+        raise UserFailure("An audience is recorded for an activity that has taken place (started, not cancelled).",
+                          Code.INVALID_TRANSITION, ["activityId"])
+    activity.audience_count = audience_count
+    await activity.save(update_fields=["audience_count", "updated_at"])
+    await record(context, "recordActivityAudience", gid_of(activity), detail=str(audience_count))
+    return activity
+
+
 async def _cancel_signups(context, activity: vm.VolunteerActivity) -> None:
     """Cancel the places still held (SIGNED_UP or CHECKED_IN) and tell those
     volunteers who have accounts. Checked-out and no-show records stay."""

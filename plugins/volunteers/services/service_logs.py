@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core import clock
 from core.api.relay import gid_of
 from core.audit import record
 from core.errors import Code, UserFailure
@@ -20,7 +21,7 @@ async def log_service(context, data) -> vm.ServiceLog:
     if not (0 < hours <= MAX_HOURS):
         raise UserFailure(f"hours must be more than 0 and at most {MAX_HOURS:g}.", Code.OUT_OF_RANGE,
                           ["input", "hours"])
-    if data.served_on > now().date():
+    if data.served_on > clock.today():
         raise UserFailure("servedOn is in the future.", Code.OUT_OF_RANGE, ["input", "servedOn"])
     log = vm.ServiceLog(
         volunteer_id=volunteer.id, served_on=data.served_on, hours=hours,

@@ -1,7 +1,7 @@
 """Hours, leaderboards and statistics: aggregate queries in the database.
 
-Periods are whole dates [from, to] in UTC (the deployment's database time
-zone): a signup counts on its activity's startsAt date, a service log on its
+Periods are whole dates [from, to] of the district's calendar (core.clock,
+LASTMILE_TIME_ZONE): a signup counts on its activity's startsAt date, a service log on its
 servedOn date. Hours belong to the volunteer, so an area's hours are those of
 the volunteers living below it, wherever they served.
 """
@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count, Sum
 
+from core import clock
 from core.access import visible
 from core.errors import ApiError, Code
 from core.permissions import Viewer
 from plugins.volunteers import models as vm
-from plugins.volunteers.enums import ActivityStatus, SignupStatus, VolunteerStatus
+from plugins.volunteers.enums import ActivityCategory, ActivityStatus, SignupStatus, VolunteerStatus
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,10 @@ class Period:
         return cls(start, end)
 
     def _bounds(self) -> tuple[dt.datetime | None, dt.datetime | None]:
-        lo = dt.datetime.combine(self.start, dt.time.min, dt.UTC) if self.start else None
+        # Days of the district's calendar (core.clock): the period starts at its local midnight.
+        lo = clock.local_midnight(self.start) if self.start else None
         # The last day runs to the next midnight (no bound after the last representable day).
-        hi = (dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, dt.UTC)
+        hi = (clock.local_midnight(self.end + dt.timedelta(days=1))
               if self.end is not None and self.end < dt.date.max else None)
         return lo, hi
 
@@ -129,6 +131,12 @@ class StatsRow:
     active_volunteer_count: int = 0
     activity_count: int = 0
     verified_hours: float = 0.0
+    attendance: int = 0
+    # category -> [sessions, attendance]
+    by_category: dict = field(default_factory=dict)
+
+    def categories(self) -> list[tuple[ActivityCategory, int, int]]:
+        return [(c, *self.by_category[c]) for c in ActivityCategory if c in self.by_category]
 
 
 async def stats_for(viewer: Viewer, col: str, area_ids: list[int], period: Period) -> dict[int, StatsRow]:
@@ -144,8 +152,14 @@ async def stats_for(viewer: Viewer, col: str, area_ids: list[int], period: Perio
         out[row[col]].active_volunteer_count = row["n"]
     activities = (visible(viewer, vm.VolunteerActivity).filter(**{f"{col}__in": area_ids})
                   .exclude(status=ActivityStatus.CANCELLED).filter(period.starts_q()))
-    for row in await activities.annotate(n=Count("id")).group_by(col).values(col, "n"):
-        out[row[col]].activity_count = row["n"]
+    # Sessions and attendance per category in the same statement that counts the activities.
+    for row in await (activities.annotate(n=Count("id"), people=Sum("audience_count"))
+                      .group_by(col, "category").values(col, "category", "n", "people")):
+        target, people = out[row[col]], int(row["people"] or 0)
+        category = row["category"] if isinstance(row["category"], ActivityCategory) else ActivityCategory(row["category"])
+        target.activity_count += row["n"]
+        target.attendance += people
+        target.by_category[category] = [row["n"], people]
     group = f"volunteer__{col}"
     for area_id, h in (await verified_hours_by(viewer, col, area_ids, period, group)).items():
         out[area_id].verified_hours = h

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
 
+from core import clock
 from core import models as m
 from core.api.relay import gid_of
 from core.audit import record
@@ -46,7 +47,7 @@ async def register_volunteer(context, resident_gid: str, skills: list[str] | Non
                           Code.INVALID_TRANSITION, field)
     if await vm.Volunteer.filter(resident_id=resident.id).exists():
         raise UserFailure("The resident is already registered as a volunteer.", Code.DUPLICATE, field)
-    volunteer = vm.Volunteer(resident_id=resident.id, joined_on=now().date(), status=VolunteerStatus.ACTIVE)
+    volunteer = vm.Volunteer(resident_id=resident.id, joined_on=clock.today(), status=VolunteerStatus.ACTIVE)
     volunteer.skills = clean_skills(skills, ["input", "skills"])
     volunteer.set_lineage(resident.lineage())
     try:

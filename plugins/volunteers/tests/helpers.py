@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from core import clock
 from core import models as m
 from core.api.relay import gid_of
 from core.testing import build_world, make_resident, make_user, token_for
@@ -112,7 +113,7 @@ async def direct_volunteers(residents: list[m.Resident]) -> list[vm.Volunteer]:
     """Volunteer rows made straight in the database (set-up for bulk tests)."""
     out = []
     for r in residents:
-        v = vm.Volunteer(resident_id=r.id, joined_on=dt.date.today(), status=VolunteerStatus.ACTIVE)
+        v = vm.Volunteer(resident_id=r.id, joined_on=clock.today(), status=VolunteerStatus.ACTIVE)
         v.set_lineage(r.lineage())
         await v.save()
         out.append(v)

@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import json
 
+from core import clock
 from plugins.volunteers.tests.helpers import (
     CANCEL,
     CHECK_IN,
@@ -137,7 +138,7 @@ async def test_hour_sums_are_exact_to_the_hundredth(client):
     w = await world_with_coordinator()
     token = w.tokens["coord"]
     v = await register(client, token, w.residents["zhang"])
-    today = dt.date.today().isoformat()
+    today = clock.today().isoformat()
     for hours in (1.1, 2.2):
         log = (await ok(client, LOG, {"input": {"volunteerId": v, "servedOn": today, "hours": hours,
                                                 "description": "楼道清理"}}, token, "logService"))["serviceLog"]
@@ -188,7 +189,7 @@ async def test_nul_characters_are_invalid_input(client):
     assert codes(p) == ["INVALID_INPUT"]
     p = await call(client, REGISTER, {"r": gid_of(w.residents["zhang_wife"]), "s": [bad]}, token, "registerVolunteer")
     assert codes(p) == ["INVALID_INPUT"]
-    p = await call(client, LOG, {"input": {"volunteerId": v, "servedOn": dt.date.today().isoformat(), "hours": 1,
+    p = await call(client, LOG, {"input": {"volunteerId": v, "servedOn": clock.today().isoformat(), "hours": 1,
                                            "description": bad}}, token, "logService")
     assert codes(p) == ["INVALID_INPUT"]
     for filt in ("search", "skill"):
@@ -220,7 +221,7 @@ async def test_lone_surrogates_are_invalid_input(client):
     assert codes(body["data"]["createVolunteerTeam"]) == ["INVALID_INPUT"], body
     body = await post(REGISTER, {"r": gid_of(w.residents["zhang_wife"]), "s": [lone]})
     assert codes(body["data"]["registerVolunteer"]) == ["INVALID_INPUT"], body
-    body = await post(LOG, {"input": {"volunteerId": v, "servedOn": dt.date.today().isoformat(), "hours": 1,
+    body = await post(LOG, {"input": {"volunteerId": v, "servedOn": clock.today().isoformat(), "hours": 1,
                                       "description": lone}})
     assert codes(body["data"]["logService"]) == ["INVALID_INPUT"], body
     a = await open_activity(client, token, c1)
@@ -236,7 +237,7 @@ async def test_hours_are_checked_as_they_are_kept(client):
     w = await world_with_coordinator()
     token = w.tokens["coord"]
     v = await register(client, token, w.residents["zhang"])
-    today = dt.date.today().isoformat()
+    today = clock.today().isoformat()
     tiny = await call(client, LOG, {"input": {"volunteerId": v, "servedOn": today, "hours": 0.001,
                                               "description": "x"}}, token, "logService")
     assert codes(tiny) == ["OUT_OF_RANGE"]
@@ -259,7 +260,7 @@ async def test_stats_for_a_past_period_count_the_volunteers_who_served_then(clie
     """Hours logged for last spring by volunteers registered today: the figures of that period show them."""
     w = await world_with_coordinator()
     token = w.tokens["coord"]
-    spring = dt.date.today() - dt.timedelta(days=200)
+    spring = clock.today() - dt.timedelta(days=200)
     for resident in (w.residents["zhang"], w.residents["zhang_wife"]):
         v = await register(client, token, resident)
         log = (await ok(client, LOG, {"input": {"volunteerId": v, "servedOn": spring.isoformat(), "hours": 2,

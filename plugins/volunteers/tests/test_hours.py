@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from core import clock
 from core.ids import decode_int_gid
 from core.testing import make_user, token_for
 from plugins.volunteers import models as vm
@@ -161,14 +162,14 @@ async def test_service_logs(client):
     w = await world_with_coordinator()
     token = w.tokens["coord"]
     v = await register(client, token, w.residents["zhang"])
-    today = dt.date.today().isoformat()
+    today = clock.today().isoformat()
 
     def log(hours, served=today, description="楼道清理"):
         return {"input": {"volunteerId": v, "servedOn": served, "hours": hours, "description": description}}
 
     for bad in (0, -1, 24.5):
         assert codes(await call(client, LOG, log(bad), token, "logService")) == ["OUT_OF_RANGE"]
-    future = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    future = (clock.today() + dt.timedelta(days=2)).isoformat()
     assert codes(await call(client, LOG, log(2, future), token, "logService")) == ["OUT_OF_RANGE"]
     assert codes(await call(client, LOG, log(2, description=""), token, "logService")) == ["INVALID_INPUT"]
     assert codes(await call(client, LOG, log(2), w.tokens["c1_grid"], "logService")) == ["FORBIDDEN"]

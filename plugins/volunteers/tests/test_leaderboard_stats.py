@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from core import clock
 from core.enums import AreaLevel
 from core.testing import build_world, count_statements, make_area, make_resident
 from plugins.volunteers.tests.helpers import (
@@ -27,7 +28,7 @@ BOARD = """query($a: ID!, $from: Date, $to: Date, $first: Int) {
 STATS = """query($a: ID!, $from: Date, $to: Date) { volunteerStats(areaId: $a, from: $from, to: $to) {
   volunteerCount activeVolunteerCount activityCount verifiedHours } }"""
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 FROM = (TODAY - dt.timedelta(days=10)).isoformat()
 TO = TODAY.isoformat()
 

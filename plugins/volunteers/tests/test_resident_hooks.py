@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
+from core import clock
 from core.testing import make_unit, make_user, token_for
 from plugins.volunteers.tests.helpers import (
     ACTIVITY,
@@ -73,7 +72,7 @@ async def test_moving_house_moves_the_profile(client):
     w.tokens["c3_worker"] = token_for(c3_worker)
     su = w.tokens["super"]
     v = await register(client, su, w.residents["zhang_wife"])
-    log = (await ok(client, LOG, {"input": {"volunteerId": v, "servedOn": dt.date.today().isoformat(), "hours": 2,
+    log = (await ok(client, LOG, {"input": {"volunteerId": v, "servedOn": clock.today().isoformat(), "hours": 2,
                                             "description": "义务理发"}}, su, "logService"))["serviceLog"]["id"]
     same_community = await open_activity(client, su, gid_of(w.c1), starts=24)
     s = await sign_up(client, su, same_community, v)
