@@ -228,8 +228,8 @@ async def build_district(residents: int, *, progress: Callable[[str], None] = pr
         users.append((f"grid{i}", f"{community[7]}网格员", False, community[0]))
         grants.append((len(users), "grid_worker", community[0]))
     await writer.write("core_user", ("id", "username", "password_hash", "display_name", "home_area_id",
-                                     "is_active", "is_superuser", "failed_logins", "created_at"),
-                       [(i, u, pw, d, home, True, su, 0, now) for i, (u, d, su, home) in enumerate(users, start=1)])
+                                     "is_active", "is_superuser", "created_at"),
+                       [(i, u, pw, d, home, True, su, now) for i, (u, d, su, home) in enumerate(users, start=1)])
     await writer.write("core_role_grant", ("id", "user_id", "role", "area_id", "created_at"),
                        [(i, uid, role, aid, now) for i, (uid, role, aid) in enumerate(grants, start=1)])
     if postgres:
