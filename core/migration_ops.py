@@ -47,3 +47,24 @@ class AddPartialUniqueIndex(ops.AddConstraint):
             await super().database_backward(app_label, old_state, new_state, state_editor)
             return
         await state_editor._run_sql(f"DROP INDEX IF EXISTS {_quote(self.constraint.name)};")
+
+
+# The partial unique indexes core's migrations add (0002, 0003): table, column, condition.
+CORE_PARTIAL_INDEXES = (
+    ("core_resident_one_head_per_unit", "core_resident", "unit_id", "relation_to_head = 'HEAD' AND status = 'ACTIVE'"),
+    ("core_area_unique_district_name", "core_area", "name", "parent_id IS NULL"),
+)
+
+
+async def restore_partial_indexes(apps, schema_editor) -> None:
+    """SQLite: put back the partial unique indexes a table rebuild dropped.
+
+    Tortoise's SQLite editor alters a column by copying the table, and re-creates
+    only the indexes it can write itself, which excludes partial ones (see above).
+    A migration that alters a column of such a table ends with this RunPython."""
+    if schema_editor.client.capabilities.dialect != "sqlite":
+        return
+    for name, table, column, condition in CORE_PARTIAL_INDEXES:
+        await schema_editor.client.execute_script(
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {_quote(name)} ON {_quote(table)} ({_quote(column)}) WHERE {condition};"
+        )

@@ -3,6 +3,8 @@ from tortoise.migrations import operations as ops
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 
+from core.migration_ops import restore_partial_indexes
+
 # Read indexes (issue 11): every foreign key gets an index (the AlterFields below), and name
 # search gets trigram GIN indexes on PostgreSQL, where `name ILIKE '%term%'` (core.pg_search)
 # uses them instead of reading the whole table. SQLite has no pg_trgm: nothing to do there.
@@ -66,4 +68,6 @@ class Migration(migrations.Migration):
             field=fields.ForeignKeyField('core.Area', source_field='home_area_id', null=True, db_index=True, db_constraint=True, to_field='id', related_name='home_users', on_delete=OnDelete.SET_NULL),
         ),
         ops.RunPython(trigram_indexes, drop_trigram_indexes),
+        # SQLite rebuilt core_area and core_resident above, dropping their partial indexes.
+        ops.RunPython(restore_partial_indexes, ops.RunPython.noop),
     ]

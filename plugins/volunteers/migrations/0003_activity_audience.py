@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('core', '0001_initial'), ('volunteers', '0001_initial')]
+    dependencies = [('volunteers', '0002_read_indexes')]
 
     initial = False
 
