@@ -524,3 +524,31 @@ async def test_ordinary_requests_keep_their_latency_under_refused_fan_out(client
     # Twenty refusals interleave with each ordinary request; executing even one attack would take
     # minutes (issue 10: 41-58 s each), so a factor of 40 is generous and still proves the point.
     assert under_attack < 40 * baseline, (under_attack, baseline)
+
+
+# ---------------------------------------------------------------- fragment bombs
+
+
+def fragment_chain(levels: int, *, nested: bool) -> str:
+    """Each fragment spreads the next one twice: 2**levels expansions of a naive walk."""
+    parts = []
+    for i in range(levels):
+        inner = f"...F{i + 1} ...F{i + 1}"
+        body = f"unit {{ residents {{ {inner} }} }}" if nested else inner
+        parts.append(f"fragment F{i} on Resident {{ name {body} }}")
+    parts.append(f"fragment F{levels} on Resident {{ name }}")
+    return "{ me { resident { ...F0 } } } " + " ".join(parts)
+
+
+@pytest.mark.parametrize("nested", [False, True])
+async def test_fragment_bombs_are_answered_at_once_with_a_code(client, nested):
+    """A walk that re-expands fragments at every spread would take 2**40 steps on these."""
+    w = await build_world()
+    body = await asyncio.wait_for(client(fragment_chain(40, nested=nested), token=w.tokens["c1_grid"],
+                                         errors_ok=True), timeout=60)
+    if nested:
+        codes = {e["extensions"]["code"] for e in body["errors"]}
+        assert codes & {"QUERY_TOO_DEEP", "QUERY_TOO_COMPLEX"}, body
+    else:
+        # No nesting: a cheap query whatever its spelling (the fragments collapse to `name`).
+        assert "errors" not in body or all(e.get("extensions", {}).get("code") for e in body["errors"]), body

@@ -30,8 +30,8 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 from strawberry.extensions.max_aliases import create_validator as alias_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
+from core.api.depth import depth_rule
 from core.api.one_login import OneLoginPerDocument
 from core.errors import ApiError, Code, UserFailure
 from core.settings import Settings
@@ -309,7 +309,7 @@ def limit_extensions(settings: Settings) -> list:
     The validation rules are built once per schema, not per request, so that
     ValidationCache (keyed by the rule classes) can hit.
     """
-    rules = [depth_rule(settings.max_query_depth, None), alias_rule(settings.max_aliases)]
+    rules = [depth_rule(settings.max_query_depth), alias_rule(settings.max_aliases)]
     rules.append(OneLoginPerDocument)  # core/api/one_login.py: aliased logins are refused too
     return [
         LimitErrorCodes,
