@@ -159,7 +159,7 @@ class RedisCounts:
         # Keys beside the bus channel's name: deployments (and test runs) sharing a Redis stay apart.
         self.prefix = (channel.removesuffix(":events") or "lastmile") + ":login:"
         # Short timeouts: a frozen Redis must not hold sign-ins; the database takes over instead.
-        self.client = aioredis.from_url(clean, socket_connect_timeout=0.5, socket_timeout=0.5)
+        self.client = aioredis.from_url(clean, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT)
         self._reserve = self.client.register_script(_RESERVE)
         self._give_back = self.client.register_script(_GIVE_BACK)
         self._lock = self.client.register_script(_LOCK)
@@ -182,6 +182,10 @@ class RedisCounts:
 
 
 _REDIS_ERRORS = (RedisError, OSError, asyncio.TimeoutError)
+REDIS_TIMEOUT = 1.5
+# After a Redis failure the database counts for this long, so a frozen Redis costs one
+# timeout every so often rather than one per sign-in.
+REDIS_RETRY_AFTER_MS = 5000
 
 
 class AttemptLimiter:
@@ -191,6 +195,7 @@ class AttemptLimiter:
         self.settings = settings
         self.database = DatabaseCounts()
         self.redis = RedisCounts(settings.redis_url) if settings.redis_url else None
+        self._redis_down_until_ms = 0
 
     @property
     def window_ms(self) -> int:
@@ -198,10 +203,11 @@ class AttemptLimiter:
 
     async def reserve(self, kind: str, value: str) -> Count:
         key = subject_key(kind, value)
-        if self.redis is not None:
+        if self.redis is not None and now_ms() >= self._redis_down_until_ms:
             try:
                 return await self.redis.reserve(key, self.window_ms)
             except _REDIS_ERRORS as exc:
+                self._redis_down_until_ms = now_ms() + REDIS_RETRY_AFTER_MS
                 log.warning("login limits: Redis unavailable (%s); counting in the database", exc)
         return await self.database.reserve(key, self.window_ms)
 

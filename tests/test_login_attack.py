@@ -139,9 +139,10 @@ async def test_a_trivial_query_keeps_its_latency_during_20_concurrent_logins(app
     print(figures)
     # A blocked loop also shows as hardly any query getting through while the logins run.
     assert len(during) >= 5, figures
-    # On the loop, some query waits out a whole verification (the slowest one at least); in the pool
-    # none comes near one.
-    assert max(during) < 0.75 * one_verification, figures
+    # On the loop the queries wait out all 20 verifications, one after the other; in the pool a rare
+    # scheduling hiccup on a loaded machine may stall one, never the lot.
+    stalled = sum(lag for lag in during if lag > one_verification / 2)
+    assert stalled < 2 * one_verification, f"stalled {stalled:.2f} s in all; " + figures
     assert statistics.median(during) < max(20 * baseline, 0.02), figures
 
 
