@@ -283,8 +283,9 @@ async def test_the_object_cap_stops_fan_out_the_estimate_let_through(app_factory
 
 
 async def test_the_object_cap_counts_rows_the_loaders_read(app_factory):
-    """A page of 5 out of a community's 40 residents reads all 40 (paginated in memory): they count."""
-    app = app_factory((), max_resolved_objects=30)
+    """A page of 5 out of a community's 40 residents reads all 40 (paginated in memory): they count.
+    (The loaders' path: the compiled path reads only the page, tests/test_compiled_budget.py.)"""
+    app = app_factory((), max_resolved_objects=30, compile_reads=False)
     query = "{ node(id: $c) { ... on Community { residents(first: 5) { edges { node { name } } } } } }"
     query = "query($c: ID!) " + query
     async with GraphQLClient(app) as client:

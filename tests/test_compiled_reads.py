@@ -17,6 +17,7 @@ import orjson
 import pytest
 
 from core import models as m
+from core.api.cost import CEILING
 from core.api.relay import encode_cursor, gid_of
 from core.enums import AreaLevel, HouseholdRelation, OrganizationKind, ResidentStatus, UnitUsage
 from core.testing import TEST_PLUGINS
@@ -155,10 +156,16 @@ async def world():
     return w
 
 
+# The corpus reaches deep (the whole tree): the static cost budget and the object cap
+# (tests/test_bounded_work.py) are lifted on both paths, as in test_nplus1, so that
+# the two answers are compared rather than the two refusals.
+UNBOUNDED = {"max_query_cost": CEILING, "max_query_cost_resident": CEILING, "max_resolved_objects": CEILING}
+
+
 @pytest.fixture
 async def paths(app_factory):
-    async with GraphQLClient(app_factory(TEST_PLUGINS, compile_reads=False)) as resolvers, \
-            GraphQLClient(app_factory(TEST_PLUGINS, compile_debug=True)) as compiled:
+    async with GraphQLClient(app_factory(TEST_PLUGINS, compile_reads=False, **UNBOUNDED)) as resolvers, \
+            GraphQLClient(app_factory(TEST_PLUGINS, compile_debug=True, **UNBOUNDED)) as compiled:
         yield resolvers, compiled
 
 

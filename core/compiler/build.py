@@ -52,8 +52,24 @@ class _WatchedInfo:
 
     @property
     def context(self):
+        return _WatchedContext(self._builder)
+
+
+class _WatchedContext:
+    """The request context as a filter sees it: the viewer is part of the plan's key (a
+    filter may depend on what the viewer may see, e.g. core.pii's age cuts); anything else
+    marks the build as not to be remembered."""
+
+    def __init__(self, builder: Builder):
+        self._builder = builder
+
+    @property
+    def viewer(self):
+        return self._builder.viewer
+
+    def __getattr__(self, name):
         self._builder.cacheable = False
-        return self._builder.context
+        return getattr(self._builder.context, name)
 
 
 class Builder:
@@ -97,8 +113,23 @@ class Builder:
         for item in order:
             desc = item.startswith("-")
             name = item.lstrip("-")
-            parts.append(f"{self.col(alias, name)} {'DESC' if desc != reverse else 'ASC'}")
+            if name.startswith("year:"):  # the year of a date column (core.pii's coarse birth order)
+                expr = self.d.year(self.col(alias, name[5:]))
+            else:
+                expr = self.col(alias, name)
+            parts.append(f"{expr} {'DESC' if desc != reverse else 'ASC'}")
         return ", ".join(parts)
+
+    def order_of(self, spec: Rows, args: dict) -> tuple[str, ...]:
+        """``spec.order(args)``, or ``spec.order(args, viewer)`` for an order that depends on
+        what the viewer may see (the birth-date order of core.pii)."""
+        if not callable(spec.order):
+            return spec.order
+        try:
+            takes_viewer = len(inspect.signature(spec.order).parameters) >= 2
+        except (TypeError, ValueError):
+            takes_viewer = False
+        return spec.order(args, self.viewer) if takes_viewer else spec.order(args)
 
     async def call_where(self, where, args: dict) -> Any:
         if where is None:
@@ -306,7 +337,7 @@ class Builder:
         tm = self.target_map(item_type)
         table = _q(tm.model._meta.db_table)
         where_q = await self.call_where(spec.where, args)
-        order = spec.order(args) if callable(spec.order) else spec.order
+        order = self.order_of(spec, args)
 
         def conds(a: str) -> list[str]:
             out = []

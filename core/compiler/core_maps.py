@@ -24,8 +24,18 @@ from core.compiler.mapping import (
     Through,
     TypeMap,
 )
-from core.enums import AREA_TYPE_NAMES, LEVELS, AreaLevel, ResidentStatus, lineage_column
+from core.compiler.where import q_sql
+from core.enums import (
+    AREA_TYPE_NAMES,
+    LEVELS,
+    AreaLevel,
+    OrderDirection,
+    ResidentOrderField,
+    ResidentStatus,
+    lineage_column,
+)
 from core.ids import decode_int_gid
+from core.pii import PII_READ, birth_date_everywhere
 
 NO_ROWS = Q(id__in=[])
 ACTIVE = Q(status=ResidentStatus.ACTIVE)
@@ -51,8 +61,13 @@ async def _root_resident_filter(args, info):
     return where
 
 
-def _resident_order(args):
-    return resident_ordering(args.get("order_by"))
+def _resident_order(args, viewer):
+    # core.api.filters.order_residents: BIRTH_DATE goes by birth year, then id, for a viewer
+    # who may not see every birth date in the list (core.pii.birth_date_everywhere).
+    order = args.get("order_by")
+    if order is not None and order.field == ResidentOrderField.BIRTH_DATE and not birth_date_everywhere(viewer):
+        return ("-year:birth_date", "-id") if order.direction == OrderDirection.DESC else ("year:birth_date", "id")
+    return resident_ordering(order)
 
 
 def _area_fields(level: AreaLevel) -> dict:
@@ -106,15 +121,50 @@ def _area_maps() -> list[TypeMap]:
     return out
 
 
+# ---------------------------------------------------------------- personal data (core.pii)
+# The same disclosure per row and per viewer as the resolvers in core.api.types: the birth
+# date to the day only where the viewer holds resident.pii.read over the resident, else null
+# and the age reached this calendar year; the masks re-applied to whatever the column holds.
+
+
+def sees_birth_date_sql(builder, alias: str) -> str | None:
+    """core.pii.sees_birth_date as a condition on the resident row ``alias`` (None: every row)."""
+    scope = builder.viewer.scope(PII_READ)
+    if scope.everywhere:
+        return None
+    if not scope.roots:
+        return "1 = 0"
+    return q_sql(m.Resident, scope.q(), alias, builder.params)
+
+
+def _birth_date(builder, alias: str) -> str:
+    shown = builder.d.date(builder.col(alias, "birth_date"))
+    cond = sees_birth_date_sql(builder, alias)
+    return shown if cond is None else f"CASE WHEN {cond} THEN {shown} END"
+
+
 def _age(builder, alias: str) -> str:
-    return builder.d.age(builder.col(alias, "birth_date"), builder.today())
+    col, today = builder.col(alias, "birth_date"), builder.today()
+    exact = builder.d.age(col, today)
+    cond = sees_birth_date_sql(builder, alias)
+    if cond is None:
+        return exact
+    return f"CASE WHEN {col} IS NULL THEN NULL WHEN {cond} THEN {exact} ELSE {builder.d.year_age(col, today)} END"
+
+
+def _id_mask(builder, alias: str) -> str:
+    return builder.d.mask_id(builder.col(alias, "id_number_masked"))
+
+
+def _phone_mask(builder, alias: str) -> str:
+    return builder.d.mask_phone(builder.col(alias, "phone_masked"))
 
 
 RESIDENT = TypeMap("Resident", m.Resident, {
     "id": GlobalId(),
     "name": Column("name"),
     "gender": Column("gender", "enum"),
-    "birthDate": Column("birth_date", "date"),
+    "birthDate": Computed(_birth_date),
     "status": Column("status", "enum"),
     "residencyType": Column("residency_type", "enum"),
     "isPartyMember": Column("is_party_member", "bool"),
@@ -125,9 +175,10 @@ RESIDENT = TypeMap("Resident", m.Resident, {
     "createdAt": Column("created_at", "datetime"),
     "updatedAt": Column("updated_at", "datetime"),
     "age": Computed(_age),
-    # The masked forms are stored columns; the full ones stay on the audited resolver path.
-    "idNumberMasked": Column("id_number_masked"),
-    "phoneMasked": Column("phone_masked"),
+    # The masked forms as served (older rows' columns re-masked); the full ones stay on the
+    # audited resolver path.
+    "idNumberMasked": Computed(_id_mask),
+    "phoneMasked": Computed(_phone_mask),
     "unit": Ref("Unit", "unit_id"),
     "community": Ref("Community", "community_id"),
 })

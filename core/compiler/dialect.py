@@ -13,6 +13,8 @@ import json
 
 from pypika_tortoise.terms import Parameterizer
 
+from core.pii import served_id_mask, served_phone_mask
+
 
 class Params:
     """Values bound to numbered placeholders ($n on PostgreSQL, ?n on SQLite), so that
@@ -110,6 +112,21 @@ class Postgres(Dialect):
         return (f"CASE WHEN {col} IS NULL THEN NULL ELSE (date_part('year', {today}::date) - date_part('year', {col}) "
                 f"- CASE WHEN to_char({today}::date, 'MMDD') < to_char({col}, 'MMDD') THEN 1 ELSE 0 END)::int END")
 
+    # core.pii's disclosure rules (served_id_mask, served_phone_mask, the birth year).
+    def mask_id(self, col: str) -> str:
+        return (f"CASE WHEN {col} IS NULL OR {col} = '' THEN NULL "
+                f"ELSE substr({col}, 1, 6) || repeat('*', GREATEST(length({col}) - 6, 0)) END")
+
+    def mask_phone(self, col: str) -> str:
+        return (f"CASE WHEN {col} IS NULL OR {col} = '' THEN NULL "
+                f"ELSE repeat('*', GREATEST(length({col}) - 4, 0)) || right({col}, 4) END")
+
+    def year(self, col: str) -> str:
+        return f"EXTRACT(YEAR FROM {col})"
+
+    def year_age(self, col: str, today: str) -> str:
+        return f"(date_part('year', {today}::date) - date_part('year', {col}))::int"
+
     def today(self, params: Params) -> str:
         return params.add(dt.date.today())
 
@@ -174,6 +191,20 @@ class SQLite(Dialect):
                 f"- CAST(substr({col}, 1, 4) AS INTEGER) "
                 f"- (substr({today}, 6, 2) || substr({today}, 9, 2) < substr({col}, 6, 2) || substr({col}, 9, 2)) END")
 
+    # core.pii's disclosure rules (served_id_mask, served_phone_mask, the birth year).
+    def mask_id(self, col: str) -> str:
+        return f"lm_mask_id({col})"
+
+    def mask_phone(self, col: str) -> str:
+        return f"lm_mask_phone({col})"
+
+    def year(self, col: str) -> str:
+        # The same expression as core.api.filters orders by.
+        return f"CAST(strftime('%Y', {col}) AS INTEGER)"
+
+    def year_age(self, col: str, today: str) -> str:
+        return f"CAST(substr({today}, 1, 4) AS INTEGER) - CAST(substr({col}, 1, 4) AS INTEGER)"
+
     def today(self, params: Params) -> str:
         return params.add(dt.date.today().isoformat())
 
@@ -225,6 +256,8 @@ def _tags(value):
 
 
 SQLITE_FUNCTIONS = {
+    "lm_mask_id": (1, served_id_mask),
+    "lm_mask_phone": (1, served_phone_mask),
     "lm_gid": (2, _gid),
     "lm_cursor": (1, _cursor),
     "lm_datetime": (1, _datetime),

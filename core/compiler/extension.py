@@ -12,6 +12,7 @@ request header ``X-Lastmile-Compiled: debug``) the response's
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -20,6 +21,7 @@ from graphql import (
     ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
+    GraphQLError,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
@@ -27,6 +29,7 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 from strawberry.extensions import SchemaExtension
 
+from core.api.budget import TIMEOUT, TOO_MANY_OBJECTS, charge
 from core.compiler.build import Builder
 from core.compiler.cache import OperationPlan, PlanCache, plan_key
 from core.compiler.dialect import Params
@@ -61,6 +64,24 @@ def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionN
     if name:
         ops = [o for o in ops if o.name and o.name.value == name]
     return ops[0] if len(ops) == 1 or (ops and name) else None
+
+
+def resolved_objects(data) -> int:
+    """What the compiled JSON counts against the object cap: every object in it (a row, an
+    edge, a connection) and every item of a list of scalars (tags), in one walk."""
+    n, stack = 0, [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            n += 1
+            stack.extend(v for v in value.values() if isinstance(v, dict | list))
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict | list):
+                    stack.append(item)
+                else:
+                    n += 1
+    return n - 1 if isinstance(data, dict) else n  # the root object is the response itself
 
 
 class CompiledReads(SchemaExtension):
@@ -101,6 +122,28 @@ class CompiledReads(SchemaExtension):
             if plan is not None and plan.sql is not None:
                 build_ms = (time.perf_counter() - started) * 1000
                 data = await run_json(conn, plan.sql, plan.values)
+                # The second line of defence (core.api.budget): the compiled rows count against the
+                # request's object cap like the loaders' rows, and the deadline is checked here too.
+                charge(resolved_objects(data))
+        except asyncio.CancelledError as exc:
+            # The operation's deadline (or a client that went away) cancelled the build or the
+            # statement. Nothing else runs; the cancellation is re-raised after the yield so that
+            # it reaches core.api.budget's deadline (TIMEOUT) through strawberry's exit stack:
+            # raised here, before the yield, the outer extensions would never see it.
+            ec.result = ExecutionResult(data=None, errors=None)
+            yield
+            raise exc from None
+        except GraphQLError as exc:
+            if (exc.extensions or {}).get("code") not in (TIMEOUT, TOO_MANY_OBJECTS):
+                raise
+            # Over the cap or past the deadline: the request stops with that code and no data,
+            # exactly as on the resolver path (never a fallback that would read the rows again).
+            if debug:
+                self.report = {"fields": plan.fields if plan else [], "fallbacks": plan.fallbacks if plan else [],
+                               "statements": 1, "refused": exc.extensions["code"]}
+            ec.result = ExecutionResult(data=None, errors=[exc])
+            yield
+            return
         except Exception as exc:  # a compiler bug must not cost the request: the resolvers answer instead
             data = None
             if "parser stack overflow" in str(exc):

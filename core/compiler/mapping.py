@@ -73,7 +73,8 @@ class Rows:
     (``connection=False``), a Relay connection, or the first one (``single=True``).
 
     ``where(args, context)`` adds conditions (a Q; may be async, may raise ApiError),
-    ``order(args)`` gives tortoise-style order fields (``"-name"``), ties must end in ``id``.
+    ``order(args)`` (or ``order(args, viewer)``) gives tortoise-style order fields (``"-name"``;
+    ``"year:birth_date"`` orders by the year of a date column), ties must end in ``id``.
     ``pages`` lists the pagination arguments the field takes (first, after, last, before).
     Root fields use Rows with ``fk=None``.
     """
@@ -84,7 +85,7 @@ class Rows:
     connection: bool = False
     single: bool = False
     where: WhereFn | Q | None = None
-    order: Callable[[Args], tuple[str, ...]] | tuple[str, ...] = ("id",)
+    order: Callable[..., tuple[str, ...]] | tuple[str, ...] = ("id",)
     pages: frozenset[str] = frozenset()
     # Argument names the spec understands; others make the field uncompilable.
     args: frozenset[str] = frozenset()
