@@ -324,7 +324,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="about how many residents to create (default: %(default)s)")
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("scale", help="fill an empty database with a benchmark district of N residents (bulk COPY)")
-    p.add_argument("--residents", type=int, default=1_000_000)
+    p.add_argument("--residents", type=_positive, default=1_000_000,
+                   help="how many residents the benchmark district gets (default: %(default)s)")
     p.set_defaults(func=cmd_scale)
     p = sub.add_parser("export-schema", help="print the SDL of the schema")
     p.add_argument("--plugins", default=None, help="comma-separated plugins, 'all' or '' (default: LASTMILE_PLUGINS)")

@@ -49,6 +49,14 @@ def install() -> None:
     tx._get_connection = _get_connection
 
 
+def read_connection():
+    """The connection a read outside the ORM (core.compiler) takes: the replica where the
+    router would send a model's read, else the primary."""
+    if REPLICA in connections.db_config and ReadRouter().db_for_read(None) == REPLICA:
+        return connections.get(REPLICA)
+    return connections.get("default")
+
+
 class ReadRouter:
     """tortoise router: reads to the replica unless the primary is required (see module doc)."""
 

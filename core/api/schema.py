@@ -128,9 +128,10 @@ def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schem
             *cost_extensions(settings),  # after ValidationCache: costs documents that validated
             *limits_extensions(settings),  # deadline and object cap around every executor
             *security_extensions(settings),
+            # Before the compiler, whose statement runs in its on_execute: a pinned read stays on the primary.
+            *([ReadRouting] if settings.read_database_url else []),
             compiler.extension,
             AuditReads,
-            *([ReadRouting] if settings.read_database_url else []),
             ReleaseRequestData,
             OperationNameExtension,
         ],

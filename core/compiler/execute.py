@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import orjson
-from tortoise.connection import connections
 
 from core.compiler.dialect import SQLITE_FUNCTIONS, Dialect, Postgres, SQLite
+from core.replica import read_connection
 
 
 def connection():
-    return connections.get("default")
+    return read_connection()
 
 
 def dialect_of(conn) -> Dialect:

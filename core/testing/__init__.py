@@ -54,6 +54,7 @@ from core.testing.fixtures import (
     database_url,
     lastmile_plugins,
     on_postgres,
+    pytest_configure,  # noqa: F401  (a hook pytest finds on this module)
     pytest_report_header,
 )
 from core.testing.live import Subscription, subscribe
