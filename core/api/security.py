@@ -29,9 +29,8 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     SchemaExtension,
 )
-from strawberry.extensions.max_aliases import create_validator as alias_rule
 
-from core.api.depth import depth_rule
+from core.api.depth import alias_rule, depth_rule
 from core.api.one_login import OneLoginPerDocument
 from core.errors import ApiError, Code, UserFailure
 from core.settings import Settings
