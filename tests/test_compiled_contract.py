@@ -111,10 +111,12 @@ class Generator:
                 self.covered.add((type_.name, name))
         return " ".join(out) or "__typename"
 
-    def corpus(self) -> list[tuple[str, str]]:
+    def corpus(self, roots: set[str] | None = None) -> list[tuple[str, str]]:
         query = self.schema.query_type
         out = []
         for name, field in query.fields.items():
+            if roots is not None and name not in roots:
+                continue
             named = get_named_type(field.type)
             args = self.arg_text(field, named.name)
             if args is None:
@@ -180,8 +182,11 @@ async def test_every_contract_field_compiled_equals_resolvers(app_factory, demo_
 
             schema = build_runtime(get_settings(), PluginHost(None)).schema._schema
         gen = Generator(schema, ids)
-        corpus = gen.corpus()
-        missing = _readable_contract_fields() - gen.covered
+        readable = _readable_contract_fields()
+        # The contract's root fields only: additions beside it (auditEntries' subjects of every
+        # type) need aliases a generic generator does not write.
+        corpus = gen.corpus({name for owner, name in readable if owner == "Query"})
+        missing = readable - gen.covered
         assert not missing, f"contract fields no generated query selects: {sorted(missing)}"
         compiled_roots = set()
         for user, token in tokens.items():

@@ -134,7 +134,7 @@ def sees_birth_date_sql(builder, alias: str) -> str | None:
         return None
     if not scope.roots:
         return "1 = 0"
-    return q_sql(m.Resident, scope.q(), alias, builder.params)
+    return q_sql(m.Resident, scope.rows().q(), alias, builder.params)
 
 
 def _birth_date(builder, alias: str) -> str:
