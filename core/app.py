@@ -456,9 +456,17 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
                 tune_for_serving()
         await runtime.bus.start()
+        scheduler = None
+        if manage_db and settings.scheduler:
+            from core.scheduled import Scheduler
+
+            scheduler = Scheduler(runtime.host.scheduled_jobs(), bus=runtime.bus)
+            scheduler.start()
         try:
             yield
         finally:
+            if scheduler is not None:
+                scheduler.stop()
             await view.persisted.close()
             await runtime.bus.stop()
             if manage_db:

@@ -167,3 +167,29 @@ async def lastmile_area_usage(area_id):
 async def lastmile_area_deleted(area_id, actor_id):
     """*async*. Called inside the transaction of ``deleteArea`` after the area
     row is gone. Clean up anything keyed by the area id. Return nothing."""
+
+
+@hookspec
+def lastmile_scheduled_jobs():
+    """Called once when a server process starts (and by ``lastmile run-job``).
+
+    Return a list of ``core.scheduled.ScheduledJob``: time-driven work such as closing
+    what waited too long or notifying about what is overdue. Each process schedules
+    every job; ``core.scheduled.run_job`` makes one run per period happen across all
+    instances. A job acts as of ``job_run.now`` and claims what it acts on with a
+    conditional write, so that a second run never acts twice. Names are unique,
+    prefixed with the plugin name.
+    """
+
+
+@hookspec
+async def lastmile_organization_users(organization_ids):
+    """*async*. Called when core or a plugin needs the accounts that act for organisations
+    (e.g. to notify the owner of an action item that is an organisation, or to let
+    its people complete it).
+
+    ``organization_ids`` is a list of ``core.models.Organization`` ids. Return
+    ``{organization_id: [user ids]}`` for the organisations the plugin knows people of
+    (the demands plugin: their liaisons), or None. Core merges every plugin's answer;
+    an organisation nobody answers for has no users.
+    """

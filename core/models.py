@@ -258,3 +258,18 @@ class LoginAttempt(Model):
 
     class Meta:
         table = "core_login_attempt"
+
+
+class ScheduledJobState(Model):
+    """When a scheduled job (core.scheduled) last ran, across every instance of the server.
+
+    A run locks its row, so two instances never run the same job at once, and skips when
+    the job ran less than its period ago."""
+
+    name = fields.CharField(max_length=100, primary_key=True)
+    last_run_at = fields.DatetimeField(null=True)
+    runs = fields.IntField(default=0)
+    last_acted_on = fields.IntField(null=True)
+
+    class Meta:
+        table = "core_scheduled_job"

@@ -197,6 +197,22 @@ class PluginHost:
                 merged.setdefault(type_name, []).extend(mixins)
         return merged
 
+    def scheduled_jobs(self) -> list:
+        """Every enabled plugin's ``core.scheduled.ScheduledJob`` values."""
+        return self._batches(self.pm.hook.lastmile_scheduled_jobs())
+
+    async def organization_users(self, organization_ids) -> dict[int, set[int]]:
+        """{organization id: user ids acting for it}, merged over every plugin that knows."""
+        ids = sorted({int(i) for i in organization_ids})
+        merged: dict[int, set[int]] = {i: set() for i in ids}
+        if not ids:
+            return merged
+        for answer in await self._each(self.pm.hook.lastmile_organization_users(organization_ids=ids)):
+            for org_id, users in (answer or {}).items():
+                if int(org_id) in merged:
+                    merged[int(org_id)].update(int(u) for u in users)
+        return merged
+
     async def _each(self, results: list) -> list:
         """Await, one after the other, what async impls returned (pluggy does not)."""
         out = []

@@ -88,6 +88,12 @@ class Settings(BaseSettings):
     compile_reads: bool = Field(default=True, alias="LASTMILE_COMPILE_READS")
     compile_debug: bool = Field(default=False, alias="LASTMILE_COMPILE_DEBUG")
 
+    # Time-driven work (core.scheduled).
+    scheduler: bool = Field(
+        default=True, alias="LASTMILE_SCHEDULER",
+        description="Run the plugins' scheduled jobs in this process (one run per period across all instances).",
+    )
+
     # Read performance (issue 11): viewer cache, garbage collector, read replica.
     viewer_cache_seconds: float = Field(
         default=60, alias="LASTMILE_VIEWER_CACHE_SECONDS",

@@ -16,7 +16,7 @@ the app with ``lastmile_plugins``) and ``core_client`` (no plugin).
 
 Helpers, importable from here: :func:`app_client`, :class:`GraphQLClient`,
 :func:`build_test_app`, :func:`count_statements` (N+1 checks),
-:func:`subscribe` (graphql-transport-ws), :func:`make_area`, :func:`make_unit`,
+:func:`subscribe` (graphql-transport-ws), :func:`run_scheduled_job`, :func:`make_area`, :func:`make_unit`,
 :func:`make_resident`, :func:`make_user`, :func:`grant_role`,
 :func:`token_for`, :func:`login`, :data:`PASSWORD`, :class:`World` and
 :func:`build_world` (a district with staff of every core role).
@@ -29,6 +29,7 @@ from core.testing.client import (
     build_test_app,
     count_statements,
     reset_tables,
+    run_scheduled_job,
 )
 from core.testing.data import (
     PASSWORD,
@@ -64,5 +65,5 @@ __all__ = [
     "app_client", "app_factory", "build_test_app", "build_world", "clean_tables", "client", "core_client",
     "count_statements", "database", "database_url", "grant_role", "lastmile_plugins", "login", "make_area",
     "make_resident", "make_unit", "make_user", "new_id_number", "on_postgres", "pytest_report_header",
-    "reset_tables", "subscribe", "token_for",
+    "reset_tables", "run_scheduled_job", "subscribe", "token_for",
 ]

@@ -114,3 +114,17 @@ def count_statements():
     finally:
         logger.removeHandler(handler)
         logger.setLevel(old_level)
+
+
+async def run_scheduled_job(target, name: str, now=None, force: bool = True):
+    """Run the scheduled job ``name`` of ``target`` (an app from :func:`build_test_app`, a
+    ``Runtime`` or a ``PluginHost``) as of ``now`` (a controllable clock); events go to the
+    app's bus. Returns ``core.scheduled.RunOutcome``."""
+    from core.scheduled import run_job
+
+    runtime = getattr(getattr(target, "state", None), "runtime", None) or (target if hasattr(target, "host") else None)
+    host = runtime.host if runtime is not None else target
+    jobs = {job.name: job for job in host.scheduled_jobs()}
+    if name not in jobs:
+        raise KeyError(f"no scheduled job {name!r}; enabled: {', '.join(sorted(jobs)) or 'none'}")
+    return await run_job(jobs[name], bus=getattr(runtime, "bus", None), now=now, force=force)
