@@ -9,6 +9,7 @@ from strawberry.types import Info
 
 from core.api.mutation import in_mutation_transaction, run_mutation, user_errors
 from core.api.relay import gid_of
+from core.api.security import public
 from core.api.types import Area, OrganizationT, ResidentT, UnitT, UserError, UserT
 from core.enums import (
     AreaLevel,
@@ -183,7 +184,7 @@ class DeletePayload:
 
 @strawberry.type(description="Core mutations.")
 class CoreMutation:
-    @strawberry.mutation(description="Signs in; returns a bearer token. Repeated failures lock the username, and the client address, for a while (RATE_LIMITED). One login per request: aliases and batches are refused (ONE_LOGIN_PER_REQUEST).")
+    @strawberry.mutation(description="Signs in; returns a bearer token. Repeated failures lock the username, and the client address, for a while (RATE_LIMITED). One login per request: aliases and batches are refused (ONE_LOGIN_PER_REQUEST).", metadata=public())
     async def login(self, info: Info, username: str, password: str) -> LoginPayload:
         try:
             # Not one transaction: each attempt is counted and committed before the password is checked.

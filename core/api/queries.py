@@ -13,6 +13,7 @@ from core.access import visible
 from core.api.cost import list_size
 from core.api.filters import ResidentFilter, ResidentOrder, order_residents, resident_where, search_term
 from core.api.relay import Connection, Node, connection_from_queryset
+from core.api.security import public
 from core.api.types import (
     Area,
     CommunityT,
@@ -54,11 +55,11 @@ class CoreQuery:
         # Started together, the lookups share one DataLoader batch per type.
         return list(await asyncio.gather(*(resolve(info, i) for i in ids)))
 
-    @strawberry.field(description="The signed-in user, or null for an anonymous request.")
+    @strawberry.field(description="The signed-in user, or null for an anonymous request.", metadata=public())
     def me(self, info: Info) -> UserT | None:
         return info.context.viewer.user
 
-    @strawberry.field(description="Plugins enabled in this deployment.")
+    @strawberry.field(description="Plugins enabled in this deployment.", metadata=public())
     def plugins(self, info: Info) -> list[PluginInfo]:
         return [PluginInfo(name=p.name, version=p.version, description=p.description)
                 for p in info.context.host.infos()]

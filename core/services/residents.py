@@ -9,13 +9,12 @@ from tortoise.transactions import in_transaction
 
 from core import clock
 from core import models as m
-from core.access import visible
 from core.api.context import AuditEntry
 from core.api.relay import gid_of
 from core.audit import record
 from core.enums import AreaLevel, Gender, HouseholdRelation, ResidentStatus
 from core.errors import Code, UserFailure
-from core.ids import decode_int_gid
+from core.idempotency import claim_key, client_key
 from core.integrity import violates
 from core.pii import PII_READ, blind_index, encrypt, mask_id_number, mask_phone, sees_birth_date
 from core.services.guards import find, require, require_text, storable
@@ -197,7 +196,6 @@ def _place(resident: m.Resident, unit: m.Unit | None, community: m.Area) -> None
 OPERATION_REGISTER = "registerResident"
 TAG_MAX = 50
 TAGS_MAX = 50
-KEY_MAX = 128  # core_idempotency_key.key
 
 
 def _clean_tags(values: list[str]) -> list[str]:
@@ -231,16 +229,11 @@ def _check_move_date(viewer, resident: m.Resident, day: dt.date, field: list[str
 
 
 async def register_resident(context, data) -> m.Resident:
-    key = (storable(data.client_mutation_id, ["input", "clientMutationId"], "clientMutationId") or "").strip() or None
-    if key is not None and len(key) > KEY_MAX:
-        raise UserFailure(f"clientMutationId may be at most {KEY_MAX} characters.", Code.INVALID_INPUT,
-                          ["input", "clientMutationId"])
-    key_row = None
-    if key is not None:
-        earlier, key_row = await _claim_key(context, key)
-        if earlier is not None:
-            return earlier
     viewer = context.viewer
+    earlier, claim = await claim_key(viewer, OPERATION_REGISTER, client_key(data.client_mutation_id),
+                                     m.Resident, "Resident")
+    if earlier is not None:
+        return earlier
     unit, community = await _placement(viewer, data.unit_id, data.community_id)
     require(viewer, "resident.write", unit or community, ["input", "unitId" if unit else "communityId"])
     resident = m.Resident(name=require_text(data.name, ["input", "name"], "name", 100))
@@ -260,42 +253,9 @@ async def register_resident(context, data) -> m.Resident:
     resident.moved_in_on = data.moved_in_on or clock.today()
     _check_move_date(viewer, resident, resident.moved_in_on, ["input", "movedInOn"])
     await _save_unique(context, resident)
-    gid = gid_of(resident)
-    if key_row is not None:
-        await m.IdempotencyKey.filter(id=key_row).update(result_gid=gid)
-    await record(context, OPERATION_REGISTER, gid)
+    await claim.settle(resident)
+    await record(context, OPERATION_REGISTER, gid_of(resident))
     return resident
-
-
-async def _idempotent_result(context, key: str) -> m.Resident | None:
-    row = await m.IdempotencyKey.get_or_none(operation=OPERATION_REGISTER,
-                                             actor_id=context.viewer.user_id or 0, key=key)
-    if row is None or not row.result_gid:
-        return None
-    pk = decode_int_gid(row.result_gid, "Resident")
-    return await visible(context.viewer, m.Resident).get_or_none(id=pk)
-
-
-async def _claim_key(context, key: str) -> tuple[m.Resident | None, int | None]:
-    """(the earlier result, None) when the key was used; else (None, id of the key row claimed now).
-
-    The key row is written first, inside the registration's transaction: a twin sent at the
-    same time blocks on it (PostgreSQL's unique index) until this registration commits, and
-    then gets this registration's resident instead of making a second one or an error."""
-    earlier = await _idempotent_result(context, key)
-    if earlier is not None:
-        return earlier, None
-    try:
-        async with in_transaction():  # a savepoint: losing the race must not abort the registration
-            row = await m.IdempotencyKey.create(operation=OPERATION_REGISTER,
-                                                actor_id=context.viewer.user_id or 0, key=key, result_gid="")
-    except IntegrityError:
-        earlier = await _idempotent_result(context, key)
-        if earlier is not None:
-            return earlier, None
-        raise UserFailure("A registration with this clientMutationId is in progress; retry.", Code.DUPLICATE,
-                          ["input", "clientMutationId"]) from None
-    return None, row.id
 
 
 async def update_resident(context, data) -> m.Resident:

@@ -34,6 +34,7 @@ from plugins.civility.types import (
 
 F = strawberry.field
 arg = strawberry.argument
+Reason = Annotated[str, arg(description="Why; kept with the record and shown to those concerned.")]
 AREA_TYPES = AREA_TYPE_NAMES
 
 
@@ -162,7 +163,7 @@ class CivilityMutation:
                                   CivilityCampaignPayload, "campaign")
 
     @F(description="Cancels a campaign that is not yet PUBLISHED (civility.campaign.manage).")
-    async def cancel_civility_campaign(self, info: Info, campaign_id: strawberry.ID, reason: str) -> CivilityCampaignPayload:
+    async def cancel_civility_campaign(self, info: Info, campaign_id: strawberry.ID, reason: Reason) -> CivilityCampaignPayload:
         return await run_mutation(info, lambda: campaigns.cancel(info.context, campaign_id, reason),
                                   CivilityCampaignPayload, "campaign")
 
@@ -183,8 +184,9 @@ class CivilityMutation:
 
     @F(description="Approves or rejects a nomination while the campaign is SCORING (civility.assess); may be "
                    "changed until scoring ends.")
-    async def review_nomination(self, info: Info, nomination_id: strawberry.ID, approve: bool,
-                                note: str | None = None) -> NominationPayload:
+    async def review_nomination(self, info: Info, nomination_id: strawberry.ID,
+                                approve: Annotated[bool, arg(description="True approves, false rejects.")],
+                                note: Annotated[str | None, arg(description="A remark kept with the decision.")] = None) -> NominationPayload:
         return await run_mutation(info, lambda: nominations.review(info.context, nomination_id, approve, note),
                                   NominationPayload, "nomination")
 
@@ -204,13 +206,14 @@ class CivilityMutation:
     @F(description="Objects to a PENDING or APPROVED nomination while the campaign is PUBLIC_NOTICE (and not "
                    "after publicNoticeEndsOn), else INVALID_TRANSITION; open to residents of the campaign area "
                    "and staff (else FORBIDDEN).")
-    async def file_objection(self, info: Info, nomination_id: strawberry.ID, reason: str) -> NominationPayload:
+    async def file_objection(self, info: Info, nomination_id: strawberry.ID, reason: Reason) -> NominationPayload:
         return await run_mutation(info, lambda: objections.file(info.context, nomination_id, reason),
                                   NominationPayload, "nomination")
 
     @F(description="Decides an objection once (civility.campaign.manage, PUBLIC_NOTICE): uphold rejects the "
                    "nomination; deciding again is INVALID_TRANSITION.")
-    async def decide_objection(self, info: Info, objection_id: strawberry.ID, uphold: bool) -> NominationPayload:
+    async def decide_objection(self, info: Info, objection_id: strawberry.ID, uphold: Annotated[bool, arg(
+            description="True upholds the objection (the nomination is rejected); false dismisses it.")]) -> NominationPayload:
         return await run_mutation(info, lambda: objections.decide(info.context, objection_id, uphold),
                                   NominationPayload, "nomination")
 

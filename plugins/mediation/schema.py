@@ -14,14 +14,17 @@ from tortoise.expressions import Q, Subquery
 
 from core import models as m
 from core.access import below, visible
+from core.api.filters import query_text
 from core.api.loaders import Loaders
 from core.api.mutation import run_mutation
 from core.api.relay import Connection, connection_from_list, connection_from_queryset
 from core.api.subscriptions import live_events
+from core.dates import period
 from core.enums import lineage_column
 from core.errors import ApiError, Code, unauthenticated
-from plugins.mediation import checks, loaders, services, stats
-from plugins.mediation.checks import area_matches, area_pk, pk_of
+from core.ids import decode_int_gid
+from plugins.mediation import loaders, services, stats
+from plugins.mediation.checks import area_matches, area_pk
 from plugins.mediation.inputs import (
     AssignMediationTeamInput,
     CompleteFollowUpInput,
@@ -37,6 +40,7 @@ from plugins.mediation.types import DisputeCasePayload, DisputeCaseType, Mediati
 NO_ROWS = Q(id__in=[])
 From = Annotated[dt.datetime | None, strawberry.argument(name="from", description="Cases reported at or after this time.")]
 To = Annotated[dt.datetime | None, strawberry.argument(description="Cases reported before this time.")]
+Reason = Annotated[str, strawberry.argument(description="Why; kept with the record and shown to those concerned.")]
 
 
 async def visible_area(info: Info, gid: str | None) -> m.Area | None:
@@ -49,7 +53,7 @@ async def visible_area(info: Info, gid: str | None) -> m.Area | None:
 
 
 def check_period(frm: dt.datetime | None, to: dt.datetime | None) -> tuple[dt.datetime | None, dt.datetime | None]:
-    return checks.period(frm, to)
+    return period(frm, to)
 
 
 async def case_where(info: Info, f: DisputeCaseFilter | None) -> Q:
@@ -65,19 +69,19 @@ async def case_where(info: Info, f: DisputeCaseFilter | None) -> Q:
         parts.append(Q(category=f.category))
     if f.handling_level is not None:
         parts.append(Q(handling_level=f.handling_level))
-    reported_from, reported_to = checks.period(f.reported_from, f.reported_to, ("reportedFrom", "reportedTo"))
+    reported_from, reported_to = period(f.reported_from, f.reported_to, ("reportedFrom", "reportedTo"))
     if reported_from is not None:
         parts.append(Q(reported_at__gte=reported_from))
     if reported_to is not None:
         parts.append(Q(reported_at__lt=reported_to))
     if f.assigned_to_user_id is not None:
-        user_pk = pk_of(f.assigned_to_user_id, "User")
+        user_pk = decode_int_gid(f.assigned_to_user_id, "User")
         parts.append(
             Q(Q(case_owner_id=user_pk),
               Q(id__in=Subquery(MediationTeamMember.filter(user_id=user_pk).values("case_id"))), join_type="OR")
             if user_pk else NO_ROWS
         )
-    if checks.query_text(f.search, "search") and f.search.strip():
+    if query_text(f.search, "search") and f.search.strip():
         term = f.search.strip()
         parts.append(Q(Q(case_number__iendswith=term), Q(title__icontains=term), join_type="OR"))
     return Q(*parts) if parts else Q()
@@ -87,7 +91,7 @@ async def case_where(info: Info, f: DisputeCaseFilter | None) -> Q:
 class MediationQuery:
     @strawberry.field(description="One case by global id; null when unknown or outside the viewer's scope.")
     async def dispute_case(self, info: Info, id: strawberry.ID) -> DisputeCaseType | None:
-        if pk_of(id, "DisputeCase") is None:
+        if decode_int_gid(id, "DisputeCase") is None:
             return None
         return await info.context.runtime.nodes.resolve(info, id, "DisputeCase")
 
@@ -142,11 +146,11 @@ class MediationMutation:
         return await _run(info, lambda: services.resolve_dispute(info.context, input))
 
     @strawberry.mutation(description="IN_MEDIATION -> FAILED, with the reason.")
-    async def mark_dispute_failed(self, info: Info, case_id: strawberry.ID, reason: str) -> DisputeCasePayload:
+    async def mark_dispute_failed(self, info: Info, case_id: strawberry.ID, reason: Reason) -> DisputeCasePayload:
         return await _run(info, lambda: services.mark_failed(info.context, case_id, reason))
 
     @strawberry.mutation(description="Moves an ACCEPTED or IN_MEDIATION case up one handling level (COMPOUND -> COMMUNITY -> SUBDISTRICT) and back to ACCEPTED; refused (INVALID_TRANSITION) beyond SUBDISTRICT.")
-    async def escalate_dispute(self, info: Info, case_id: strawberry.ID, reason: str) -> DisputeCasePayload:
+    async def escalate_dispute(self, info: Info, case_id: strawberry.ID, reason: Reason) -> DisputeCasePayload:
         return await _run(info, lambda: services.escalate(info.context, case_id, reason))
 
     @strawberry.mutation(description="Records a follow-up visit of a RESOLVED case (managers of the area, or the case's team and owner).")

@@ -7,22 +7,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
-
 from core import clock
 from core import models as m
 from core.access import visible
 from core.api.relay import gid_of
 from core.audit import record
+from core.dates import instant
 from core.errors import Code, UserFailure, not_found
 from core.events import emit
+from core.idempotency import claim_key, client_key
 from core.ids import decode_int_gid
-from core.services.guards import find, require
+from core.services.guards import find, optional_text, require, require_text
 from core.services.notifications import notify
 from plugins.mediation import lifecycle
 from plugins.mediation.access import MANAGE, READ, can_report, covered_users, is_on_team
-from plugins.mediation.checks import area_matches, area_pk, optional_text, pk_of, require_text
+from plugins.mediation.checks import area_matches, area_pk
 from plugins.mediation.enums import DisputeStatus, MediationMethod
 from plugins.mediation.lifecycle import INITIAL_LEVEL, Action
 from plugins.mediation.models import (
@@ -71,7 +70,7 @@ async def _changed(context, case: DisputeCase, action: str, detail: str | None =
 
 async def _case(context, gid: str, field: list[str]) -> DisputeCase:
     """The visible case ``gid`` names, row-locked for the rest of the transaction (PostgreSQL)."""
-    if pk_of(gid, "DisputeCase") is None:
+    if decode_int_gid(gid, "DisputeCase") is None:
         raise not_found("Dispute case", field)
     return await find(context.viewer, DisputeCase, gid, field, "DisputeCase", what="Dispute case", for_update=True)
 
@@ -90,39 +89,9 @@ async def _worked_case(context, case: DisputeCase, field: list[str]) -> None:
                           Code.FORBIDDEN, field)
 
 
-_text = optional_text
 
 
 # ---------------------------------------------------------------- reporting
-
-
-async def _earlier_report(context, key: str) -> DisputeCase | None:
-    row = await m.IdempotencyKey.get_or_none(operation=OP_REPORT, actor_id=context.viewer.user_id or 0, key=key)
-    if row is None or not row.result_gid:
-        return None
-    pk = decode_int_gid(row.result_gid, "DisputeCase")
-    case = await visible(context.viewer, DisputeCase).get_or_none(id=pk) if pk else None
-    if case is None:
-        raise not_found("Dispute case", ["input", "clientMutationId"])
-    return case
-
-
-async def _claim_key(context, key: str) -> tuple[DisputeCase | None, int | None]:
-    """(earlier result, None) when the key was used; else (None, id of the key row now claimed)."""
-    earlier = await _earlier_report(context, key)
-    if earlier is not None:
-        return earlier, None
-    try:
-        async with in_transaction():  # a savepoint; on PostgreSQL a twin request's claim makes this wait
-            row = await m.IdempotencyKey.create(operation=OP_REPORT, actor_id=context.viewer.user_id or 0,
-                                                key=key, result_gid="")
-    except IntegrityError:
-        earlier = await _earlier_report(context, key)
-        if earlier is not None:
-            return earlier, None
-        raise UserFailure("A report with this clientMutationId is in progress; retry.", Code.DUPLICATE,
-                          ["input", "clientMutationId"]) from None
-    return None, row.id
 
 
 async def _report_area(viewer, gid: str) -> m.Area:
@@ -148,7 +117,7 @@ async def _parties(viewer, parties) -> list[DisputeParty]:
         raise UserFailure("Name at least one party.", Code.INVALID_INPUT, ["input", "parties"])
     if len(parties) > MAX_PARTIES:
         raise UserFailure(f"At most {MAX_PARTIES} parties.", Code.INVALID_INPUT, ["input", "parties"])
-    wanted = {i: pk_of(p.resident_id, "Resident") for i, p in enumerate(parties) if p.resident_id is not None}
+    wanted = {i: decode_int_gid(p.resident_id, "Resident") for i, p in enumerate(parties) if p.resident_id is not None}
     found = {}
     if wanted:
         rows = await visible(viewer, m.Resident).filter(id__in=[pk for pk in wanted.values() if pk])
@@ -172,12 +141,10 @@ async def _parties(viewer, parties) -> list[DisputeParty]:
 
 async def report_dispute(context, data) -> DisputeCase:
     viewer = context.viewer
-    key_row = None
-    key = _text(data.client_mutation_id, ["input", "clientMutationId"], "clientMutationId", 128)
-    if key is not None:
-        earlier, key_row = await _claim_key(context, key)
-        if earlier is not None:
-            return earlier
+    earlier, claim = await claim_key(viewer, OP_REPORT, client_key(data.client_mutation_id), DisputeCase,
+                                     "DisputeCase")
+    if earlier is not None:
+        return earlier
     area = await _report_area(viewer, data.area_id)
     title = require_text(data.title, ["input", "title"], "title", 200)
     description = require_text(data.description, ["input", "description"], "description", LONG_TEXT)
@@ -196,8 +163,7 @@ async def report_dispute(context, data) -> DisputeCase:
         party.case_id = case.id
     await DisputeParty.bulk_create(parties)
     await lifecycle.record_report(case, viewer.user_id)
-    if key_row is not None:
-        await m.IdempotencyKey.filter(id=key_row).update(result_gid=gid_of(case))
+    await claim.settle(case)
     return await _changed(context, case, OP_REPORT)
 
 
@@ -219,8 +185,8 @@ async def assign_team(context, data) -> DisputeCase:
         raise UserFailure("A team needs at least one member.", Code.INVALID_INPUT, ["input", "members"])
     if len(members) > MAX_TEAM:
         raise UserFailure(f"A team has at most {MAX_TEAM} members.", Code.INVALID_INPUT, ["input", "members"])
-    user_ids: list[int | None] = [pk_of(mb.user_id, "User") for mb in members]
-    owner_id = pk_of(data.case_owner_id, "User")
+    user_ids: list[int | None] = [decode_int_gid(mb.user_id, "User") for mb in members]
+    owner_id = decode_int_gid(data.case_owner_id, "User")
     covered = await covered_users(context.host.registry, [u for u in [*user_ids, owner_id] if u], case)
     seen: set[int] = set()
     for i, user_id in enumerate(user_ids):
@@ -265,14 +231,14 @@ async def record_session(context, data) -> DisputeCase:
     case = await _case(context, data.case_id, ["input", "caseId"])
     await _worked_case(context, case, ["input", "caseId"])
     await lifecycle.check(case, Action.RECORD_SESSION)
-    held_at = data.held_at if data.held_at.tzinfo else data.held_at.replace(tzinfo=dt.UTC)
+    held_at = instant(data.held_at, "heldAt", ["input", "heldAt"])
     if held_at > now() + dt.timedelta(hours=1):
         raise UserFailure("A session is recorded once it has been held; heldAt is in the future.",
                           Code.INVALID_INPUT, ["input", "heldAt"])
     if held_at < case.reported_at - dt.timedelta(days=1):
         raise UserFailure("heldAt is before the dispute was reported.", Code.INVALID_INPUT, ["input", "heldAt"])
     notes = require_text(data.notes, ["input", "notes"], "notes", LONG_TEXT)
-    location = _text(data.location, ["input", "location"], "location", 200)
+    location = optional_text(data.location, ["input", "location"], "location", 200)
     await MediationSession.create(case_id=case.id, held_at=held_at, location=location, notes=notes,
                                   recorded_by_id=viewer.user_id)
     await lifecycle.move(case, Action.RECORD_SESSION, viewer.user_id, note=location)
@@ -323,7 +289,7 @@ async def escalate(context, case_id: str, reason: str) -> DisputeCase:
 async def complete_follow_up(context, data) -> DisputeCase:
     viewer = context.viewer
     field = ["input", "followUpId"]
-    pk = pk_of(data.follow_up_id, "FollowUp")
+    pk = decode_int_gid(data.follow_up_id, "FollowUp")
     follow_up = await FollowUp.get_or_none(id=pk) if pk else None
     case = None
     if follow_up is not None:
@@ -334,7 +300,7 @@ async def complete_follow_up(context, data) -> DisputeCase:
     if follow_up.done_at is not None:
         raise lifecycle.refuse("This follow-up was already done.", field)
     await lifecycle.check(case, Action.COMPLETE_FOLLOW_UP)
-    note = _text(data.note, ["input", "note"], "note", LONG_TEXT)
+    note = optional_text(data.note, ["input", "note"], "note", LONG_TEXT)
     done = await FollowUp.filter(id=follow_up.id, done_at__isnull=True).update(
         done_at=now(), done_by_id=viewer.user_id, note=note, agreement_kept=data.agreement_kept)
     if not done:

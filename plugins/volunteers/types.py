@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -142,7 +143,8 @@ class VolunteerActivity(Node):
         return await _loaders(info).by_id(vm.VolunteerTeam).load(self.team_id) if self.team_id else None
 
     @F(description="Signups (that the viewer may see), optionally of one status, in signup order.")
-    async def signups(self, info: Info, status: SignupStatus | None = None, first: int | None = None,
+    async def signups(self, info: Info, status: Annotated[SignupStatus | None, strawberry.argument(
+                          description="Only items with this status.")] = None, first: int | None = None,
                       after: str | None = None) -> Connection[ActivitySignup]:
         return connection_from_list(await _signups_of(info, "activity_id", self.id, status), first, after)
 

@@ -12,6 +12,7 @@ from tortoise.expressions import F, Subquery
 from core import models as m
 from core.api.relay import gid_of
 from core.audit import record
+from core.dates import instant
 from core.enums import lineage_column
 from core.errors import Code, UserFailure
 from core.services.guards import require
@@ -19,7 +20,7 @@ from core.services.notifications import notify
 from plugins.volunteers import models as vm
 from plugins.volunteers.enums import ActivityStatus, SignupStatus
 from plugins.volunteers.permissions import MANAGE
-from plugins.volunteers.services.common import find, now, require_text, status_of, utc
+from plugins.volunteers.services.common import find, now, require_text, status_of
 from plugins.volunteers.services.teams import AREA_TYPES
 
 S = ActivityStatus
@@ -52,10 +53,8 @@ async def create_activity(context, data) -> vm.VolunteerActivity:
     area = await find(viewer, m.Area, data.area_id, ["input", "areaId"], *AREA_TYPES, what="Area")
     require(viewer, MANAGE, area, ["input", "areaId"])
     title = require_text(data.title, ["input", "title"], "title")
-    starts_at, ends_at = utc(data.starts_at), utc(data.ends_at)
-    for value, name in ((starts_at, "startsAt"), (ends_at, "endsAt")):
-        if value is None:
-            raise UserFailure(f"{name} lies outside the years 1 to 9999 in UTC.", Code.INVALID_INPUT, ["input", name])
+    starts_at = instant(data.starts_at, "startsAt", ["input", "startsAt"])
+    ends_at = instant(data.ends_at, "endsAt", ["input", "endsAt"])
     if ends_at <= starts_at:
         raise UserFailure("endsAt must be after startsAt.", Code.INVALID_INPUT, ["input", "endsAt"])
     if data.capacity is not None and data.capacity < 1:

@@ -37,33 +37,6 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def aware(value: dt.datetime | None) -> dt.datetime | None:
-    """A time without an offset is taken as UTC (the API's and the database's zone)."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=dt.UTC)
-
-
-def utc(value: dt.datetime | None) -> dt.datetime | None:
-    """The time in UTC (the database's zone); None when it falls outside the
-    years 1..9999 there (e.g. 0001-01-01T00:00:00+05:00)."""
-    value = aware(value)
-    if value is None:
-        return None
-    try:
-        return value.astimezone(dt.UTC)
-    except OverflowError:
-        return None
-
-
-def clamped_utc(value: dt.datetime) -> dt.datetime:
-    """Like ``utc`` for a filter bound: beyond the representable range means the earliest or latest time."""
-    found = utc(value)
-    if found is not None:
-        return found
-    return (dt.datetime.min if value.year == dt.MINYEAR else dt.datetime.max).replace(tzinfo=dt.UTC)
-
-
 def require_active(volunteer, field: list[str]) -> None:
     if volunteer.status != VolunteerStatus.ACTIVE:
         raise UserFailure(f"The volunteer is {volunteer.status.value}, not ACTIVE.", Code.INVALID_TRANSITION, field)
