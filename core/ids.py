@@ -4,6 +4,24 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
+
+# model class -> function(obj) -> GraphQL type name; plugins add theirs with register_node_model.
+_TYPE_NAMERS: dict[type, Callable[[object], str]] = {}
+
+
+def register_node_model(model: type, namer: str | Callable[[object], str]) -> None:
+    """``register_node_model(Notice, "Notice")`` at import: global ids of its rows name that type."""
+    _TYPE_NAMERS[model] = namer if callable(namer) else (lambda _obj, n=namer: n)
+
+
+def type_name_of(obj) -> str:
+    return _TYPE_NAMERS[type(obj)](obj)
+
+
+def gid_of(obj) -> str:
+    """The global id of a row of a registered model."""
+    return encode_gid(type_name_of(obj), obj.pk)
 
 
 def encode_gid(type_name: str, pk: int | str) -> str:

@@ -28,7 +28,10 @@ def user_errors(failure: UserFailure) -> list[UserError]:
 
 
 async def in_mutation_transaction(context, work: Callable[[], Awaitable[Any]]) -> Any:
-    """Run ``work`` in one transaction; publish its events only once it commits."""
+    """Run ``work`` in one transaction; publish its events only once it commits.
+
+    Either way the request's loaders start afresh afterwards: rows they cached before (or
+    during) the change must not answer the payload, which reads what was written."""
     context.pending_events = []
     try:
         with viewer_cache.collecting() as viewers_changed, replica.on_primary():
@@ -38,10 +41,13 @@ async def in_mutation_transaction(context, work: Callable[[], Awaitable[Any]]) -
         # A constraint caught a race the checks before it could not see.
         log.info("integrity error in mutation: %s", exc)
         context.pending_events = []
+        context.refresh_loaders()
         raise failure_for(exc) from exc
     except BaseException:
         context.pending_events = []
+        context.refresh_loaders()
         raise
+    context.refresh_loaders()
     events, context.pending_events = context.pending_events, []
     bus = getattr(context.runtime, "bus", None)
     await viewer_cache.announce(bus, viewers_changed)

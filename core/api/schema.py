@@ -19,8 +19,8 @@ from strawberry.schema.config import StrawberryConfig
 from core.api import built
 from core.api import types as t
 from core.api.argument_docs import describe_arguments
+from core.api.audit import AuditReads
 from core.api.nodes import NodeRegistry
-from core.audit import AuditReads
 from core.events import InProcessBus
 from core.gc_tuning import ReleaseRequestData
 from core.metrics import OperationNameExtension

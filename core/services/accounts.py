@@ -5,7 +5,6 @@ from __future__ import annotations
 from tortoise.exceptions import IntegrityError
 
 from core import models as m
-from core.api.relay import gid_of
 from core.audit import record
 from core.auth import (
     PasswordWorkBusy,
@@ -16,6 +15,7 @@ from core.auth import (
 )
 from core.enums import AREA_TYPE_NAMES, AreaLevel
 from core.errors import Code, UserFailure
+from core.ids import gid_of
 from core.integrity import refusing, violates
 from core.login_limits import ACCOUNT, ADDRESS, client_address, limiter_for
 from core.password_policy import MAX_LENGTH as MAX_PASSWORD

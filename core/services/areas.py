@@ -90,7 +90,7 @@ async def create_area(context, data) -> m.Area:
 
 
 def _gid(obj) -> str:
-    from core.api.relay import gid_of
+    from core.ids import gid_of
 
     return gid_of(obj)
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from core import models as m
-from core.api.relay import gid_of
 from core.audit import record
 from core.enums import AreaLevel
 from core.errors import Code, UserFailure
+from core.ids import gid_of
 from core.integrity import refusing
 from core.services.guards import find, optional_text, require, require_text
 

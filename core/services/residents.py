@@ -9,12 +9,11 @@ from tortoise.transactions import in_transaction
 
 from core import clock
 from core import models as m
-from core.api.context import AuditEntry
-from core.api.relay import gid_of
-from core.audit import record
+from core.audit import AuditEntry, record
 from core.enums import AreaLevel, Gender, HouseholdRelation, ResidentStatus
 from core.errors import Code, UserFailure
 from core.idempotency import claim_key, client_key
+from core.ids import gid_of
 from core.integrity import violates
 from core.pii import PII_READ, blind_index, encrypt, mask_id_number, mask_phone, sees_birth_date
 from core.services.guards import find, require, require_text, storable

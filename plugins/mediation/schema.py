@@ -15,7 +15,6 @@ from tortoise.expressions import Q, Subquery
 from core import models as m
 from core.access import below, visible
 from core.api.filters import query_text
-from core.api.loaders import Loaders
 from core.api.mutation import run_mutation
 from core.api.relay import Connection, connection_from_list, connection_from_queryset
 from core.api.subscriptions import live_events
@@ -117,10 +116,7 @@ class MediationQuery:
 
 
 async def _run(info: Info, work) -> DisputeCasePayload:
-    payload = await run_mutation(info, work, DisputeCasePayload, "dispute_case")
-    # The payload is read after the change: start from fresh loaders, not ones primed before it.
-    info.context.loaders = Loaders(info.context.viewer)
-    return payload
+    return await run_mutation(info, work, DisputeCasePayload, "dispute_case")
 
 
 @strawberry.type(description="Dispute mediation mutations.")
