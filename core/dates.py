@@ -14,16 +14,25 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.errors import ApiError, Code, UserFailure
+from core.errors import ApiError, Code, Field, UserFailure
 
 
-def _refuse(message: str, field: list[str] | tuple[str, ...] | None):
+def _refuse(message: str, field: Field | None):
     if field is not None:
-        return UserFailure(message, Code.INVALID_INPUT, list(field))
+        return UserFailure(message, Code.INVALID_INPUT, field)
     return ApiError(message, Code.INVALID_INPUT)
 
 
-def instant(value: dt.datetime | None, name: str, field: list[str] | tuple[str, ...] | None = None,
+def _child(field: Field | None, name: str) -> Field | None:
+    """The field of one end of a period inside ``field`` (a logical name or a path)."""
+    if field is None:
+        return None
+    if isinstance(field, str):
+        return f"{field}.{name}" if field else name
+    return [*field, name]
+
+
+def instant(value: dt.datetime | None, name: str, field: Field | None = None,
             *, clamp: bool = False) -> dt.datetime | None:
     """``value`` in UTC (None stays None). Out of UTC's years 1..9999: refused, or with
     ``clamp=True`` (a filter bound) the earliest or latest instant there is."""
@@ -40,13 +49,14 @@ def instant(value: dt.datetime | None, name: str, field: list[str] | tuple[str, 
 
 
 def period(start, end, names: tuple[str, str] = ("from", "to"),
-           field: list[str] | tuple[str, ...] | None = None):
+           field: Field | None = None):
     """(start, end), instants in UTC (dates stay dates); refused when the start is after the end.
 
-    ``field``: the input object's path; the refusal then names ``[*field, names[1]]``."""
+    ``field``: where the two ends are in a mutation's input (``""``: at its top, so the ends
+    are the logical fields ``names``); the refusal is then a userError on the end's field."""
     if isinstance(start, dt.datetime) or isinstance(end, dt.datetime):
-        start = instant(start, names[0], None if field is None else [*field, names[0]])
-        end = instant(end, names[1], None if field is None else [*field, names[1]])
+        start = instant(start, names[0], _child(field, names[0]))
+        end = instant(end, names[1], _child(field, names[1]))
     if start is not None and end is not None and start > end:
-        raise _refuse(f"`{names[0]}` must not be after `{names[1]}`.", None if field is None else [*field, names[1]])
+        raise _refuse(f"`{names[0]}` must not be after `{names[1]}`.", _child(field, names[1]))
     return start, end

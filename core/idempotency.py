@@ -23,25 +23,25 @@ from tortoise.transactions import in_transaction
 
 from core import models as m
 from core.access import visible
-from core.errors import Code, UserFailure, not_found
+from core.errors import Code, Field, UserFailure, not_found
 from core.ids import decode_int_gid, encode_gid
 from core.permissions import Viewer
 from core.validation import unstorable_text
 
 KEY_MAX = 128  # core_idempotency_key.key
-FIELD = ("input", "clientMutationId")
+FIELD = "clientMutationId"  # logical: the API edge places it in the input (core.errors.UserFailure)
 
 
-def client_key(raw: str | None, field: tuple[str, ...] | list[str] = FIELD) -> str | None:
+def client_key(raw: str | None, field: Field = FIELD) -> str | None:
     """The key as sent, trimmed; None when absent or blank. INVALID_INPUT when too long or unstorable."""
     if raw is None:
         return None
     if unstorable_text(raw):
         raise UserFailure("clientMutationId may not contain NUL characters or unpaired surrogates",
-                          Code.INVALID_INPUT, list(field))
+                          Code.INVALID_INPUT, field)
     key = raw.strip()
     if len(key) > KEY_MAX:
-        raise UserFailure(f"clientMutationId may be at most {KEY_MAX} characters.", Code.INVALID_INPUT, list(field))
+        raise UserFailure(f"clientMutationId may be at most {KEY_MAX} characters.", Code.INVALID_INPUT, field)
     return key or None
 
 
@@ -58,7 +58,7 @@ class Claim:
 
 
 async def _earlier(viewer: Viewer, operation: str, key: str, model: type[Model], type_name: str,
-                   field: list[str]) -> Model | None:
+                   field: Field) -> Model | None:
     row = await m.IdempotencyKey.get_or_none(operation=operation, actor_id=viewer.user_id or 0, key=key)
     if row is None or not row.result_gid:
         return None
@@ -70,13 +70,12 @@ async def _earlier(viewer: Viewer, operation: str, key: str, model: type[Model],
 
 
 async def claim_key(viewer: Viewer, operation: str, key: str | None, model: type[Model], type_name: str,
-                    field: tuple[str, ...] | list[str] = FIELD) -> tuple[Model | None, Claim]:
+                    field: Field = FIELD) -> tuple[Model | None, Claim]:
     """(the earlier result, a claim that does nothing) when ``key`` was used; else (None, the claim made now).
 
     The key row is written first, inside the mutation's transaction: a twin sent at the same
     time blocks on it (PostgreSQL's unique index) until this mutation commits, and then gets
     this mutation's result instead of making a second one or an error. ``key=None``: no claim."""
-    field = list(field)
     if key is None:
         return None, Claim(None, type_name)
     earlier = await _earlier(viewer, operation, key, model, type_name, field)

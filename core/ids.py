@@ -50,6 +50,14 @@ def decode_int_gid(gid: str | None, *type_names: str) -> int | None:
     return canonical_int(parts[1])
 
 
+def given_pk(gid: str | None, *type_names: str) -> int | None:
+    """For an optional id argument, decoded at the API edge: None when not given, 0 (no row has
+    it: the service answers NOT_FOUND) when given but naming nothing of those types."""
+    if gid is None:
+        return None
+    return decode_int_gid(gid, *type_names) or 0
+
+
 # Ids are positive and fit the 32-bit id columns; anything else names no row.
 _MAX_PK = 2**31 - 1
 

@@ -23,8 +23,14 @@ from core.integrity import failure_for
 log = logging.getLogger("lastmile.mutation")
 
 
-def user_errors(failure: UserFailure) -> list[UserError]:
-    return [UserError(field=e.field, message=e.message, code=e.code) for e in failure.errors]
+def user_errors(failure: UserFailure, input_path: list[str] = ()) -> list[UserError]:
+    """The payload's userErrors; logical field names (core.errors.UserFailure) placed below ``input_path``."""
+    return [UserError(field=e.path(list(input_path)), message=e.message, code=e.code) for e in failure.errors]
+
+
+def input_path(info: Info) -> list[str]:
+    """Where a mutation's values are: below its ``input`` argument when it has one, else its arguments."""
+    return ["input"] if info.get_argument_definition("input") is not None else []
 
 
 async def in_mutation_transaction(context, work: Callable[[], Awaitable[Any]]) -> Any:
@@ -76,7 +82,7 @@ async def run_mutation(
         result = await in_mutation_transaction(context, work)
     except UserFailure as failure:
         fields = {result_field: None} if result_field else {}
-        return payload(**fields, user_errors=user_errors(failure), **extra)
+        return payload(**fields, user_errors=user_errors(failure, input_path(info)), **extra)
     except ApiError:
         raise
     fields = {result_field: result} if result_field else {}

@@ -7,6 +7,7 @@ import datetime as dt
 import strawberry
 from strawberry.types import Info
 
+from core.api import resident_input as parse
 from core.api.mutation import in_mutation_transaction, run_mutation, user_errors
 from core.api.relay import gid_of
 from core.api.security import public
@@ -232,22 +233,22 @@ class CoreMutation:
 
     @strawberry.mutation(description="Registers a resident; idempotent by clientMutationId.")
     async def register_resident(self, info: Info, input: RegisterResidentInput) -> ResidentPayload:
-        return await run_mutation(info, lambda: residents.register_resident(info.context, input), ResidentPayload,
+        return await run_mutation(info, lambda: residents.register_resident(info.context, parse.registration(input)), ResidentPayload,
                                   "resident")
 
     @strawberry.mutation(description="Updates a resident's record.")
     async def update_resident(self, info: Info, input: UpdateResidentInput) -> ResidentPayload:
-        return await run_mutation(info, lambda: residents.update_resident(info.context, input), ResidentPayload,
+        return await run_mutation(info, lambda: residents.update_resident(info.context, parse.changes(input)), ResidentPayload,
                                   "resident")
 
     @strawberry.mutation(description="Moves an active resident to another unit.")
     async def move_resident(self, info: Info, input: MoveResidentInput) -> ResidentPayload:
-        return await run_mutation(info, lambda: residents.move_resident(info.context, input), ResidentPayload,
+        return await run_mutation(info, lambda: residents.move_resident(info.context, parse.move(input)), ResidentPayload,
                                   "resident")
 
     @strawberry.mutation(description="Records that a resident moved out or died.")
     async def move_out_resident(self, info: Info, input: MoveOutResidentInput) -> ResidentPayload:
-        return await run_mutation(info, lambda: residents.move_out_resident(info.context, input),
+        return await run_mutation(info, lambda: residents.move_out_resident(info.context, parse.move_out(input)),
                                   ResidentPayload, "resident")
 
     @strawberry.mutation(description="Creates a partner organisation.")

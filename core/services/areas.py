@@ -17,16 +17,16 @@ ADDRESS_MAX = 300
 
 def _check_year(year: int | None) -> None:
     if year is not None and not (1800 <= year <= clock.today().year + 5):
-        raise UserFailure("builtYear is out of range", Code.INVALID_INPUT, ["input", "builtYear"])
+        raise UserFailure("builtYear is out of range", Code.INVALID_INPUT, "builtYear")
 
 
 def _check_floors(floors: int | None) -> None:
     if floors is not None and not (1 <= floors <= 200):
-        raise UserFailure("floors must be between 1 and 200", Code.INVALID_INPUT, ["input", "floors"])
+        raise UserFailure("floors must be between 1 and 200", Code.INVALID_INPUT, "floors")
 
 
 def _name_taken_failure(name: str) -> UserFailure:
-    return UserFailure(f"An area named {name!r} already exists there.", Code.DUPLICATE, ["input", "name"])
+    return UserFailure(f"An area named {name!r} already exists there.", Code.DUPLICATE, "name")
 
 
 async def _save_named(area: m.Area, **save) -> None:
@@ -46,33 +46,33 @@ async def _name_taken(parent_id: int | None, name: str, exclude_id: int | None =
 async def create_area(context, data) -> m.Area:
     viewer = context.viewer
     level: AreaLevel = data.level
-    name = require_text(data.name, ["input", "name"], "name")
+    name = require_text(data.name, "name", "name")
     want_parent = parent_level(level)
     if want_parent is None:
         if data.parent_id is not None:
-            raise UserFailure("A district has no parent area.", Code.INVALID_LEVEL, ["input", "parentId"])
-        require(viewer, "district.create", None, ["input", "level"])
+            raise UserFailure("A district has no parent area.", Code.INVALID_LEVEL, "parentId")
+        require(viewer, "district.create", None, "level")
         if not viewer.is_superuser:
-            raise UserFailure("Only a superuser may create districts.", Code.FORBIDDEN, ["input", "level"])
+            raise UserFailure("Only a superuser may create districts.", Code.FORBIDDEN, "level")
         parent = None
     else:
         if data.parent_id is None:
             raise UserFailure(f"A {level.value} needs a parent {want_parent.value}.", Code.INVALID_LEVEL,
-                              ["input", "parentId"])
-        parent = await find(viewer, m.Area, data.parent_id, ["input", "parentId"], *AREA_TYPE_NAMES,
+                              "parentId")
+        parent = await find(viewer, m.Area, data.parent_id, "parentId", *AREA_TYPE_NAMES,
                             what="Parent area")
         if parent.level != want_parent:
             raise UserFailure(
                 f"A {level.value}'s parent must be a {want_parent.value}, not a {parent.level.value}.",
-                Code.INVALID_LEVEL, ["input", "parentId"],
+                Code.INVALID_LEVEL, "parentId",
             )
-        require(viewer, "area.manage", parent, ["input", "parentId"])
+        require(viewer, "area.manage", parent, "parentId")
     if await _name_taken(parent.id if parent else None, name):
         raise _name_taken_failure(name)
     _check_year(data.built_year)
     _check_floors(data.floors)
-    code = optional_text(data.code, ["input", "code"], "code", CODE_MAX)
-    address = optional_text(data.address, ["input", "address"], "address", ADDRESS_MAX)
+    code = optional_text(data.code, "code", "code", CODE_MAX)
+    address = optional_text(data.address, "address", "address", ADDRESS_MAX)
     area = m.Area(
         level=level, name=name, code=code, parent=parent,
         is_town=bool(data.is_town) if level == AreaLevel.SUBDISTRICT else False,
@@ -97,18 +97,18 @@ def _gid(obj) -> str:
 
 async def update_area(context, data) -> m.Area:
     viewer = context.viewer
-    area = await find(viewer, m.Area, data.id, ["input", "id"], *AREA_TYPE_NAMES, what="Area", for_update=True)
-    require(viewer, "area.manage", area, ["input", "id"])
+    area = await find(viewer, m.Area, data.id, "id", *AREA_TYPE_NAMES, what="Area", for_update=True)
+    require(viewer, "area.manage", area, "id")
     if data.name is not None:
-        name = require_text(data.name, ["input", "name"], "name")
+        name = require_text(data.name, "name", "name")
         if await _name_taken(area.parent_id, name, exclude_id=area.id):
             raise _name_taken_failure(name)
         area.name = name
     if data.code is not None:
-        area.code = optional_text(data.code, ["input", "code"], "code", CODE_MAX)
+        area.code = optional_text(data.code, "code", "code", CODE_MAX)
     if area.level == AreaLevel.COMPOUND:
         if data.address is not None:
-            area.address = optional_text(data.address, ["input", "address"], "address", ADDRESS_MAX)
+            area.address = optional_text(data.address, "address", "address", ADDRESS_MAX)
         if data.built_year is not None:
             _check_year(data.built_year)
             area.built_year = data.built_year
@@ -122,12 +122,12 @@ async def update_area(context, data) -> m.Area:
 
 async def delete_area(context, gid: str) -> str:
     viewer = context.viewer
-    area = await find(viewer, m.Area, gid, ["id"], *AREA_TYPE_NAMES, what="Area", for_update=True)
+    area = await find(viewer, m.Area, gid, "id", *AREA_TYPE_NAMES, what="Area", for_update=True)
     if area.level == AreaLevel.DISTRICT:
         if not viewer.is_superuser:
-            raise UserFailure("Only a superuser may delete districts.", Code.FORBIDDEN, ["id"])
+            raise UserFailure("Only a superuser may delete districts.", Code.FORBIDDEN, "id")
     else:
-        require(viewer, "area.manage", area, ["id"])
+        require(viewer, "area.manage", area, "id")
     col = lineage_column(area.level)
     reasons = []
     if await m.Area.filter(parent_id=area.id).exists():
@@ -140,7 +140,7 @@ async def delete_area(context, gid: str) -> str:
         if reason:
             reasons.append(reason)
     if reasons:
-        raise UserFailure(f"The area is not empty: {'; '.join(reasons)}.", Code.NOT_EMPTY, ["id"])
+        raise UserFailure(f"The area is not empty: {'; '.join(reasons)}.", Code.NOT_EMPTY, "id")
     deleted = _gid(area)
     await m.PartnerLink.filter(community_id=area.id).delete()
     await m.Area.filter(id=area.id).delete()
@@ -154,23 +154,23 @@ async def delete_area(context, gid: str) -> str:
 
 def _check_unit_numbers(data) -> None:
     if data.area_sqm is not None and not (0 < data.area_sqm < 100000):
-        raise UserFailure("areaSqm must be positive", Code.INVALID_INPUT, ["input", "areaSqm"])
+        raise UserFailure("areaSqm must be positive", Code.INVALID_INPUT, "areaSqm")
     if data.floor is not None and not (-10 <= data.floor <= 200):
-        raise UserFailure("floor is out of range", Code.INVALID_INPUT, ["input", "floor"])
+        raise UserFailure("floor is out of range", Code.INVALID_INPUT, "floor")
 
 
 def _label_taken_failure(label: str) -> UserFailure:
     # UNIQUE (building_id, label) behind the check: a concurrent twin reads the same.
-    return UserFailure(f"Unit {label!r} already exists in this building.", Code.DUPLICATE, ["input", "label"])
+    return UserFailure(f"Unit {label!r} already exists in this building.", Code.DUPLICATE, "label")
 
 
 async def create_unit(context, data) -> m.Unit:
     viewer = context.viewer
-    building = await find(viewer, m.Area, data.building_id, ["input", "buildingId"], "Building", what="Building")
+    building = await find(viewer, m.Area, data.building_id, "buildingId", "Building", what="Building")
     if building.level != AreaLevel.BUILDING:
-        raise UserFailure("Units belong to buildings.", Code.INVALID_LEVEL, ["input", "buildingId"])
-    require(viewer, "unit.write", building, ["input", "buildingId"])
-    label = require_text(data.label, ["input", "label"], "label", 50)
+        raise UserFailure("Units belong to buildings.", Code.INVALID_LEVEL, "buildingId")
+    require(viewer, "unit.write", building, "buildingId")
+    label = require_text(data.label, "label", "label", 50)
     _check_unit_numbers(data)
     if await m.Unit.filter(building_id=building.id, label=label).exists():
         raise _label_taken_failure(label)
@@ -184,11 +184,11 @@ async def create_unit(context, data) -> m.Unit:
 
 async def update_unit(context, data) -> m.Unit:
     viewer = context.viewer
-    unit = await find(viewer, m.Unit, data.id, ["input", "id"], "Unit", for_update=True)
-    require(viewer, "unit.write", unit, ["input", "id"])
+    unit = await find(viewer, m.Unit, data.id, "id", "Unit", for_update=True)
+    require(viewer, "unit.write", unit, "id")
     _check_unit_numbers(data)
     if data.label is not None:
-        label = require_text(data.label, ["input", "label"], "label", 50)
+        label = require_text(data.label, "label", "label", 50)
         if await m.Unit.filter(building_id=unit.building_id, label=label).exclude(id=unit.id).exists():
             raise _label_taken_failure(label)
         unit.label = label

@@ -21,19 +21,19 @@ async def _community(viewer, gid, field) -> m.Area:
 
 async def create_organization(context, data) -> m.Organization:
     viewer = context.viewer
-    require(viewer, "organization.write", None, ["input"])
-    name = require_text(data.name, ["input", "name"], "name")
+    require(viewer, "organization.write", None, "")
+    name = require_text(data.name, "name", "name")
     communities = []
     for i, gid in enumerate(dict.fromkeys(data.partner_community_ids or [])):
-        communities.append(await _community(viewer, gid, ["input", "partnerCommunityIds", str(i)]))
-    name_taken = UserFailure(f"An organisation named {name!r} exists.", Code.DUPLICATE, ["input", "name"])
+        communities.append(await _community(viewer, gid, f"partnerCommunityIds.{i}"))
+    name_taken = UserFailure(f"An organisation named {name!r} exists.", Code.DUPLICATE, "name")
     if await m.Organization.filter(name=name).exists():
         raise name_taken
     phone = (data.contact_phone or "").strip() or None
     if phone and (len(phone) > 32 or not all(c.isdigit() or c in "+- ()" for c in phone)):
         raise UserFailure("contactPhone may hold digits, spaces, +, - and brackets.", Code.INVALID_PHONE,
-                          ["input", "contactPhone"])
-    contact_name = optional_text(data.contact_name, ["input", "contactName"], "contactName", 100)
+                          "contactPhone")
+    contact_name = optional_text(data.contact_name, "contactName", "contactName", 100)
     # UNIQUE name behind the check: a twin created meanwhile reads the same.
     org = await refusing(lambda: m.Organization.create(name=name, kind=data.kind, contact_name=contact_name,
                                                        contact_phone=phone), name_taken, ("name",))
@@ -45,10 +45,10 @@ async def create_organization(context, data) -> m.Organization:
 
 async def link_partner(context, organization_gid: str, community_gid: str) -> m.Organization:
     viewer = context.viewer
-    org = await find(viewer, m.Organization, organization_gid, ["organizationId"], "Organization")
-    community = await _community(viewer, community_gid, ["communityId"])
+    org = await find(viewer, m.Organization, organization_gid, "organizationId", "Organization")
+    community = await _community(viewer, community_gid, "communityId")
     linked = UserFailure("The organisation is already a partner of this community.", Code.DUPLICATE,
-                         ["communityId"])
+                         "communityId")
     if await m.PartnerLink.filter(organization_id=org.id, community_id=community.id).exists():
         raise linked
     # UNIQUE (organization_id, community_id) behind the check: a twin linked meanwhile reads the same.
