@@ -6,7 +6,7 @@ from core.api.relay import NodeSpec, register_node_model
 from core.hookspecs import hookimpl
 from plugins.civility import access
 from plugins.civility import models as cm
-from plugins.civility.permissions import PERMISSIONS, ROLES
+from plugins.civility.access import PERMISSIONS, ROLES
 
 NAME = "civility"
 VERSION = "0.1.0"

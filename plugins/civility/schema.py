@@ -18,12 +18,12 @@ from core.api.relay import Connection, connection_from_queryset
 from core.api.subscriptions import live_events
 from core.enums import AREA_TYPE_NAMES
 from core.errors import ApiError, Code, unauthenticated
+from core.ids import decode_int_gid
 from plugins.civility import loaders
 from plugins.civility import models as cm
 from plugins.civility.enums import CampaignKind, CampaignStatus
-from plugins.civility.events import NOMINATION_UPDATED
-from plugins.civility.ids import pk_of
 from plugins.civility.services import campaigns, nominations, objections, scores, votes
+from plugins.civility.services.events import NOMINATION_UPDATED
 from plugins.civility.types import (
     CivilityCampaign,
     CivilityCampaignPayload,
@@ -35,7 +35,6 @@ from plugins.civility.types import (
 F = strawberry.field
 arg = strawberry.argument
 Reason = Annotated[str, arg(description="Why; kept with the record and shown to those concerned.")]
-AREA_TYPES = AREA_TYPE_NAMES
 
 
 @strawberry.input(description="A criterion nominations are rated on.")
@@ -99,7 +98,7 @@ def _campaign_data(data: CreateCivilityCampaignInput) -> campaigns.CampaignData:
 
 async def _area_filter(info: Info, area_gid: strawberry.ID) -> Q:
     """Campaigns whose area is, contains or lies within the given area."""
-    pk = pk_of(area_gid, *AREA_TYPES)
+    pk = decode_int_gid(area_gid, *AREA_TYPE_NAMES)
     area = await visible(info.context.viewer, m.Area).filter(id=pk).first() if pk else None
     if area is None:
         raise ApiError("Area not found", Code.NOT_FOUND)
@@ -111,7 +110,7 @@ async def _area_filter(info: Info, area_gid: strawberry.ID) -> Q:
 class CivilityQuery:
     @F(description="One campaign by id; null when unknown or not visible.")
     async def civility_campaign(self, info: Info, id: strawberry.ID) -> CivilityCampaign | None:
-        if pk_of(id, "CivilityCampaign") is None:  # malformed, another type, or a number no row can have
+        if decode_int_gid(id, "CivilityCampaign") is None:  # malformed, another type, or a number no row can have
             return None
         return await info.context.runtime.nodes.resolve(info, id, "CivilityCampaign")
 
@@ -138,7 +137,7 @@ class CivilityQuery:
 
     @F(description="One nomination by id; null when unknown or not visible.")
     async def nomination(self, info: Info, id: strawberry.ID) -> Nomination | None:
-        if pk_of(id, "Nomination") is None:
+        if decode_int_gid(id, "Nomination") is None:
             return None
         return await info.context.runtime.nodes.resolve(info, id, "Nomination")
 
@@ -227,7 +226,7 @@ class CivilitySubscription:
     async def civility_nomination_updated(self, info: Info, campaign_id: strawberry.ID) -> AsyncGenerator[Nomination, None]:
         if not info.context.viewer.authenticated:
             raise unauthenticated()
-        pk = pk_of(campaign_id, "CivilityCampaign")
+        pk = decode_int_gid(campaign_id, "CivilityCampaign")
         if pk is None or not await visible(info.context.viewer, cm.Campaign).filter(id=pk).exists():
             raise ApiError("Campaign not found", Code.NOT_FOUND)
         async with aclosing(live_events(info, NOMINATION_UPDATED,

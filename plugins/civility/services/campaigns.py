@@ -7,17 +7,16 @@ import math
 from dataclasses import dataclass
 
 from core import models as m
-from core.api.relay import gid_of
 from core.audit import record
 from core.enums import AREA_TYPE_NAMES
 from core.errors import Code, UserFailure
-from core.services.guards import find, require
+from core.ids import gid_of
+from core.services.guards import find, optional_text, require, require_text
 from plugins.civility import models as cm
+from plugins.civility.access import MANAGE
 from plugins.civility.enums import CampaignKind, CampaignStatus
-from plugins.civility.permissions import MANAGE
-from plugins.civility.scoring import DEFAULT_STAR_THRESHOLDS
-from plugins.civility.services import awards, lifecycle
-from plugins.civility.services.text import optional_text, require_text
+from plugins.civility.services import TEXT_MAX, awards, lifecycle
+from plugins.civility.services.scoring import DEFAULT_STAR_THRESHOLDS
 
 CAMPAIGN = "CivilityCampaign"
 MIN_YEAR, MAX_YEAR = 1949, 2100
@@ -78,7 +77,7 @@ def _check_criteria(kind: CampaignKind, items: list[CriterionData]) -> list[Crit
             if value > MAX_CRITERION_VALUE:
                 raise UserFailure(f"{label} may be at most {MAX_CRITERION_VALUE:,.0f}.", Code.OUT_OF_RANGE,
                                   ["input", "criteria", str(i), label])
-        description = optional_text(c.description, ["input", "criteria", str(i), "description"], "Description")
+        description = optional_text(c.description, ["input", "criteria", str(i), "description"], "Description", TEXT_MAX)
         clean.append(CriterionData(name, description, c.weight, c.max_score))
     return clean
 

@@ -15,20 +15,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core import models as m
-from core.api.relay import gid_of
 from core.audit import record
 from core.enums import ResidentStatus
 from core.errors import Code, UserFailure
-from core.ids import decode_gid
-from core.services.guards import find, require
+from core.ids import decode_gid, decode_int_gid, gid_of
+from core.services.guards import find, optional_text, require, require_text
 from plugins.civility import models as cm
+from plugins.civility.access import ASSESS, MANAGE, NOMINATE
 from plugins.civility.enums import HOUSEHOLD_KINDS, LIVE_NOMINATIONS, CampaignStatus, NominationStatus
-from plugins.civility.events import nomination_changed
-from plugins.civility.ids import pk_of
-from plugins.civility.permissions import ASSESS, MANAGE, NOMINATE
+from plugins.civility.services import TEXT_MAX
+from plugins.civility.services.events import nomination_changed
 from plugins.civility.services.lifecycle import require_status
 from plugins.civility.services.residency import inside, resident_of_area
-from plugins.civility.services.text import optional_text, require_text
 
 NOMINATION = "Nomination"
 
@@ -57,7 +55,7 @@ async def _lookup(viewer, model, gid: str, field: list[str], type_name: str, hom
     except UserFailure:
         if home is None:
             raise
-        pk = pk_of(gid, type_name)
+        pk = decode_int_gid(gid, type_name)
         row = await model.filter(id=pk).first() if pk else None
         if row is None:
             raise
@@ -168,7 +166,7 @@ async def review(context, gid: str, approve: bool, note: str | None) -> cm.Nomin
     nomination, campaign = await load(context, gid, field)
     require(viewer, ASSESS, nomination, field)
     require_status(campaign, (CampaignStatus.SCORING,), "Reviewing", field)
-    text = optional_text(note, ["note"], "Note")
+    text = optional_text(note, ["note"], "Note", TEXT_MAX)
     reviewable = (*LIVE_NOMINATIONS, NominationStatus.REJECTED)
     changed = await cm.Nomination.filter(id=nomination.id, status__in=reviewable).update(
         status=NominationStatus.APPROVED if approve else NominationStatus.REJECTED,
