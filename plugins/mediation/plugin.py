@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from core.api.relay import NodeSpec, register_node_model
 from core.hookspecs import hookimpl
-from core.permissions import RoleDef
 from plugins.mediation import access
-from plugins.mediation.access import MANAGE, READ, REPORT
 from plugins.mediation.models import DisputeCase
 
 NAME = "mediation"
@@ -28,16 +26,7 @@ def lastmile_permissions():
 
 @hookimpl
 def lastmile_roles():
-    everything = frozenset({READ, REPORT, MANAGE})
-    return [
-        RoleDef("mediator", "People's mediator (民调员): reports, reads and works dispute cases of the area; "
-                "may be put on 4+A teams.", everything | {"area.read", "resident.read"}),
-        RoleDef("area_manager", "", everything),
-        RoleDef("community_worker", "", everything),
-        # Grid leaders hear of disputes first on their rounds: they report and read, the community manages.
-        RoleDef("grid_worker", "", frozenset({READ, REPORT})),
-        RoleDef("resident", "", frozenset({REPORT})),
-    ]
+    return list(access.ROLES)
 
 
 @hookimpl

@@ -1,5 +1,5 @@
 """The plugin's GraphQL fields: Query, Mutation and Subscription, and the fields it adds to
-core types (Resident.disputeCases, Community.mediationStats). Thin: the rules live in services."""
+core types (Resident.disputeCases, Community.mediationStats). Thin: the rules live in cases."""
 
 from __future__ import annotations
 
@@ -22,19 +22,22 @@ from core.dates import period
 from core.enums import lineage_column
 from core.errors import ApiError, Code, unauthenticated
 from core.ids import decode_int_gid
-from plugins.mediation import loaders, services, stats
-from plugins.mediation.checks import area_matches, area_pk
-from plugins.mediation.inputs import (
+from plugins.mediation import loaders
+from plugins.mediation.models import DisputeCase, MediationTeamMember
+from plugins.mediation.services import cases, stats
+from plugins.mediation.services.areas import area_matches, area_pk
+from plugins.mediation.services.cases import TOPIC
+from plugins.mediation.types import (
     AssignMediationTeamInput,
     CompleteFollowUpInput,
     DisputeCaseFilter,
+    DisputeCasePayload,
+    DisputeCaseType,
+    MediationStats,
     RecordMediationSessionInput,
     ReportDisputeInput,
     ResolveDisputeInput,
 )
-from plugins.mediation.models import DisputeCase, MediationTeamMember
-from plugins.mediation.services import TOPIC
-from plugins.mediation.types import DisputeCasePayload, DisputeCaseType, MediationStats
 
 NO_ROWS = Q(id__in=[])
 From = Annotated[dt.datetime | None, strawberry.argument(name="from", description="Cases reported at or after this time.")]
@@ -123,39 +126,39 @@ async def _run(info: Info, work) -> DisputeCasePayload:
 class MediationMutation:
     @strawberry.mutation(description="Reports a dispute (needs mediation.case.report over the area; residents may report in their own community). The case starts REPORTED with a new case number; idempotent by clientMutationId.")
     async def report_dispute(self, info: Info, input: ReportDisputeInput) -> DisputeCasePayload:
-        return await _run(info, lambda: services.report_dispute(info.context, input))
+        return await _run(info, lambda: cases.report_dispute(info.context, input))
 
     @strawberry.mutation(description="REPORTED -> ACCEPTED (needs mediation.case.manage).")
     async def accept_dispute(self, info: Info, case_id: strawberry.ID) -> DisputeCasePayload:
-        return await _run(info, lambda: services.accept_dispute(info.context, case_id))
+        return await _run(info, lambda: cases.accept_dispute(info.context, case_id))
 
     @strawberry.mutation(description="Assigns the 4+A team and case owner: ACCEPTED -> IN_MEDIATION, or changes the team of a case IN_MEDIATION. Members must be covered by the case's area (INVALID_TEAM_MEMBER); each newcomer gets a mediation.assigned notification.")
     async def assign_mediation_team(self, info: Info, input: AssignMediationTeamInput) -> DisputeCasePayload:
-        return await _run(info, lambda: services.assign_team(info.context, input))
+        return await _run(info, lambda: cases.assign_team(info.context, input))
 
     @strawberry.mutation(description="Records a session held on a case IN_MEDIATION (managers of the area, or the case's team and owner).")
     async def record_mediation_session(self, info: Info, input: RecordMediationSessionInput) -> DisputeCasePayload:
-        return await _run(info, lambda: services.record_session(info.context, input))
+        return await _run(info, lambda: cases.record_session(info.context, input))
 
     @strawberry.mutation(description="IN_MEDIATION -> RESOLVED with the signed agreement; schedules the follow-ups.")
     async def resolve_dispute(self, info: Info, input: ResolveDisputeInput) -> DisputeCasePayload:
-        return await _run(info, lambda: services.resolve_dispute(info.context, input))
+        return await _run(info, lambda: cases.resolve_dispute(info.context, input))
 
     @strawberry.mutation(description="IN_MEDIATION -> FAILED, with the reason.")
     async def mark_dispute_failed(self, info: Info, case_id: strawberry.ID, reason: Reason) -> DisputeCasePayload:
-        return await _run(info, lambda: services.mark_failed(info.context, case_id, reason))
+        return await _run(info, lambda: cases.mark_failed(info.context, case_id, reason))
 
     @strawberry.mutation(description="Moves an ACCEPTED or IN_MEDIATION case up one handling level (COMPOUND -> COMMUNITY -> SUBDISTRICT) and back to ACCEPTED; refused (INVALID_TRANSITION) beyond SUBDISTRICT.")
     async def escalate_dispute(self, info: Info, case_id: strawberry.ID, reason: Reason) -> DisputeCasePayload:
-        return await _run(info, lambda: services.escalate(info.context, case_id, reason))
+        return await _run(info, lambda: cases.escalate(info.context, case_id, reason))
 
     @strawberry.mutation(description="Records a follow-up visit of a RESOLVED case (managers of the area, or the case's team and owner).")
     async def complete_follow_up(self, info: Info, input: CompleteFollowUpInput) -> DisputeCasePayload:
-        return await _run(info, lambda: services.complete_follow_up(info.context, input))
+        return await _run(info, lambda: cases.complete_follow_up(info.context, input))
 
     @strawberry.mutation(description="RESOLVED -> CLOSED once every follow-up is done (else INVALID_TRANSITION), or FAILED -> CLOSED.")
     async def close_dispute(self, info: Info, case_id: strawberry.ID) -> DisputeCasePayload:
-        return await _run(info, lambda: services.close_dispute(info.context, case_id))
+        return await _run(info, lambda: cases.close_dispute(info.context, case_id))
 
 
 # ---------------------------------------------------------------- subscriptions

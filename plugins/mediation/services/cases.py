@@ -1,6 +1,6 @@
 """What the mutations do. Each function runs inside the mutation's transaction
 (core.api.mutation.run_mutation) and raises UserFailure to refuse; every status
-change goes through the state machine in plugins.mediation.lifecycle.
+change goes through the state machine in plugins.mediation.services.lifecycle.
 """
 
 from __future__ import annotations
@@ -10,20 +10,16 @@ import datetime as dt
 from core import clock
 from core import models as m
 from core.access import visible
-from core.api.relay import gid_of
 from core.audit import record
 from core.dates import instant
 from core.errors import Code, UserFailure, not_found
 from core.events import emit
 from core.idempotency import claim_key, client_key
-from core.ids import decode_int_gid
+from core.ids import decode_int_gid, gid_of
 from core.services.guards import find, optional_text, require, require_text
 from core.services.notifications import notify
-from plugins.mediation import lifecycle
 from plugins.mediation.access import MANAGE, READ, can_report, covered_users, is_on_team
-from plugins.mediation.checks import area_matches, area_pk
 from plugins.mediation.enums import DisputeStatus, MediationMethod
-from plugins.mediation.lifecycle import INITIAL_LEVEL, Action
 from plugins.mediation.models import (
     DisputeCase,
     DisputeParty,
@@ -31,7 +27,10 @@ from plugins.mediation.models import (
     MediationSession,
     MediationTeamMember,
 )
-from plugins.mediation.numbering import format_case_number, next_seq
+from plugins.mediation.services import lifecycle
+from plugins.mediation.services.areas import area_matches, area_pk
+from plugins.mediation.services.lifecycle import INITIAL_LEVEL, Action
+from plugins.mediation.services.numbering import format_case_number, next_seq
 
 TOPIC = "mediation.case.updated"
 NOTIFY_KIND = "mediation.assigned"
@@ -53,8 +52,6 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-# Case numbers follow the district's calendar year, agreements its calendar days (core.clock).
-local_date = clock.local_date
 
 
 def case_area_ids(case: DisputeCase) -> list[int]:
@@ -149,7 +146,7 @@ async def report_dispute(context, data) -> DisputeCase:
     title = require_text(data.title, ["input", "title"], "title", 200)
     description = require_text(data.description, ["input", "description"], "description", LONG_TEXT)
     parties = await _parties(viewer, data.parties)
-    year = local_date(now()).year
+    year = clock.local_date(now()).year
     seq = await next_seq(year)
     # Taken once the counter row is ours: numbers then rise with reportedAt even under contention.
     at = now()
@@ -249,8 +246,8 @@ async def resolve_dispute(context, data) -> DisputeCase:
     case = await _managed_case(context, data.case_id, ["input", "caseId"])
     await lifecycle.check(case, Action.RESOLVE)
     terms = require_text(data.terms, ["input", "terms"], "terms", LONG_TEXT)
-    today = local_date(now())
-    if data.signed_on > today or data.signed_on < local_date(case.reported_at):
+    today = clock.local_date(now())
+    if data.signed_on > today or data.signed_on < clock.local_date(case.reported_at):
         raise UserFailure("signedOn must lie between the report date and today.", Code.INVALID_INPUT,
                           ["input", "signedOn"])
     dates = list(data.follow_up_dates or [])
