@@ -14,32 +14,30 @@ from tortoise.expressions import Q, Subquery
 
 from core import models as m
 from core.access import below, visible
-from core.api.filters import SEARCH_MAX, search_term
+from core.api.filters import SEARCH_MAX, query_text, search_term
 from core.api.mutation import run_mutation
 from core.api.relay import Connection, connection_from_queryset, window
 from core.dates import instant
-from core.enums import lineage_column
+from core.enums import AREA_TYPE_NAMES, lineage_column
 from core.errors import ApiError, Code
+from core.ids import decode_int_gid
 from core.settings import get_settings
 from plugins.volunteers import models as vm
 from plugins.volunteers.enums import ActivityStatus, VolunteerStatus
-from plugins.volunteers.inputs import (
+from plugins.volunteers.services import activities, service_logs, signups, stats, teams, volunteers
+from plugins.volunteers.types import (
+    ActivityCategoryStats,
+    ActivitySignupPayload,
     CreateVolunteerActivityInput,
     CreateVolunteerTeamInput,
     LogServiceInput,
     RegisterVolunteerInput,
-    VolunteerActivityFilter,
-    VolunteerFilter,
-)
-from plugins.volunteers.services import activities, service_logs, signups, stats, teams, volunteers
-from plugins.volunteers.services.common import pk_of, query_text
-from plugins.volunteers.types import (
-    ActivityCategoryStats,
-    ActivitySignupPayload,
     ServiceLogPayload,
     Volunteer,
     VolunteerActivity,
+    VolunteerActivityFilter,
     VolunteerActivityPayload,
+    VolunteerFilter,
     VolunteerPayload,
     VolunteerRank,
     VolunteerStats,
@@ -49,23 +47,22 @@ from plugins.volunteers.types import (
 
 F = strawberry.field
 arg = strawberry.argument
-AREA_TYPES = teams.AREA_TYPES
 NO_ROWS = Q(id__in=[])
 DEFAULT_LEADERBOARD = 10
 
 
 async def _area(info: Info, gid: strawberry.ID | None) -> m.Area | None:
-    pk = pk_of(gid, *AREA_TYPES)
+    pk = decode_int_gid(gid, *AREA_TYPE_NAMES)
     return await info.context.loaders.by_id(m.Area).load(pk) if pk else None
 
 
 def _pk(gid: str | None, type_name: str) -> int:
-    return pk_of(gid, type_name) or 0
+    return decode_int_gid(gid, type_name) or 0
 
 
 async def _node(info: Info, gid: strawberry.ID, type_name: str):
     """One visible row by global id; null for malformed, foreign, out-of-range or unknown ids."""
-    if pk_of(gid, type_name) is None:
+    if decode_int_gid(gid, type_name) is None:
         return None
     return await info.context.runtime.nodes.resolve(info, gid, type_name)
 

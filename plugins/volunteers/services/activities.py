@@ -10,18 +10,17 @@ from __future__ import annotations
 from tortoise.expressions import F, Subquery
 
 from core import models as m
-from core.api.relay import gid_of
 from core.audit import record
 from core.dates import instant
-from core.enums import lineage_column
+from core.enums import AREA_TYPE_NAMES, lineage_column
 from core.errors import Code, UserFailure
-from core.services.guards import require
+from core.ids import gid_of
+from core.services.guards import find, require, require_text
 from core.services.notifications import notify
 from plugins.volunteers import models as vm
+from plugins.volunteers.access import MANAGE
 from plugins.volunteers.enums import ActivityStatus, SignupStatus
-from plugins.volunteers.permissions import MANAGE
-from plugins.volunteers.services.common import find, now, require_text, status_of
-from plugins.volunteers.services.teams import AREA_TYPES
+from plugins.volunteers.services.common import now, status_of
 
 S = ActivityStatus
 
@@ -50,7 +49,7 @@ def _optional_text(value: str | None, name: str, max_len: int) -> str | None:
 
 async def create_activity(context, data) -> vm.VolunteerActivity:
     viewer = context.viewer
-    area = await find(viewer, m.Area, data.area_id, ["input", "areaId"], *AREA_TYPES, what="Area")
+    area = await find(viewer, m.Area, data.area_id, ["input", "areaId"], *AREA_TYPE_NAMES, what="Area")
     require(viewer, MANAGE, area, ["input", "areaId"])
     title = require_text(data.title, ["input", "title"], "title")
     starts_at = instant(data.starts_at, "startsAt", ["input", "startsAt"])

@@ -1,36 +1,14 @@
-"""Helpers shared by the services: ids, time, who acts for whom."""
+"""Helpers shared by the services: time, who acts for whom, row locks."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from core.api.filters import query_text as core_query_text
 from core.errors import Code, UserFailure
-from core.ids import decode_int_gid
 from core.permissions import Viewer
-from core.services import guards
 from core.services.guards import require
-from core.validation import unstorable_text
+from plugins.volunteers.access import MANAGE, SIGNUP
 from plugins.volunteers.enums import VolunteerStatus
-from plugins.volunteers.permissions import MANAGE, SIGNUP
-
-# core decodes only canonical ids within the id columns' range: anything else names nothing,
-# and core's find answers NOT_FOUND for it.
-pk_of = decode_int_gid
-find = guards.find
-
-
-def storable(text: str | None) -> bool:
-    """Whether a database can store ``text``: no NUL character (PostgreSQL
-    cannot) and no lone surrogate (JSON may escape one, \\ud800, but no
-    encoding holds it); refused alike on SQLite and PostgreSQL."""
-    return not text or not unstorable_text(text)
-
-
-require_text = guards.require_text  # trims, refuses empty, too long and unstorable text
-
-
-query_text = core_query_text  # INVALID_INPUT (GraphQL error) for text no database could store
 
 
 def now() -> dt.datetime:

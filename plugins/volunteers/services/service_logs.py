@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from core import clock
-from core.api.relay import gid_of
 from core.audit import record
 from core.errors import Code, UserFailure
-from core.services.guards import require
+from core.ids import gid_of
+from core.services.guards import find, require, require_text
 from plugins.volunteers import models as vm
-from plugins.volunteers.permissions import MANAGE
-from plugins.volunteers.services.common import find, now, require_not_self, require_text
+from plugins.volunteers.access import MANAGE
+from plugins.volunteers.services.common import now, require_not_self
 from plugins.volunteers.services.hours import MAX_HOURS
 
 

@@ -11,30 +11,26 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q, Subquery
 
 from core import models as m
-from core.api.relay import gid_of
 from core.audit import record
 from core.enums import AREA_TYPE_NAMES
 from core.errors import Code, UserFailure
-from core.services.guards import require
+from core.ids import gid_of
+from core.services.guards import find, require, require_text
 from plugins.volunteers import models as vm
-from plugins.volunteers.permissions import MANAGE
+from plugins.volunteers.access import MANAGE
 from plugins.volunteers.services.common import (
-    find,
     lock_team,
     lock_volunteer,
     require_active,
     require_self_or_manage,
-    require_text,
 )
-
-AREA_TYPES = AREA_TYPE_NAMES
 
 
 async def create_team(context, data) -> vm.VolunteerTeam:
     """With ``leaderId`` the leader becomes the first member; a leader who is
     not ACTIVE (INVALID_TRANSITION) is refused and nothing is created."""
     viewer = context.viewer
-    area = await find(viewer, m.Area, data.area_id, ["input", "areaId"], *AREA_TYPES, what="Area")
+    area = await find(viewer, m.Area, data.area_id, ["input", "areaId"], *AREA_TYPE_NAMES, what="Area")
     require(viewer, MANAGE, area, ["input", "areaId"])
     name = require_text(data.name, ["input", "name"], "name")
     if await vm.VolunteerTeam.filter(area_id=area.id, name=name).exists():

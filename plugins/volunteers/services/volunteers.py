@@ -6,15 +6,16 @@ from tortoise.exceptions import IntegrityError
 
 from core import clock
 from core import models as m
-from core.api.relay import gid_of
 from core.audit import record
 from core.enums import ResidentStatus
 from core.errors import Code, UserFailure
-from core.services.guards import require
+from core.ids import gid_of
+from core.services.guards import find, require
+from core.validation import unstorable_text
 from plugins.volunteers import models as vm
+from plugins.volunteers.access import MANAGE, SIGNUP
 from plugins.volunteers.enums import VolunteerStatus
-from plugins.volunteers.permissions import MANAGE, SIGNUP
-from plugins.volunteers.services.common import find, now, require_self_or_manage, storable
+from plugins.volunteers.services.common import now, require_self_or_manage
 from plugins.volunteers.services.signups import cancel_future_signups
 
 MAX_SKILLS = 20
@@ -24,7 +25,7 @@ MAX_SKILL_LEN = 50
 def clean_skills(values: list[str] | None, field: list[str]) -> list[str]:
     skills = [s.strip() for s in values or [] if s and s.strip()]
     for s in skills:
-        if len(s) > MAX_SKILL_LEN or "|" in s or not storable(s):
+        if len(s) > MAX_SKILL_LEN or "|" in s or unstorable_text(s):
             raise UserFailure(f"A skill is at most {MAX_SKILL_LEN} characters, without '|', NUL or lone surrogates.", Code.INVALID_INPUT,
                               field)
     if len(set(skills)) > MAX_SKILLS:
