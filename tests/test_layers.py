@@ -1,4 +1,5 @@
-"""Layers point one way: core's services and domain modules never import the API edge.
+"""Layers point one way: services (core's and the built-in plugins') and core's domain modules
+never import the API edge.
 
 Services take plain values and a viewer and raise UserFailure with logical field names;
 strawberry types, global-id decoding of inputs and GraphQL paths belong to core/api
@@ -28,19 +29,28 @@ def imported(path: Path) -> set[str]:
     return names
 
 
+PLUGINS = CORE.parent / "plugins"
+
+
 def modules() -> list[Path]:
-    return sorted((CORE / "services").glob("*.py")) + [CORE / f"{name}.py" for name in DOMAIN]
+    plugin_services = sorted(PLUGINS.glob("*/services.py")) + sorted(PLUGINS.glob("*/services/*.py"))
+    return sorted((CORE / "services").glob("*.py")) + [CORE / f"{name}.py" for name in DOMAIN] + plugin_services
 
 
 def test_the_rule_covers_every_service():
     assert len([p for p in modules() if p.parent.name == "services"]) >= 6
 
 
-@pytest.mark.parametrize("path", modules(), ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(CORE.parent)))
 def test_no_service_or_domain_module_imports_the_api_edge(path):
     bad = sorted(n for n in imported(path) if n.startswith(FORBIDDEN))
     bad += sorted(f"core.{alias}" for alias in _core_api_aliases(path))
     assert not bad, f"{path.relative_to(CORE.parent)} imports {bad}"
+
+
+def test_the_built_in_plugins_services_are_covered_too():
+    covered = {p.relative_to(PLUGINS).parts[0] for p in modules() if PLUGINS in p.parents}
+    assert {"mediation", "civility", "volunteers"} <= covered
 
 
 def _core_api_aliases(path: Path) -> list[str]:

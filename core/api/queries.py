@@ -30,12 +30,11 @@ from core.api.types import Notification as NotificationType
 from core.enums import AREA_TYPE_NAMES, AreaLevel, OrganizationKind, UnitUsage, lineage_column
 from core.ids import decode_int_gid
 
-AREA_TYPES = AREA_TYPE_NAMES
 NO_ROWS = Q(id__in=[])
 
 
 def _area_pk(gid: str | None, *types: str) -> int | None:
-    return decode_int_gid(gid, *(types or AREA_TYPES))
+    return decode_int_gid(gid, *(types or AREA_TYPE_NAMES))
 
 
 @strawberry.type(description="Core queries.")
@@ -74,7 +73,7 @@ class CoreQuery:
 
     @strawberry.field(description="One area by global id; null when unknown or out of scope.")
     async def area(self, info: Info, id: strawberry.ID) -> Area | None:
-        return await info.context.runtime.nodes.resolve(info, id, *AREA_TYPES)
+        return await info.context.runtime.nodes.resolve(info, id, *AREA_TYPE_NAMES)
 
     @strawberry.field(description="Areas the viewer may see, by level, parent and name substring; ordered by level then name.")
     async def areas(
