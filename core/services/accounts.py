@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from tortoise.exceptions import IntegrityError
 
 from core import models as m
@@ -13,16 +15,37 @@ from core.auth import (
     issue_token,
     verify_password_off_loop,
 )
-from core.enums import AREA_TYPE_NAMES, AreaLevel
+from core.enums import AreaLevel
 from core.errors import Code, Field, UserFailure
 from core.ids import gid_of
 from core.integrity import refusing, violates
 from core.login_limits import ACCOUNT, ADDRESS, client_address, limiter_for
-from core.password_policy import MAX_LENGTH as MAX_PASSWORD
 from core.password_policy import WeakPassword, check_password
-from core.services.guards import find, require, require_text, storable
+from core.services.guards import find_pk, require
 from core.validation import unstorable_text
 from core.viewer_cache import viewer_changed
+
+# ---------------------------------------------------------------- what the services are given
+#
+# Parsed once at the API edge (core.api.inputs): ids decoded (None: not given, 0: given but
+# naming nothing, answered NOT_FOUND), names trimmed, bounded and storable, the password
+# storable and not over MAX_PASSWORD (its strength is judged here, against the names).
+
+
+@dataclass(frozen=True)
+class NewUser:
+    username: str
+    display_name: str
+    password: str
+    resident_id: int | None = None
+    area_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Grant:
+    user_id: int
+    role: str
+    area_id: int
 
 
 def _wrong() -> UserFailure:
@@ -102,10 +125,10 @@ def _policy(password: str, username: str, display_name: str, settings, field: Fi
         raise UserFailure(str(weak), Code.WEAK_PASSWORD, field) from None
 
 
-async def _home_area(context, data) -> m.Area | None:
+async def _home_area(context, data: NewUser) -> m.Area | None:
     viewer = context.viewer
-    if getattr(data, "area_id", None) is not None:
-        area = await find(viewer, m.Area, data.area_id, "areaId", *AREA_TYPE_NAMES, what="Area")
+    if data.area_id is not None:
+        area = await find_pk(viewer, m.Area, data.area_id, "areaId", "Area")
         require(viewer, "user.manage", area, "areaId")
         return area
     roots = viewer.scope("user.manage").roots
@@ -116,19 +139,14 @@ async def _home_area(context, data) -> m.Area | None:
     raise UserFailure("Say in which area the account is managed (areaId).", Code.INVALID_INPUT, "areaId")
 
 
-async def create_user(context, data) -> m.User:
+async def create_user(context, data: NewUser) -> m.User:
     viewer = context.viewer
     require(viewer, "user.manage", None, "")
-    username = require_text(data.username, "username", "username", 64)
-    display = require_text(data.display_name, "displayName", "displayName", 100)
-    storable(data.password, "password", "password")
-    if len(data.password or "") > MAX_PASSWORD:
-        raise UserFailure(f"The password may be at most {MAX_PASSWORD} characters.", Code.INVALID_INPUT,
-                          "password")
-    _policy(data.password or "", username, display, context.runtime.settings, "password")
+    username, display = data.username, data.display_name
+    _policy(data.password, username, display, context.runtime.settings, "password")
     resident = None
     if data.resident_id is not None:
-        resident = await find(viewer, m.Resident, data.resident_id, "residentId", "Resident")
+        resident = await find_pk(viewer, m.Resident, data.resident_id, "residentId", "Resident")
         require(viewer, "user.manage", resident, "residentId")
         if await m.User.filter(resident_id=resident.id).exists():
             raise _has_account()
@@ -161,10 +179,10 @@ def _has_account() -> UserFailure:
     return UserFailure("This resident already has an account.", Code.DUPLICATE, "residentId")
 
 
-async def _grant_target(context, data) -> tuple[m.User, str, m.Area]:
+async def _grant_target(context, data: Grant) -> tuple[m.User, str, m.Area]:
     viewer = context.viewer
-    user = await find(viewer, m.User, data.user_id, "userId", "User")
-    area = await find(viewer, m.Area, data.area_id, "areaId", *AREA_TYPE_NAMES, what="Area")
+    user = await find_pk(viewer, m.User, data.user_id, "userId", "User")
+    area = await find_pk(viewer, m.Area, data.area_id, "areaId", "Area")
     require(viewer, "user.manage", area, "areaId")
     registry = context.host.registry
     role = registry.get(data.role)
@@ -179,7 +197,7 @@ async def _grant_target(context, data) -> tuple[m.User, str, m.Area]:
     return user, role.name, area
 
 
-async def grant_role(context, data) -> m.User:
+async def grant_role(context, data: Grant) -> m.User:
     user, role, area = await _grant_target(context, data)
     # The account row is locked (PostgreSQL; by id, without the policy's outer join): grants to one
     # account queue, so "the area of its first grant" below is the grant that really came first.
@@ -199,7 +217,7 @@ async def grant_role(context, data) -> m.User:
     return user
 
 
-async def revoke_role(context, data) -> m.User:
+async def revoke_role(context, data: Grant) -> m.User:
     user, role, area = await _grant_target(context, data)
     deleted = await m.RoleGrant.filter(user_id=user.id, role=role, area_id=area.id).delete()
     viewer_changed(user.id)  # a queryset delete sends no signal to the viewer cache
@@ -209,9 +227,9 @@ async def revoke_role(context, data) -> m.User:
     return user
 
 
-async def set_user_active(context, user_gid: str, active: bool) -> m.User:
+async def set_user_active(context, user_id: int, active: bool) -> m.User:
     viewer = context.viewer
-    user = await find(viewer, m.User, user_gid, "userId", "User")
+    user = await find_pk(viewer, m.User, user_id, "userId", "User")
     if user.home_area_id is None and not viewer.is_superuser:
         raise UserFailure("Only a superuser may change this account.", Code.FORBIDDEN, "userId")
     if user.home_area_id is not None:

@@ -27,7 +27,7 @@ from core.viewer_cache import viewer_changed
 
 # ---------------------------------------------------------------- what the services are given
 #
-# Parsed once at the API edge (core.api.resident_input): ids decoded (None: not given, 0: given
+# Parsed once at the API edge (core.api.inputs): ids decoded (None: not given, 0: given
 # but naming nothing, answered NOT_FOUND), text checked and trimmed, the ID number checked and
 # normalised (GB 11643), the phone normalised. "" for idNumber or phone clears it.
 
