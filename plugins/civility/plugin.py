@@ -66,9 +66,9 @@ def lastmile_type_extensions():
 
 @hookimpl
 async def lastmile_area_usage(area_id):
-    if await cm.Campaign.filter(area_id=area_id).exists():
-        return "civility campaigns are run for this area"
-    return None
+    from plugins.civility.services.campaigns import area_usage
+
+    return await area_usage(area_id)
 
 
 @hookimpl

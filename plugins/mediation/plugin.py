@@ -71,9 +71,9 @@ async def lastmile_demo_data(ctx):
 
 @hookimpl
 async def lastmile_area_usage(area_id):
-    if await DisputeCase.filter(area_id=area_id).exists():
-        return "dispute cases are recorded in it"
-    return None
+    from plugins.mediation.services.cases import area_usage
+
+    return await area_usage(area_id)
 
 
 @hookimpl

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from core import models as m
 from core.audit import record
 from core.enums import ResidentStatus
-from core.errors import Code, UserFailure
+from core.errors import Code, Field, UserFailure
 from core.ids import decode_gid, decode_int_gid, gid_of
 from core.services.guards import find, optional_text, require, require_text
 from plugins.civility import models as cm
@@ -43,7 +43,7 @@ class NominateData:
 OTHER_KIND = {"Unit": "Resident", "Resident": "Unit"}
 
 
-async def _lookup(viewer, model, gid: str, field: list[str], type_name: str, home):
+async def _lookup(viewer, model, gid: str, field: Field, type_name: str, home):
     """The nominee row: one the viewer sees or, for a resident of the campaign area (``home``), any row
     of that id: residents nominate neighbours they cannot otherwise read (the area check follows)."""
     parts = decode_gid(gid)
@@ -66,14 +66,14 @@ async def _target(viewer, campaign: cm.Campaign, data: NominateData, home):
     if campaign.kind in HOUSEHOLD_KINDS:
         if data.resident_id is not None or data.unit_id is None:
             raise UserFailure(f"A {campaign.kind.value} campaign nominates households: give unitId only.",
-                              Code.INVALID_TARGET, ["input", "unitId"])
-        field = ["input", "unitId"]
+                              Code.INVALID_TARGET, "unitId")
+        field = "unitId"
         target = await _lookup(viewer, m.Unit, data.unit_id, field, "Unit", home)
     else:
         if data.unit_id is not None or data.resident_id is None:
             raise UserFailure(f"A {campaign.kind.value} campaign nominates people: give residentId only.",
-                              Code.INVALID_TARGET, ["input", "residentId"])
-        field = ["input", "residentId"]
+                              Code.INVALID_TARGET, "residentId")
+        field = "residentId"
         target = await _lookup(viewer, m.Resident, data.resident_id, field, "Resident", home)
         if target.status != ResidentStatus.ACTIVE:
             raise UserFailure("Only residents who live here can be nominated.", Code.INVALID_TARGET, field)
@@ -84,15 +84,15 @@ async def _target(viewer, campaign: cm.Campaign, data: NominateData, home):
 
 async def nominate(context, data: NominateData) -> cm.Nomination:
     viewer = context.viewer
-    campaign = await find(viewer, cm.Campaign, data.campaign_id, ["input", "campaignId"], "CivilityCampaign",
+    campaign = await find(viewer, cm.Campaign, data.campaign_id, "campaignId", "CivilityCampaign",
                           what="Campaign", for_update=True)
-    require_status(campaign, (CampaignStatus.NOMINATING,), "Nominating", ["input", "campaignId"])
+    require_status(campaign, (CampaignStatus.NOMINATING,), "Nominating", "campaignId")
     # Residents living in the campaign area may nominate anyone there; staff need the permission.
     home = await resident_of_area(viewer, campaign.area_id)
     target, field = await _target(viewer, campaign, data, home)
     if home is None and not (viewer.can(NOMINATE, target) or viewer.can(MANAGE, target)):
         raise UserFailure("You may not nominate this household or person.", Code.FORBIDDEN, field)
-    reason = require_text(data.reason, ["input", "reason"], "Reason", 2000)
+    reason = require_text(data.reason, "reason", "Reason", 2000)
     key = {"unit_id": target.id} if isinstance(target, m.Unit) else {"resident_id": target.id}
     if home is not None and not (viewer.can(NOMINATE, target) or viewer.can(MANAGE, target)):
         await _check_resident_quota(viewer, campaign, key, field)
@@ -124,7 +124,7 @@ async def nominate(context, data: NominateData) -> cm.Nomination:
 RESIDENT_NOMINEES_PER_CAMPAIGN = 5
 
 
-async def _check_resident_quota(viewer, campaign: cm.Campaign, key: dict, field: list[str]) -> None:
+async def _check_resident_quota(viewer, campaign: cm.Campaign, key: dict, field: Field) -> None:
     mine = cm.Nomination.filter(campaign_id=campaign.id, nominated_by_id=viewer.user_id)
     if await mine.filter(**key).exists():
         return
@@ -133,7 +133,7 @@ async def _check_resident_quota(viewer, campaign: cm.Campaign, key: dict, field:
                           "people per campaign.", Code.RATE_LIMITED, field)
 
 
-async def load(context, gid: str, field: list[str], *, lock: bool = True) -> tuple[cm.Nomination, cm.Campaign]:
+async def load(context, gid: str, field: Field, *, lock: bool = True) -> tuple[cm.Nomination, cm.Campaign]:
     """The nomination and its campaign; ``lock`` holds the campaign row (PostgreSQL) so that
     the status checked here cannot move before this transaction commits."""
     nomination = await find(context.viewer, cm.Nomination, gid, field, NOMINATION)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.errors import Code, UserFailure
+from core.errors import Code, Field, UserFailure
 from core.permissions import Viewer
 from core.services.guards import require
 from plugins.volunteers.access import MANAGE, SIGNUP
@@ -15,7 +15,7 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def require_active(volunteer, field: list[str]) -> None:
+def require_active(volunteer, field: Field) -> None:
     if volunteer.status != VolunteerStatus.ACTIVE:
         raise UserFailure(f"The volunteer is {volunteer.status.value}, not ACTIVE.", Code.INVALID_TRANSITION, field)
 
@@ -24,7 +24,7 @@ def is_self(viewer: Viewer, volunteer) -> bool:
     return viewer.resident_id is not None and volunteer.resident_id == viewer.resident_id
 
 
-def require_self_or_manage(viewer: Viewer, volunteer, managed, field: list[str]) -> None:
+def require_self_or_manage(viewer: Viewer, volunteer, managed, field: Field) -> None:
     """A resident acts for their own profile with volunteers.signup; anyone
     else needs volunteers.manage over ``managed`` (the activity, team or volunteer)."""
     if is_self(viewer, volunteer) and viewer.can(SIGNUP):
@@ -32,7 +32,7 @@ def require_self_or_manage(viewer: Viewer, volunteer, managed, field: list[str])
     require(viewer, MANAGE, managed, field)
 
 
-def require_not_self(viewer: Viewer, volunteer, field: list[str]) -> None:
+def require_not_self(viewer: Viewer, volunteer, field: Field) -> None:
     if is_self(viewer, volunteer):
         raise UserFailure("Nobody verifies their own hours.", Code.FORBIDDEN, field)
 

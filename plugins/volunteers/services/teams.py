@@ -30,22 +30,22 @@ async def create_team(context, data) -> vm.VolunteerTeam:
     """With ``leaderId`` the leader becomes the first member; a leader who is
     not ACTIVE (INVALID_TRANSITION) is refused and nothing is created."""
     viewer = context.viewer
-    area = await find(viewer, m.Area, data.area_id, ["input", "areaId"], *AREA_TYPE_NAMES, what="Area")
-    require(viewer, MANAGE, area, ["input", "areaId"])
-    name = require_text(data.name, ["input", "name"], "name")
+    area = await find(viewer, m.Area, data.area_id, "areaId", *AREA_TYPE_NAMES, what="Area")
+    require(viewer, MANAGE, area, "areaId")
+    name = require_text(data.name, "name", "name")
     if await vm.VolunteerTeam.filter(area_id=area.id, name=name).exists():
-        raise UserFailure("The area already has a team of that name.", Code.DUPLICATE, ["input", "name"])
+        raise UserFailure("The area already has a team of that name.", Code.DUPLICATE, "name")
     team = vm.VolunteerTeam(name=name, area_id=area.id)
     team.set_lineage(area.lineage())
     leader = None
     if data.leader_id is not None:
-        leader = await find(viewer, vm.Volunteer, data.leader_id, ["input", "leaderId"], "Volunteer")
-        require_active(leader, ["input", "leaderId"])
+        leader = await find(viewer, vm.Volunteer, data.leader_id, "leaderId", "Volunteer")
+        require_active(leader, "leaderId")
         team.leader_id = leader.id
     try:
         await team.save()
     except IntegrityError:
-        raise UserFailure("The area already has a team of that name.", Code.DUPLICATE, ["input", "name"]) from None
+        raise UserFailure("The area already has a team of that name.", Code.DUPLICATE, "name") from None
     if leader is not None:
         await _add_member(team, leader)
     await record(context, "createVolunteerTeam", gid_of(team))
