@@ -17,7 +17,7 @@ fixed number of connections through autocannon (bench/postgraphile/load.mjs), an
 p50 and p99 latency, the ratio lastmile / PostGraphile and SQL statements per request. Every
 round lasts --seconds (a round in which fewer requests than connections finish is run again
 as 2 x connections requests, waited for up to 10 minutes); the whole run is bounded. Statements are counted outside the timed rounds: lastmile's in-process through
-tortoise's statement log (tests.support.count_statements), PostGraphile's from a second instance
+tortoise's statement log (core.testing.count_statements), PostGraphile's from a second instance
 started with DEBUG=postgraphile:postgres.
 
 The queries select the same fields one for one, in each server's own naming; neither asks for
@@ -217,7 +217,7 @@ async def fixtures(database: str) -> dict:
     from core.auth import issue_token
     from core.db import close_db, init_db, tortoise_config
     from core.settings import get_settings
-    from tests.support import count_statements
+    from core.testing import count_statements
 
     get_settings.cache_clear()
     settings = get_settings()

@@ -43,7 +43,7 @@ async def main():
     from core.demo import database_is_empty, load_demo
     from core.plugins import PluginHost
     from core.settings import get_settings
-    from tests.support import GraphQLClient, token_for
+    from core.testing import GraphQLClient, token_for
 
     host = PluginHost(None)
     config = tortoise_config(url, host.tortoise_apps())

@@ -128,13 +128,14 @@ def _role_grant_policy(viewer: Viewer) -> RowScope:
 
 
 
-def staff_directory(viewer: Viewer) -> Q:
+def staff_directory(viewer: Viewer) -> RowScope:
     """Accounts a staff console may list (Query.users): those the User policy shows, plus
     active colleagues holding a role over an area the viewer may read, so that a case owner
     or a volunteer coordinator can pick mediators and team members without user.manage.
-    Only the account itself is listed; its grants stay under the RoleGrant policy."""
+    Only the account itself is listed; its grants stay under the RoleGrant policy. A scope, so
+    that it composes like every policy (``.q()`` where a tortoise filter is needed)."""
     colleagues = viewer.scope("area.read").rows("grants__area__") & where(is_active=True)
-    return (_user_policy(viewer) | colleagues).q()
+    return _user_policy(viewer) | colleagues
 
 
 def _audit_policy(viewer: Viewer) -> RowScope:

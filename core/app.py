@@ -83,14 +83,13 @@ class LastmileGraphQL(GraphQL):
         if viewer is None:
             auth_problem = "The bearer token is invalid or expired, or the account is deactivated; sign in again."
             viewer = Viewer(registry=registry)
-        context = Context(viewer=viewer, runtime=self.runtime, request=request, response=response)
         incoming = request.headers.get("x-request-id", "")
-        if _REQUEST_ID.fullmatch(incoming):
-            # A proxy's or front-end's id ties our audit rows and logs to theirs.
-            context.request_id = incoming
+        # A proxy's or front-end's id ties our audit rows and logs to theirs.
+        own_id = {"request_id": incoming} if _REQUEST_ID.fullmatch(incoming) else {}
+        context = Context(viewer=viewer, runtime=self.runtime, request=request, response=response,
+                          auth_problem=auth_problem, **own_id)
         if isinstance(response, Response):  # not on websockets: their headers are the request's
             response.headers["x-request-id"] = context.request_id
-        context.auth_problem = auth_problem
         request.state.graphql_context = context
         return context
 
@@ -147,8 +146,7 @@ class LastmileGraphQL(GraphQL):
         results = []
         for data in request_data:
             own = Context(viewer=context.viewer, runtime=self.runtime, request=request, response=sub_response,
-                          request_id=context.request_id)
-            own.auth_problem = getattr(context, "auth_problem", None)
+                          request_id=context.request_id, auth_problem=context.auth_problem)
             results.append(await self.execute_single(request=request, request_adapter=request_adapter,
                                                      sub_response=sub_response, context=own,
                                                      root_value=root_value, request_data=data))

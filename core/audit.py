@@ -8,13 +8,10 @@ their row inside their own transaction.
 from __future__ import annotations
 
 import logging
-
-from strawberry.extensions import SchemaExtension
-from strawberry.types import Info
+from dataclasses import dataclass
 
 from core import models as m
-from core.api.context import AuditEntry
-from core.api.relay import gid_of
+from core.ids import gid_of
 from core.pii import decrypt
 
 log = logging.getLogger("lastmile.audit")
@@ -22,9 +19,18 @@ log = logging.getLogger("lastmile.audit")
 PII_FIELDS = {"id_number": "id_number_cipher", "phone": "phone_cipher"}
 
 
-def read_pii(info: Info, resident: m.Resident, field: str) -> str | None:
+@dataclass
+class AuditEntry:
+    """A read to audit, collected during the operation (``context.audit_reads``)."""
+
+    action: str
+    subject_gid: str | None
+    field: str | None = None
+    detail: str | None = None
+
+
+def read_pii(context, resident: m.Resident, field: str) -> str | None:
     """The full value of ``field`` if the viewer holds resident.pii.read over the resident; audited."""
-    context = info.context
     cipher = getattr(resident, PII_FIELDS[field])
     if not cipher or not context.viewer.can("resident.pii.read", resident):
         return None
@@ -55,11 +61,3 @@ async def record(context, action: str, subject_gid: str | None, detail: str | No
         actor_id=actor_id if actor_id is not None else context.viewer.user_id, action=action,
         subject_gid=subject_gid, request_id=context.request_id, detail=detail,
     )
-
-
-class AuditReads(SchemaExtension):
-    """Writes the operation's personal-data reads when it finishes."""
-
-    async def on_execute(self):
-        yield
-        await flush_reads(self.execution_context.context)

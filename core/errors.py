@@ -44,18 +44,41 @@ class UserErrorData:
     message: str
     code: str
     field: list[str] = field(default_factory=list)
+    # True: ``field`` names the value the service was given ("unitId", "tags.2"), and the API
+    # edge places it in the mutation's arguments (below ``input`` when the field takes one).
+    logical: bool = False
+
+    def path(self, input_path: list[str]) -> list[str]:
+        """The GraphQL path of the offending argument, for a mutation whose input is at ``input_path``."""
+        return [*input_path, *self.field] if self.logical else self.field
+
+
+# A logical field name ("unitId", "tags.2") or a GraphQL path as a list (see UserFailure).
+Field = str | list[str]
+
+
+def _field(field: str | list[str] | None) -> tuple[list[str], bool]:
+    if isinstance(field, str):
+        return ([part for part in field.split(".") if part]), True
+    return list(field or []), False
 
 
 class UserFailure(Exception):
-    """Raised inside a mutation: the change is rolled back and reported as userErrors."""
+    """Raised inside a mutation: the change is rolled back and reported as userErrors.
 
-    def __init__(self, message: str, code: str, field: list[str] | None = None,
+    ``field``: the logical name of the offending value, dotted for parts of it
+    (``"unitId"``, ``"tags.2"``, ``""`` for the input as a whole), which the API
+    edge (core.api.mutation.run_mutation) turns into the GraphQL path
+    (``["input", "unitId"]``); or that path itself, as a list, used as given."""
+
+    def __init__(self, message: str, code: str, field: str | list[str] | None = None,
                  more: list[UserErrorData] | None = None):
         super().__init__(message)
-        self.errors = [UserErrorData(message, code, list(field or []))] + list(more or [])
+        path, logical = _field(field)
+        self.errors = [UserErrorData(message, code, path, logical)] + list(more or [])
 
 
-def not_found(what: str, field: list[str] | None = None) -> UserFailure:
+def not_found(what: str, field: str | list[str] | None = None) -> UserFailure:
     return UserFailure(f"{what} not found", Code.NOT_FOUND, field)
 
 

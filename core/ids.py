@@ -4,6 +4,24 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
+
+# model class -> function(obj) -> GraphQL type name; plugins add theirs with register_node_model.
+_TYPE_NAMERS: dict[type, Callable[[object], str]] = {}
+
+
+def register_node_model(model: type, namer: str | Callable[[object], str]) -> None:
+    """``register_node_model(Notice, "Notice")`` at import: global ids of its rows name that type."""
+    _TYPE_NAMERS[model] = namer if callable(namer) else (lambda _obj, n=namer: n)
+
+
+def type_name_of(obj) -> str:
+    return _TYPE_NAMERS[type(obj)](obj)
+
+
+def gid_of(obj) -> str:
+    """The global id of a row of a registered model."""
+    return encode_gid(type_name_of(obj), obj.pk)
 
 
 def encode_gid(type_name: str, pk: int | str) -> str:
@@ -30,6 +48,14 @@ def decode_int_gid(gid: str | None, *type_names: str) -> int | None:
     if parts is None or parts[0] not in type_names:
         return None
     return canonical_int(parts[1])
+
+
+def given_pk(gid: str | None, *type_names: str) -> int | None:
+    """For an optional id argument, decoded at the API edge: None when not given, 0 (no row has
+    it: the service answers NOT_FOUND) when given but naming nothing of those types."""
+    if gid is None:
+        return None
+    return decode_int_gid(gid, *type_names) or 0
 
 
 # Ids are positive and fit the 32-bit id columns; anything else names no row.

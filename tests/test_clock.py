@@ -7,7 +7,7 @@ import pytest
 
 from core import clock
 from core.settings import Settings, get_settings
-from tests.support import build_world
+from core.testing import build_world
 
 MOVE_OUT = """mutation($input: MoveOutResidentInput!) {
   moveOutResident(input: $input) { resident { movedOutOn } userErrors { field code } } }"""

@@ -14,7 +14,7 @@ from tortoise.connection import connections
 
 from core.compiler import extension
 from core.enums import HouseholdRelation
-from tests.support import GraphQLClient, build_world, count_statements, make_resident
+from core.testing import GraphQLClient, build_world, count_statements, make_resident
 
 PAGE = "{ residents(first: 6) { edges { node { name unit { label } } } } }"
 

@@ -9,8 +9,7 @@ import pytest
 from core import models as m
 from core.demo import load_demo
 from core.plugins import PluginHost
-from core.testing import TEST_PLUGINS
-from tests.support import GraphQLClient, token_for
+from core.testing import TEST_PLUGINS, GraphQLClient, token_for
 
 pytestmark = pytest.mark.skipif(TEST_PLUGINS is not None, reason="needs every built-in plugin")
 

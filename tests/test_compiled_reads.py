@@ -20,8 +20,15 @@ from core import models as m
 from core.api.cost import CEILING
 from core.api.relay import encode_cursor, gid_of
 from core.enums import AreaLevel, HouseholdRelation, OrganizationKind, ResidentStatus, UnitUsage
-from core.testing import TEST_PLUGINS
-from tests.support import GraphQLClient, build_world, count_statements, make_area, make_resident, make_unit
+from core.testing import (
+    TEST_PLUGINS,
+    GraphQLClient,
+    build_world,
+    count_statements,
+    make_area,
+    make_resident,
+    make_unit,
+)
 
 VIEWERS = ["super", "district_admin", "s1_manager", "c1_worker", "c2_worker", "c1_grid", "resident", "anonymous"]
 

@@ -1,6 +1,6 @@
 """CORS for front-ends: the headers Apollo Client and request tracing send, and X-Request-ID readable."""
 
-from tests.support import GraphQLClient
+from core.testing import GraphQLClient
 
 ORIGIN = "https://console.lastmile.example"
 SENT = "authorization, content-type, x-request-id, apollographql-client-name, apollographql-client-version"

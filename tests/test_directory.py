@@ -3,8 +3,8 @@
 import datetime as dt
 
 from core import models as m
+from core.testing import build_world, make_resident
 from core.validation import make_id_number
-from tests.support import build_world, make_resident
 
 USERS = """query($f: UserFilter, $first: Int, $after: String) { users(filter: $f, first: $first, after: $after) {
   totalCount edges { cursor node { username } } pageInfo { hasNextPage endCursor } } }"""

@@ -11,8 +11,7 @@ from core import models as m
 from core.api.relay import gid_of
 from core.demo import load_demo
 from core.plugins import PluginHost
-from core.testing import TEST_PLUGINS
-from tests.support import token_for
+from core.testing import TEST_PLUGINS, token_for
 
 RESIDENTS = 300  # every area of the demo district, fewer people: quicker, the same figures' shape
 

@@ -15,8 +15,7 @@ import pytest
 import uvicorn
 
 from core.graphiql import ASSETS, PAGE
-from core.testing import TEST_PLUGINS
-from tests.support import GraphQLClient
+from core.testing import TEST_PLUGINS, GraphQLClient
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"

@@ -19,7 +19,7 @@ from core import login_limits
 from core import models as m
 from core.login_limits import client_address, limiter_for
 from core.settings import get_settings
-from tests.support import PASSWORD, GraphQLClient, build_test_app, build_world, make_user
+from core.testing import PASSWORD, GraphQLClient, build_test_app, build_world, make_user
 from tests.test_live_bus import REDIS_URL, needs_redis
 
 LOGIN = """

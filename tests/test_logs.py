@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from core.logs import configure_logging, remove_handler
-from tests.support import build_world, count_statements
+from core.testing import build_world, count_statements
 
 
 @pytest.fixture

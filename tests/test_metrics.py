@@ -4,8 +4,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from core.app import InsecureConfiguration
-from core.testing import TEST_PLUGINS
-from tests.support import GraphQLClient, build_world, count_statements
+from core.testing import TEST_PLUGINS, GraphQLClient, build_world, count_statements
 
 PROD_SECRET = "p" * 40
 

@@ -32,10 +32,9 @@ from graphql import (
 
 from core import models as m
 from core.access import visible
-from core.api.relay import _TYPE_NAMERS, gid_of
 from core.auth import viewer_for_user
 from core.demo import load_demo
-from core.ids import decode_gid, encode_gid
+from core.ids import _TYPE_NAMERS, decode_gid, encode_gid, gid_of
 from core.plugins import PluginHost
 from core.testing import TEST_PLUGINS, make_user, token_for
 from core.validation import make_id_number

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from tests.support import GraphQLClient, build_test_app, build_world
+from core.testing import GraphQLClient, build_test_app, build_world
 
 QUERY = "query Me { me { username } }"
 HASH = hashlib.sha256(QUERY.encode()).hexdigest()

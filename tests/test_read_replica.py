@@ -12,7 +12,7 @@ from tortoise.router import router
 from core import replica as replica_module
 from core.db import connection_config, is_postgres
 from core.replica import REPLICA, ReadRouter
-from tests.support import GraphQLClient, build_world
+from core.testing import GraphQLClient, build_world
 
 READER = "lastmile_test_reader"
 DISTRICTS = "{ districts { name } }"

@@ -5,8 +5,8 @@ import pytest
 from core import models as m
 from core.pii import blind_index, decrypt, mask_id_number, mask_phone
 from core.scale import build_district, plan
+from core.testing import token_for
 from core.validation import birth_date_from_id, gender_from_id, id_number_problem, phone_problem
-from tests.support import token_for
 
 PAGE = "{ residents(first: 5) { edges { node { name idNumberMasked unit { label building { compound { name } } } } } } }"
 

@@ -68,6 +68,15 @@ def test_every_registered_policy_returns_a_scope_for_a_superuser_resident():
         assert isinstance(scope, RowScope), model
 
 
+def test_the_staff_directory_is_a_scope_that_keeps_everywhere():
+    from core.access import staff_directory
+
+    assert staff_directory(Viewer(is_superuser=True)) is EVERYWHERE
+    assert staff_directory(Viewer()) is NOWHERE
+    worker = Viewer(resident_id=1, resident_unit_id=1, resident_lineage=(1, 2, 3))
+    assert isinstance(staff_directory(worker), RowScope)
+
+
 async def test_superuser_who_is_a_resident_still_reads_everyone(client):
     w = await build_world()
     boss = await make_user("boss", superuser=True, resident=w.residents["liu"])

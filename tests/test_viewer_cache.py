@@ -4,8 +4,8 @@ import asyncio
 
 from core import models as m
 from core.events import Event
+from core.testing import build_world, count_statements, make_user, token_for
 from core.viewer_cache import CACHE, TOPIC
-from tests.support import build_world, count_statements, make_user, token_for
 
 ME = "{ me { username roles { role { name } } } }"
 ME_NAME = "{ me { username } }"
@@ -89,7 +89,7 @@ async def test_another_instance_announcing_a_change_is_heard(core_client, app_fa
 
 
 async def test_cache_off(app_factory):
-    from tests.support import GraphQLClient
+    from core.testing import GraphQLClient
 
     w = await build_world()
     async with GraphQLClient(app_factory((), viewer_cache_seconds=0)) as client:

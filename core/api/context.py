@@ -7,19 +7,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.api.loaders import Loaders
+from core.audit import AuditEntry
 from core.permissions import Viewer
 
 
-@dataclass
-class AuditEntry:
-    action: str
-    subject_gid: str | None
-    field: str | None = None
-    detail: str | None = None
-
-
-@dataclass
+@dataclass(slots=True)
 class Context:
+    """Every field is declared here (slots: setting any other attribute fails), so what a
+    request carries is read in one place."""
+
     viewer: Viewer
     runtime: Any  # core.api.schema.Runtime: plugin host, node registry, event bus
     request: Any = None
@@ -33,10 +29,23 @@ class Context:
     # graphql-transport-ws connection_init payload (strawberry fills it in when
     # the attribute exists); carries the bearer token of websocket clients.
     connection_params: dict | None = None
+    # Why the request's token was refused (None: no token, or a good one); the anonymous gate
+    # then refuses even `me`, so that a bad token does not read as "signed out".
+    auth_problem: str | None = None
 
     def __post_init__(self):
         if self.loaders is None:
             self.loaders = Loaders(self.viewer)
+
+    def sign_in(self, viewer: Viewer) -> None:
+        """The viewer a websocket's token names (connection_init, and again before each event)."""
+        self.viewer, self.auth_problem = viewer, None
+        self.refresh_loaders()
+
+    def refresh_loaders(self) -> None:
+        """Forget every row the request's loaders cached (after a mutation commits, so that its
+        payload reads what was written; per event of a long-lived subscription)."""
+        self.loaders = Loaders(self.viewer)
 
     @property
     def host(self):

@@ -143,7 +143,7 @@ class DirectoryQuery:
                     after: str | None = None) -> Connection[UserT]:
         where = await _users_where(info, filter)
         viewer = info.context.viewer
-        qs = m.User.filter(Q(staff_directory(viewer), where)).distinct().order_by("username", "id")
+        qs = m.User.filter(Q(staff_directory(viewer).q(), where)).distinct().order_by("username", "id")
         return await connection_from_queryset(qs, first, after)
 
     @strawberry.field(description="The audit log, newest first. Needs audit.read: entries of accounts whose home "

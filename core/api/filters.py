@@ -13,7 +13,7 @@ from tortoise.queryset import QuerySet
 from core import clock
 from core import models as m
 from core.access import below, visible
-from core.api.context import AuditEntry
+from core.audit import AuditEntry
 from core.enums import (
     AREA_TYPE_NAMES,
     Gender,

@@ -23,12 +23,21 @@ from core.integrity import failure_for
 log = logging.getLogger("lastmile.mutation")
 
 
-def user_errors(failure: UserFailure) -> list[UserError]:
-    return [UserError(field=e.field, message=e.message, code=e.code) for e in failure.errors]
+def user_errors(failure: UserFailure, input_path: list[str] = ()) -> list[UserError]:
+    """The payload's userErrors; logical field names (core.errors.UserFailure) placed below ``input_path``."""
+    return [UserError(field=e.path(list(input_path)), message=e.message, code=e.code) for e in failure.errors]
+
+
+def input_path(info: Info) -> list[str]:
+    """Where a mutation's values are: below its ``input`` argument when it has one, else its arguments."""
+    return ["input"] if info.get_argument_definition("input") is not None else []
 
 
 async def in_mutation_transaction(context, work: Callable[[], Awaitable[Any]]) -> Any:
-    """Run ``work`` in one transaction; publish its events only once it commits."""
+    """Run ``work`` in one transaction; publish its events only once it commits.
+
+    Either way the request's loaders start afresh afterwards: rows they cached before (or
+    during) the change must not answer the payload, which reads what was written."""
     context.pending_events = []
     try:
         with viewer_cache.collecting() as viewers_changed, replica.on_primary():
@@ -38,10 +47,13 @@ async def in_mutation_transaction(context, work: Callable[[], Awaitable[Any]]) -
         # A constraint caught a race the checks before it could not see.
         log.info("integrity error in mutation: %s", exc)
         context.pending_events = []
+        context.refresh_loaders()
         raise failure_for(exc) from exc
     except BaseException:
         context.pending_events = []
+        context.refresh_loaders()
         raise
+    context.refresh_loaders()
     events, context.pending_events = context.pending_events, []
     bus = getattr(context.runtime, "bus", None)
     await viewer_cache.announce(bus, viewers_changed)
@@ -70,7 +82,7 @@ async def run_mutation(
         result = await in_mutation_transaction(context, work)
     except UserFailure as failure:
         fields = {result_field: None} if result_field else {}
-        return payload(**fields, user_errors=user_errors(failure), **extra)
+        return payload(**fields, user_errors=user_errors(failure, input_path(info)), **extra)
     except ApiError:
         raise
     fields = {result_field: result} if result_field else {}

@@ -7,8 +7,10 @@ import datetime as dt
 import strawberry
 from strawberry.types import Info
 
+from core.api import inputs as parse
 from core.api.mutation import in_mutation_transaction, run_mutation, user_errors
 from core.api.relay import gid_of
+from core.api.security import public
 from core.api.types import Area, OrganizationT, ResidentT, UnitT, UserError, UserT
 from core.enums import (
     AreaLevel,
@@ -183,7 +185,7 @@ class DeletePayload:
 
 @strawberry.type(description="Core mutations.")
 class CoreMutation:
-    @strawberry.mutation(description="Signs in; returns a bearer token. Repeated failures lock the username, and the client address, for a while (RATE_LIMITED). One login per request: aliases and batches are refused (ONE_LOGIN_PER_REQUEST).")
+    @strawberry.mutation(description="Signs in; returns a bearer token. Repeated failures lock the username, and the client address, for a while (RATE_LIMITED). One login per request: aliases and batches are refused (ONE_LOGIN_PER_REQUEST).", metadata=public())
     async def login(self, info: Info, username: str, password: str) -> LoginPayload:
         try:
             # Not one transaction: each attempt is counted and committed before the password is checked.
@@ -194,70 +196,71 @@ class CoreMutation:
 
     @strawberry.mutation(description="Creates an account (needs user.manage).")
     async def create_user(self, info: Info, input: CreateUserInput) -> UserPayload:
-        return await run_mutation(info, lambda: accounts.create_user(info.context, input), UserPayload, "user")
+        return await run_mutation(info, lambda: accounts.create_user(info.context, parse.new_user(input)), UserPayload, "user")
 
     @strawberry.mutation(description="Grants a role over an area (needs user.manage there, and every permission the role holds).")
     async def grant_role(self, info: Info, input: GrantRoleInput) -> UserPayload:
-        return await run_mutation(info, lambda: accounts.grant_role(info.context, input), UserPayload, "user")
+        return await run_mutation(info, lambda: accounts.grant_role(info.context, parse.grant(input)), UserPayload, "user")
 
     @strawberry.mutation(description="Revokes a role grant (NOT_FOUND when the user does not hold it).")
     async def revoke_role(self, info: Info, input: GrantRoleInput) -> UserPayload:
-        return await run_mutation(info, lambda: accounts.revoke_role(info.context, input), UserPayload, "user")
+        return await run_mutation(info, lambda: accounts.revoke_role(info.context, parse.grant(input)), UserPayload, "user")
 
     @strawberry.mutation(description="Activates or deactivates an account; a deactivated account's tokens stop working at once.")
     async def set_user_active(self, info: Info, user_id: strawberry.ID, active: bool) -> UserPayload:
-        return await run_mutation(info, lambda: accounts.set_user_active(info.context, user_id, active),
+        return await run_mutation(info, lambda: accounts.set_user_active(info.context, parse.user_id(user_id), active),
                                   UserPayload, "user")
 
     @strawberry.mutation(description="Creates an area below its parent (a district only as superuser).")
     async def create_area(self, info: Info, input: CreateAreaInput) -> AreaPayload:
-        return await run_mutation(info, lambda: areas.create_area(info.context, input), AreaPayload, "area")
+        return await run_mutation(info, lambda: areas.create_area(info.context, parse.new_area(input)), AreaPayload, "area")
 
     @strawberry.mutation(description="Renames or updates an area.")
     async def update_area(self, info: Info, input: UpdateAreaInput) -> AreaPayload:
-        return await run_mutation(info, lambda: areas.update_area(info.context, input), AreaPayload, "area")
+        return await run_mutation(info, lambda: areas.update_area(info.context, parse.area_changes(input)), AreaPayload, "area")
 
     @strawberry.mutation(description="Refuses (userErrors code NOT_EMPTY) while the area has children, units or residents.")
     async def delete_area(self, info: Info, id: strawberry.ID) -> DeletePayload:
-        return await run_mutation(info, lambda: areas.delete_area(info.context, id), DeletePayload, "deleted_id")
+        return await run_mutation(info, lambda: areas.delete_area(info.context, parse.area_id(id)), DeletePayload, "deleted_id")
 
     @strawberry.mutation(description="Creates a dwelling unit in a building.")
     async def create_unit(self, info: Info, input: CreateUnitInput) -> UnitPayload:
-        return await run_mutation(info, lambda: areas.create_unit(info.context, input), UnitPayload, "unit")
+        return await run_mutation(info, lambda: areas.create_unit(info.context, parse.new_unit(input)), UnitPayload, "unit")
 
     @strawberry.mutation(description="Updates a dwelling unit.")
     async def update_unit(self, info: Info, input: UpdateUnitInput) -> UnitPayload:
-        return await run_mutation(info, lambda: areas.update_unit(info.context, input), UnitPayload, "unit")
+        return await run_mutation(info, lambda: areas.update_unit(info.context, parse.unit_changes(input)), UnitPayload, "unit")
 
     @strawberry.mutation(description="Registers a resident; idempotent by clientMutationId.")
     async def register_resident(self, info: Info, input: RegisterResidentInput) -> ResidentPayload:
-        return await run_mutation(info, lambda: residents.register_resident(info.context, input), ResidentPayload,
+        return await run_mutation(info, lambda: residents.register_resident(info.context, parse.registration(input)), ResidentPayload,
                                   "resident")
 
     @strawberry.mutation(description="Updates a resident's record.")
     async def update_resident(self, info: Info, input: UpdateResidentInput) -> ResidentPayload:
-        return await run_mutation(info, lambda: residents.update_resident(info.context, input), ResidentPayload,
+        return await run_mutation(info, lambda: residents.update_resident(info.context, parse.changes(input)), ResidentPayload,
                                   "resident")
 
     @strawberry.mutation(description="Moves an active resident to another unit.")
     async def move_resident(self, info: Info, input: MoveResidentInput) -> ResidentPayload:
-        return await run_mutation(info, lambda: residents.move_resident(info.context, input), ResidentPayload,
+        return await run_mutation(info, lambda: residents.move_resident(info.context, parse.move(input)), ResidentPayload,
                                   "resident")
 
     @strawberry.mutation(description="Records that a resident moved out or died.")
     async def move_out_resident(self, info: Info, input: MoveOutResidentInput) -> ResidentPayload:
-        return await run_mutation(info, lambda: residents.move_out_resident(info.context, input),
+        return await run_mutation(info, lambda: residents.move_out_resident(info.context, parse.move_out(input)),
                                   ResidentPayload, "resident")
 
     @strawberry.mutation(description="Creates a partner organisation.")
     async def create_organization(self, info: Info, input: CreateOrganizationInput) -> OrganizationPayload:
-        return await run_mutation(info, lambda: organizations.create_organization(info.context, input),
+        return await run_mutation(info, lambda: organizations.create_organization(info.context, parse.new_organization(input)),
                                   OrganizationPayload, "organization")
 
     @strawberry.mutation(description="Links an organisation with a community (党建联建); DUPLICATE if already linked.")
     async def link_partner(self, info: Info, organization_id: strawberry.ID, community_id: strawberry.ID) -> OrganizationPayload:
         return await run_mutation(
-            info, lambda: organizations.link_partner(info.context, organization_id, community_id),
+            info, lambda: organizations.link_partner(info.context, parse.organization_id(organization_id),
+                                                   parse.community_id(community_id)),
             OrganizationPayload, "organization",
         )
 

@@ -13,6 +13,7 @@ from core.access import visible
 from core.api.cost import list_size
 from core.api.filters import ResidentFilter, ResidentOrder, order_residents, resident_where, search_term
 from core.api.relay import Connection, Node, connection_from_queryset
+from core.api.security import public
 from core.api.types import (
     Area,
     CommunityT,
@@ -29,12 +30,11 @@ from core.api.types import Notification as NotificationType
 from core.enums import AREA_TYPE_NAMES, AreaLevel, OrganizationKind, UnitUsage, lineage_column
 from core.ids import decode_int_gid
 
-AREA_TYPES = AREA_TYPE_NAMES
 NO_ROWS = Q(id__in=[])
 
 
 def _area_pk(gid: str | None, *types: str) -> int | None:
-    return decode_int_gid(gid, *(types or AREA_TYPES))
+    return decode_int_gid(gid, *(types or AREA_TYPE_NAMES))
 
 
 @strawberry.type(description="Core queries.")
@@ -54,11 +54,11 @@ class CoreQuery:
         # Started together, the lookups share one DataLoader batch per type.
         return list(await asyncio.gather(*(resolve(info, i) for i in ids)))
 
-    @strawberry.field(description="The signed-in user, or null for an anonymous request.")
+    @strawberry.field(description="The signed-in user, or null for an anonymous request.", metadata=public())
     def me(self, info: Info) -> UserT | None:
         return info.context.viewer.user
 
-    @strawberry.field(description="Plugins enabled in this deployment.")
+    @strawberry.field(description="Plugins enabled in this deployment.", metadata=public())
     def plugins(self, info: Info) -> list[PluginInfo]:
         return [PluginInfo(name=p.name, version=p.version, description=p.description)
                 for p in info.context.host.infos()]
@@ -73,7 +73,7 @@ class CoreQuery:
 
     @strawberry.field(description="One area by global id; null when unknown or out of scope.")
     async def area(self, info: Info, id: strawberry.ID) -> Area | None:
-        return await info.context.runtime.nodes.resolve(info, id, *AREA_TYPES)
+        return await info.context.runtime.nodes.resolve(info, id, *AREA_TYPE_NAMES)
 
     @strawberry.field(description="Areas the viewer may see, by level, parent and name substring; ordered by level then name.")
     async def areas(

@@ -14,26 +14,12 @@ from tortoise.queryset import QuerySet
 
 from core.api.budget import charge
 from core.errors import ApiError, Code
-from core.ids import encode_gid
+
+# Global ids are core.ids'; a plugin registers its Node models from here or from core.ids alike.
+from core.ids import gid_of, register_node_model  # noqa: F401 (the node API: register_node_model is documented here)
 from core.settings import get_settings
 
 T = TypeVar("T")
-
-# model class -> function(obj) -> GraphQL type name; plugins add theirs via register_node_model.
-_TYPE_NAMERS: dict[type[Model], Callable[[Model], str]] = {}
-
-
-def register_node_model(model: type[Model], namer: str | Callable[[Model], str]) -> None:
-    _TYPE_NAMERS[model] = namer if callable(namer) else (lambda _obj, n=namer: n)
-
-
-def type_name_of(obj: Model) -> str:
-    return _TYPE_NAMERS[type(obj)](obj)
-
-
-def gid_of(obj: Model) -> str:
-    return encode_gid(type_name_of(obj), obj.pk)
-
 
 @strawberry.interface(description="Relay object identification: every entity has an opaque, globally unique id.")
 class Node:

@@ -19,8 +19,8 @@ from strawberry.schema.config import StrawberryConfig
 from core.api import built
 from core.api import types as t
 from core.api.argument_docs import describe_arguments
+from core.api.audit import AuditReads
 from core.api.nodes import NodeRegistry
-from core.audit import AuditReads
 from core.events import InProcessBus
 from core.gc_tuning import ReleaseRequestData
 from core.metrics import OperationNameExtension
@@ -39,6 +39,8 @@ EXTENSIBLE = {
     "Organization": t.OrganizationBase,
     "User": t.UserBase,
 }
+# The five area types. A plugin extends them all at once under the key "Area" (one mixin, five types).
+AREA_LEVELS = ("District", "Subdistrict", "Community", "Compound", "Building")
 
 
 class SchemaConflict(Exception):
@@ -90,9 +92,10 @@ class LastmileSchema(strawberry.Schema):
 def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schema, NodeRegistry]:
     extensions: dict[str, list[type]] = defaultdict(list)
     for type_name, mixins in host.type_extensions().items():
-        if type_name not in EXTENSIBLE:
-            raise SchemaConflict(f"{type_name} cannot be extended; extensible: {', '.join(EXTENSIBLE)}")
-        extensions[type_name].extend(mixins)
+        if type_name != "Area" and type_name not in EXTENSIBLE:
+            raise SchemaConflict(f"{type_name} cannot be extended; extensible: Area, {', '.join(EXTENSIBLE)}")
+        for name in AREA_LEVELS if type_name == "Area" else (type_name,):
+            extensions[name].extend(mixins)
     composed = {}
     for name, base in EXTENSIBLE.items():
         composed[name] = _compose(name, [base, *extensions[name]], base.__strawberry_definition__.description)
@@ -108,7 +111,7 @@ def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schem
     )
     from core.api.budget import CountingExecutionContext, limits_extensions
     from core.api.cost import cost_extensions
-    from core.api.security import limit_extensions, security_extensions
+    from core.api.security import limit_extensions, public_root_fields, security_extensions
     from core.compiler.extension import Compiler
     from core.compiler.mapping import MappingRegistry
 
@@ -127,7 +130,7 @@ def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schem
             lambda: ValidationCache(maxsize=256),
             *cost_extensions(settings),  # after ValidationCache: costs documents that validated
             *limits_extensions(settings),  # deadline and object cap around every executor
-            *security_extensions(settings),
+            *security_extensions(settings, public_root_fields(query, mutation, subscription)),
             # Before the compiler, whose statement runs in its on_execute: a pinned read stays on the primary.
             *([ReadRouting] if settings.read_database_url else []),
             compiler.extension,
@@ -162,4 +165,4 @@ def export_sdl(host: PluginHost, settings: Settings) -> str:
     return schema.as_str() + "\n"
 
 
-__all__ = ["Runtime", "build_runtime", "build_schema", "export_sdl", "InProcessBus"]
+__all__ = ["AREA_LEVELS", "Runtime", "build_runtime", "build_schema", "export_sdl", "InProcessBus"]

@@ -1,6 +1,7 @@
 """Endpoint hardening that is not a resolver's business.
 
-- anonymous requests may only call ``login`` and ``plugins`` (and ``me``, which is null);
+- anonymous requests may only call the root fields declared public
+  (``metadata=public()``: core's ``login``, ``plugins`` and ``me``, which is null; any a plugin declares);
 - in production: no introspection, no "did you mean", unexpected errors masked
   with an error id the log holds in full;
 - depth, alias and token limits (:func:`limit_extensions`), each refusal
@@ -98,7 +99,35 @@ class PortableIntrospection(SchemaExtension):
         if not _asks_root_kinds(ec.graphql_document):
             _strip_new_directive_locations(data)
 
-ANONYMOUS_FIELDS = {"login", "plugins", "me", "__typename", "__schema", "__type"}
+PUBLIC_KEY = "lastmile.public"
+# Introspection answers anonymous callers too (production turns it off altogether).
+INTROSPECTION_FIELDS = frozenset({"__typename", "__schema", "__type"})
+
+
+def public() -> dict:
+    """``strawberry.field(metadata=public())`` on a root field: callable without signing in.
+
+    The field's resolver then sees an anonymous viewer (and a mutation passes
+    ``anonymous_ok=True`` to run_mutation). Combine with other metadata:
+    ``metadata={**public(), **list_size(3)}``."""
+    return {PUBLIC_KEY: True}
+
+
+def public_root_fields(*root_types) -> frozenset[str]:
+    """GraphQL names of the root fields declared with :func:`public`, over the given root types."""
+    names = set(INTROSPECTION_FIELDS)
+    for root in root_types:
+        if root is None:
+            continue
+        for field in root.__strawberry_definition__.fields:
+            if (field.metadata or {}).get(PUBLIC_KEY):
+                names.add(field.graphql_name or _camel(field.python_name))
+    return frozenset(names)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 def _root_fields(document, operation_name: str | None) -> list[str]:
@@ -125,11 +154,15 @@ def _root_fields(document, operation_name: str | None) -> list[str]:
 
 
 class AnonymousGate(SchemaExtension):
-    """Refuses every root field but login/plugins/me to requests without a valid token.
+    """Refuses every root field not declared public to requests without a valid token.
 
     The check runs before validation too, so that an anonymous caller learns
     nothing about root fields it may not use: one that exists and one that does
     not are refused alike (a validation error would tell them apart)."""
+
+    def __init__(self, public_fields: frozenset[str], **kwargs):
+        super().__init__(**kwargs)
+        self.public_fields = public_fields
 
     def _refusal(self) -> ApiError | None:
         ec = self.execution_context
@@ -138,7 +171,7 @@ class AnonymousGate(SchemaExtension):
         if viewer is not None and not viewer.authenticated and ec.graphql_document is not None:
             problem = getattr(context, "auth_problem", None)
             # A bad token is refused even for `me`: null would read as "signed out" and hide the cause.
-            allowed = ANONYMOUS_FIELDS - {"me"} if problem else ANONYMOUS_FIELDS
+            allowed = self.public_fields - {"me"} if problem else self.public_fields
             blocked = [n for n in _root_fields(ec.graphql_document, ec.operation_name) if n not in allowed]
             if blocked:
                 reason = problem or "Sign in first: send 'Authorization: Bearer <token>' from the login mutation."
@@ -317,10 +350,11 @@ def limit_extensions(settings: Settings) -> list:
     ]
 
 
-def security_extensions(settings: Settings) -> list:
+def security_extensions(settings: Settings, public_fields: frozenset[str] = INTROSPECTION_FIELDS) -> list:
+    """``public_fields``: the root fields anonymous requests may call (:func:`public_root_fields`)."""
     from core.api.failures import DatabaseUnavailableErrors, SingleOperation
 
-    extensions: list = [SingleOperation, AnonymousGate, PortableIntrospection]
+    extensions: list = [SingleOperation, lambda: AnonymousGate(public_fields), PortableIntrospection]
     if settings.is_production:
         extensions += [DisableIntrospection, NoSuggestions, MaskValidationForAnonymous, MaskUnexpectedErrors]
     # After MaskUnexpectedErrors: extensions unwind in reverse, so it sees the driver's error first.

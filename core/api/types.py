@@ -306,7 +306,7 @@ class ResidentBase(Node):
     def id_number(self, info: Info) -> str | None:
         from core.audit import read_pii
 
-        return read_pii(info, self, "id_number")
+        return read_pii(info.context, self, "id_number")
 
     @strawberry.field(description="Mobile number with all but the last four digits hidden, e.g. *******5678.")
     def phone_masked(self) -> str | None:
@@ -316,7 +316,7 @@ class ResidentBase(Node):
     def phone(self, info: Info) -> str | None:
         from core.audit import read_pii
 
-        return read_pii(info, self, "phone")
+        return read_pii(info.context, self, "phone")
 
     @strawberry.field(description="The dwelling unit the resident is registered at, if placed in one.")
     def unit(self, info: Info) -> UnitT | None:

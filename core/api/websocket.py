@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from strawberry.exceptions import ConnectionRejectionError
 
-from core.api.loaders import Loaders
 from core.auth import bearer_token, viewer_from_token
 from core.errors import ApiError, Code
 
@@ -44,16 +43,14 @@ async def authenticate_connection(view, context):
         raise ConnectionRejectionError()
     token = connection_token(context)
     if token is None:
-        if getattr(context, "auth_problem", None):
+        if context.auth_problem:
             # A malformed Authorization header on the upgrade request.
             raise ConnectionRejectionError()
         return None
     viewer = await viewer_from_token(token, view.runtime.settings, view.runtime.host.registry)
     if viewer is None or not viewer.authenticated:
         raise ConnectionRejectionError()
-    context.viewer = viewer
-    context.loaders = Loaders(viewer)
-    context.auth_problem = None
+    context.sign_in(viewer)
     return None
 
 
@@ -72,7 +69,6 @@ async def refresh_viewer(context) -> None:
     viewer = await viewer_from_token(token, runtime.settings, runtime.host.registry) if token else None
     if viewer is None or not viewer.authenticated:
         raise session_ended()
-    context.viewer = viewer
-    # Fresh per event: a loader caches rows, and a long-lived connection must
-    # not serve yesterday's row or yesterday's scope.
-    context.loaders = Loaders(viewer)
+    # Fresh loaders per event (sign_in): a loader caches rows, and a long-lived connection
+    # must not serve yesterday's row or yesterday's scope.
+    context.sign_in(viewer)

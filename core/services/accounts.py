@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from tortoise.exceptions import IntegrityError
 
 from core import models as m
-from core.api.relay import gid_of
 from core.audit import record
 from core.auth import (
     PasswordWorkBusy,
@@ -14,19 +15,41 @@ from core.auth import (
     issue_token,
     verify_password_off_loop,
 )
-from core.enums import AREA_TYPE_NAMES, AreaLevel
-from core.errors import Code, UserFailure
+from core.enums import AreaLevel
+from core.errors import Code, Field, UserFailure
+from core.ids import gid_of
 from core.integrity import refusing, violates
 from core.login_limits import ACCOUNT, ADDRESS, client_address, limiter_for
-from core.password_policy import MAX_LENGTH as MAX_PASSWORD
 from core.password_policy import WeakPassword, check_password
-from core.services.guards import find, require, require_text, storable
+from core.services.guards import find_pk, require
 from core.validation import unstorable_text
 from core.viewer_cache import viewer_changed
 
+# ---------------------------------------------------------------- what the services are given
+#
+# Parsed once at the API edge (core.api.inputs): ids decoded (None: not given, 0: given but
+# naming nothing, answered NOT_FOUND), names trimmed, bounded and storable, the password
+# storable and not over MAX_PASSWORD (its strength is judged here, against the names).
+
+
+@dataclass(frozen=True)
+class NewUser:
+    username: str
+    display_name: str
+    password: str
+    resident_id: int | None = None
+    area_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Grant:
+    user_id: int
+    role: str
+    area_id: int
+
 
 def _wrong() -> UserFailure:
-    return UserFailure("Wrong username or password.", Code.INVALID_CREDENTIALS, ["password"])
+    return UserFailure("Wrong username or password.", Code.INVALID_CREDENTIALS, "password")
 
 
 def _busy() -> UserFailure:
@@ -36,7 +59,7 @@ def _busy() -> UserFailure:
 def _locked(kind: str, seconds: int) -> UserFailure:
     if kind == ACCOUNT:
         return UserFailure(f"Too many failed sign-ins; try again in {seconds} seconds.", Code.RATE_LIMITED,
-                           ["username"])
+                           "username")
     return UserFailure(f"Too many failed sign-ins from your network; try again in {seconds} seconds.",
                        Code.RATE_LIMITED, [])
 
@@ -95,47 +118,42 @@ async def login(context, username: str, password: str):
 _DUMMY_HASH = hash_password("not-a-real-password")
 
 
-def _policy(password: str, username: str, display_name: str, settings, field: list[str]) -> None:
+def _policy(password: str, username: str, display_name: str, settings, field: Field) -> None:
     try:
         check_password(password, username, min_score=settings.password_min_score, other_names=(display_name,))
     except WeakPassword as weak:
         raise UserFailure(str(weak), Code.WEAK_PASSWORD, field) from None
 
 
-async def _home_area(context, data) -> m.Area | None:
+async def _home_area(context, data: NewUser) -> m.Area | None:
     viewer = context.viewer
-    if getattr(data, "area_id", None) is not None:
-        area = await find(viewer, m.Area, data.area_id, ["input", "areaId"], *AREA_TYPE_NAMES, what="Area")
-        require(viewer, "user.manage", area, ["input", "areaId"])
+    if data.area_id is not None:
+        area = await find_pk(viewer, m.Area, data.area_id, "areaId", "Area")
+        require(viewer, "user.manage", area, "areaId")
         return area
     roots = viewer.scope("user.manage").roots
     if viewer.is_superuser:
         return None
     if len(roots) == 1:
         return await m.Area.get(id=roots[0][1])
-    raise UserFailure("Say in which area the account is managed (areaId).", Code.INVALID_INPUT, ["input", "areaId"])
+    raise UserFailure("Say in which area the account is managed (areaId).", Code.INVALID_INPUT, "areaId")
 
 
-async def create_user(context, data) -> m.User:
+async def create_user(context, data: NewUser) -> m.User:
     viewer = context.viewer
-    require(viewer, "user.manage", None, ["input"])
-    username = require_text(data.username, ["input", "username"], "username", 64)
-    display = require_text(data.display_name, ["input", "displayName"], "displayName", 100)
-    storable(data.password, ["input", "password"], "password")
-    if len(data.password or "") > MAX_PASSWORD:
-        raise UserFailure(f"The password may be at most {MAX_PASSWORD} characters.", Code.INVALID_INPUT,
-                          ["input", "password"])
-    _policy(data.password or "", username, display, context.runtime.settings, ["input", "password"])
+    require(viewer, "user.manage", None, "")
+    username, display = data.username, data.display_name
+    _policy(data.password, username, display, context.runtime.settings, "password")
     resident = None
     if data.resident_id is not None:
-        resident = await find(viewer, m.Resident, data.resident_id, ["input", "residentId"], "Resident")
-        require(viewer, "user.manage", resident, ["input", "residentId"])
+        resident = await find_pk(viewer, m.Resident, data.resident_id, "residentId", "Resident")
+        require(viewer, "user.manage", resident, "residentId")
         if await m.User.filter(resident_id=resident.id).exists():
             raise _has_account()
         home = await m.Area.get(id=resident.community_id)
     else:
         home = await _home_area(context, data)
-    taken = UserFailure(f"Username {username!r} is taken.", Code.DUPLICATE, ["input", "username"])
+    taken = UserFailure(f"Username {username!r} is taken.", Code.DUPLICATE, "username")
     if await m.User.filter(username=username).exists():
         raise taken
     try:
@@ -158,33 +176,33 @@ async def create_user(context, data) -> m.User:
 
 
 def _has_account() -> UserFailure:
-    return UserFailure("This resident already has an account.", Code.DUPLICATE, ["input", "residentId"])
+    return UserFailure("This resident already has an account.", Code.DUPLICATE, "residentId")
 
 
-async def _grant_target(context, data) -> tuple[m.User, str, m.Area]:
+async def _grant_target(context, data: Grant) -> tuple[m.User, str, m.Area]:
     viewer = context.viewer
-    user = await find(viewer, m.User, data.user_id, ["input", "userId"], "User")
-    area = await find(viewer, m.Area, data.area_id, ["input", "areaId"], *AREA_TYPE_NAMES, what="Area")
-    require(viewer, "user.manage", area, ["input", "areaId"])
+    user = await find_pk(viewer, m.User, data.user_id, "userId", "User")
+    area = await find_pk(viewer, m.Area, data.area_id, "areaId", "Area")
+    require(viewer, "user.manage", area, "areaId")
     registry = context.host.registry
     role = registry.get(data.role)
     if role is None:
-        raise UserFailure(f"No role named {data.role!r}; see Query.roles.", Code.NOT_FOUND, ["input", "role"])
+        raise UserFailure(f"No role named {data.role!r}; see Query.roles.", Code.NOT_FOUND, "role")
     if not viewer.is_superuser:
         # Nobody hands out more than they hold there.
         missing = [p for p in registry.expand(role) if not viewer.can(p, area)]
         if missing:
             raise UserFailure(f"You cannot grant {role.name}: you lack {', '.join(sorted(missing))} here.",
-                              Code.FORBIDDEN, ["input", "role"])
+                              Code.FORBIDDEN, "role")
     return user, role.name, area
 
 
-async def grant_role(context, data) -> m.User:
+async def grant_role(context, data: Grant) -> m.User:
     user, role, area = await _grant_target(context, data)
     # The account row is locked (PostgreSQL; by id, without the policy's outer join): grants to one
     # account queue, so "the area of its first grant" below is the grant that really came first.
     await m.User.filter(id=user.id).select_for_update().first()
-    held = UserFailure("The user already holds this role there.", Code.DUPLICATE, ["input", "role"])
+    held = UserFailure("The user already holds this role there.", Code.DUPLICATE, "role")
     if await m.RoleGrant.filter(user_id=user.id, role=role, area_id=area.id).exists():
         raise held
     # UNIQUE (user_id, role, area_id) behind the check.
@@ -199,26 +217,26 @@ async def grant_role(context, data) -> m.User:
     return user
 
 
-async def revoke_role(context, data) -> m.User:
+async def revoke_role(context, data: Grant) -> m.User:
     user, role, area = await _grant_target(context, data)
     deleted = await m.RoleGrant.filter(user_id=user.id, role=role, area_id=area.id).delete()
     viewer_changed(user.id)  # a queryset delete sends no signal to the viewer cache
     if not deleted:
-        raise UserFailure("The user does not hold this role there.", Code.NOT_FOUND, ["input", "role"])
+        raise UserFailure("The user does not hold this role there.", Code.NOT_FOUND, "role")
     await record(context, "revokeRole", gid_of(user), detail=f"{role}@{gid_of(area)}")
     return user
 
 
-async def set_user_active(context, user_gid: str, active: bool) -> m.User:
+async def set_user_active(context, user_id: int, active: bool) -> m.User:
     viewer = context.viewer
-    user = await find(viewer, m.User, user_gid, ["userId"], "User")
+    user = await find_pk(viewer, m.User, user_id, "userId", "User")
     if user.home_area_id is None and not viewer.is_superuser:
-        raise UserFailure("Only a superuser may change this account.", Code.FORBIDDEN, ["userId"])
+        raise UserFailure("Only a superuser may change this account.", Code.FORBIDDEN, "userId")
     if user.home_area_id is not None:
         home = await m.Area.get(id=user.home_area_id)
-        require(viewer, "user.manage", home, ["userId"])
+        require(viewer, "user.manage", home, "userId")
     if user.id == viewer.user_id and not active:
-        raise UserFailure("You cannot deactivate yourself.", Code.INVALID_INPUT, ["userId"])
+        raise UserFailure("You cannot deactivate yourself.", Code.INVALID_INPUT, "userId")
     user.is_active = active
     await user.save(update_fields=["is_active"])
     await record(context, "setUserActive", gid_of(user), detail=str(active))

@@ -2,31 +2,83 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from core import clock
 from core import models as m
 from core.audit import record
-from core.enums import AREA_TYPE_NAMES, AreaLevel, UnitUsage, lineage_column, parent_level
+from core.enums import AreaLevel, UnitUsage, lineage_column, parent_level
 from core.errors import Code, UserFailure
+from core.ids import gid_of
 from core.integrity import refusing
-from core.services.guards import find, optional_text, require, require_text
+from core.services.guards import find_pk, require
 
-# Column sizes of core_area (core/models.py).
+# Column sizes of core_area (core/models.py); the API edge bounds the text it passes on.
 CODE_MAX = 32
 ADDRESS_MAX = 300
+NAME_MAX = 200
+LABEL_MAX = 50
+
+
+# ---------------------------------------------------------------- what the services are given
+#
+# Parsed once at the API edge (core.api.inputs): ids decoded (None: not given, 0: given but
+# naming nothing, answered NOT_FOUND), text trimmed, bounded and storable. For changes, None
+# leaves a value as it is and "" clears an optional text.
+
+
+@dataclass(frozen=True)
+class NewArea:
+    level: AreaLevel
+    name: str
+    parent_id: int | None = None
+    code: str | None = None
+    is_town: bool = False
+    address: str | None = None
+    built_year: int | None = None
+    floors: int | None = None
+
+
+@dataclass(frozen=True)
+class AreaChanges:
+    area_id: int
+    name: str | None = None
+    code: str | None = None
+    address: str | None = None
+    built_year: int | None = None
+    floors: int | None = None
+
+
+@dataclass(frozen=True)
+class NewUnit:
+    building_id: int
+    label: str
+    floor: int | None = None
+    area_sqm: float | None = None
+    usage: UnitUsage | None = None
+
+
+@dataclass(frozen=True)
+class UnitChanges:
+    unit_id: int
+    label: str | None = None
+    floor: int | None = None
+    area_sqm: float | None = None
+    usage: UnitUsage | None = None
 
 
 def _check_year(year: int | None) -> None:
     if year is not None and not (1800 <= year <= clock.today().year + 5):
-        raise UserFailure("builtYear is out of range", Code.INVALID_INPUT, ["input", "builtYear"])
+        raise UserFailure("builtYear is out of range", Code.INVALID_INPUT, "builtYear")
 
 
 def _check_floors(floors: int | None) -> None:
     if floors is not None and not (1 <= floors <= 200):
-        raise UserFailure("floors must be between 1 and 200", Code.INVALID_INPUT, ["input", "floors"])
+        raise UserFailure("floors must be between 1 and 200", Code.INVALID_INPUT, "floors")
 
 
 def _name_taken_failure(name: str) -> UserFailure:
-    return UserFailure(f"An area named {name!r} already exists there.", Code.DUPLICATE, ["input", "name"])
+    return UserFailure(f"An area named {name!r} already exists there.", Code.DUPLICATE, "name")
 
 
 async def _save_named(area: m.Area, **save) -> None:
@@ -43,40 +95,36 @@ async def _name_taken(parent_id: int | None, name: str, exclude_id: int | None =
     return await qs.exists()
 
 
-async def create_area(context, data) -> m.Area:
+async def create_area(context, data: NewArea) -> m.Area:
     viewer = context.viewer
-    level: AreaLevel = data.level
-    name = require_text(data.name, ["input", "name"], "name")
+    level, name = data.level, data.name
     want_parent = parent_level(level)
     if want_parent is None:
         if data.parent_id is not None:
-            raise UserFailure("A district has no parent area.", Code.INVALID_LEVEL, ["input", "parentId"])
-        require(viewer, "district.create", None, ["input", "level"])
+            raise UserFailure("A district has no parent area.", Code.INVALID_LEVEL, "parentId")
+        require(viewer, "district.create", None, "level")
         if not viewer.is_superuser:
-            raise UserFailure("Only a superuser may create districts.", Code.FORBIDDEN, ["input", "level"])
+            raise UserFailure("Only a superuser may create districts.", Code.FORBIDDEN, "level")
         parent = None
     else:
         if data.parent_id is None:
             raise UserFailure(f"A {level.value} needs a parent {want_parent.value}.", Code.INVALID_LEVEL,
-                              ["input", "parentId"])
-        parent = await find(viewer, m.Area, data.parent_id, ["input", "parentId"], *AREA_TYPE_NAMES,
-                            what="Parent area")
+                              "parentId")
+        parent = await find_pk(viewer, m.Area, data.parent_id, "parentId", "Parent area")
         if parent.level != want_parent:
             raise UserFailure(
                 f"A {level.value}'s parent must be a {want_parent.value}, not a {parent.level.value}.",
-                Code.INVALID_LEVEL, ["input", "parentId"],
+                Code.INVALID_LEVEL, "parentId",
             )
-        require(viewer, "area.manage", parent, ["input", "parentId"])
+        require(viewer, "area.manage", parent, "parentId")
     if await _name_taken(parent.id if parent else None, name):
         raise _name_taken_failure(name)
     _check_year(data.built_year)
     _check_floors(data.floors)
-    code = optional_text(data.code, ["input", "code"], "code", CODE_MAX)
-    address = optional_text(data.address, ["input", "address"], "address", ADDRESS_MAX)
     area = m.Area(
-        level=level, name=name, code=code, parent=parent,
+        level=level, name=name, code=data.code, parent=parent,
         is_town=bool(data.is_town) if level == AreaLevel.SUBDISTRICT else False,
-        address=address if level == AreaLevel.COMPOUND else None,
+        address=data.address if level == AreaLevel.COMPOUND else None,
         built_year=data.built_year if level == AreaLevel.COMPOUND else None,
         floors=data.floors if level == AreaLevel.BUILDING else None,
     )
@@ -85,30 +133,23 @@ async def create_area(context, data) -> m.Area:
     await _save_named(area)
     setattr(area, lineage_column(level), area.id)
     await area.save(update_fields=[lineage_column(level)])
-    await record(context, "createArea", _gid(area))
+    await record(context, "createArea", gid_of(area))
     return area
 
 
-def _gid(obj) -> str:
-    from core.api.relay import gid_of
-
-    return gid_of(obj)
-
-
-async def update_area(context, data) -> m.Area:
+async def update_area(context, data: AreaChanges) -> m.Area:
     viewer = context.viewer
-    area = await find(viewer, m.Area, data.id, ["input", "id"], *AREA_TYPE_NAMES, what="Area", for_update=True)
-    require(viewer, "area.manage", area, ["input", "id"])
+    area = await find_pk(viewer, m.Area, data.area_id, "id", "Area", for_update=True)
+    require(viewer, "area.manage", area, "id")
     if data.name is not None:
-        name = require_text(data.name, ["input", "name"], "name")
-        if await _name_taken(area.parent_id, name, exclude_id=area.id):
-            raise _name_taken_failure(name)
-        area.name = name
+        if await _name_taken(area.parent_id, data.name, exclude_id=area.id):
+            raise _name_taken_failure(data.name)
+        area.name = data.name
     if data.code is not None:
-        area.code = optional_text(data.code, ["input", "code"], "code", CODE_MAX)
+        area.code = data.code or None
     if area.level == AreaLevel.COMPOUND:
         if data.address is not None:
-            area.address = optional_text(data.address, ["input", "address"], "address", ADDRESS_MAX)
+            area.address = data.address or None
         if data.built_year is not None:
             _check_year(data.built_year)
             area.built_year = data.built_year
@@ -116,18 +157,18 @@ async def update_area(context, data) -> m.Area:
         _check_floors(data.floors)
         area.floors = data.floors
     await _save_named(area)
-    await record(context, "updateArea", _gid(area))
+    await record(context, "updateArea", gid_of(area))
     return area
 
 
-async def delete_area(context, gid: str) -> str:
+async def delete_area(context, area_id: int) -> str:
     viewer = context.viewer
-    area = await find(viewer, m.Area, gid, ["id"], *AREA_TYPE_NAMES, what="Area", for_update=True)
+    area = await find_pk(viewer, m.Area, area_id, "id", "Area", for_update=True)
     if area.level == AreaLevel.DISTRICT:
         if not viewer.is_superuser:
-            raise UserFailure("Only a superuser may delete districts.", Code.FORBIDDEN, ["id"])
+            raise UserFailure("Only a superuser may delete districts.", Code.FORBIDDEN, "id")
     else:
-        require(viewer, "area.manage", area, ["id"])
+        require(viewer, "area.manage", area, "id")
     col = lineage_column(area.level)
     reasons = []
     if await m.Area.filter(parent_id=area.id).exists():
@@ -140,8 +181,8 @@ async def delete_area(context, gid: str) -> str:
         if reason:
             reasons.append(reason)
     if reasons:
-        raise UserFailure(f"The area is not empty: {'; '.join(reasons)}.", Code.NOT_EMPTY, ["id"])
-    deleted = _gid(area)
+        raise UserFailure(f"The area is not empty: {'; '.join(reasons)}.", Code.NOT_EMPTY, "id")
+    deleted = gid_of(area)
     await m.PartnerLink.filter(community_id=area.id).delete()
     await m.Area.filter(id=area.id).delete()
     await context.host.area_deleted(area.id, viewer.user_id)
@@ -154,23 +195,23 @@ async def delete_area(context, gid: str) -> str:
 
 def _check_unit_numbers(data) -> None:
     if data.area_sqm is not None and not (0 < data.area_sqm < 100000):
-        raise UserFailure("areaSqm must be positive", Code.INVALID_INPUT, ["input", "areaSqm"])
+        raise UserFailure("areaSqm must be positive", Code.INVALID_INPUT, "areaSqm")
     if data.floor is not None and not (-10 <= data.floor <= 200):
-        raise UserFailure("floor is out of range", Code.INVALID_INPUT, ["input", "floor"])
+        raise UserFailure("floor is out of range", Code.INVALID_INPUT, "floor")
 
 
 def _label_taken_failure(label: str) -> UserFailure:
     # UNIQUE (building_id, label) behind the check: a concurrent twin reads the same.
-    return UserFailure(f"Unit {label!r} already exists in this building.", Code.DUPLICATE, ["input", "label"])
+    return UserFailure(f"Unit {label!r} already exists in this building.", Code.DUPLICATE, "label")
 
 
-async def create_unit(context, data) -> m.Unit:
+async def create_unit(context, data: NewUnit) -> m.Unit:
     viewer = context.viewer
-    building = await find(viewer, m.Area, data.building_id, ["input", "buildingId"], "Building", what="Building")
+    building = await find_pk(viewer, m.Area, data.building_id, "buildingId", "Building")
     if building.level != AreaLevel.BUILDING:
-        raise UserFailure("Units belong to buildings.", Code.INVALID_LEVEL, ["input", "buildingId"])
-    require(viewer, "unit.write", building, ["input", "buildingId"])
-    label = require_text(data.label, ["input", "label"], "label", 50)
+        raise UserFailure("Units belong to buildings.", Code.INVALID_LEVEL, "buildingId")
+    require(viewer, "unit.write", building, "buildingId")
+    label = data.label
     _check_unit_numbers(data)
     if await m.Unit.filter(building_id=building.id, label=label).exists():
         raise _label_taken_failure(label)
@@ -178,17 +219,17 @@ async def create_unit(context, data) -> m.Unit:
                   usage=data.usage or UnitUsage.OWNER_OCCUPIED)
     unit.set_lineage(building.lineage())
     await refusing(unit.save, _label_taken_failure(label), ("building_id", "label"))
-    await record(context, "createUnit", _gid(unit))
+    await record(context, "createUnit", gid_of(unit))
     return unit
 
 
-async def update_unit(context, data) -> m.Unit:
+async def update_unit(context, data: UnitChanges) -> m.Unit:
     viewer = context.viewer
-    unit = await find(viewer, m.Unit, data.id, ["input", "id"], "Unit", for_update=True)
-    require(viewer, "unit.write", unit, ["input", "id"])
+    unit = await find_pk(viewer, m.Unit, data.unit_id, "id", "Unit", for_update=True)
+    require(viewer, "unit.write", unit, "id")
     _check_unit_numbers(data)
     if data.label is not None:
-        label = require_text(data.label, ["input", "label"], "label", 50)
+        label = data.label
         if await m.Unit.filter(building_id=unit.building_id, label=label).exclude(id=unit.id).exists():
             raise _label_taken_failure(label)
         unit.label = label
@@ -197,6 +238,6 @@ async def update_unit(context, data) -> m.Unit:
         if value is not None:
             setattr(unit, attr, value)
     await refusing(unit.save, _label_taken_failure(unit.label), ("building_id", "label"))
-    await record(context, "updateUnit", _gid(unit))
+    await record(context, "updateUnit", gid_of(unit))
     return unit
 

@@ -10,8 +10,8 @@ import datetime as dt
 from collections.abc import Iterable
 
 from core import models as m
-from core.api.relay import gid_of
 from core.events import emit
+from core.ids import gid_of
 
 TOPIC = "notification.added"
 

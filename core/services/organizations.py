@@ -2,38 +2,50 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from core import models as m
-from core.api.relay import gid_of
 from core.audit import record
-from core.enums import AreaLevel
+from core.enums import AreaLevel, OrganizationKind
 from core.errors import Code, UserFailure
+from core.ids import gid_of
 from core.integrity import refusing
-from core.services.guards import find, optional_text, require, require_text
+from core.services.guards import find_pk, require
+
+NAME_MAX = 200  # core_organization.name
 
 
-async def _community(viewer, gid, field) -> m.Area:
-    area = await find(viewer, m.Area, gid, field, "Community", what="Community")
+@dataclass(frozen=True)
+class NewOrganization:
+    """Parsed once at the API edge (core.api.inputs): text trimmed and checked, the contact
+    phone checked, community ids decoded (0: an id that named nothing) and without repeats."""
+
+    name: str
+    kind: OrganizationKind
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    partner_community_ids: tuple[int, ...] = ()
+
+
+async def _community(viewer, community_id: int, field) -> m.Area:
+    area = await find_pk(viewer, m.Area, community_id, field, "Community")
     if area.level != AreaLevel.COMMUNITY:
         raise UserFailure("Partners link with communities.", Code.INVALID_LEVEL, field)
     require(viewer, "organization.write", area, field)
     return area
 
 
-async def create_organization(context, data) -> m.Organization:
+async def create_organization(context, data: NewOrganization) -> m.Organization:
     viewer = context.viewer
-    require(viewer, "organization.write", None, ["input"])
-    name = require_text(data.name, ["input", "name"], "name")
+    require(viewer, "organization.write", None, "")
+    name = data.name
     communities = []
-    for i, gid in enumerate(dict.fromkeys(data.partner_community_ids or [])):
-        communities.append(await _community(viewer, gid, ["input", "partnerCommunityIds", str(i)]))
-    name_taken = UserFailure(f"An organisation named {name!r} exists.", Code.DUPLICATE, ["input", "name"])
+    for i, community_id in enumerate(data.partner_community_ids):
+        communities.append(await _community(viewer, community_id, f"partnerCommunityIds.{i}"))
+    name_taken = UserFailure(f"An organisation named {name!r} exists.", Code.DUPLICATE, "name")
     if await m.Organization.filter(name=name).exists():
         raise name_taken
-    phone = (data.contact_phone or "").strip() or None
-    if phone and (len(phone) > 32 or not all(c.isdigit() or c in "+- ()" for c in phone)):
-        raise UserFailure("contactPhone may hold digits, spaces, +, - and brackets.", Code.INVALID_PHONE,
-                          ["input", "contactPhone"])
-    contact_name = optional_text(data.contact_name, ["input", "contactName"], "contactName", 100)
+    phone, contact_name = data.contact_phone, data.contact_name
     # UNIQUE name behind the check: a twin created meanwhile reads the same.
     org = await refusing(lambda: m.Organization.create(name=name, kind=data.kind, contact_name=contact_name,
                                                        contact_phone=phone), name_taken, ("name",))
@@ -43,12 +55,12 @@ async def create_organization(context, data) -> m.Organization:
     return org
 
 
-async def link_partner(context, organization_gid: str, community_gid: str) -> m.Organization:
+async def link_partner(context, organization_id: int, community_id: int) -> m.Organization:
     viewer = context.viewer
-    org = await find(viewer, m.Organization, organization_gid, ["organizationId"], "Organization")
-    community = await _community(viewer, community_gid, ["communityId"])
+    org = await find_pk(viewer, m.Organization, organization_id, "organizationId", "Organization")
+    community = await _community(viewer, community_id, "communityId")
     linked = UserFailure("The organisation is already a partner of this community.", Code.DUPLICATE,
-                         ["communityId"])
+                         "communityId")
     if await m.PartnerLink.filter(organization_id=org.id, community_id=community.id).exists():
         raise linked
     # UNIQUE (organization_id, community_id) behind the check: a twin linked meanwhile reads the same.

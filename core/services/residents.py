@@ -3,77 +3,120 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from core import clock
 from core import models as m
-from core.access import visible
-from core.api.context import AuditEntry
-from core.api.relay import gid_of
-from core.audit import record
-from core.enums import AreaLevel, Gender, HouseholdRelation, ResidentStatus
-from core.errors import Code, UserFailure
-from core.ids import decode_int_gid
+from core.audit import AuditEntry, record
+from core.enums import AreaLevel, Gender, HouseholdRelation, ResidencyType, ResidentStatus
+from core.errors import Code, Field, UserFailure
+from core.idempotency import claim_key
+from core.ids import gid_of
 from core.integrity import violates
-from core.pii import PII_READ, blind_index, encrypt, mask_id_number, mask_phone, sees_birth_date
-from core.services.guards import find, require, require_text, storable
+from core.pii import PII_READ, blind_index, decrypt, encrypt, mask_id_number, mask_phone, sees_birth_date
+from core.services.guards import find_pk, require
 from core.settings import get_settings
 from core.validation import (
     birth_date_from_id,
     gender_from_id,
-    id_number_problem,
-    normalise_id_number,
-    normalise_phone,
-    phone_problem,
 )
 from core.viewer_cache import viewer_changed
 
+# ---------------------------------------------------------------- what the services are given
+#
+# Parsed once at the API edge (core.api.inputs): ids decoded (None: not given, 0: given
+# but naming nothing, answered NOT_FOUND), text checked and trimmed, the ID number checked and
+# normalised (GB 11643), the phone normalised. "" for idNumber or phone clears it.
 
-def _set_id_number(resident: m.Resident, raw: str | None) -> None:
-    if raw is None or not raw.strip():
+
+@dataclass(frozen=True)
+class Registration:
+    name: str
+    unit_id: int | None = None
+    community_id: int | None = None
+    id_number: str | None = None
+    gender: Gender | None = None
+    birth_date: dt.date | None = None
+    phone: str | None = None
+    relation_to_head: HouseholdRelation | None = None
+    residency_type: ResidencyType | None = None
+    is_party_member: bool = False
+    tags: tuple[str, ...] = ()
+    moved_in_on: dt.date | None = None
+    client_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ResidentChanges:
+    """Changes to a resident; None leaves a value as it is."""
+
+    resident_id: int
+    name: str | None = None
+    id_number: str | None = None
+    gender: Gender | None = None
+    birth_date: dt.date | None = None
+    phone: str | None = None
+    relation_to_head: HouseholdRelation | None = None
+    residency_type: ResidencyType | None = None
+    is_party_member: bool | None = None
+    tags: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Move:
+    resident_id: int
+    unit_id: int
+    relation_to_head: HouseholdRelation | None = None
+    moved_on: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class MoveOut:
+    resident_id: int
+    moved_out_on: dt.date | None = None
+    status: ResidentStatus | None = None
+
+
+def _set_id_number(resident: m.Resident, value: str | None) -> None:
+    """``value``: a checked, normalised ID number; None or "" clears it."""
+    if not value:
         resident.id_number_cipher = resident.id_number_hash = resident.id_number_masked = None
         return
-    problem = id_number_problem(raw)
-    if problem:
-        raise UserFailure(f"Invalid ID card number: {problem}.", Code.INVALID_ID_NUMBER, ["input", "idNumber"])
-    value = normalise_id_number(raw)
     resident.id_number_cipher = encrypt(value, "id_number")
     resident.id_number_hash = blind_index(value, "id_number")
     resident.id_number_masked = mask_id_number(value)
 
 
-def _set_phone(resident: m.Resident, raw: str | None) -> None:
-    if raw is None or not raw.strip():
+def _set_phone(resident: m.Resident, value: str | None) -> None:
+    """``value``: a checked, normalised mobile number; None or "" clears it."""
+    if not value:
         resident.phone_cipher = resident.phone_hash = resident.phone_masked = resident.phone_last4 = None
         return
-    problem = phone_problem(raw)
-    if problem:
-        raise UserFailure(f"Invalid mobile number: {problem}.", Code.INVALID_PHONE, ["input", "phone"])
-    value = normalise_phone(raw)
     resident.phone_cipher = encrypt(value, "phone")
     resident.phone_hash = blind_index(value, "phone")
     resident.phone_masked = mask_phone(value)
     resident.phone_last4 = value[-4:]
 
 
-def _reconcile_with_id(resident: m.Resident, raw_id: str | None, birth: dt.date | None, gender: Gender | None,
+def _reconcile_with_id(resident: m.Resident, id_number: str | None, birth: dt.date | None, gender: Gender | None,
                        ) -> None:
-    """Birth date and gender follow from the ID number; refuse contradictions."""
-    if raw_id and raw_id.strip():
-        value = normalise_id_number(raw_id)
+    """Birth date and gender follow from the (normalised) ID number; refuse contradictions."""
+    if id_number:
+        value = id_number
         id_birth, id_gender = birth_date_from_id(value), Gender(gender_from_id(value))
         if birth is not None and birth != id_birth:
             raise UserFailure("birthDate does not match the ID card number.", Code.INVALID_INPUT,
-                              ["input", "birthDate"])
+                              "birthDate")
         if gender is not None and gender != id_gender:
-            raise UserFailure("gender does not match the ID card number.", Code.INVALID_INPUT, ["input", "gender"])
+            raise UserFailure("gender does not match the ID card number.", Code.INVALID_INPUT, "gender")
         resident.birth_date, resident.gender = id_birth, id_gender
     else:
         if birth is not None:
             if birth > clock.today():
-                raise UserFailure("birthDate is in the future.", Code.INVALID_INPUT, ["input", "birthDate"])
+                raise UserFailure("birthDate is in the future.", Code.INVALID_INPUT, "birthDate")
             resident.birth_date = birth
         if gender is not None:
             resident.gender = gender
@@ -90,10 +133,10 @@ def _reconcile_with_id(resident: m.Resident, raw_id: str | None, birth: dt.date 
 # numbers (docs/security.md).
 
 ID_REFUSED = "resident.idNumberRefused"
-ID_FIELD = ["input", "idNumber"]
+ID_FIELD = "idNumber"
 
 
-async def _guard_id_entry(context, where, field: list[str]) -> None:
+async def _guard_id_entry(context, where, field: Field) -> None:
     """Entering an ID number or birth date is handling it in full: resident.pii.read over
     ``where``; and no more ID numbers from a caller who has used up their refusals."""
     viewer = context.viewer
@@ -149,11 +192,11 @@ async def _save_unique(context, resident: m.Resident) -> None:
                                   "into it.", Code.ID_NUMBER_UNAVAILABLE, ID_FIELD) from None
             raise _refuse_twin(context, twin) from None
         if violates(exc, ("unit_id",), HEAD_INDEX):
-            raise UserFailure(HEAD_TAKEN, Code.DUPLICATE, ["input", "relationToHead"]) from None
+            raise UserFailure(HEAD_TAKEN, Code.DUPLICATE, "relationToHead") from None
         raise
 
 
-async def _check_single_head(unit_id: int | None, relation, exclude_id: int | None, field: list[str]) -> None:
+async def _check_single_head(unit_id: int | None, relation, exclude_id: int | None, field: Field) -> None:
     """DUPLICATE unless the unit is free of another active head. On PostgreSQL the unit row is
     locked first (FOR NO KEY UPDATE: plain registrations into the unit are not held up), so that
     writers of heads into one unit queue and each sees the head the one before committed; the
@@ -168,22 +211,21 @@ async def _check_single_head(unit_id: int | None, relation, exclude_id: int | No
         raise UserFailure(HEAD_TAKEN, Code.DUPLICATE, field)
 
 
-async def _placement(viewer, unit_gid, community_gid) -> tuple[m.Unit | None, m.Area]:
-    if unit_gid is None and community_gid is None:
+async def _placement(viewer, unit_id: int | None, community_id: int | None) -> tuple[m.Unit | None, m.Area]:
+    if unit_id is None and community_id is None:
         raise UserFailure("Give unitId, or communityId for a resident not yet placed in a unit.",
-                          Code.INVALID_INPUT, ["input", "unitId"])
+                          Code.INVALID_INPUT, "unitId")
     unit = None
-    if unit_gid is not None:
-        unit = await find(viewer, m.Unit, unit_gid, ["input", "unitId"], "Unit")
+    if unit_id is not None:
+        unit = await find_pk(viewer, m.Unit, unit_id, "unitId", "Unit")
     community = None
-    if community_gid is not None:
-        community = await find(viewer, m.Area, community_gid, ["input", "communityId"], "Community",
-                               what="Community")
+    if community_id is not None:
+        community = await find_pk(viewer, m.Area, community_id, "communityId", "Community")
         if community.level != AreaLevel.COMMUNITY:
-            raise UserFailure("communityId must name a community.", Code.INVALID_LEVEL, ["input", "communityId"])
+            raise UserFailure("communityId must name a community.", Code.INVALID_LEVEL, "communityId")
     if unit is not None:
         if community is not None and unit.community_ref != community.id:
-            raise UserFailure("The unit is not in that community.", Code.INVALID_INPUT, ["input", "communityId"])
+            raise UserFailure("The unit is not in that community.", Code.INVALID_INPUT, "communityId")
         community = await m.Area.get(id=unit.community_ref)
     return unit, community
 
@@ -195,138 +237,75 @@ def _place(resident: m.Resident, unit: m.Unit | None, community: m.Area) -> None
 
 
 OPERATION_REGISTER = "registerResident"
-TAG_MAX = 50
-TAGS_MAX = 50
-KEY_MAX = 128  # core_idempotency_key.key
 
 
-def _clean_tags(values: list[str]) -> list[str]:
-    """Tags as given (trimmed): a tag is never split, merged or dropped silently."""
-    if len(values) > TAGS_MAX:
-        raise UserFailure(f"At most {TAGS_MAX} tags.", Code.INVALID_INPUT, ["input", "tags"])
-    clean = []
-    for i, raw in enumerate(values):
-        field = ["input", "tags", str(i)]
-        tag = storable(raw, field, "A tag").strip()
-        if not tag:
-            raise UserFailure("A tag must not be empty.", Code.INVALID_INPUT, field)
-        if len(tag) > TAG_MAX:
-            raise UserFailure(f"A tag may be at most {TAG_MAX} characters.", Code.INVALID_INPUT, field)
-        if "|" in tag:
-            raise UserFailure("A tag may not contain '|'.", Code.INVALID_INPUT, field)
-        clean.append(tag)
-    return clean
-
-
-def _check_move_date(viewer, resident: m.Resident, day: dt.date, field: list[str]) -> None:
+def _check_move_date(viewer, resident: m.Resident, day: dt.date, field: Field) -> None:
     """A recorded move happened: not in the future, not before the resident was born (by
     the birth year for a caller who may not see the birth date: the refusal would tell it)."""
     if day > clock.today():
-        raise UserFailure(f"{field[-1]} is in the future.", Code.INVALID_INPUT, field)
+        raise UserFailure(f"{field} is in the future.", Code.INVALID_INPUT, field)
     born = resident.birth_date
     if born is not None and not sees_birth_date(viewer, resident):
         born = dt.date(born.year, 1, 1)
     if born is not None and day < born:
-        raise UserFailure(f"{field[-1]} is before the resident's birth date.", Code.INVALID_INPUT, field)
+        raise UserFailure(f"{field} is before the resident's birth date.", Code.INVALID_INPUT, field)
 
 
-async def register_resident(context, data) -> m.Resident:
-    key = (storable(data.client_mutation_id, ["input", "clientMutationId"], "clientMutationId") or "").strip() or None
-    if key is not None and len(key) > KEY_MAX:
-        raise UserFailure(f"clientMutationId may be at most {KEY_MAX} characters.", Code.INVALID_INPUT,
-                          ["input", "clientMutationId"])
-    key_row = None
-    if key is not None:
-        earlier, key_row = await _claim_key(context, key)
-        if earlier is not None:
-            return earlier
+async def register_resident(context, entry: Registration) -> m.Resident:
     viewer = context.viewer
-    unit, community = await _placement(viewer, data.unit_id, data.community_id)
-    require(viewer, "resident.write", unit or community, ["input", "unitId" if unit else "communityId"])
-    resident = m.Resident(name=require_text(data.name, ["input", "name"], "name", 100))
-    if (data.id_number and data.id_number.strip()) or data.birth_date is not None:
-        await _guard_id_entry(context, unit or community, ID_FIELD if data.id_number else ["input", "birthDate"])
-    _set_id_number(resident, data.id_number)
-    _set_phone(resident, data.phone)
-    _reconcile_with_id(resident, data.id_number, data.birth_date, data.gender)
+    earlier, claim = await claim_key(viewer, OPERATION_REGISTER, entry.client_key, m.Resident, "Resident")
+    if earlier is not None:
+        return earlier
+    unit, community = await _placement(viewer, entry.unit_id, entry.community_id)
+    require(viewer, "resident.write", unit or community, "unitId" if unit else "communityId")
+    if entry.id_number or entry.birth_date is not None:
+        await _guard_id_entry(context, unit or community, ID_FIELD if entry.id_number else "birthDate")
+    resident = m.Resident(name=entry.name)
+    _set_id_number(resident, entry.id_number)
+    _set_phone(resident, entry.phone)
+    _reconcile_with_id(resident, entry.id_number, entry.birth_date, entry.gender)
     await _check_unique_id(context, resident)
-    relation = data.relation_to_head
-    await _check_single_head(unit.id if unit else None, relation, None, ["input", "relationToHead"])
+    await _check_single_head(unit.id if unit else None, entry.relation_to_head, None, "relationToHead")
     _place(resident, unit, community)
-    resident.relation_to_head = relation
-    resident.residency_type = data.residency_type or resident.residency_type
-    resident.is_party_member = bool(data.is_party_member)
-    resident.tags = _clean_tags(data.tags or [])
-    resident.moved_in_on = data.moved_in_on or clock.today()
-    _check_move_date(viewer, resident, resident.moved_in_on, ["input", "movedInOn"])
+    resident.relation_to_head = entry.relation_to_head
+    resident.residency_type = entry.residency_type or resident.residency_type
+    resident.is_party_member = entry.is_party_member
+    resident.tags = list(entry.tags)
+    resident.moved_in_on = entry.moved_in_on or clock.today()
+    _check_move_date(viewer, resident, resident.moved_in_on, "movedInOn")
     await _save_unique(context, resident)
-    gid = gid_of(resident)
-    if key_row is not None:
-        await m.IdempotencyKey.filter(id=key_row).update(result_gid=gid)
-    await record(context, OPERATION_REGISTER, gid)
+    await claim.settle(resident)
+    await record(context, OPERATION_REGISTER, gid_of(resident))
     return resident
 
 
-async def _idempotent_result(context, key: str) -> m.Resident | None:
-    row = await m.IdempotencyKey.get_or_none(operation=OPERATION_REGISTER,
-                                             actor_id=context.viewer.user_id or 0, key=key)
-    if row is None or not row.result_gid:
-        return None
-    pk = decode_int_gid(row.result_gid, "Resident")
-    return await visible(context.viewer, m.Resident).get_or_none(id=pk)
-
-
-async def _claim_key(context, key: str) -> tuple[m.Resident | None, int | None]:
-    """(the earlier result, None) when the key was used; else (None, id of the key row claimed now).
-
-    The key row is written first, inside the registration's transaction: a twin sent at the
-    same time blocks on it (PostgreSQL's unique index) until this registration commits, and
-    then gets this registration's resident instead of making a second one or an error."""
-    earlier = await _idempotent_result(context, key)
-    if earlier is not None:
-        return earlier, None
-    try:
-        async with in_transaction():  # a savepoint: losing the race must not abort the registration
-            row = await m.IdempotencyKey.create(operation=OPERATION_REGISTER,
-                                                actor_id=context.viewer.user_id or 0, key=key, result_gid="")
-    except IntegrityError:
-        earlier = await _idempotent_result(context, key)
-        if earlier is not None:
-            return earlier, None
-        raise UserFailure("A registration with this clientMutationId is in progress; retry.", Code.DUPLICATE,
-                          ["input", "clientMutationId"]) from None
-    return None, row.id
-
-
-async def update_resident(context, data) -> m.Resident:
+async def update_resident(context, change: ResidentChanges) -> m.Resident:
     viewer = context.viewer
-    resident = await find(viewer, m.Resident, data.id, ["input", "id"], "Resident", for_update=True)
-    require(viewer, "resident.write", resident, ["input", "id"])
-    if data.name is not None:
-        resident.name = require_text(data.name, ["input", "name"], "name", 100)
-    if (data.id_number and data.id_number.strip()) or data.birth_date is not None:
-        await _guard_id_entry(context, resident, ID_FIELD if data.id_number else ["input", "birthDate"])
-    if data.id_number is not None:
-        _set_id_number(resident, data.id_number)
+    resident = await find_pk(viewer, m.Resident, change.resident_id, "id", "Resident", for_update=True)
+    require(viewer, "resident.write", resident, "id")
+    if change.name is not None:
+        resident.name = change.name
+    if change.id_number or change.birth_date is not None:
+        await _guard_id_entry(context, resident, ID_FIELD if change.id_number else "birthDate")
+    if change.id_number is not None:
+        _set_id_number(resident, change.id_number)
         await _check_unique_id(context, resident)
-    if data.phone is not None:
-        _set_phone(resident, data.phone)
-    if data.id_number is not None or data.birth_date is not None or data.gender is not None:
-        raw_id = data.id_number
-        if raw_id is None and resident.id_number_cipher:
-            from core.pii import decrypt
-
-            raw_id = decrypt(resident.id_number_cipher, "id_number")
-        _reconcile_with_id(resident, raw_id, data.birth_date, data.gender)
-    if data.relation_to_head is not None:
-        await _check_single_head(resident.unit_id, data.relation_to_head, resident.id, ["input", "relationToHead"])
-        resident.relation_to_head = data.relation_to_head
-    if data.residency_type is not None:
-        resident.residency_type = data.residency_type
-    if data.is_party_member is not None:
-        resident.is_party_member = data.is_party_member
-    if data.tags is not None:
-        resident.tags = _clean_tags(data.tags)
+    if change.phone is not None:
+        _set_phone(resident, change.phone)
+    if change.id_number is not None or change.birth_date is not None or change.gender is not None:
+        id_number = change.id_number
+        if id_number is None and resident.id_number_cipher:
+            id_number = decrypt(resident.id_number_cipher, "id_number")
+        _reconcile_with_id(resident, id_number, change.birth_date, change.gender)
+    if change.relation_to_head is not None:
+        await _check_single_head(resident.unit_id, change.relation_to_head, resident.id, "relationToHead")
+        resident.relation_to_head = change.relation_to_head
+    if change.residency_type is not None:
+        resident.residency_type = change.residency_type
+    if change.is_party_member is not None:
+        resident.is_party_member = change.is_party_member
+    if change.tags is not None:
+        resident.tags = list(change.tags)
     await _save_unique(context, resident)
     await record(context, "updateResident", gid_of(resident))
     return resident
@@ -335,30 +314,29 @@ async def update_resident(context, data) -> m.Resident:
 def _require_active(resident: m.Resident) -> None:
     if resident.status != ResidentStatus.ACTIVE:
         raise UserFailure(f"The resident is {resident.status.value}, not ACTIVE.", Code.INVALID_TRANSITION,
-                          ["input", "residentId"])
+                          "residentId")
 
 
-async def move_resident(context, data) -> m.Resident:
+async def move_resident(context, data: Move) -> m.Resident:
     viewer = context.viewer
-    resident = await find(viewer, m.Resident, data.resident_id, ["input", "residentId"], "Resident",
-                          for_update=True)
-    require(viewer, "resident.write", resident, ["input", "residentId"])
+    resident = await find_pk(viewer, m.Resident, data.resident_id, "residentId", "Resident", for_update=True)
+    require(viewer, "resident.write", resident, "residentId")
     if resident.status == ResidentStatus.DECEASED:
-        raise UserFailure("The resident is DECEASED.", Code.INVALID_TRANSITION, ["input", "residentId"])
+        raise UserFailure("The resident is DECEASED.", Code.INVALID_TRANSITION, "residentId")
     # A resident who moved out may move back in: the move makes them ACTIVE again.
     returning = resident.status == ResidentStatus.MOVED_OUT
-    unit = await find(viewer, m.Unit, data.unit_id, ["input", "unitId"], "Unit")
-    require(viewer, "resident.write", unit, ["input", "unitId"])
+    unit = await find_pk(viewer, m.Unit, data.unit_id, "unitId", "Unit")
+    require(viewer, "resident.write", unit, "unitId")
     if unit.id == resident.unit_id and not returning:
-        raise UserFailure("The resident already lives in this unit.", Code.INVALID_INPUT, ["input", "unitId"])
+        raise UserFailure("The resident already lives in this unit.", Code.INVALID_INPUT, "unitId")
     relation = data.relation_to_head or resident.relation_to_head
-    await _check_single_head(unit.id, relation, resident.id, ["input", "relationToHead"])
+    await _check_single_head(unit.id, relation, resident.id, "relationToHead")
     from_unit_id = resident.unit_id
     community = await m.Area.get(id=unit.community_ref)
     _place(resident, unit, community)
     resident.relation_to_head = relation
     resident.moved_in_on = data.moved_on or clock.today()
-    _check_move_date(viewer, resident, resident.moved_in_on, ["input", "movedOn"])
+    _check_move_date(viewer, resident, resident.moved_in_on, "movedOn")
     if returning:
         resident.status = ResidentStatus.ACTIVE
         resident.moved_out_on = None
@@ -382,20 +360,19 @@ async def _follow_resident_account(resident: m.Resident, community: m.Area) -> N
     viewer_changed(user.id)  # queryset changes send no signal to the viewer cache
 
 
-async def move_out_resident(context, data) -> m.Resident:
+async def move_out_resident(context, data: MoveOut) -> m.Resident:
     viewer = context.viewer
-    resident = await find(viewer, m.Resident, data.resident_id, ["input", "residentId"], "Resident",
-                          for_update=True)
-    require(viewer, "resident.write", resident, ["input", "residentId"])
+    resident = await find_pk(viewer, m.Resident, data.resident_id, "residentId", "Resident", for_update=True)
+    require(viewer, "resident.write", resident, "residentId")
     status = data.status or ResidentStatus.MOVED_OUT
     if status == ResidentStatus.ACTIVE:
-        raise UserFailure("status must be MOVED_OUT or DECEASED.", Code.INVALID_INPUT, ["input", "status"])
+        raise UserFailure("status must be MOVED_OUT or DECEASED.", Code.INVALID_INPUT, "status")
     _require_active(resident)
     moved_out = data.moved_out_on or clock.today()
     if moved_out > clock.today():
-        raise UserFailure("movedOutOn is in the future.", Code.INVALID_INPUT, ["input", "movedOutOn"])
+        raise UserFailure("movedOutOn is in the future.", Code.INVALID_INPUT, "movedOutOn")
     if resident.moved_in_on and moved_out < resident.moved_in_on:
-        raise UserFailure("movedOutOn is before movedInOn.", Code.INVALID_INPUT, ["input", "movedOutOn"])
+        raise UserFailure("movedOutOn is before movedInOn.", Code.INVALID_INPUT, "movedOutOn")
     resident.status = status
     resident.moved_out_on = moved_out
     await resident.save()

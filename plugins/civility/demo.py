@@ -13,8 +13,8 @@ from core.enums import HouseholdRelation, ResidentStatus
 from core.permissions import Viewer
 from plugins.civility import models as cm
 from plugins.civility.enums import CampaignKind, CampaignStatus, NominationStatus
-from plugins.civility.scoring import DEFAULT_STAR_THRESHOLDS
 from plugins.civility.services.awards import award
+from plugins.civility.services.scoring import DEFAULT_STAR_THRESHOLDS
 
 STAR_CRITERIA = [
     ("爱国守法", "遵纪守法，无违法违规行为", 3.0, 10.0),

@@ -13,9 +13,9 @@ from core import models as m
 from core.access import visible
 from core.enums import HouseholdRelation, ResidentStatus
 from plugins.civility import models as cm
+from plugins.civility.access import READ
 from plugins.civility.enums import CampaignKind, CampaignStatus, NominationStatus
-from plugins.civility.permissions import READ
-from plugins.civility.scoring import star_level, total_score
+from plugins.civility.services.scoring import star_level, total_score
 
 
 def _loaders(info: Info):

@@ -6,7 +6,7 @@ from core.api.relay import NodeSpec, register_node_model
 from core.hookspecs import hookimpl
 from plugins.civility import access
 from plugins.civility import models as cm
-from plugins.civility.permissions import PERMISSIONS, ROLES
+from plugins.civility.access import PERMISSIONS, ROLES
 
 NAME = "civility"
 VERSION = "0.1.0"
@@ -66,9 +66,9 @@ def lastmile_type_extensions():
 
 @hookimpl
 async def lastmile_area_usage(area_id):
-    if await cm.Campaign.filter(area_id=area_id).exists():
-        return "civility campaigns are run for this area"
-    return None
+    from plugins.civility.services.campaigns import area_usage
+
+    return await area_usage(area_id)
 
 
 @hookimpl

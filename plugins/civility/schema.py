@@ -18,12 +18,12 @@ from core.api.relay import Connection, connection_from_queryset
 from core.api.subscriptions import live_events
 from core.enums import AREA_TYPE_NAMES
 from core.errors import ApiError, Code, unauthenticated
+from core.ids import decode_int_gid
 from plugins.civility import loaders
 from plugins.civility import models as cm
 from plugins.civility.enums import CampaignKind, CampaignStatus
-from plugins.civility.events import NOMINATION_UPDATED
-from plugins.civility.ids import pk_of
 from plugins.civility.services import campaigns, nominations, objections, scores, votes
+from plugins.civility.services.events import NOMINATION_UPDATED
 from plugins.civility.types import (
     CivilityCampaign,
     CivilityCampaignPayload,
@@ -34,7 +34,7 @@ from plugins.civility.types import (
 
 F = strawberry.field
 arg = strawberry.argument
-AREA_TYPES = AREA_TYPE_NAMES
+Reason = Annotated[str, arg(description="Why; kept with the record and shown to those concerned.")]
 
 
 @strawberry.input(description="A criterion nominations are rated on.")
@@ -98,7 +98,7 @@ def _campaign_data(data: CreateCivilityCampaignInput) -> campaigns.CampaignData:
 
 async def _area_filter(info: Info, area_gid: strawberry.ID) -> Q:
     """Campaigns whose area is, contains or lies within the given area."""
-    pk = pk_of(area_gid, *AREA_TYPES)
+    pk = decode_int_gid(area_gid, *AREA_TYPE_NAMES)
     area = await visible(info.context.viewer, m.Area).filter(id=pk).first() if pk else None
     if area is None:
         raise ApiError("Area not found", Code.NOT_FOUND)
@@ -110,7 +110,7 @@ async def _area_filter(info: Info, area_gid: strawberry.ID) -> Q:
 class CivilityQuery:
     @F(description="One campaign by id; null when unknown or not visible.")
     async def civility_campaign(self, info: Info, id: strawberry.ID) -> CivilityCampaign | None:
-        if pk_of(id, "CivilityCampaign") is None:  # malformed, another type, or a number no row can have
+        if decode_int_gid(id, "CivilityCampaign") is None:  # malformed, another type, or a number no row can have
             return None
         return await info.context.runtime.nodes.resolve(info, id, "CivilityCampaign")
 
@@ -137,7 +137,7 @@ class CivilityQuery:
 
     @F(description="One nomination by id; null when unknown or not visible.")
     async def nomination(self, info: Info, id: strawberry.ID) -> Nomination | None:
-        if pk_of(id, "Nomination") is None:
+        if decode_int_gid(id, "Nomination") is None:
             return None
         return await info.context.runtime.nodes.resolve(info, id, "Nomination")
 
@@ -162,7 +162,7 @@ class CivilityMutation:
                                   CivilityCampaignPayload, "campaign")
 
     @F(description="Cancels a campaign that is not yet PUBLISHED (civility.campaign.manage).")
-    async def cancel_civility_campaign(self, info: Info, campaign_id: strawberry.ID, reason: str) -> CivilityCampaignPayload:
+    async def cancel_civility_campaign(self, info: Info, campaign_id: strawberry.ID, reason: Reason) -> CivilityCampaignPayload:
         return await run_mutation(info, lambda: campaigns.cancel(info.context, campaign_id, reason),
                                   CivilityCampaignPayload, "campaign")
 
@@ -183,8 +183,9 @@ class CivilityMutation:
 
     @F(description="Approves or rejects a nomination while the campaign is SCORING (civility.assess); may be "
                    "changed until scoring ends.")
-    async def review_nomination(self, info: Info, nomination_id: strawberry.ID, approve: bool,
-                                note: str | None = None) -> NominationPayload:
+    async def review_nomination(self, info: Info, nomination_id: strawberry.ID,
+                                approve: Annotated[bool, arg(description="True approves, false rejects.")],
+                                note: Annotated[str | None, arg(description="A remark kept with the decision.")] = None) -> NominationPayload:
         return await run_mutation(info, lambda: nominations.review(info.context, nomination_id, approve, note),
                                   NominationPayload, "nomination")
 
@@ -204,13 +205,14 @@ class CivilityMutation:
     @F(description="Objects to a PENDING or APPROVED nomination while the campaign is PUBLIC_NOTICE (and not "
                    "after publicNoticeEndsOn), else INVALID_TRANSITION; open to residents of the campaign area "
                    "and staff (else FORBIDDEN).")
-    async def file_objection(self, info: Info, nomination_id: strawberry.ID, reason: str) -> NominationPayload:
+    async def file_objection(self, info: Info, nomination_id: strawberry.ID, reason: Reason) -> NominationPayload:
         return await run_mutation(info, lambda: objections.file(info.context, nomination_id, reason),
                                   NominationPayload, "nomination")
 
     @F(description="Decides an objection once (civility.campaign.manage, PUBLIC_NOTICE): uphold rejects the "
                    "nomination; deciding again is INVALID_TRANSITION.")
-    async def decide_objection(self, info: Info, objection_id: strawberry.ID, uphold: bool) -> NominationPayload:
+    async def decide_objection(self, info: Info, objection_id: strawberry.ID, uphold: Annotated[bool, arg(
+            description="True upholds the objection (the nomination is rejected); false dismisses it.")]) -> NominationPayload:
         return await run_mutation(info, lambda: objections.decide(info.context, objection_id, uphold),
                                   NominationPayload, "nomination")
 
@@ -224,7 +226,7 @@ class CivilitySubscription:
     async def civility_nomination_updated(self, info: Info, campaign_id: strawberry.ID) -> AsyncGenerator[Nomination, None]:
         if not info.context.viewer.authenticated:
             raise unauthenticated()
-        pk = pk_of(campaign_id, "CivilityCampaign")
+        pk = decode_int_gid(campaign_id, "CivilityCampaign")
         if pk is None or not await visible(info.context.viewer, cm.Campaign).filter(id=pk).exists():
             raise ApiError("Campaign not found", Code.NOT_FOUND)
         async with aclosing(live_events(info, NOMINATION_UPDATED,

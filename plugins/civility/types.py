@@ -15,8 +15,8 @@ from core.api.types import Area, ResidentT, UnitT, UserError, UserT
 from core.ids import encode_gid
 from plugins.civility import loaders
 from plugins.civility import models as cm
+from plugins.civility.access import ASSESS, MANAGE
 from plugins.civility.enums import CampaignKind, CampaignStatus, NominationOrder, NominationStatus
-from plugins.civility.permissions import ASSESS, MANAGE
 from plugins.civility.services.lifecycle import voting_open
 
 F = strawberry.field

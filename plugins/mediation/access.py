@@ -19,7 +19,7 @@ from tortoise.expressions import Subquery
 from core import models as m
 from core.access import visible
 from core.enums import AreaLevel
-from core.permissions import Scope, Viewer
+from core.permissions import RoleDef, Scope, Viewer
 from core.scopes import NOWHERE, RowScope, any_of, where
 from plugins.mediation.enums import DisputeCaseAction
 from plugins.mediation.models import (
@@ -44,6 +44,17 @@ PERMISSIONS = {
     REPORT: "Report disputes in the area.",
     MANAGE: "Accept, assign, escalate, resolve, fail and close dispute cases of the area.",
 }
+
+_EVERYTHING = frozenset({READ, REPORT, MANAGE})
+ROLES = [
+    RoleDef("mediator", "People's mediator (民调员): reports, reads and works dispute cases of the area; "
+            "may be put on 4+A teams.", _EVERYTHING | {"area.read", "resident.read"}),
+    RoleDef("area_manager", "", _EVERYTHING),
+    RoleDef("community_worker", "", _EVERYTHING),
+    # Grid leaders hear of disputes first on their rounds: they report and read, the community manages.
+    RoleDef("grid_worker", "", frozenset({READ, REPORT})),
+    RoleDef("resident", "", frozenset({REPORT})),
+]
 
 
 def case_policy(viewer: Viewer) -> RowScope:

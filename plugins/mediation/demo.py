@@ -32,7 +32,6 @@ from plugins.mediation.enums import (
 from plugins.mediation.enums import (
     DisputeStatus as S,
 )
-from plugins.mediation.lifecycle import INITIAL_LEVEL, NEXT_LEVEL
 from plugins.mediation.models import (
     CaseCounter,
     DisputeCase,
@@ -42,8 +41,9 @@ from plugins.mediation.models import (
     MediationSession,
     MediationTeamMember,
 )
-from plugins.mediation.numbering import format_case_number
-from plugins.mediation.services import NOTIFY_KIND, assigned_title
+from plugins.mediation.services.cases import NOTIFY_KIND, assigned_title
+from plugins.mediation.services.lifecycle import INITIAL_LEVEL, NEXT_LEVEL
+from plugins.mediation.services.numbering import format_case_number
 
 CASES = 320
 # Cases each demo resident account (resident1..) is the applicant of.

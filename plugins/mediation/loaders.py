@@ -17,7 +17,6 @@ from tortoise.models import Model
 
 from core import models as m
 from core.access import visible
-from plugins.mediation import stats
 from plugins.mediation.models import (
     DisputeCase,
     DisputeCaseEvent,
@@ -26,6 +25,7 @@ from plugins.mediation.models import (
     MediationSession,
     MediationTeamMember,
 )
+from plugins.mediation.services import stats
 
 NS = "mediation"
 

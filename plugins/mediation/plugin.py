@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from core.api.relay import NodeSpec, register_node_model
 from core.hookspecs import hookimpl
-from core.permissions import RoleDef
 from plugins.mediation import access
-from plugins.mediation.access import MANAGE, READ, REPORT
 from plugins.mediation.models import DisputeCase
 
 NAME = "mediation"
@@ -28,16 +26,7 @@ def lastmile_permissions():
 
 @hookimpl
 def lastmile_roles():
-    everything = frozenset({READ, REPORT, MANAGE})
-    return [
-        RoleDef("mediator", "People's mediator (民调员): reports, reads and works dispute cases of the area; "
-                "may be put on 4+A teams.", everything | {"area.read", "resident.read"}),
-        RoleDef("area_manager", "", everything),
-        RoleDef("community_worker", "", everything),
-        # Grid leaders hear of disputes first on their rounds: they report and read, the community manages.
-        RoleDef("grid_worker", "", frozenset({READ, REPORT})),
-        RoleDef("resident", "", frozenset({REPORT})),
-    ]
+    return list(access.ROLES)
 
 
 @hookimpl
@@ -82,9 +71,9 @@ async def lastmile_demo_data(ctx):
 
 @hookimpl
 async def lastmile_area_usage(area_id):
-    if await DisputeCase.filter(area_id=area_id).exists():
-        return "dispute cases are recorded in it"
-    return None
+    from plugins.mediation.services.cases import area_usage
+
+    return await area_usage(area_id)
 
 
 @hookimpl

@@ -1,5 +1,5 @@
 """The plugin's GraphQL fields: Query, Mutation and Subscription, and the fields it adds to
-core types (Resident.disputeCases, Community.mediationStats). Thin: the rules live in services."""
+core types (Resident.disputeCases, Community.mediationStats). Thin: the rules live in cases."""
 
 from __future__ import annotations
 
@@ -14,29 +14,35 @@ from tortoise.expressions import Q, Subquery
 
 from core import models as m
 from core.access import below, visible
-from core.api.loaders import Loaders
+from core.api.filters import query_text
 from core.api.mutation import run_mutation
 from core.api.relay import Connection, connection_from_list, connection_from_queryset
 from core.api.subscriptions import live_events
+from core.dates import period
 from core.enums import lineage_column
 from core.errors import ApiError, Code, unauthenticated
-from plugins.mediation import checks, loaders, services, stats
-from plugins.mediation.checks import area_matches, area_pk, pk_of
-from plugins.mediation.inputs import (
+from core.ids import decode_int_gid
+from plugins.mediation import loaders
+from plugins.mediation.models import DisputeCase, MediationTeamMember
+from plugins.mediation.services import cases, stats
+from plugins.mediation.services.areas import area_matches, area_pk
+from plugins.mediation.services.cases import TOPIC
+from plugins.mediation.types import (
     AssignMediationTeamInput,
     CompleteFollowUpInput,
     DisputeCaseFilter,
+    DisputeCasePayload,
+    DisputeCaseType,
+    MediationStats,
     RecordMediationSessionInput,
     ReportDisputeInput,
     ResolveDisputeInput,
 )
-from plugins.mediation.models import DisputeCase, MediationTeamMember
-from plugins.mediation.services import TOPIC
-from plugins.mediation.types import DisputeCasePayload, DisputeCaseType, MediationStats
 
 NO_ROWS = Q(id__in=[])
 From = Annotated[dt.datetime | None, strawberry.argument(name="from", description="Cases reported at or after this time.")]
 To = Annotated[dt.datetime | None, strawberry.argument(description="Cases reported before this time.")]
+Reason = Annotated[str, strawberry.argument(description="Why; kept with the record and shown to those concerned.")]
 
 
 async def visible_area(info: Info, gid: str | None) -> m.Area | None:
@@ -49,7 +55,7 @@ async def visible_area(info: Info, gid: str | None) -> m.Area | None:
 
 
 def check_period(frm: dt.datetime | None, to: dt.datetime | None) -> tuple[dt.datetime | None, dt.datetime | None]:
-    return checks.period(frm, to)
+    return period(frm, to)
 
 
 async def case_where(info: Info, f: DisputeCaseFilter | None) -> Q:
@@ -65,19 +71,19 @@ async def case_where(info: Info, f: DisputeCaseFilter | None) -> Q:
         parts.append(Q(category=f.category))
     if f.handling_level is not None:
         parts.append(Q(handling_level=f.handling_level))
-    reported_from, reported_to = checks.period(f.reported_from, f.reported_to, ("reportedFrom", "reportedTo"))
+    reported_from, reported_to = period(f.reported_from, f.reported_to, ("reportedFrom", "reportedTo"))
     if reported_from is not None:
         parts.append(Q(reported_at__gte=reported_from))
     if reported_to is not None:
         parts.append(Q(reported_at__lt=reported_to))
     if f.assigned_to_user_id is not None:
-        user_pk = pk_of(f.assigned_to_user_id, "User")
+        user_pk = decode_int_gid(f.assigned_to_user_id, "User")
         parts.append(
             Q(Q(case_owner_id=user_pk),
               Q(id__in=Subquery(MediationTeamMember.filter(user_id=user_pk).values("case_id"))), join_type="OR")
             if user_pk else NO_ROWS
         )
-    if checks.query_text(f.search, "search") and f.search.strip():
+    if query_text(f.search, "search") and f.search.strip():
         term = f.search.strip()
         parts.append(Q(Q(case_number__iendswith=term), Q(title__icontains=term), join_type="OR"))
     return Q(*parts) if parts else Q()
@@ -87,7 +93,7 @@ async def case_where(info: Info, f: DisputeCaseFilter | None) -> Q:
 class MediationQuery:
     @strawberry.field(description="One case by global id; null when unknown or outside the viewer's scope.")
     async def dispute_case(self, info: Info, id: strawberry.ID) -> DisputeCaseType | None:
-        if pk_of(id, "DisputeCase") is None:
+        if decode_int_gid(id, "DisputeCase") is None:
             return None
         return await info.context.runtime.nodes.resolve(info, id, "DisputeCase")
 
@@ -113,49 +119,46 @@ class MediationQuery:
 
 
 async def _run(info: Info, work) -> DisputeCasePayload:
-    payload = await run_mutation(info, work, DisputeCasePayload, "dispute_case")
-    # The payload is read after the change: start from fresh loaders, not ones primed before it.
-    info.context.loaders = Loaders(info.context.viewer)
-    return payload
+    return await run_mutation(info, work, DisputeCasePayload, "dispute_case")
 
 
 @strawberry.type(description="Dispute mediation mutations.")
 class MediationMutation:
     @strawberry.mutation(description="Reports a dispute (needs mediation.case.report over the area; residents may report in their own community). The case starts REPORTED with a new case number; idempotent by clientMutationId.")
     async def report_dispute(self, info: Info, input: ReportDisputeInput) -> DisputeCasePayload:
-        return await _run(info, lambda: services.report_dispute(info.context, input))
+        return await _run(info, lambda: cases.report_dispute(info.context, input))
 
     @strawberry.mutation(description="REPORTED -> ACCEPTED (needs mediation.case.manage).")
     async def accept_dispute(self, info: Info, case_id: strawberry.ID) -> DisputeCasePayload:
-        return await _run(info, lambda: services.accept_dispute(info.context, case_id))
+        return await _run(info, lambda: cases.accept_dispute(info.context, case_id))
 
     @strawberry.mutation(description="Assigns the 4+A team and case owner: ACCEPTED -> IN_MEDIATION, or changes the team of a case IN_MEDIATION. Members must be covered by the case's area (INVALID_TEAM_MEMBER); each newcomer gets a mediation.assigned notification.")
     async def assign_mediation_team(self, info: Info, input: AssignMediationTeamInput) -> DisputeCasePayload:
-        return await _run(info, lambda: services.assign_team(info.context, input))
+        return await _run(info, lambda: cases.assign_team(info.context, input))
 
     @strawberry.mutation(description="Records a session held on a case IN_MEDIATION (managers of the area, or the case's team and owner).")
     async def record_mediation_session(self, info: Info, input: RecordMediationSessionInput) -> DisputeCasePayload:
-        return await _run(info, lambda: services.record_session(info.context, input))
+        return await _run(info, lambda: cases.record_session(info.context, input))
 
     @strawberry.mutation(description="IN_MEDIATION -> RESOLVED with the signed agreement; schedules the follow-ups.")
     async def resolve_dispute(self, info: Info, input: ResolveDisputeInput) -> DisputeCasePayload:
-        return await _run(info, lambda: services.resolve_dispute(info.context, input))
+        return await _run(info, lambda: cases.resolve_dispute(info.context, input))
 
     @strawberry.mutation(description="IN_MEDIATION -> FAILED, with the reason.")
-    async def mark_dispute_failed(self, info: Info, case_id: strawberry.ID, reason: str) -> DisputeCasePayload:
-        return await _run(info, lambda: services.mark_failed(info.context, case_id, reason))
+    async def mark_dispute_failed(self, info: Info, case_id: strawberry.ID, reason: Reason) -> DisputeCasePayload:
+        return await _run(info, lambda: cases.mark_failed(info.context, case_id, reason))
 
     @strawberry.mutation(description="Moves an ACCEPTED or IN_MEDIATION case up one handling level (COMPOUND -> COMMUNITY -> SUBDISTRICT) and back to ACCEPTED; refused (INVALID_TRANSITION) beyond SUBDISTRICT.")
-    async def escalate_dispute(self, info: Info, case_id: strawberry.ID, reason: str) -> DisputeCasePayload:
-        return await _run(info, lambda: services.escalate(info.context, case_id, reason))
+    async def escalate_dispute(self, info: Info, case_id: strawberry.ID, reason: Reason) -> DisputeCasePayload:
+        return await _run(info, lambda: cases.escalate(info.context, case_id, reason))
 
     @strawberry.mutation(description="Records a follow-up visit of a RESOLVED case (managers of the area, or the case's team and owner).")
     async def complete_follow_up(self, info: Info, input: CompleteFollowUpInput) -> DisputeCasePayload:
-        return await _run(info, lambda: services.complete_follow_up(info.context, input))
+        return await _run(info, lambda: cases.complete_follow_up(info.context, input))
 
     @strawberry.mutation(description="RESOLVED -> CLOSED once every follow-up is done (else INVALID_TRANSITION), or FAILED -> CLOSED.")
     async def close_dispute(self, info: Info, case_id: strawberry.ID) -> DisputeCasePayload:
-        return await _run(info, lambda: services.close_dispute(info.context, case_id))
+        return await _run(info, lambda: cases.close_dispute(info.context, case_id))
 
 
 # ---------------------------------------------------------------- subscriptions

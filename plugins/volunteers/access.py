@@ -1,4 +1,4 @@
-"""Which volunteer rows a viewer may see (registered with core's permission layer).
+"""The plugin's permissions and roles, and which volunteer rows a viewer may see (its access policies).
 
 Staff see what lies below their ``volunteers.read`` grants. A resident sees
 their own profile and those of their household (as core shows household
@@ -11,10 +11,31 @@ from __future__ import annotations
 from tortoise.expressions import Subquery
 
 from core.enums import ResidentStatus
-from core.permissions import Viewer
+from core.permissions import RoleDef, Viewer
 from core.scopes import RowScope, any_of, where
 from plugins.volunteers import models as vm
-from plugins.volunteers.permissions import READ
+
+READ = "volunteers.read"
+MANAGE = "volunteers.manage"
+SIGNUP = "volunteers.signup"
+
+PERMISSIONS = {
+    READ: "Read volunteers, teams, activities, signups, hours and statistics of the area.",
+    MANAGE: "Register volunteers, run teams and activities, sign anyone in scope up, check in and out, verify hours.",
+    SIGNUP: "Sign oneself up for (and out of) activities and check oneself in and out (residents).",
+}
+
+ROLES = [
+    RoleDef(
+        "volunteer_coordinator",
+        "Volunteer coordinator (志愿服务站负责人): runs volunteers, teams and activities of the area.",
+        frozenset({"area.read", "resident.read", READ, MANAGE, SIGNUP}),
+    ),
+    RoleDef("area_manager", "", frozenset({READ, MANAGE, SIGNUP})),
+    RoleDef("community_worker", "", frozenset({READ, MANAGE, SIGNUP})),
+    RoleDef("grid_worker", "", frozenset({READ})),
+    RoleDef("resident", "", frozenset({SIGNUP})),
+]
 
 
 def _neighbourhood(viewer: Viewer) -> RowScope | None:

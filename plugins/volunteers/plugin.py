@@ -6,7 +6,7 @@ from core.api.relay import NodeSpec, register_node_model
 from core.hookspecs import hookimpl
 from plugins.volunteers import access
 from plugins.volunteers import models as vm
-from plugins.volunteers.permissions import PERMISSIONS, ROLES
+from plugins.volunteers.access import PERMISSIONS, ROLES
 
 NAME = "volunteers"
 VERSION = "0.1.0"

@@ -14,31 +14,30 @@ from tortoise.expressions import Q, Subquery
 
 from core import models as m
 from core.access import below, visible
-from core.api.filters import SEARCH_MAX, search_term
+from core.api.filters import SEARCH_MAX, query_text, search_term
 from core.api.mutation import run_mutation
 from core.api.relay import Connection, connection_from_queryset, window
-from core.enums import lineage_column
+from core.dates import instant
+from core.enums import AREA_TYPE_NAMES, lineage_column
 from core.errors import ApiError, Code
+from core.ids import decode_int_gid
 from core.settings import get_settings
 from plugins.volunteers import models as vm
 from plugins.volunteers.enums import ActivityStatus, VolunteerStatus
-from plugins.volunteers.inputs import (
+from plugins.volunteers.services import activities, service_logs, signups, stats, teams, volunteers
+from plugins.volunteers.types import (
+    ActivityCategoryStats,
+    ActivitySignupPayload,
     CreateVolunteerActivityInput,
     CreateVolunteerTeamInput,
     LogServiceInput,
     RegisterVolunteerInput,
-    VolunteerActivityFilter,
-    VolunteerFilter,
-)
-from plugins.volunteers.services import activities, service_logs, signups, stats, teams, volunteers
-from plugins.volunteers.services.common import clamped_utc, pk_of, query_text
-from plugins.volunteers.types import (
-    ActivityCategoryStats,
-    ActivitySignupPayload,
     ServiceLogPayload,
     Volunteer,
     VolunteerActivity,
+    VolunteerActivityFilter,
     VolunteerActivityPayload,
+    VolunteerFilter,
     VolunteerPayload,
     VolunteerRank,
     VolunteerStats,
@@ -47,23 +46,23 @@ from plugins.volunteers.types import (
 )
 
 F = strawberry.field
-AREA_TYPES = teams.AREA_TYPES
+arg = strawberry.argument
 NO_ROWS = Q(id__in=[])
 DEFAULT_LEADERBOARD = 10
 
 
 async def _area(info: Info, gid: strawberry.ID | None) -> m.Area | None:
-    pk = pk_of(gid, *AREA_TYPES)
+    pk = decode_int_gid(gid, *AREA_TYPE_NAMES)
     return await info.context.loaders.by_id(m.Area).load(pk) if pk else None
 
 
 def _pk(gid: str | None, type_name: str) -> int:
-    return pk_of(gid, type_name) or 0
+    return decode_int_gid(gid, type_name) or 0
 
 
 async def _node(info: Info, gid: strawberry.ID, type_name: str):
     """One visible row by global id; null for malformed, foreign, out-of-range or unknown ids."""
-    if pk_of(gid, type_name) is None:
+    if decode_int_gid(gid, type_name) is None:
         return None
     return await info.context.runtime.nodes.resolve(info, gid, type_name)
 
@@ -136,9 +135,9 @@ class VolunteersQuery:
             if f.status is not None:
                 qs = qs.filter(status=f.status)
             if f.starts_from is not None:
-                qs = qs.filter(starts_at__gte=clamped_utc(f.starts_from))
+                qs = qs.filter(starts_at__gte=instant(f.starts_from, "startsFrom", clamp=True))
             if f.starts_to is not None:
-                qs = qs.filter(starts_at__lte=clamped_utc(f.starts_to))
+                qs = qs.filter(starts_at__lte=instant(f.starts_to, "startsTo", clamp=True))
         return await connection_from_queryset(qs.order_by("starts_at", "id"), first, after)
 
     @F(description="Volunteers below the area ranked by verified hours in the period (dates in UTC; signups count on their activity's start date, service logs on servedOn). Equal hours share a rank (1, 1, 3), lower id first; volunteers without hours are left out. `first` defaults to 10. NOT_FOUND error for an unknown or invisible area.")
@@ -191,12 +190,14 @@ class VolunteersMutation:
                              VolunteerPayload, "volunteer")
 
     @F(description="Replaces the volunteer's skills (a resident may change their own).")
-    async def update_volunteer_skills(self, info: Info, volunteer_id: strawberry.ID, skills: list[str]) -> VolunteerPayload:
+    async def update_volunteer_skills(self, info: Info, volunteer_id: strawberry.ID,
+                                     skills: Annotated[list[str], arg(description="The complete new list of skills.")]) -> VolunteerPayload:
         return await _mutate(info, lambda: volunteers.update_skills(info.context, volunteer_id, skills),
                              VolunteerPayload, "volunteer")
 
     @F(description="Sets the volunteer's status. LEFT also cancels their future signups; ACTIVE needs an active resident (else INVALID_TRANSITION).")
-    async def set_volunteer_status(self, info: Info, volunteer_id: strawberry.ID, status: VolunteerStatus) -> VolunteerPayload:
+    async def set_volunteer_status(self, info: Info, volunteer_id: strawberry.ID,
+                                   status: Annotated[VolunteerStatus, arg(description="The new status.")]) -> VolunteerPayload:
         return await _mutate(info, lambda: volunteers.set_status(info.context, volunteer_id, status),
                              VolunteerPayload, "volunteer")
 
@@ -250,7 +251,8 @@ class VolunteersMutation:
                              VolunteerActivityPayload, "activity")
 
     @F(description="PLANNED, OPEN or CLOSED -> CANCELLED: places still held (SIGNED_UP, CHECKED_IN) are cancelled and those volunteers with accounts notified (kind volunteers.activity_cancelled).")
-    async def cancel_volunteer_activity(self, info: Info, activity_id: strawberry.ID, reason: str) -> VolunteerActivityPayload:
+    async def cancel_volunteer_activity(self, info: Info, activity_id: strawberry.ID, reason: Annotated[str, arg(
+            description="Why; kept with the record and shown to those concerned.")]) -> VolunteerActivityPayload:
         return await _mutate(
             info, lambda: activities.move_activity(info.context, activity_id, ActivityStatus.CANCELLED, reason),
             VolunteerActivityPayload, "activity")
@@ -277,7 +279,8 @@ class VolunteersMutation:
         return await _mutate(info, lambda: signups.mark_no_show(info.context, signup_id), ActivitySignupPayload, "signup")
 
     @F(description="Confirms (and may correct) the hours of a checked-out signup. A corrected value lies between 0 and the activity's length (else OUT_OF_RANGE); nobody verifies their own hours (FORBIDDEN).")
-    async def verify_signup_hours(self, info: Info, signup_id: strawberry.ID, hours: float | None = None) -> ActivitySignupPayload:
+    async def verify_signup_hours(self, info: Info, signup_id: strawberry.ID, hours: Annotated[float | None, arg(
+            description="Hours to credit; omit to confirm the hours measured.")] = None) -> ActivitySignupPayload:
         return await _mutate(info, lambda: signups.verify_hours(info.context, signup_id, hours),
                              ActivitySignupPayload, "signup")
 

@@ -14,7 +14,7 @@ POST = "noticeboard.post"
 def _text(value: str, field: str, limit: int) -> str:
     value = value.strip()
     if not value or len(value) > limit or unstorable_text(value):
-        raise UserFailure(f"{field} must be 1 to {limit} characters.", Code.INVALID_INPUT, ["input", field])
+        raise UserFailure(f"{field} must be 1 to {limit} characters.", Code.INVALID_INPUT, field)
     return value
 
 
@@ -22,9 +22,9 @@ async def post_notice(context, community_id: int | None, title: str, body: str, 
     viewer = context.viewer
     community = await visible(viewer, m.Area).filter(id=community_id or 0, level=AreaLevel.COMMUNITY).first()
     if community is None:
-        raise not_found("Community", ["input", "communityId"])
+        raise not_found("Community", "communityId")
     if not viewer.can(POST, community):
-        raise UserFailure("Posting here needs noticeboard.post.", Code.FORBIDDEN, ["input", "communityId"])
+        raise UserFailure("Posting here needs noticeboard.post.", Code.FORBIDDEN, "communityId")
     notice = await Notice.create(community=community, **community.lineage(), title=_text(title, "title", 120),
                                  body=_text(body, "body", 4000), pinned=pinned, posted_by_id=viewer.user_id)
     # Every resident account living in the community hears of it (delivered after commit).

@@ -14,9 +14,9 @@ from core.enums import ResidentStatus
 from core.services.notifications import notify
 from plugins.civility import models as cm
 from plugins.civility.enums import CampaignKind, NominationStatus
-from plugins.civility.events import nomination_changed
 from plugins.civility.loaders import criterion_means
-from plugins.civility.scoring import star_level, total_score
+from plugins.civility.services.events import nomination_changed
+from plugins.civility.services.scoring import star_level, total_score
 
 KIND_TITLES = {
     CampaignKind.STAR_HOUSEHOLD: "星级文明户",

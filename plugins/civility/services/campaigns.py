@@ -7,17 +7,16 @@ import math
 from dataclasses import dataclass
 
 from core import models as m
-from core.api.relay import gid_of
 from core.audit import record
 from core.enums import AREA_TYPE_NAMES
 from core.errors import Code, UserFailure
-from core.services.guards import find, require
+from core.ids import gid_of
+from core.services.guards import find, optional_text, require, require_text
 from plugins.civility import models as cm
+from plugins.civility.access import MANAGE
 from plugins.civility.enums import CampaignKind, CampaignStatus
-from plugins.civility.permissions import MANAGE
-from plugins.civility.scoring import DEFAULT_STAR_THRESHOLDS
-from plugins.civility.services import awards, lifecycle
-from plugins.civility.services.text import optional_text, require_text
+from plugins.civility.services import TEXT_MAX, awards, lifecycle
+from plugins.civility.services.scoring import DEFAULT_STAR_THRESHOLDS
 
 CAMPAIGN = "CivilityCampaign"
 MIN_YEAR, MAX_YEAR = 1949, 2100
@@ -51,7 +50,7 @@ class CampaignData:
 
 
 def _bad(message: str, *field: str | int) -> UserFailure:
-    return UserFailure(message, Code.INVALID_INPUT, ["input", *[str(f) for f in field]])
+    return UserFailure(message, Code.INVALID_INPUT, ".".join(str(f) for f in field))
 
 
 def _positive(value: float) -> bool:
@@ -66,9 +65,9 @@ def _check_criteria(kind: CampaignKind, items: list[CriterionData]) -> list[Crit
     seen: set[str] = set()
     clean = []
     for i, c in enumerate(items):
-        name = require_text(c.name, ["input", "criteria", str(i), "name"], "Criterion name", 100)
+        name = require_text(c.name, f"criteria.{i}.name", "Criterion name", 100)
         if name in seen:
-            raise UserFailure(f"Criterion {name!r} is given twice.", Code.DUPLICATE, ["input", "criteria", str(i), "name"])
+            raise UserFailure(f"Criterion {name!r} is given twice.", Code.DUPLICATE, f"criteria.{i}.name")
         seen.add(name)
         if not _positive(c.weight):
             raise _bad("weight must be greater than 0.", "criteria", i, "weight")
@@ -77,8 +76,8 @@ def _check_criteria(kind: CampaignKind, items: list[CriterionData]) -> list[Crit
         for value, label in ((c.weight, "weight"), (c.max_score, "maxScore")):
             if value > MAX_CRITERION_VALUE:
                 raise UserFailure(f"{label} may be at most {MAX_CRITERION_VALUE:,.0f}.", Code.OUT_OF_RANGE,
-                                  ["input", "criteria", str(i), label])
-        description = optional_text(c.description, ["input", "criteria", str(i), "description"], "Description")
+                                  f"criteria.{i}.{label}")
+        description = optional_text(c.description, f"criteria.{i}.description", "Description", TEXT_MAX)
         clean.append(CriterionData(name, description, c.weight, c.max_score))
     return clean
 
@@ -91,13 +90,13 @@ def _check_thresholds(kind: CampaignKind, items: list[ThresholdData] | None) -> 
     out: dict[int, float] = {}
     for i, t in enumerate(items):
         if not 1 <= t.stars <= 5:
-            raise UserFailure("stars must be 1 to 5.", Code.OUT_OF_RANGE, ["input", "starThresholds", str(i), "stars"])
+            raise UserFailure("stars must be 1 to 5.", Code.OUT_OF_RANGE, f"starThresholds.{i}.stars")
         if not (math.isfinite(t.min_score) and 0 <= t.min_score <= 100):
             raise UserFailure("minScore must be 0 to 100.", Code.OUT_OF_RANGE,
-                              ["input", "starThresholds", str(i), "minScore"])
+                              f"starThresholds.{i}.minScore")
         if t.stars in out:
             raise UserFailure(f"{t.stars} stars are given twice.", Code.DUPLICATE,
-                              ["input", "starThresholds", str(i), "stars"])
+                              f"starThresholds.{i}.stars")
         out[t.stars] = float(t.min_score)
     ordered = sorted(out.items())
     for (_, low), (stars, high) in zip(ordered, ordered[1:], strict=False):
@@ -108,12 +107,12 @@ def _check_thresholds(kind: CampaignKind, items: list[ThresholdData] | None) -> 
 
 async def create(context, data: CampaignData) -> cm.Campaign:
     viewer = context.viewer
-    area = await find(viewer, m.Area, data.area_id, ["input", "areaId"],
+    area = await find(viewer, m.Area, data.area_id, "areaId",
                       *AREA_TYPE_NAMES, what="Area")
-    require(viewer, MANAGE, area, ["input", "areaId"])
-    title = require_text(data.title, ["input", "title"], "Title")
+    require(viewer, MANAGE, area, "areaId")
+    title = require_text(data.title, "title", "Title")
     if not MIN_YEAR <= data.year <= MAX_YEAR:
-        raise UserFailure(f"year must be {MIN_YEAR} to {MAX_YEAR}.", Code.OUT_OF_RANGE, ["input", "year"])
+        raise UserFailure(f"year must be {MIN_YEAR} to {MAX_YEAR}.", Code.OUT_OF_RANGE, "year")
     criteria = _check_criteria(data.kind, data.criteria)
     thresholds = _check_thresholds(data.kind, data.star_thresholds)
     campaign = cm.Campaign(title=title, kind=data.kind, area_id=area.id, year=data.year,
@@ -162,3 +161,10 @@ async def cancel(context, gid: str, reason: str) -> cm.Campaign:
     await lifecycle.move(campaign, CampaignStatus.CANCELLED, ["campaignId"], cancel_reason=text)
     await record(context, "civility.cancelCampaign", gid_of(campaign), text)
     return campaign
+
+
+async def area_usage(area_id: int) -> str | None:
+    """Why an area cannot be deleted yet (lastmile_area_usage), or None."""
+    if await cm.Campaign.filter(area_id=area_id).exists():
+        return "civility campaigns are run for this area"
+    return None

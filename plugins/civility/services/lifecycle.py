@@ -8,7 +8,7 @@ from the same status exactly one wins; the other is INVALID_TRANSITION.
 
 from __future__ import annotations
 
-from core.errors import Code, UserFailure
+from core.errors import Code, Field, UserFailure
 from plugins.civility import models as cm
 from plugins.civility.enums import LIFECYCLE, VOTING_STATUSES, CampaignStatus
 
@@ -22,14 +22,14 @@ def may_move(current: CampaignStatus, target: CampaignStatus) -> bool:
     return NEXT.get(current) == target
 
 
-def next_status(campaign: cm.Campaign, field: list[str]) -> CampaignStatus:
+def next_status(campaign: cm.Campaign, field: Field) -> CampaignStatus:
     target = NEXT.get(campaign.status)
     if target is None:
         raise UserFailure(f"A {campaign.status.value} campaign cannot advance.", Code.INVALID_TRANSITION, field)
     return target
 
 
-async def move(campaign: cm.Campaign, target: CampaignStatus, field: list[str], **changes) -> cm.Campaign:
+async def move(campaign: cm.Campaign, target: CampaignStatus, field: Field, **changes) -> cm.Campaign:
     if not may_move(campaign.status, target):
         raise UserFailure(f"A {campaign.status.value} campaign cannot move to {target.value}.",
                           Code.INVALID_TRANSITION, field)
@@ -43,7 +43,7 @@ async def move(campaign: cm.Campaign, target: CampaignStatus, field: list[str], 
 
 
 def require_status(campaign: cm.Campaign, allowed: tuple[CampaignStatus, ...], action: str,
-                   field: list[str]) -> None:
+                   field: Field) -> None:
     """INVALID_TRANSITION unless the campaign is in one of ``allowed``."""
     if campaign.status not in allowed:
         names = " or ".join(s.value for s in allowed)

@@ -15,20 +15,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core import models as m
-from core.api.relay import gid_of
 from core.audit import record
 from core.enums import ResidentStatus
-from core.errors import Code, UserFailure
-from core.ids import decode_gid
-from core.services.guards import find, require
+from core.errors import Code, Field, UserFailure
+from core.ids import decode_gid, decode_int_gid, gid_of
+from core.services.guards import find, optional_text, require, require_text
 from plugins.civility import models as cm
+from plugins.civility.access import ASSESS, MANAGE, NOMINATE
 from plugins.civility.enums import HOUSEHOLD_KINDS, LIVE_NOMINATIONS, CampaignStatus, NominationStatus
-from plugins.civility.events import nomination_changed
-from plugins.civility.ids import pk_of
-from plugins.civility.permissions import ASSESS, MANAGE, NOMINATE
+from plugins.civility.services import TEXT_MAX
+from plugins.civility.services.events import nomination_changed
 from plugins.civility.services.lifecycle import require_status
 from plugins.civility.services.residency import inside, resident_of_area
-from plugins.civility.services.text import optional_text, require_text
 
 NOMINATION = "Nomination"
 
@@ -45,7 +43,7 @@ class NominateData:
 OTHER_KIND = {"Unit": "Resident", "Resident": "Unit"}
 
 
-async def _lookup(viewer, model, gid: str, field: list[str], type_name: str, home):
+async def _lookup(viewer, model, gid: str, field: Field, type_name: str, home):
     """The nominee row: one the viewer sees or, for a resident of the campaign area (``home``), any row
     of that id: residents nominate neighbours they cannot otherwise read (the area check follows)."""
     parts = decode_gid(gid)
@@ -57,7 +55,7 @@ async def _lookup(viewer, model, gid: str, field: list[str], type_name: str, hom
     except UserFailure:
         if home is None:
             raise
-        pk = pk_of(gid, type_name)
+        pk = decode_int_gid(gid, type_name)
         row = await model.filter(id=pk).first() if pk else None
         if row is None:
             raise
@@ -68,14 +66,14 @@ async def _target(viewer, campaign: cm.Campaign, data: NominateData, home):
     if campaign.kind in HOUSEHOLD_KINDS:
         if data.resident_id is not None or data.unit_id is None:
             raise UserFailure(f"A {campaign.kind.value} campaign nominates households: give unitId only.",
-                              Code.INVALID_TARGET, ["input", "unitId"])
-        field = ["input", "unitId"]
+                              Code.INVALID_TARGET, "unitId")
+        field = "unitId"
         target = await _lookup(viewer, m.Unit, data.unit_id, field, "Unit", home)
     else:
         if data.unit_id is not None or data.resident_id is None:
             raise UserFailure(f"A {campaign.kind.value} campaign nominates people: give residentId only.",
-                              Code.INVALID_TARGET, ["input", "residentId"])
-        field = ["input", "residentId"]
+                              Code.INVALID_TARGET, "residentId")
+        field = "residentId"
         target = await _lookup(viewer, m.Resident, data.resident_id, field, "Resident", home)
         if target.status != ResidentStatus.ACTIVE:
             raise UserFailure("Only residents who live here can be nominated.", Code.INVALID_TARGET, field)
@@ -86,15 +84,15 @@ async def _target(viewer, campaign: cm.Campaign, data: NominateData, home):
 
 async def nominate(context, data: NominateData) -> cm.Nomination:
     viewer = context.viewer
-    campaign = await find(viewer, cm.Campaign, data.campaign_id, ["input", "campaignId"], "CivilityCampaign",
+    campaign = await find(viewer, cm.Campaign, data.campaign_id, "campaignId", "CivilityCampaign",
                           what="Campaign", for_update=True)
-    require_status(campaign, (CampaignStatus.NOMINATING,), "Nominating", ["input", "campaignId"])
+    require_status(campaign, (CampaignStatus.NOMINATING,), "Nominating", "campaignId")
     # Residents living in the campaign area may nominate anyone there; staff need the permission.
     home = await resident_of_area(viewer, campaign.area_id)
     target, field = await _target(viewer, campaign, data, home)
     if home is None and not (viewer.can(NOMINATE, target) or viewer.can(MANAGE, target)):
         raise UserFailure("You may not nominate this household or person.", Code.FORBIDDEN, field)
-    reason = require_text(data.reason, ["input", "reason"], "Reason", 2000)
+    reason = require_text(data.reason, "reason", "Reason", 2000)
     key = {"unit_id": target.id} if isinstance(target, m.Unit) else {"resident_id": target.id}
     if home is not None and not (viewer.can(NOMINATE, target) or viewer.can(MANAGE, target)):
         await _check_resident_quota(viewer, campaign, key, field)
@@ -126,7 +124,7 @@ async def nominate(context, data: NominateData) -> cm.Nomination:
 RESIDENT_NOMINEES_PER_CAMPAIGN = 5
 
 
-async def _check_resident_quota(viewer, campaign: cm.Campaign, key: dict, field: list[str]) -> None:
+async def _check_resident_quota(viewer, campaign: cm.Campaign, key: dict, field: Field) -> None:
     mine = cm.Nomination.filter(campaign_id=campaign.id, nominated_by_id=viewer.user_id)
     if await mine.filter(**key).exists():
         return
@@ -135,7 +133,7 @@ async def _check_resident_quota(viewer, campaign: cm.Campaign, key: dict, field:
                           "people per campaign.", Code.RATE_LIMITED, field)
 
 
-async def load(context, gid: str, field: list[str], *, lock: bool = True) -> tuple[cm.Nomination, cm.Campaign]:
+async def load(context, gid: str, field: Field, *, lock: bool = True) -> tuple[cm.Nomination, cm.Campaign]:
     """The nomination and its campaign; ``lock`` holds the campaign row (PostgreSQL) so that
     the status checked here cannot move before this transaction commits."""
     nomination = await find(context.viewer, cm.Nomination, gid, field, NOMINATION)
@@ -168,7 +166,7 @@ async def review(context, gid: str, approve: bool, note: str | None) -> cm.Nomin
     nomination, campaign = await load(context, gid, field)
     require(viewer, ASSESS, nomination, field)
     require_status(campaign, (CampaignStatus.SCORING,), "Reviewing", field)
-    text = optional_text(note, ["note"], "Note")
+    text = optional_text(note, ["note"], "Note", TEXT_MAX)
     reviewable = (*LIVE_NOMINATIONS, NominationStatus.REJECTED)
     changed = await cm.Nomination.filter(id=nomination.id, status__in=reviewable).update(
         status=NominationStatus.APPROVED if approve else NominationStatus.REJECTED,

@@ -12,18 +12,17 @@ from __future__ import annotations
 import datetime as dt
 
 from core import clock
-from core.api.relay import gid_of
 from core.audit import record
 from core.errors import Code, UserFailure
-from core.services.guards import find, require
+from core.ids import gid_of
+from core.services.guards import find, require, require_text
 from plugins.civility import models as cm
+from plugins.civility.access import MANAGE, READ
 from plugins.civility.enums import LIVE_NOMINATIONS, CampaignStatus, NominationStatus
-from plugins.civility.events import nomination_changed
-from plugins.civility.permissions import MANAGE, READ
+from plugins.civility.services.events import nomination_changed
 from plugins.civility.services.lifecycle import require_status
 from plugins.civility.services.nominations import load
 from plugins.civility.services.residency import resident_of_area
-from plugins.civility.services.text import require_text
 
 
 async def file(context, gid: str, reason: str) -> cm.Nomination:

@@ -8,18 +8,17 @@ from dataclasses import dataclass
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from core.api.relay import gid_of
 from core.audit import record
 from core.errors import Code, UserFailure, not_found
-from core.services.guards import require
+from core.ids import decode_int_gid, gid_of
+from core.services.guards import optional_text, require
 from plugins.civility import models as cm
+from plugins.civility.access import ASSESS
 from plugins.civility.enums import LIVE_NOMINATIONS, CampaignStatus
-from plugins.civility.events import nomination_changed
-from plugins.civility.ids import pk_of
-from plugins.civility.permissions import ASSESS
+from plugins.civility.services import TEXT_MAX
+from plugins.civility.services.events import nomination_changed
 from plugins.civility.services.lifecycle import require_status
 from plugins.civility.services.nominations import load
-from plugins.civility.services.text import optional_text
 
 
 @dataclass
@@ -32,21 +31,21 @@ class ScoreData:
 
 async def score(context, data: ScoreData) -> cm.Nomination:
     viewer = context.viewer
-    nomination, campaign = await load(context, data.nomination_id, ["input", "nominationId"])
-    criterion_pk = pk_of(data.criterion_id, "RatingCriterion")
+    nomination, campaign = await load(context, data.nomination_id, "nominationId")
+    criterion_pk = decode_int_gid(data.criterion_id, "RatingCriterion")
     criterion = (
         await cm.Criterion.filter(id=criterion_pk, campaign_id=campaign.id).first() if criterion_pk else None
     )
     if criterion is None:
-        raise not_found("Criterion of this campaign", ["input", "criterionId"])
-    require(viewer, ASSESS, nomination, ["input", "nominationId"])
-    require_status(campaign, (CampaignStatus.SCORING,), "Scoring", ["input", "nominationId"])
+        raise not_found("Criterion of this campaign", "criterionId")
+    require(viewer, ASSESS, nomination, "nominationId")
+    require_status(campaign, (CampaignStatus.SCORING,), "Scoring", "nominationId")
     if nomination.status not in LIVE_NOMINATIONS:
         raise UserFailure(f"A {nomination.status.value} nomination cannot be scored.", Code.INVALID_TRANSITION,
-                          ["input", "nominationId"])
+                          "nominationId")
     if not (math.isfinite(data.score) and 0 <= data.score <= criterion.max_score):
-        raise UserFailure(f"score must be 0 to {criterion.max_score:g}.", Code.OUT_OF_RANGE, ["input", "score"])
-    comment = optional_text(data.comment, ["input", "comment"], "Comment")
+        raise UserFailure(f"score must be 0 to {criterion.max_score:g}.", Code.OUT_OF_RANGE, "score")
+    comment = optional_text(data.comment, "comment", "Comment", TEXT_MAX)
     await _upsert(nomination.id, criterion.id, viewer.user_id, data.score, comment)
     await record(context, "civility.scoreNomination", gid_of(nomination), f"criterion {criterion.id}: {data.score:g}")
     nomination_changed(context, nomination)

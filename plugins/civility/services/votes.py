@@ -8,13 +8,13 @@ campaign area (else NOT_ELIGIBLE).
 
 from __future__ import annotations
 
-from core.api.relay import gid_of
 from core.audit import record
 from core.errors import Code, UserFailure
+from core.ids import gid_of
 from plugins.civility import models as cm
+from plugins.civility.access import VOTE
 from plugins.civility.enums import LIVE_NOMINATIONS
-from plugins.civility.events import nomination_changed
-from plugins.civility.permissions import VOTE
+from plugins.civility.services.events import nomination_changed
 from plugins.civility.services.lifecycle import VOTING_STATUSES, require_status
 from plugins.civility.services.nominations import load
 from plugins.civility.services.residency import home_resident, inside

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from core.testing import TEST_PLUGINS, GraphQLClient
-from plugins.civility.events import NOMINATION_UPDATED
+from plugins.civility.services.events import NOMINATION_UPDATED
 from plugins.civility.tests.helpers import (
     VOTE,
     advance,

@@ -74,7 +74,7 @@ async def test_other_kinds_have_totals_but_no_stars(client):
 def test_pure_arithmetic():
     from types import SimpleNamespace as C
 
-    from plugins.civility.scoring import star_level, total_score
+    from plugins.civility.services.scoring import star_level, total_score
 
     crit = [C(id=1, weight=2.0, max_score=10.0), C(id=2, weight=1.0, max_score=5.0)]
     # (6/10*2 + 2.5/5*1) / 3 * 100 = (1.2 + 0.5) / 3 * 100 = 56.666...

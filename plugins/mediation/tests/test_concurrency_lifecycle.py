@@ -10,8 +10,9 @@ import pytest
 
 from core import models as m
 from core.api.relay import gid_of
+from core.clock import local_date
 from plugins.mediation.models import DisputeCaseEvent
-from plugins.mediation.services import local_date, now
+from plugins.mediation.services.cases import now
 from plugins.mediation.tests.helpers import (
     ACCEPT,
     ASSIGN,

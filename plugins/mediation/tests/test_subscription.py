@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from core.api.relay import gid_of
-from plugins.mediation.services import TOPIC
+from plugins.mediation.services.cases import TOPIC
 from plugins.mediation.tests.helpers import ACCEPT, call, mediation_world, ok, report, to_in_mediation
 from tests.test_live_support import AsgiWebSocket, bearer
 

@@ -10,17 +10,17 @@ from __future__ import annotations
 from tortoise.expressions import F, Subquery
 
 from core import models as m
-from core.api.relay import gid_of
 from core.audit import record
-from core.enums import lineage_column
+from core.dates import instant
+from core.enums import AREA_TYPE_NAMES, lineage_column
 from core.errors import Code, UserFailure
-from core.services.guards import require
+from core.ids import gid_of
+from core.services.guards import find, require, require_text
 from core.services.notifications import notify
 from plugins.volunteers import models as vm
+from plugins.volunteers.access import MANAGE
 from plugins.volunteers.enums import ActivityStatus, SignupStatus
-from plugins.volunteers.permissions import MANAGE
-from plugins.volunteers.services.common import find, now, require_text, status_of, utc
-from plugins.volunteers.services.teams import AREA_TYPES
+from plugins.volunteers.services.common import now, status_of
 
 S = ActivityStatus
 
@@ -44,23 +44,21 @@ def _within(team: vm.VolunteerTeam, team_area: m.Area, area: m.Area) -> bool:
 def _optional_text(value: str | None, name: str, max_len: int) -> str | None:
     if value is None or not value.strip():
         return None
-    return require_text(value, ["input", name], name, max_len)
+    return require_text(value, name, name, max_len)
 
 
 async def create_activity(context, data) -> vm.VolunteerActivity:
     viewer = context.viewer
-    area = await find(viewer, m.Area, data.area_id, ["input", "areaId"], *AREA_TYPES, what="Area")
-    require(viewer, MANAGE, area, ["input", "areaId"])
-    title = require_text(data.title, ["input", "title"], "title")
-    starts_at, ends_at = utc(data.starts_at), utc(data.ends_at)
-    for value, name in ((starts_at, "startsAt"), (ends_at, "endsAt")):
-        if value is None:
-            raise UserFailure(f"{name} lies outside the years 1 to 9999 in UTC.", Code.INVALID_INPUT, ["input", name])
+    area = await find(viewer, m.Area, data.area_id, "areaId", *AREA_TYPE_NAMES, what="Area")
+    require(viewer, MANAGE, area, "areaId")
+    title = require_text(data.title, "title", "title")
+    starts_at = instant(data.starts_at, "startsAt", "startsAt")
+    ends_at = instant(data.ends_at, "endsAt", "endsAt")
     if ends_at <= starts_at:
-        raise UserFailure("endsAt must be after startsAt.", Code.INVALID_INPUT, ["input", "endsAt"])
+        raise UserFailure("endsAt must be after startsAt.", Code.INVALID_INPUT, "endsAt")
     if data.capacity is not None and data.capacity < 1:
         raise UserFailure("capacity must be at least 1 (or null for no limit).", Code.OUT_OF_RANGE,
-                          ["input", "capacity"])
+                          "capacity")
     activity = vm.VolunteerActivity(
         title=title, description=_optional_text(data.description, "description", 5000), category=data.category,
         area_id=area.id, location=_optional_text(data.location, "location", 300), starts_at=starts_at,
@@ -68,9 +66,9 @@ async def create_activity(context, data) -> vm.VolunteerActivity:
     )
     activity.set_lineage(area.lineage())
     if data.team_id is not None:
-        team = await find(viewer, vm.VolunteerTeam, data.team_id, ["input", "teamId"], "VolunteerTeam")
+        team = await find(viewer, vm.VolunteerTeam, data.team_id, "teamId", "VolunteerTeam")
         if not _within(team, await m.Area.get(id=team.area_id), area):
-            raise UserFailure("The team belongs to an unrelated area.", Code.INVALID_TARGET, ["input", "teamId"])
+            raise UserFailure("The team belongs to an unrelated area.", Code.INVALID_TARGET, "teamId")
         activity.team_id = team.id
     await activity.save()
     await record(context, "createVolunteerActivity", gid_of(activity))

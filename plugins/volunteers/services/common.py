@@ -1,70 +1,21 @@
-"""Helpers shared by the services: ids, time, who acts for whom."""
+"""Helpers shared by the services: time, who acts for whom, row locks."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from core.api.filters import query_text as core_query_text
-from core.errors import Code, UserFailure
-from core.ids import decode_int_gid
+from core.errors import Code, Field, UserFailure
 from core.permissions import Viewer
-from core.services import guards
 from core.services.guards import require
-from core.validation import unstorable_text
+from plugins.volunteers.access import MANAGE, SIGNUP
 from plugins.volunteers.enums import VolunteerStatus
-from plugins.volunteers.permissions import MANAGE, SIGNUP
-
-# core decodes only canonical ids within the id columns' range: anything else names nothing,
-# and core's find answers NOT_FOUND for it.
-pk_of = decode_int_gid
-find = guards.find
-
-
-def storable(text: str | None) -> bool:
-    """Whether a database can store ``text``: no NUL character (PostgreSQL
-    cannot) and no lone surrogate (JSON may escape one, \\ud800, but no
-    encoding holds it); refused alike on SQLite and PostgreSQL."""
-    return not text or not unstorable_text(text)
-
-
-require_text = guards.require_text  # trims, refuses empty, too long and unstorable text
-
-
-query_text = core_query_text  # INVALID_INPUT (GraphQL error) for text no database could store
 
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def aware(value: dt.datetime | None) -> dt.datetime | None:
-    """A time without an offset is taken as UTC (the API's and the database's zone)."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=dt.UTC)
-
-
-def utc(value: dt.datetime | None) -> dt.datetime | None:
-    """The time in UTC (the database's zone); None when it falls outside the
-    years 1..9999 there (e.g. 0001-01-01T00:00:00+05:00)."""
-    value = aware(value)
-    if value is None:
-        return None
-    try:
-        return value.astimezone(dt.UTC)
-    except OverflowError:
-        return None
-
-
-def clamped_utc(value: dt.datetime) -> dt.datetime:
-    """Like ``utc`` for a filter bound: beyond the representable range means the earliest or latest time."""
-    found = utc(value)
-    if found is not None:
-        return found
-    return (dt.datetime.min if value.year == dt.MINYEAR else dt.datetime.max).replace(tzinfo=dt.UTC)
-
-
-def require_active(volunteer, field: list[str]) -> None:
+def require_active(volunteer, field: Field) -> None:
     if volunteer.status != VolunteerStatus.ACTIVE:
         raise UserFailure(f"The volunteer is {volunteer.status.value}, not ACTIVE.", Code.INVALID_TRANSITION, field)
 
@@ -73,7 +24,7 @@ def is_self(viewer: Viewer, volunteer) -> bool:
     return viewer.resident_id is not None and volunteer.resident_id == viewer.resident_id
 
 
-def require_self_or_manage(viewer: Viewer, volunteer, managed, field: list[str]) -> None:
+def require_self_or_manage(viewer: Viewer, volunteer, managed, field: Field) -> None:
     """A resident acts for their own profile with volunteers.signup; anyone
     else needs volunteers.manage over ``managed`` (the activity, team or volunteer)."""
     if is_self(viewer, volunteer) and viewer.can(SIGNUP):
@@ -81,7 +32,7 @@ def require_self_or_manage(viewer: Viewer, volunteer, managed, field: list[str])
     require(viewer, MANAGE, managed, field)
 
 
-def require_not_self(viewer: Viewer, volunteer, field: list[str]) -> None:
+def require_not_self(viewer: Viewer, volunteer, field: Field) -> None:
     if is_self(viewer, volunteer):
         raise UserFailure("Nobody verifies their own hours.", Code.FORBIDDEN, field)
 

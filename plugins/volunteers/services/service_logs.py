@@ -3,29 +3,29 @@
 from __future__ import annotations
 
 from core import clock
-from core.api.relay import gid_of
 from core.audit import record
 from core.errors import Code, UserFailure
-from core.services.guards import require
+from core.ids import gid_of
+from core.services.guards import find, require, require_text
 from plugins.volunteers import models as vm
-from plugins.volunteers.permissions import MANAGE
-from plugins.volunteers.services.common import find, now, require_not_self, require_text
+from plugins.volunteers.access import MANAGE
+from plugins.volunteers.services.common import now, require_not_self
 from plugins.volunteers.services.hours import MAX_HOURS
 
 
 async def log_service(context, data) -> vm.ServiceLog:
     viewer = context.viewer
-    volunteer = await find(viewer, vm.Volunteer, data.volunteer_id, ["input", "volunteerId"], "Volunteer")
-    require(viewer, MANAGE, volunteer, ["input", "volunteerId"])
+    volunteer = await find(viewer, vm.Volunteer, data.volunteer_id, "volunteerId", "Volunteer")
+    require(viewer, MANAGE, volunteer, "volunteerId")
     hours = round(data.hours, 2)  # kept to two decimals: checked as kept
     if not (0 < hours <= MAX_HOURS):
         raise UserFailure(f"hours must be more than 0 and at most {MAX_HOURS:g}.", Code.OUT_OF_RANGE,
-                          ["input", "hours"])
+                          "hours")
     if data.served_on > clock.today():
-        raise UserFailure("servedOn is in the future.", Code.OUT_OF_RANGE, ["input", "servedOn"])
+        raise UserFailure("servedOn is in the future.", Code.OUT_OF_RANGE, "servedOn")
     log = vm.ServiceLog(
         volunteer_id=volunteer.id, served_on=data.served_on, hours=hours,
-        description=require_text(data.description, ["input", "description"], "description", 1000),
+        description=require_text(data.description, "description", "description", 1000),
         logged_by_id=viewer.user_id,
     )
     log.set_lineage(volunteer.lineage())

@@ -11,15 +11,14 @@ from __future__ import annotations
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 
-from core.api.relay import gid_of
 from core.audit import record
 from core.errors import Code, UserFailure
-from core.services.guards import require
+from core.ids import gid_of
+from core.services.guards import find, require
 from plugins.volunteers import models as vm
+from plugins.volunteers.access import MANAGE
 from plugins.volunteers.enums import ActivityStatus, SignupStatus
-from plugins.volunteers.permissions import MANAGE
 from plugins.volunteers.services.common import (
-    find,
     lock_volunteer,
     now,
     require_active,

@@ -17,7 +17,7 @@ from tortoise.functions import Count, Sum
 
 from core import clock
 from core.access import visible
-from core.errors import ApiError, Code
+from core.dates import period
 from core.permissions import Viewer
 from plugins.volunteers import models as vm
 from plugins.volunteers.enums import ActivityCategory, ActivityStatus, SignupStatus, VolunteerStatus
@@ -30,9 +30,7 @@ class Period:
 
     @classmethod
     def of(cls, start: dt.date | None, end: dt.date | None) -> Period:
-        if start is not None and end is not None and start > end:
-            raise ApiError("`from` must not be after `to`.", Code.INVALID_INPUT)
-        return cls(start, end)
+        return cls(*period(start, end))
 
     def _bounds(self) -> tuple[dt.datetime | None, dt.datetime | None]:
         # Days of the district's calendar (core.clock): the period starts at its local midnight.

@@ -11,45 +11,41 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q, Subquery
 
 from core import models as m
-from core.api.relay import gid_of
 from core.audit import record
 from core.enums import AREA_TYPE_NAMES
 from core.errors import Code, UserFailure
-from core.services.guards import require
+from core.ids import gid_of
+from core.services.guards import find, require, require_text
 from plugins.volunteers import models as vm
-from plugins.volunteers.permissions import MANAGE
+from plugins.volunteers.access import MANAGE
 from plugins.volunteers.services.common import (
-    find,
     lock_team,
     lock_volunteer,
     require_active,
     require_self_or_manage,
-    require_text,
 )
-
-AREA_TYPES = AREA_TYPE_NAMES
 
 
 async def create_team(context, data) -> vm.VolunteerTeam:
     """With ``leaderId`` the leader becomes the first member; a leader who is
     not ACTIVE (INVALID_TRANSITION) is refused and nothing is created."""
     viewer = context.viewer
-    area = await find(viewer, m.Area, data.area_id, ["input", "areaId"], *AREA_TYPES, what="Area")
-    require(viewer, MANAGE, area, ["input", "areaId"])
-    name = require_text(data.name, ["input", "name"], "name")
+    area = await find(viewer, m.Area, data.area_id, "areaId", *AREA_TYPE_NAMES, what="Area")
+    require(viewer, MANAGE, area, "areaId")
+    name = require_text(data.name, "name", "name")
     if await vm.VolunteerTeam.filter(area_id=area.id, name=name).exists():
-        raise UserFailure("The area already has a team of that name.", Code.DUPLICATE, ["input", "name"])
+        raise UserFailure("The area already has a team of that name.", Code.DUPLICATE, "name")
     team = vm.VolunteerTeam(name=name, area_id=area.id)
     team.set_lineage(area.lineage())
     leader = None
     if data.leader_id is not None:
-        leader = await find(viewer, vm.Volunteer, data.leader_id, ["input", "leaderId"], "Volunteer")
-        require_active(leader, ["input", "leaderId"])
+        leader = await find(viewer, vm.Volunteer, data.leader_id, "leaderId", "Volunteer")
+        require_active(leader, "leaderId")
         team.leader_id = leader.id
     try:
         await team.save()
     except IntegrityError:
-        raise UserFailure("The area already has a team of that name.", Code.DUPLICATE, ["input", "name"]) from None
+        raise UserFailure("The area already has a team of that name.", Code.DUPLICATE, "name") from None
     if leader is not None:
         await _add_member(team, leader)
     await record(context, "createVolunteerTeam", gid_of(team))

@@ -6,25 +6,26 @@ from tortoise.exceptions import IntegrityError
 
 from core import clock
 from core import models as m
-from core.api.relay import gid_of
 from core.audit import record
 from core.enums import ResidentStatus
-from core.errors import Code, UserFailure
-from core.services.guards import require
+from core.errors import Code, Field, UserFailure
+from core.ids import gid_of
+from core.services.guards import find, require
+from core.validation import unstorable_text
 from plugins.volunteers import models as vm
+from plugins.volunteers.access import MANAGE, SIGNUP
 from plugins.volunteers.enums import VolunteerStatus
-from plugins.volunteers.permissions import MANAGE, SIGNUP
-from plugins.volunteers.services.common import find, now, require_self_or_manage, storable
+from plugins.volunteers.services.common import now, require_self_or_manage
 from plugins.volunteers.services.signups import cancel_future_signups
 
 MAX_SKILLS = 20
 MAX_SKILL_LEN = 50
 
 
-def clean_skills(values: list[str] | None, field: list[str]) -> list[str]:
+def clean_skills(values: list[str] | None, field: Field) -> list[str]:
     skills = [s.strip() for s in values or [] if s and s.strip()]
     for s in skills:
-        if len(s) > MAX_SKILL_LEN or "|" in s or not storable(s):
+        if len(s) > MAX_SKILL_LEN or "|" in s or unstorable_text(s):
             raise UserFailure(f"A skill is at most {MAX_SKILL_LEN} characters, without '|', NUL or lone surrogates.", Code.INVALID_INPUT,
                               field)
     if len(set(skills)) > MAX_SKILLS:
@@ -35,7 +36,7 @@ def clean_skills(values: list[str] | None, field: list[str]) -> list[str]:
 async def register_volunteer(context, resident_gid: str, skills: list[str] | None) -> vm.Volunteer:
     """Residents register themselves (volunteers.signup) or are registered by a coordinator."""
     viewer = context.viewer
-    field = ["input", "residentId"]
+    field = "residentId"
     resident = await find(viewer, m.Resident, resident_gid, field, "Resident")
     if not (viewer.resident_id == resident.id and viewer.can(SIGNUP)):
         require(viewer, MANAGE, resident, field)
@@ -48,7 +49,7 @@ async def register_volunteer(context, resident_gid: str, skills: list[str] | Non
     if await vm.Volunteer.filter(resident_id=resident.id).exists():
         raise UserFailure("The resident is already registered as a volunteer.", Code.DUPLICATE, field)
     volunteer = vm.Volunteer(resident_id=resident.id, joined_on=clock.today(), status=VolunteerStatus.ACTIVE)
-    volunteer.skills = clean_skills(skills, ["input", "skills"])
+    volunteer.skills = clean_skills(skills, "skills")
     volunteer.set_lineage(resident.lineage())
     try:
         await volunteer.save()

@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from core.enums import AreaLevel
-from core.errors import Code, UserFailure
+from core.errors import Code, Field, UserFailure
 from plugins.mediation.enums import DisputeCaseAction as Action
 from plugins.mediation.enums import DisputeStatus as S
 from plugins.mediation.models import DisputeCase, DisputeCaseEvent, FollowUp
@@ -69,7 +69,7 @@ _VERBS = {
 }
 
 
-def refuse(message: str, field: list[str] | None = None) -> UserFailure:
+def refuse(message: str, field: Field | None = None) -> UserFailure:
     return UserFailure(message, Code.INVALID_TRANSITION, field)
 
 

@@ -1,30 +1,25 @@
 """What the mutations do. Each function runs inside the mutation's transaction
 (core.api.mutation.run_mutation) and raises UserFailure to refuse; every status
-change goes through the state machine in plugins.mediation.lifecycle.
+change goes through the state machine in plugins.mediation.services.lifecycle.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
-
 from core import clock
 from core import models as m
 from core.access import visible
-from core.api.relay import gid_of
 from core.audit import record
-from core.errors import Code, UserFailure, not_found
+from core.dates import instant
+from core.errors import Code, Field, UserFailure, not_found
 from core.events import emit
-from core.ids import decode_int_gid
-from core.services.guards import find, require
+from core.idempotency import claim_key, client_key
+from core.ids import decode_int_gid, gid_of
+from core.services.guards import find, optional_text, require, require_text
 from core.services.notifications import notify
-from plugins.mediation import lifecycle
 from plugins.mediation.access import MANAGE, READ, can_report, covered_users, is_on_team
-from plugins.mediation.checks import area_matches, area_pk, optional_text, pk_of, require_text
 from plugins.mediation.enums import DisputeStatus, MediationMethod
-from plugins.mediation.lifecycle import INITIAL_LEVEL, Action
 from plugins.mediation.models import (
     DisputeCase,
     DisputeParty,
@@ -32,7 +27,10 @@ from plugins.mediation.models import (
     MediationSession,
     MediationTeamMember,
 )
-from plugins.mediation.numbering import format_case_number, next_seq
+from plugins.mediation.services import lifecycle
+from plugins.mediation.services.areas import area_matches, area_pk
+from plugins.mediation.services.lifecycle import INITIAL_LEVEL, Action
+from plugins.mediation.services.numbering import format_case_number, next_seq
 
 TOPIC = "mediation.case.updated"
 NOTIFY_KIND = "mediation.assigned"
@@ -54,8 +52,6 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-# Case numbers follow the district's calendar year, agreements its calendar days (core.clock).
-local_date = clock.local_date
 
 
 def case_area_ids(case: DisputeCase) -> list[int]:
@@ -69,20 +65,20 @@ async def _changed(context, case: DisputeCase, action: str, detail: str | None =
     return case
 
 
-async def _case(context, gid: str, field: list[str]) -> DisputeCase:
+async def _case(context, gid: str, field: Field) -> DisputeCase:
     """The visible case ``gid`` names, row-locked for the rest of the transaction (PostgreSQL)."""
-    if pk_of(gid, "DisputeCase") is None:
+    if decode_int_gid(gid, "DisputeCase") is None:
         raise not_found("Dispute case", field)
     return await find(context.viewer, DisputeCase, gid, field, "DisputeCase", what="Dispute case", for_update=True)
 
 
-async def _managed_case(context, gid: str, field: list[str]) -> DisputeCase:
+async def _managed_case(context, gid: str, field: Field) -> DisputeCase:
     case = await _case(context, gid, field)
     require(context.viewer, MANAGE, case, field)
     return case
 
 
-async def _worked_case(context, case: DisputeCase, field: list[str]) -> None:
+async def _worked_case(context, case: DisputeCase, field: Field) -> None:
     """Sessions and follow-ups (access.TEAM_ACTIONS): managers of the area, or the case's own team and owner."""
     viewer = context.viewer
     if not viewer.can(MANAGE, case) and not await is_on_team(case, viewer.user_id):
@@ -90,43 +86,13 @@ async def _worked_case(context, case: DisputeCase, field: list[str]) -> None:
                           Code.FORBIDDEN, field)
 
 
-_text = optional_text
 
 
 # ---------------------------------------------------------------- reporting
 
 
-async def _earlier_report(context, key: str) -> DisputeCase | None:
-    row = await m.IdempotencyKey.get_or_none(operation=OP_REPORT, actor_id=context.viewer.user_id or 0, key=key)
-    if row is None or not row.result_gid:
-        return None
-    pk = decode_int_gid(row.result_gid, "DisputeCase")
-    case = await visible(context.viewer, DisputeCase).get_or_none(id=pk) if pk else None
-    if case is None:
-        raise not_found("Dispute case", ["input", "clientMutationId"])
-    return case
-
-
-async def _claim_key(context, key: str) -> tuple[DisputeCase | None, int | None]:
-    """(earlier result, None) when the key was used; else (None, id of the key row now claimed)."""
-    earlier = await _earlier_report(context, key)
-    if earlier is not None:
-        return earlier, None
-    try:
-        async with in_transaction():  # a savepoint; on PostgreSQL a twin request's claim makes this wait
-            row = await m.IdempotencyKey.create(operation=OP_REPORT, actor_id=context.viewer.user_id or 0,
-                                                key=key, result_gid="")
-    except IntegrityError:
-        earlier = await _earlier_report(context, key)
-        if earlier is not None:
-            return earlier, None
-        raise UserFailure("A report with this clientMutationId is in progress; retry.", Code.DUPLICATE,
-                          ["input", "clientMutationId"]) from None
-    return None, row.id
-
-
 async def _report_area(viewer, gid: str) -> m.Area:
-    field = ["input", "areaId"]
+    field = "areaId"
     found = area_pk(gid)
     # Looked up unscoped: a resident may report in any compound of their community, which
     # core's area policy does not show them; refusals still never reveal an unseen area.
@@ -145,44 +111,42 @@ async def _report_area(viewer, gid: str) -> m.Area:
 
 async def _parties(viewer, parties) -> list[DisputeParty]:
     if not parties:
-        raise UserFailure("Name at least one party.", Code.INVALID_INPUT, ["input", "parties"])
+        raise UserFailure("Name at least one party.", Code.INVALID_INPUT, "parties")
     if len(parties) > MAX_PARTIES:
-        raise UserFailure(f"At most {MAX_PARTIES} parties.", Code.INVALID_INPUT, ["input", "parties"])
-    wanted = {i: pk_of(p.resident_id, "Resident") for i, p in enumerate(parties) if p.resident_id is not None}
+        raise UserFailure(f"At most {MAX_PARTIES} parties.", Code.INVALID_INPUT, "parties")
+    wanted = {i: decode_int_gid(p.resident_id, "Resident") for i, p in enumerate(parties) if p.resident_id is not None}
     found = {}
     if wanted:
         rows = await visible(viewer, m.Resident).filter(id__in=[pk for pk in wanted.values() if pk])
         found = {r.id: r for r in rows}
     out, seen = [], set()
     for i, p in enumerate(parties):
-        field = ["input", "parties", str(i)]
+        field = f"parties.{i}"
         if p.resident_id is not None:
             resident = found.get(wanted[i])
             if resident is None:
-                raise not_found("Resident", [*field, "residentId"])
+                raise not_found("Resident", f"{field}.residentId")
             if resident.id in seen:
-                raise UserFailure("The same resident is named twice.", Code.INVALID_INPUT, [*field, "residentId"])
+                raise UserFailure("The same resident is named twice.", Code.INVALID_INPUT, f"{field}.residentId")
             seen.add(resident.id)
             out.append(DisputeParty(resident_id=resident.id, name=resident.name, role=p.role))
         else:
-            name = require_text(p.name, [*field, "name"], "A party's name (or residentId)", 100)
+            name = require_text(p.name, f"{field}.name", "A party's name (or residentId)", 100)
             out.append(DisputeParty(name=name, role=p.role))
     return out
 
 
 async def report_dispute(context, data) -> DisputeCase:
     viewer = context.viewer
-    key_row = None
-    key = _text(data.client_mutation_id, ["input", "clientMutationId"], "clientMutationId", 128)
-    if key is not None:
-        earlier, key_row = await _claim_key(context, key)
-        if earlier is not None:
-            return earlier
+    earlier, claim = await claim_key(viewer, OP_REPORT, client_key(data.client_mutation_id), DisputeCase,
+                                     "DisputeCase")
+    if earlier is not None:
+        return earlier
     area = await _report_area(viewer, data.area_id)
-    title = require_text(data.title, ["input", "title"], "title", 200)
-    description = require_text(data.description, ["input", "description"], "description", LONG_TEXT)
+    title = require_text(data.title, "title", "title", 200)
+    description = require_text(data.description, "description", "description", LONG_TEXT)
     parties = await _parties(viewer, data.parties)
-    year = local_date(now()).year
+    year = clock.local_date(now()).year
     seq = await next_seq(year)
     # Taken once the counter row is ours: numbers then rise with reportedAt even under contention.
     at = now()
@@ -196,8 +160,7 @@ async def report_dispute(context, data) -> DisputeCase:
         party.case_id = case.id
     await DisputeParty.bulk_create(parties)
     await lifecycle.record_report(case, viewer.user_id)
-    if key_row is not None:
-        await m.IdempotencyKey.filter(id=key_row).update(result_gid=gid_of(case))
+    await claim.settle(case)
     return await _changed(context, case, OP_REPORT)
 
 
@@ -212,19 +175,19 @@ async def accept_dispute(context, case_id: str) -> DisputeCase:
 
 async def assign_team(context, data) -> DisputeCase:
     viewer = context.viewer
-    case = await _managed_case(context, data.case_id, ["input", "caseId"])
+    case = await _managed_case(context, data.case_id, "caseId")
     await lifecycle.check(case, Action.ASSIGN_TEAM)
     members = data.members or []
     if not members:
-        raise UserFailure("A team needs at least one member.", Code.INVALID_INPUT, ["input", "members"])
+        raise UserFailure("A team needs at least one member.", Code.INVALID_INPUT, "members")
     if len(members) > MAX_TEAM:
-        raise UserFailure(f"A team has at most {MAX_TEAM} members.", Code.INVALID_INPUT, ["input", "members"])
-    user_ids: list[int | None] = [pk_of(mb.user_id, "User") for mb in members]
-    owner_id = pk_of(data.case_owner_id, "User")
+        raise UserFailure(f"A team has at most {MAX_TEAM} members.", Code.INVALID_INPUT, "members")
+    user_ids: list[int | None] = [decode_int_gid(mb.user_id, "User") for mb in members]
+    owner_id = decode_int_gid(data.case_owner_id, "User")
     covered = await covered_users(context.host.registry, [u for u in [*user_ids, owner_id] if u], case)
     seen: set[int] = set()
     for i, user_id in enumerate(user_ids):
-        field = ["input", "members", str(i), "userId"]
+        field = f"members.{i}.userId"
         if user_id not in covered:
             raise UserFailure(f"Team members must be active users holding {READ} over the case's area.",
                               INVALID_TEAM_MEMBER, field)
@@ -233,13 +196,13 @@ async def assign_team(context, data) -> DisputeCase:
         seen.add(user_id)
     if data.case_owner_id is not None and owner_id not in seen and owner_id not in covered:
         raise UserFailure("The case owner must be on the team or be a user whose roles cover the case's area.",
-                          INVALID_TEAM_MEMBER, ["input", "caseOwnerId"])
+                          INVALID_TEAM_MEMBER, "caseOwnerId")
     if owner_id is None:
         owner_id = case.case_owner_id
     method = data.method or case.method
     if method == MediationMethod.CASE_OWNER and owner_id is None:
         raise UserFailure("The case-owner method (包案化解) needs a case owner.", Code.INVALID_INPUT,
-                          ["input", "caseOwnerId"])
+                          "caseOwnerId")
     before = set(await MediationTeamMember.filter(case_id=case.id).values_list("user_id", flat=True))
     before_owner = case.case_owner_id
     await MediationTeamMember.filter(case_id=case.id).delete()
@@ -262,17 +225,17 @@ async def assign_team(context, data) -> DisputeCase:
 
 async def record_session(context, data) -> DisputeCase:
     viewer = context.viewer
-    case = await _case(context, data.case_id, ["input", "caseId"])
-    await _worked_case(context, case, ["input", "caseId"])
+    case = await _case(context, data.case_id, "caseId")
+    await _worked_case(context, case, "caseId")
     await lifecycle.check(case, Action.RECORD_SESSION)
-    held_at = data.held_at if data.held_at.tzinfo else data.held_at.replace(tzinfo=dt.UTC)
+    held_at = instant(data.held_at, "heldAt", "heldAt")
     if held_at > now() + dt.timedelta(hours=1):
         raise UserFailure("A session is recorded once it has been held; heldAt is in the future.",
-                          Code.INVALID_INPUT, ["input", "heldAt"])
+                          Code.INVALID_INPUT, "heldAt")
     if held_at < case.reported_at - dt.timedelta(days=1):
-        raise UserFailure("heldAt is before the dispute was reported.", Code.INVALID_INPUT, ["input", "heldAt"])
-    notes = require_text(data.notes, ["input", "notes"], "notes", LONG_TEXT)
-    location = _text(data.location, ["input", "location"], "location", 200)
+        raise UserFailure("heldAt is before the dispute was reported.", Code.INVALID_INPUT, "heldAt")
+    notes = require_text(data.notes, "notes", "notes", LONG_TEXT)
+    location = optional_text(data.location, "location", "location", 200)
     await MediationSession.create(case_id=case.id, held_at=held_at, location=location, notes=notes,
                                   recorded_by_id=viewer.user_id)
     await lifecycle.move(case, Action.RECORD_SESSION, viewer.user_id, note=location)
@@ -280,18 +243,18 @@ async def record_session(context, data) -> DisputeCase:
 
 
 async def resolve_dispute(context, data) -> DisputeCase:
-    case = await _managed_case(context, data.case_id, ["input", "caseId"])
+    case = await _managed_case(context, data.case_id, "caseId")
     await lifecycle.check(case, Action.RESOLVE)
-    terms = require_text(data.terms, ["input", "terms"], "terms", LONG_TEXT)
-    today = local_date(now())
-    if data.signed_on > today or data.signed_on < local_date(case.reported_at):
+    terms = require_text(data.terms, "terms", "terms", LONG_TEXT)
+    today = clock.local_date(now())
+    if data.signed_on > today or data.signed_on < clock.local_date(case.reported_at):
         raise UserFailure("signedOn must lie between the report date and today.", Code.INVALID_INPUT,
-                          ["input", "signedOn"])
+                          "signedOn")
     dates = list(data.follow_up_dates or [])
     if len(dates) > MAX_FOLLOW_UPS:
-        raise UserFailure(f"At most {MAX_FOLLOW_UPS} follow-ups.", Code.INVALID_INPUT, ["input", "followUpDates"])
+        raise UserFailure(f"At most {MAX_FOLLOW_UPS} follow-ups.", Code.INVALID_INPUT, "followUpDates")
     for i, due in enumerate(dates):
-        field = ["input", "followUpDates", str(i)]
+        field = f"followUpDates.{i}"
         if due < data.signed_on:
             raise UserFailure("A follow-up must fall on or after the day the agreement was signed.",
                               Code.INVALID_INPUT, field)
@@ -322,8 +285,8 @@ async def escalate(context, case_id: str, reason: str) -> DisputeCase:
 
 async def complete_follow_up(context, data) -> DisputeCase:
     viewer = context.viewer
-    field = ["input", "followUpId"]
-    pk = pk_of(data.follow_up_id, "FollowUp")
+    field = "followUpId"
+    pk = decode_int_gid(data.follow_up_id, "FollowUp")
     follow_up = await FollowUp.get_or_none(id=pk) if pk else None
     case = None
     if follow_up is not None:
@@ -334,7 +297,7 @@ async def complete_follow_up(context, data) -> DisputeCase:
     if follow_up.done_at is not None:
         raise lifecycle.refuse("This follow-up was already done.", field)
     await lifecycle.check(case, Action.COMPLETE_FOLLOW_UP)
-    note = _text(data.note, ["input", "note"], "note", LONG_TEXT)
+    note = optional_text(data.note, "note", "note", LONG_TEXT)
     done = await FollowUp.filter(id=follow_up.id, done_at__isnull=True).update(
         done_at=now(), done_by_id=viewer.user_id, note=note, agreement_kept=data.agreement_kept)
     if not done:
@@ -349,3 +312,10 @@ async def close_dispute(context, case_id: str) -> DisputeCase:
     case = await _managed_case(context, case_id, ["caseId"])
     await lifecycle.move(case, Action.CLOSE, context.viewer.user_id)
     return await _changed(context, case, "closeDispute")
+
+
+async def area_usage(area_id: int) -> str | None:
+    """Why an area cannot be deleted yet (lastmile_area_usage), or None."""
+    if await DisputeCase.filter(area_id=area_id).exists():
+        return "dispute cases are recorded in it"
+    return None
