@@ -18,7 +18,7 @@ import pytest
 
 from core import models as m
 from core.api.cost import CEILING
-from core.api.relay import encode_cursor, gid_of
+from core.api.relay import encode_keyset, gid_of
 from core.enums import AreaLevel, HouseholdRelation, OrganizationKind, ResidentStatus, UnitUsage
 from core.testing import TEST_PLUGINS
 from tests.support import GraphQLClient, build_world, count_statements, make_area, make_resident, make_unit
@@ -51,20 +51,20 @@ CORPUS = [
      " unit { id label floor areaSqm usage } community { id name level } } } } }", None, True),
     ("tree", TREE, None, True),
     ("page_forward", f"query($a: String) {{ residents(first: 2, after: $a) {{ totalCount {PAGE} edges {{ cursor node {{ name }} }} }} }}",
-     {"a": encode_cursor(0)}, True),
+     lambda w: {"a": w.cursor(0)}, True),
     ("page_beyond_end", f"query($a: String) {{ residents(first: 2, after: $a) {{ {PAGE} edges {{ cursor }} }} }}",
-     {"a": encode_cursor(40)}, True),
+     {"a": encode_keyset([10 ** 9])}, True),
     ("page_edges_only_after", "query($a: String) { residents(first: 1, after: $a) { edges { node { name } } } }",
-     {"a": encode_cursor(1)}, True),
+     lambda w: {"a": w.cursor(1)}, True),
     ("page_first_zero", f"{{ residents(first: 0) {{ totalCount {PAGE} edges {{ cursor }} }} }}", None, True),
     ("page_default", f"{{ residents {{ {PAGE} edges {{ cursor node {{ id }} }} }} }}", None, True),
     ("page_last", f"{{ residents(last: 2) {{ totalCount {PAGE} edges {{ cursor node {{ name }} }} }} }}", None, True),
     ("page_last_before", f"query($b: String) {{ residents(last: 2, before: $b) {{ totalCount {PAGE} edges {{ cursor node {{ name }} }} }} }}",
-     {"b": encode_cursor(3)}, True),
+     lambda w: {"b": w.cursor(3)}, True),
     ("page_first_before", f"query($b: String) {{ residents(first: 5, before: $b) {{ {PAGE} edges {{ cursor node {{ name }} }} }} }}",
-     {"b": encode_cursor(2)}, True),
+     lambda w: {"b": w.cursor(2)}, True),
     ("page_after_before", f"query($a: String, $b: String) {{ residents(after: $a, before: $b) {{ {PAGE} edges {{ cursor }} }} }}",
-     {"a": encode_cursor(0), "b": encode_cursor(3)}, True),
+     lambda w: {"a": w.cursor(0), "b": w.cursor(3)}, True),
     ("page_bad_cursor", "{ residents(first: 2, after: \"nonsense\") { edges { cursor } } }", None, False),
     ("page_negative", "{ residents(first: -1) { edges { cursor } } }", None, False),
     ("order_name_desc", "{ residents(orderBy: {field: NAME, direction: DESC}) { edges { node { name } } } }", None, True),
@@ -153,6 +153,9 @@ async def world():
     w.node_ids += ["bm9wZQ", gid_of(zhang).rstrip("Q") + "x", "Tm9wZTox", "Q29tbXVuaXR5OjA",
                    gid_of(w.c1).replace("Community", "Building")]
     w.tokens["anonymous"] = None
+    ids = sorted(await m.Resident.all().values_list("id", flat=True))
+    # The cursor of the n-th resident in the default order (by id): what a page's edge carries.
+    w.cursor = lambda n: encode_keyset([ids[n]])
     return w
 
 

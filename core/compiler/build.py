@@ -15,7 +15,7 @@ from typing import Any
 from graphql import FieldNode
 
 from core.access import policy_q
-from core.api.relay import DEFAULT_PAGE, decode_cursor
+from core.api.relay import DEFAULT_PAGE, decode_cursor, decode_keyset, keyset_keys, keyset_q
 from core.compiler.dialect import Dialect, Params, lit
 from core.compiler.mapping import (
     Ancestors,
@@ -339,18 +339,19 @@ class Builder:
         where_q = await self.call_where(spec.where, args)
         order = self.order_of(spec, args)
 
-        def conds(a: str) -> list[str]:
+        def conds(a: str, *more) -> list[str]:
             out = []
             if spec.fk is not None:
                 out.append(f"{self.col(a, spec.fk)} = {self.col(alias, spec.parent_column)}")
             out += self.scope(tm, a)
-            extra = q_sql(tm.model, where_q, a, self.params)
-            if extra:
-                out.append(extra)
+            for q in (where_q, *more):
+                extra = q_sql(tm.model, q, a, self.params)
+                if extra:
+                    out.append(extra)
             return out
 
-        def where_of(a: str) -> str:
-            c = conds(a)
+        def where_of(a: str, *more) -> str:
+            c = conds(a, *more)
             return f" WHERE {' AND '.join(c)}" if c else ""
 
         a = self.alias()
@@ -367,6 +368,9 @@ class Builder:
             obj = await self.value(item_type, a, nodes, path)
             inner = f"SELECT {_q(a)}.* FROM {table} {_q(a)}{where_of(a)} ORDER BY {self.order_sql(a, order)}{window}"
             return self.d.sub(f"SELECT {self.d.agg(obj, self.order_sql(a, order))} FROM ({inner}) {_q(a)}")
+        if spec.fk is None:
+            # A root connection pages by keyset, as core.api.relay.connection_from_queryset does.
+            return await self.keyset_connection(ret, item_type, tm, table, order, args, where_of, a, nodes, path)
         return await self.connection(spec, ret, item_type, table, order, args, where_of, a, nodes, path)
 
     def _page_args(self, args: dict, path: str):
@@ -488,6 +492,113 @@ class Builder:
                     else:
                         raise Unsupported(f"{sub}.{ekey}: unknown Edge field")
                 pairs.append((key, self.d.agg_filtered(self.d.obj(edge_pairs), rn, in_page)))
+            else:
+                raise Unsupported(f"{sub}: unknown connection field {name}")
+        return self.d.sub(f"SELECT {self.d.obj(pairs)} FROM ({inner}) {_q(a)}")
+
+    # ------------------------------------------------------------ keyset pages (root connections)
+
+    def key_sql(self, key, alias: str) -> str:
+        """A key column as the cursor spells it (core.api.relay.key_json)."""
+        c = self.col(alias, key.column)
+        if key.kind == "date":
+            return self.d.date(c)
+        if key.kind == "datetime":
+            return self.d.datetime(c)
+        if key.kind == "year":
+            return self.d.year_int(c)
+        return c
+
+    def keyset_cursor(self, keys, alias: str) -> str:
+        return self.d.keyset([self.key_sql(k, alias) for k in keys])
+
+    async def keyset_connection(self, conn_type, item_type, tm, table, order, args, where_of, a, nodes, path) -> str:
+        limit = self.context.runtime.settings.max_page_size
+        first, last = args.get("first"), args.get("last")
+        for name, v in (("first", first), ("last", last)):
+            if v is not None and (v < 0 or v > limit):
+                raise Unsupported(f"{path}: `{name}` out of range (the resolvers report it)")
+        if first is not None and last is not None:
+            raise Unsupported(f"{path}: `first` and `last` together are paged by the resolvers")
+        try:
+            keys = keyset_keys(tm.model, order)
+        except ValueError as exc:
+            raise Unsupported(f"{path}: {exc}") from None
+        after, before = args.get("after"), args.get("before")
+        bounds = []
+        try:
+            for cursor, forward in ((after, True), (before, False)):
+                if cursor:
+                    bounds.append(keyset_q(keys, decode_keyset(cursor, keys), forward, self.d.postgres))
+        except ApiError:
+            raise Unsupported(f"{path}: invalid cursor (the resolvers report it)") from None
+        collected = self.sel.collect(conn_type, nodes)
+        if not {n[0].name.value for n in collected.values()} & {"edges", "pageInfo"}:
+            # Only totalCount: no page to read (and no parameter of one: an unused one has no type).
+            only = []
+            for key, field_nodes in collected.items():
+                x = self.alias()
+                only.append((key, lit(conn_type) if field_nodes[0].name.value == "__typename"
+                             else f"(SELECT count(*) FROM {table} {_q(x)}{where_of(x)})"))
+            return self.d.sub(f"SELECT {self.d.obj(only)}")
+        backwards = last is not None
+        n = last if backwards else (first if first is not None else DEFAULT_PAGE)
+        walk = tuple((o[1:] if o.startswith("-") else "-" + o) for o in order) if backwards else order
+        rn, cnt = self.col(a, "lm_rn"), self.col(a, "lm_cnt")
+        false, true = ("false", "true") if self.d.postgres else ("0", "1")
+        page_rows = (f"SELECT {_q(a)}.* FROM {table} {_q(a)}{where_of(a, *bounds)} ORDER BY {self.order_sql(a, walk)} "
+                     f"LIMIT {n + 1}")
+        # Numbered in walking order (the extra row is the last one), handed on in the list's order.
+        inner = (f"SELECT {_q(a)}.*, row_number() OVER (ORDER BY {self.order_sql(a, walk)}) AS lm_rn, "
+                 f"count(*) OVER () AS lm_cnt FROM ({page_rows}) {_q(a)} ORDER BY {self.order_sql(a, order)}")
+        in_page = f"{rn} <= {n}"
+        cursor = self.keyset_cursor(keys, a)
+        near = f"max(CASE WHEN {rn} = {min(1, n)} THEN {cursor} END)"
+        far = f"max(CASE WHEN {rn} = {self.d.least(cnt, str(n))} THEN {cursor} END)"
+        more = f"count(*) > {n}"
+        page = {
+            "hasNextPage": (true if before else false) if backwards else more,
+            "hasPreviousPage": more if backwards else (true if after else false),
+            "startCursor": far if backwards else near,
+            "endCursor": near if backwards else far,
+        }
+        pairs = []
+        for key, field_nodes in collected.items():
+            name = field_nodes[0].name.value
+            sub = f"{path}.{key}"
+            if name == "__typename":
+                pairs.append((key, lit(conn_type)))
+            elif name == "totalCount":
+                x = self.alias()
+                pairs.append((key, f"(SELECT count(*) FROM {table} {_q(x)}{where_of(x)})"))
+            elif name == "pageInfo":
+                info_type = self.sel.return_type(conn_type, "pageInfo")
+                info_pairs = []
+                for ikey, inodes in self.sel.collect(info_type, field_nodes).items():
+                    iname = inodes[0].name.value
+                    if iname == "__typename":
+                        info_pairs.append((ikey, lit(info_type)))
+                    elif iname in ("hasNextPage", "hasPreviousPage"):
+                        info_pairs.append((ikey, self.d.boolean(page[iname])))
+                    elif iname in page:
+                        info_pairs.append((ikey, page[iname]))
+                    else:
+                        raise Unsupported(f"{sub}.{ikey}: unknown PageInfo field")
+                pairs.append((key, self.d.obj(info_pairs)))
+            elif name == "edges":
+                edge_type = self.sel.return_type(conn_type, "edges")
+                edge_pairs = []
+                for ekey, enodes in self.sel.collect(edge_type, field_nodes).items():
+                    ename = enodes[0].name.value
+                    if ename == "__typename":
+                        edge_pairs.append((ekey, lit(edge_type)))
+                    elif ename == "cursor":
+                        edge_pairs.append((ekey, cursor))
+                    elif ename == "node":
+                        edge_pairs.append((ekey, await self.value(item_type, a, enodes, f"{sub}.{ekey}")))
+                    else:
+                        raise Unsupported(f"{sub}.{ekey}: unknown Edge field")
+                pairs.append((key, self.d.agg_filtered(self.d.obj(edge_pairs), self.order_sql(a, order), in_page)))
             else:
                 raise Unsupported(f"{sub}: unknown connection field {name}")
         return self.d.sub(f"SELECT {self.d.obj(pairs)} FROM ({inner}) {_q(a)}")
