@@ -10,9 +10,10 @@ total). The viewer's scope is a condition on every table read.
 from __future__ import annotations
 
 import inspect
+from dataclasses import dataclass
 from typing import Any
 
-from graphql import FieldNode
+from graphql import FieldNode, GraphQLNonNull
 
 from core.access import policy_q
 from core.api.relay import DEFAULT_PAGE, decode_cursor, decode_keyset, keyset_keys, keyset_q
@@ -37,6 +38,20 @@ from core.errors import ApiError
 from core.ids import canonical_int, decode_gid
 
 PAGE_ARGS = frozenset({"first", "after", "last", "before"})
+# SQLite: objects this deep (a root field's rows are depth 1) are hoisted into CTEs.
+HOIST_DEPTH = 2
+MARKER = "__lm_deferred"  # key of the object standing in for a field left to its resolver
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """A field of a compiled row that its resolver answers (type, response key, its nodes)."""
+
+    type_name: str
+    key: str
+    nodes: tuple[FieldNode, ...]
+    path: str
+    reason: str
 
 
 def _q(name: str) -> str:
@@ -86,6 +101,10 @@ class Builder:
         self._today: str | None = None
         # False once a filter looked at the request context (it may read data, e.g. an area by id).
         self.cacheable = True
+        self.deferred: list[Deferred] = []  # fields left to their resolvers, by marker index
+        self.unscoped: set[str] = set()  # aliases of rows read without the viewer's scope
+        self.ctes: list[str] = []  # SQLite: objects hoisted out of the nesting (see hoist)
+        self._depth = 0
 
     # ------------------------------------------------------------ helpers
 
@@ -155,6 +174,28 @@ class Builder:
         variants becomes a CASE over its discriminator: per field where the variants select the
         same keys, else per object)."""
         tm = self.target_map(type_name)
+        self._depth += 1
+        depth = self._depth
+        try:
+            value = await self._value(tm, alias, nodes, path)
+        finally:
+            self._depth -= 1
+        if self.d.postgres or depth < HOIST_DEPTH or tm.model is None:
+            return value
+        return self.hoist(tm, alias, value)
+
+    def hoist(self, tm: TypeMap, alias: str, value: str) -> str:
+        """SQLite's parser has a fixed stack (YYSTACKDEPTH, 100 entries: about five nested
+        lists): a deeper object is computed in a common table expression over its table and
+        read back by primary key, so the statement's text nests only one level per hoisted
+        object. NOT MATERIALIZED: SQLite folds the CTE into the lookup (an INTEGER PRIMARY KEY
+        search per row), never computing objects of rows that are not read."""
+        name = f"lm_c{len(self.ctes) + 1}"
+        self.ctes.append(f'{name} AS NOT MATERIALIZED (SELECT {_q(alias)}."id" AS lm_id, {value} AS lm_j '
+                         f"FROM {_q(tm.model._meta.db_table)} {_q(alias)})")
+        return f"json((SELECT h.lm_j FROM {name} h WHERE h.lm_id = {self.col(alias, 'id')}))"
+
+    async def _value(self, tm: TypeMap, alias: str, nodes: list[FieldNode], path: str) -> str:
         if not tm.variants:
             return await self.object(tm, alias, nodes, path)
         variants = [(disc, self.target_map(concrete)) for disc, concrete in tm.variants.items()]
@@ -190,9 +231,40 @@ class Builder:
         if name == "__typename":
             return lit(tm.name)
         spec = tm.fields.get(name)
-        if spec is None:
-            raise Unsupported(f"{path}.{key}: {tm.name}.{name} has no SQL mapping")
-        return await self.field(tm, spec, alias, field_nodes, f"{path}.{key}")
+        mark, n, deferred = len(self.params.values), self._n, len(self.deferred)
+        try:
+            if spec is None:
+                raise Unsupported(f"{path}.{key}: {tm.name}.{name} has no SQL mapping")
+            return await self.field(tm, spec, alias, field_nodes, f"{path}.{key}")
+        except Unsupported as exc:
+            if not self.can_defer(tm, alias, name):
+                raise
+            del self.params.values[mark:]
+            del self.deferred[deferred:]
+            self._n = n
+            return self.defer(tm, alias, key, field_nodes, f"{path}.{key}", str(exc))
+
+    # ------------------------------------------------------------ field-by-field fallback
+
+    def can_defer(self, tm: TypeMap, alias: str, name: str) -> bool:
+        """A field the compiler cannot express is left to its resolver when ``node(id)`` finds
+        the row again (a Node type, read within the viewer's scope, not an unscoped context row)
+        and the field is nullable: an error in it then nulls the field alone, as on the resolver
+        path. A non-null one goes up to its parent field."""
+        if tm.name not in self.node_types or tm.model is None or alias in self.unscoped:
+            return False
+        try:
+            return not isinstance(self.sel.field_def(tm.name, name).type, GraphQLNonNull)
+        except Unsupported:
+            return False
+
+    def defer(self, tm: TypeMap, alias: str, key: str, nodes: list[FieldNode], path: str, reason: str) -> str:
+        """A marker in place of the value: which deferred field, and the row's primary key.
+        core.compiler.extension resolves the marked fields after the statement, through
+        ``node(id)`` and the field's own resolver, in the same operation."""
+        index = len(self.deferred)
+        self.deferred.append(Deferred(tm.name, key, tuple(nodes), path, reason))
+        return self.d.obj([(MARKER, str(index)), ("pk", self.col(alias, "id"))])
 
     async def object(self, tm: TypeMap, alias: str, nodes: list[FieldNode], path: str) -> str:
         pairs = []
@@ -252,6 +324,8 @@ class Builder:
     async def ref(self, spec: Ref, ret: str, alias: str, nodes, path) -> str:
         tm = self.target_map(spec.target if spec.target else ret)
         a = self.alias()
+        if spec.unscoped:
+            self.unscoped.add(a)
         conds = [f"{self.col(a, spec.target_column)} = {self.col(alias, spec.column)}",
                  *self.scope(tm, a, spec.unscoped)]
         obj = await self.value(tm.name, a, nodes, path)
