@@ -311,6 +311,8 @@ def main() -> None:
     # docs/security.md allows an ordinary request: the benchmark lifts it on purpose, as an
     # operator would for a dashboard.
     os.environ.setdefault("LASTMILE_MAX_QUERY_COST", "100000000")
+    # The operation log as production writes it (one JSON line), not the development console.
+    os.environ.setdefault("LASTMILE_LOG_FORMAT", "json")
 
     fx = asyncio.run(fixtures(args.database))
     print(f"database {args.database.split('@')[-1]}: {fx['residents']:,} residents; "

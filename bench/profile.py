@@ -36,6 +36,7 @@ def main() -> None:
     ap.add_argument("--flame", help="also write a flame graph (SVG) here")
     args = ap.parse_args()
     os.environ.setdefault("LASTMILE_MAX_QUERY_COST", "100000000")
+    os.environ.setdefault("LASTMILE_LOG_FORMAT", "json")
     fx = asyncio.run(compare.fixtures(args.database))
     url = f"http://127.0.0.1:{args.port}/graphql"
     database = args.database

@@ -105,6 +105,9 @@ class Builder:
         self.unscoped: set[str] = set()  # aliases of rows read without the viewer's scope
         self.ctes: list[str] = []  # SQLite: objects hoisted out of the nesting (see hoist)
         self._depth = 0
+        # Lists whose items are not objects (tags, nodes' nulls): the object cap counts them
+        # one by one, so the answer is decoded to count (core.compiler.extension).
+        self.scalar_lists = False
 
     # ------------------------------------------------------------ helpers
 
@@ -314,6 +317,7 @@ class Builder:
         if kind == "float":
             return self.d.float(c)
         if kind == "tags":
+            self.scalar_lists = True
             return self.d.tags(c)
         if kind == "id":
             return f"CAST({c} AS TEXT)"
@@ -367,6 +371,7 @@ class Builder:
 
     async def lookup(self, spec: NodeLookup, args: dict, nodes, path) -> str:
         if spec.many:
+            self.scalar_lists = True  # its nulls count as items
             ids = args.get("ids") or []
             if len(ids) > self.context.runtime.settings.max_page_size:
                 raise Unsupported(f"{path}: too many ids (the resolvers report it)")
@@ -444,7 +449,9 @@ class Builder:
             return self.d.sub(f"SELECT {self.d.agg(obj, self.order_sql(a, order))} FROM ({inner}) {_q(a)}")
         if spec.fk is None:
             # A root connection pages by keyset, as core.api.relay.connection_from_queryset does.
-            return await self.keyset_connection(ret, item_type, tm, table, order, args, where_of, a, nodes, path)
+            fence = self.d.postgres and spec.index_first is not None and spec.index_first(args)
+            return await self.keyset_connection(ret, item_type, tm, table, order, args, where_of, a, nodes, path,
+                                                fence)
         return await self.connection(spec, ret, item_type, table, order, args, where_of, a, nodes, path)
 
     def _page_args(self, args: dict, path: str):
@@ -586,7 +593,8 @@ class Builder:
     def keyset_cursor(self, keys, alias: str) -> str:
         return self.d.keyset([self.key_sql(k, alias) for k in keys])
 
-    async def keyset_connection(self, conn_type, item_type, tm, table, order, args, where_of, a, nodes, path) -> str:
+    async def keyset_connection(self, conn_type, item_type, tm, table, order, args, where_of, a, nodes, path,
+                                fence: bool = False) -> str:
         limit = self.context.runtime.settings.max_page_size
         first, last = args.get("first"), args.get("last")
         for name, v in (("first", first), ("last", last)):
@@ -620,8 +628,11 @@ class Builder:
         walk = tuple((o[1:] if o.startswith("-") else "-" + o) for o in order) if backwards else order
         rn, cnt = self.col(a, "lm_rn"), self.col(a, "lm_cnt")
         false, true = ("false", "true") if self.d.postgres else ("0", "1")
-        page_rows = (f"SELECT {_q(a)}.* FROM {table} {_q(a)}{where_of(a, *bounds)} ORDER BY {self.order_sql(a, walk)} "
-                     f"LIMIT {n + 1}")
+        source = f"{table} {_q(a)}{where_of(a, *bounds)}"
+        if fence:
+            # OFFSET 0 keeps the planner from walking the order's index past rows the filter rejects.
+            source = f"(SELECT {_q(a)}.* FROM {source} OFFSET 0) {_q(a)}"
+        page_rows = f"SELECT {_q(a)}.* FROM {source} ORDER BY {self.order_sql(a, walk)} LIMIT {n + 1}"
         # Numbered in walking order (the extra row is the last one), handed on in the list's order.
         inner = (f"SELECT {_q(a)}.*, row_number() OVER (ORDER BY {self.order_sql(a, walk)}) AS lm_rn, "
                  f"count(*) OVER () AS lm_cnt FROM ({page_rows}) {_q(a)} ORDER BY {self.order_sql(a, order)}")

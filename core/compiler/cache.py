@@ -32,6 +32,8 @@ class OperationPlan:
     deferred: list = field(default_factory=list)
     document: DocumentNode | None = None
     operation: object = None
+    # True when the answer holds lists of non-objects: counted by walking the decoded JSON.
+    scalar_lists: bool = False
 
 
 def viewer_key(viewer) -> tuple:

@@ -16,6 +16,7 @@ import asyncio
 import logging
 import time
 
+import orjson
 from graphql import (
     ArgumentNode,
     DocumentNode,
@@ -38,7 +39,7 @@ from core.api.budget import TIMEOUT, TOO_MANY_OBJECTS, charge
 from core.compiler.build import MARKER, Builder
 from core.compiler.cache import OperationPlan, PlanCache, plan_key
 from core.compiler.dialect import Params
-from core.compiler.execute import connection, dialect_of, run_json
+from core.compiler.execute import connection, dialect_of, run_raw
 from core.compiler.mapping import MappingRegistry, Unsupported
 from core.compiler.plan import Selection
 from core.ids import encode_gid
@@ -190,10 +191,19 @@ class CompiledReads(SchemaExtension):
                     self.compiler.plans.put(key, plan)
             if plan is not None and plan.sql is not None:
                 build_ms = (time.perf_counter() - started) * 1000
-                data = await run_json(conn, plan.sql, plan.values)
+                raw = await run_raw(conn, plan.sql, plan.values)
                 # The second line of defence (core.api.budget): the compiled rows count against the
                 # request's object cap like the loaders' rows, and the deadline is checked here too.
-                charge(resolved_objects(data))
+                if plan.rest is None and not plan.deferred and not plan.scalar_lists:
+                    # The whole answer, as the database wrote it: never decoded into Python objects
+                    # (a dashboard of 9,000 residents is 300 KB of text, not 40,000 dicts), and
+                    # counted by its objects' opening braces (a brace inside a string counts too:
+                    # the cap errs on the safe side).
+                    charge(raw.count("{" if isinstance(raw, str) else b"{") - 1)
+                    data = orjson.Fragment(raw)
+                else:
+                    data = orjson.loads(raw)
+                    charge(resolved_objects(data))
         except asyncio.CancelledError as exc:
             # The operation's deadline (or a client that went away) cancelled the build or the
             # statement. Nothing else runs; the cancellation is re-raised after the yield so that
@@ -237,6 +247,10 @@ class CompiledReads(SchemaExtension):
                 if settings.compile_debug:
                     self.report["sql"] = plan.sql
         if data is None:
+            yield
+            return
+        if isinstance(data, orjson.Fragment):
+            ec.result = ExecutionResult(data=data, errors=None)
             yield
             return
         markers = find_markers(data) if plan.deferred else []
@@ -307,7 +321,7 @@ class CompiledReads(SchemaExtension):
             sql = "WITH " + ", ".join(builder.ctes) + " " + sql
         return OperationPlan(sql, list(params.values), order, compiled, fields, fallbacks, rest,
                              deferred=list(builder.deferred), document=document,
-                             operation=(op, tuple(keep))), builder.cacheable
+                             operation=(op, tuple(keep)), scalar_lists=builder.scalar_lists), builder.cacheable
 
     def get_results(self):
         return {"compiled": self.report} if self.report is not None else {}
