@@ -72,6 +72,9 @@ CORPUS = [
      None, True),
     ("order_created", "{ residents(orderBy: {field: CREATED_AT, direction: DESC}) { edges { node { name } } } }", None, True),
     ("filter_search", "{ residents(filter: {search: \"张\"}) { totalCount edges { node { name } } } }", None, True),
+    # Three characters: on PostgreSQL the trigram index finds the rows, sorted after (index_first).
+    ("filter_search_trigram", "{ residents(first: 2, filter: {search: \"张小1\"}) { totalCount " + PAGE
+     + " edges { cursor node { name } } } }", None, True),
     ("filter_search_like_chars", "{ residents(filter: {search: \"%_\"}) { totalCount edges { node { name } } } }", None, True),
     ("filter_phone4", "query($s: String) { residents(filter: {search: $s}) { totalCount edges { node { name phoneMasked } } } }",
      lambda w: {"s": w.phone4}, True),
