@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 
 import jwt
@@ -104,14 +106,31 @@ def issue_token(user: m.User, settings: Settings) -> tuple[str, dt.datetime]:
     return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM), expires
 
 
+# Tokens already verified -> (user id, expiry): checking a signature costs more than the rest of
+# a small compiled read (docs/performance.md); the expiry is still checked on every use.
+_VERIFIED: OrderedDict[tuple[str, str], tuple[int, float]] = OrderedDict()
+_VERIFIED_MAX = 4096
+
+
 def user_id_from_token(token: str, settings: Settings) -> int | None:
+    key = (token, settings.secret_key)
+    known = _VERIFIED.get(key)
+    if known is not None:
+        if known[1] > time.time():
+            return known[0]
+        _VERIFIED.pop(key, None)
     try:
         claims = jwt.decode(token, settings.secret_key, algorithms=[ALGORITHM], issuer=ISSUER,
                             options={"require": ["exp", "sub", "iss"]})
     except (jwt.PyJWTError, ValueError, KeyError):
         return None
     # Only an id a row can have: a sub past the id column's range would reach the driver as an overflow.
-    return canonical_int(str(claims["sub"]))
+    user_id = canonical_int(str(claims["sub"]))
+    if user_id is not None and isinstance(claims.get("exp"), int | float):
+        _VERIFIED[key] = (user_id, float(claims["exp"]))
+        while len(_VERIFIED) > _VERIFIED_MAX:
+            _VERIFIED.popitem(last=False)
+    return user_id
 
 
 def bearer_token(header: str | None) -> str | None:

@@ -66,7 +66,7 @@ async def test_compiled_reads_share_the_request_tally_of_a_batch(app_factory):
 
 async def test_the_compiled_statement_runs_inside_the_deadline(app_factory, monkeypatch, on_postgres):
     started, cancelled = asyncio.Event(), asyncio.Event()
-    real = extension.run_json
+    real = extension.run_raw
 
     async def slow(conn, sql, values):
         started.set()
@@ -80,7 +80,7 @@ async def test_the_compiled_statement_runs_inside_the_deadline(app_factory, monk
             raise
         return await real(conn, sql, values)
 
-    monkeypatch.setattr(extension, "run_json", slow)
+    monkeypatch.setattr(extension, "run_raw", slow)
     app = app_factory((), operation_timeout_seconds=0.3)
     w = await build_world()
     async with GraphQLClient(app) as client:

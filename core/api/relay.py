@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 import strawberry
 from strawberry.types import Info
+from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
@@ -56,7 +59,14 @@ class Edge(Generic[T]):
 class Connection(Generic[T]):
     edges: list[Edge[T]] = strawberry.field(description="The items of this page with their cursors.")
     page_info: PageInfo = strawberry.field(description="Where this page sits in the whole list.")
-    total_count: int = strawberry.field(description="Number of items across all pages (that the viewer may see).")
+    # The total, or a coroutine function giving it: a root connection counts only when asked.
+    total: strawberry.Private[object] = None
+
+    @strawberry.field(description="Number of items across all pages (that the viewer may see).")
+    async def total_count(self) -> int:
+        if callable(self.total):
+            self.total = await self.total()
+        return self.total
 
 
 def encode_cursor(offset: int) -> str:
@@ -124,7 +134,7 @@ def connection_from_slice(items: Sequence, win: Window, total: int) -> Connectio
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
-        total_count=total,
+        total=total,
     )
 
 
@@ -135,12 +145,214 @@ def connection_from_list(items: Sequence, first=None, after=None, last=None, bef
 
 
 async def connection_from_queryset(qs: QuerySet, first=None, after=None, last=None, before=None) -> Connection:
-    """Paginate in the database: one COUNT and one LIMIT/OFFSET query. ``qs`` must be ordered."""
-    total = await qs.count()
-    win = window(total, first, after, last, before)
-    rows = await qs.offset(win.start).limit(win.stop - win.start) if win.stop > win.start else []
+    """Paginate in the database by keyset: one query of the page and one extra row (whether
+    more follow), from the order key values the cursor carries; COUNT only if totalCount is
+    asked. ``qs`` must be ordered, ties broken by ``id``. The compiled read path
+    (core.compiler.build) pages root connections the same way, row for row."""
+    _check_count("first", first)
+    _check_count("last", last)
+    keys = keyset_keys(qs.model, keyset_order(qs))
+    postgres = qs.model._meta.db.capabilities.dialect == "postgres"
+    total_qs = qs
+    for cursor, forward in ((after, True), (before, False)):
+        if cursor:
+            qs = qs.filter(keyset_q(keys, decode_keyset(cursor, keys), forward, postgres))
+    backwards = last is not None and first is None
+    if backwards:
+        n = last
+        qs = qs.order_by(*(("" if _desc(o) else "-") + name for name, o in qs._orderings))
+    else:
+        n = first if first is not None else DEFAULT_PAGE
+    rows = list(await qs.limit(n + 1))
+    more = len(rows) > n
+    rows = rows[:n]
+    if backwards:
+        rows.reverse()
+        has_prev, has_next = more, bool(before)
+    else:
+        has_prev, has_next = bool(after), more
+        if last is not None and len(rows) > last:  # first and last: the last items of the first ones
+            rows, has_prev = rows[len(rows) - last:], True
     charge(len(rows))  # the request's cap on resolved objects
-    return connection_from_slice(rows, win, total)
+    edges = [Edge(cursor=encode_keyset([key_value(row, k) for k in keys]), node=row) for row in rows]
+
+    async def count():
+        return await total_qs.count()
+
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(has_next_page=has_next, has_previous_page=has_prev,
+                           start_cursor=edges[0].cursor if edges else None,
+                           end_cursor=edges[-1].cursor if edges else None),
+        total=count,
+    )
+
+
+# ---------------------------------------------------------------- keyset cursors
+# A root connection's cursor carries the order key of its row: base64url("k:" + JSON array
+# of the key values, dates and datetimes in ISO form). The compiled path spells the same
+# text in SQL (json_build_array on PostgreSQL, lm_keyset on SQLite), so the two paths give
+# identical cursors. Nested lists (already in memory) keep offset cursors ("o:N").
+
+
+@dataclass(frozen=True)
+class Key:
+    """One column of a keyset order: ``kind`` is int, text, date, datetime or year (the year
+    of the date column, core.pii's coarse birth order)."""
+
+    column: str
+    kind: str
+    desc: bool
+    nullable: bool
+
+
+def _kind(field) -> str | None:
+    from tortoise import fields as f
+
+    for cls, kind in ((f.DatetimeField, "datetime"), (f.DateField, "date"), (f.IntField, "int"),
+                      (f.BigIntField, "int"), (f.SmallIntField, "int"), (f.CharField, "text"), (f.TextField, "text")):
+        if isinstance(field, cls):
+            return kind
+    return None
+
+
+def keyset_order(qs: QuerySet) -> tuple[str, ...]:
+    """The queryset's order in the compiler's notation ("-name"; "year:birth_date")."""
+    from core.api.filters import BIRTH_YEAR  # the annotation order_residents orders by
+
+    out = []
+    for name, order in qs._orderings:
+        desc = _desc(order)
+        if name == BIRTH_YEAR and name in qs._annotations:
+            name = "year:birth_date"
+        out.append(("-" if desc else "") + name)
+    return tuple(out)
+
+
+def _desc(order) -> bool:
+    return str(getattr(order, "value", order)).lower() == "desc"
+
+
+def keyset_keys(model: type[Model], order: Sequence[str]) -> tuple[Key, ...]:
+    keys = []
+    for item in order:
+        desc, name = item.startswith("-"), item.lstrip("-")
+        year = name.startswith("year:")
+        column = name[5:] if year else name
+        field = model._meta.fields_map.get(column)
+        kind = "year" if year else _kind(field) if field is not None else None
+        if kind is None:
+            raise ValueError(f"{model.__name__} cannot be paged by {item!r}")
+        keys.append(Key(column, kind, desc, bool(field.null)))
+    if not keys or keys[-1].column != "id":
+        raise ValueError(f"{model.__name__}: a keyset order must end in id, not {tuple(order)!r}")
+    return tuple(keys)
+
+
+def key_json(value, kind: str):
+    """A key value as the cursor spells it (the same function serves SQLite's lm_keyset)."""
+    if value is None:
+        return None
+    if kind in ("int", "year"):
+        return int(value)
+    if kind == "datetime":
+        if isinstance(value, str):
+            value = dt.datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC).isoformat()
+    if kind == "date":
+        return value[:10] if isinstance(value, str) else value.isoformat()
+    return getattr(value, "value", value)  # enums store their value
+
+
+def key_value(row: Model, key: Key):
+    value = getattr(row, key.column)
+    if key.kind == "year" and value is not None:
+        value = value.year
+    return key_json(value, key.kind)
+
+
+def encode_keyset(values: Sequence) -> str:
+    raw = "k:" + json.dumps(list(values), ensure_ascii=False)
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _bad_cursor(cursor: str) -> ApiError:
+    return ApiError(f"Invalid cursor {cursor!r}: not a cursor of this list", Code.INVALID_INPUT)
+
+
+def decode_keyset(cursor: str, keys: Sequence[Key]) -> list:
+    """The key values a cursor carries, as Python values for the keys' columns."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor.encode()).decode()
+        kind, _, body = raw.partition(":")
+        values = json.loads(body) if kind == "k" else None
+    except (ValueError, UnicodeDecodeError):
+        raise _bad_cursor(cursor) from None
+    if not isinstance(values, list) or len(values) != len(keys):
+        raise _bad_cursor(cursor)
+    out = []
+    for key, v in zip(keys, values, strict=True):
+        try:
+            if v is None:
+                if not key.nullable:
+                    raise ValueError
+                out.append(None)
+            elif key.kind in ("int", "year"):
+                if not isinstance(v, int) or isinstance(v, bool) or (key.kind == "year" and not 1 <= v < 9999):
+                    raise ValueError
+                out.append(v)
+            elif not isinstance(v, str):
+                raise ValueError
+            elif key.kind == "date":
+                out.append(dt.date.fromisoformat(v))
+            elif key.kind == "datetime":
+                parsed = dt.datetime.fromisoformat(v)
+                out.append(parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC))
+            else:
+                out.append(v)
+        except (ValueError, OverflowError):
+            raise _bad_cursor(cursor) from None
+    return out
+
+
+def _key_q(key: Key, op: str, v) -> Q:
+    """``column <op> v`` (op: gt, lt, eq) for one key; a year compares as a range of dates."""
+    c = key.column
+    if key.kind != "year":
+        return Q(**{c if op == "eq" else f"{c}__{op}": v})
+    if op == "gt":
+        return Q(**{f"{c}__gte": dt.date(v + 1, 1, 1)}) if v < 9998 else Q(id__in=[])
+    if op == "lt":
+        return Q(**{f"{c}__lt": dt.date(v, 1, 1)})
+    return Q(**{f"{c}__gte": dt.date(v, 1, 1), f"{c}__lt": dt.date(v + 1, 1, 1)})
+
+
+def keyset_q(keys: Sequence[Key], values: Sequence, forward: bool, postgres: bool) -> Q:
+    """Rows strictly after (``forward``) or before the row whose key is ``values``, in the
+    order ``keys``, with NULLs where the database sorts them (PostgreSQL: last ascending,
+    SQLite: first ascending)."""
+    terms: list[Q] = []
+    equal: list[Q] = []
+    for key, v in zip(keys, values, strict=True):
+        asc = (not key.desc) == forward  # the direction rows are walked in
+        nulls_after = ((not key.desc) == postgres) == forward  # NULLs come after non-NULLs that way
+        if v is None:
+            beyond = None if nulls_after else Q(**{f"{key.column}__isnull": False})
+        else:
+            beyond = _key_q(key, "gt" if asc else "lt", v)
+            if key.nullable and nulls_after:
+                beyond = beyond | Q(**{f"{key.column}__isnull": True})
+        if beyond is not None:
+            terms.append(Q(*equal, beyond) if equal else beyond)
+        equal.append(Q(**{f"{key.column}__isnull": True}) if v is None else _key_q(key, "eq", v))
+    if not terms:
+        return Q(id__in=[])
+    out = terms[0]
+    for t in terms[1:]:
+        out = out | t
+    return out
 
 
 def loaders(info: Info):

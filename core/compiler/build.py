@@ -10,12 +10,13 @@ total). The viewer's scope is a condition on every table read.
 from __future__ import annotations
 
 import inspect
+from dataclasses import dataclass
 from typing import Any
 
-from graphql import FieldNode
+from graphql import FieldNode, GraphQLNonNull
 
 from core.access import policy_q
-from core.api.relay import DEFAULT_PAGE, decode_cursor
+from core.api.relay import DEFAULT_PAGE, decode_cursor, decode_keyset, keyset_keys, keyset_q
 from core.compiler.dialect import Dialect, Params, lit
 from core.compiler.mapping import (
     Ancestors,
@@ -37,6 +38,20 @@ from core.errors import ApiError
 from core.ids import canonical_int, decode_gid
 
 PAGE_ARGS = frozenset({"first", "after", "last", "before"})
+# SQLite: objects this deep (a root field's rows are depth 1) are hoisted into CTEs.
+HOIST_DEPTH = 2
+MARKER = "__lm_deferred"  # key of the object standing in for a field left to its resolver
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """A field of a compiled row that its resolver answers (type, response key, its nodes)."""
+
+    type_name: str
+    key: str
+    nodes: tuple[FieldNode, ...]
+    path: str
+    reason: str
 
 
 def _q(name: str) -> str:
@@ -86,6 +101,13 @@ class Builder:
         self._today: str | None = None
         # False once a filter looked at the request context (it may read data, e.g. an area by id).
         self.cacheable = True
+        self.deferred: list[Deferred] = []  # fields left to their resolvers, by marker index
+        self.unscoped: set[str] = set()  # aliases of rows read without the viewer's scope
+        self.ctes: list[str] = []  # SQLite: objects hoisted out of the nesting (see hoist)
+        self._depth = 0
+        # Lists whose items are not objects (tags, nodes' nulls): the object cap counts them
+        # one by one, so the answer is decoded to count (core.compiler.extension).
+        self.scalar_lists = False
 
     # ------------------------------------------------------------ helpers
 
@@ -155,6 +177,28 @@ class Builder:
         variants becomes a CASE over its discriminator: per field where the variants select the
         same keys, else per object)."""
         tm = self.target_map(type_name)
+        self._depth += 1
+        depth = self._depth
+        try:
+            value = await self._value(tm, alias, nodes, path)
+        finally:
+            self._depth -= 1
+        if self.d.postgres or depth < HOIST_DEPTH or tm.model is None:
+            return value
+        return self.hoist(tm, alias, value)
+
+    def hoist(self, tm: TypeMap, alias: str, value: str) -> str:
+        """SQLite's parser has a fixed stack (YYSTACKDEPTH, 100 entries: about five nested
+        lists): a deeper object is computed in a common table expression over its table and
+        read back by primary key, so the statement's text nests only one level per hoisted
+        object. NOT MATERIALIZED: SQLite folds the CTE into the lookup (an INTEGER PRIMARY KEY
+        search per row), never computing objects of rows that are not read."""
+        name = f"lm_c{len(self.ctes) + 1}"
+        self.ctes.append(f'{name} AS NOT MATERIALIZED (SELECT {_q(alias)}."id" AS lm_id, {value} AS lm_j '
+                         f"FROM {_q(tm.model._meta.db_table)} {_q(alias)})")
+        return f"json((SELECT h.lm_j FROM {name} h WHERE h.lm_id = {self.col(alias, 'id')}))"
+
+    async def _value(self, tm: TypeMap, alias: str, nodes: list[FieldNode], path: str) -> str:
         if not tm.variants:
             return await self.object(tm, alias, nodes, path)
         variants = [(disc, self.target_map(concrete)) for disc, concrete in tm.variants.items()]
@@ -190,9 +234,40 @@ class Builder:
         if name == "__typename":
             return lit(tm.name)
         spec = tm.fields.get(name)
-        if spec is None:
-            raise Unsupported(f"{path}.{key}: {tm.name}.{name} has no SQL mapping")
-        return await self.field(tm, spec, alias, field_nodes, f"{path}.{key}")
+        mark, n, deferred = len(self.params.values), self._n, len(self.deferred)
+        try:
+            if spec is None:
+                raise Unsupported(f"{path}.{key}: {tm.name}.{name} has no SQL mapping")
+            return await self.field(tm, spec, alias, field_nodes, f"{path}.{key}")
+        except Unsupported as exc:
+            if not self.can_defer(tm, alias, name):
+                raise
+            del self.params.values[mark:]
+            del self.deferred[deferred:]
+            self._n = n
+            return self.defer(tm, alias, key, field_nodes, f"{path}.{key}", str(exc))
+
+    # ------------------------------------------------------------ field-by-field fallback
+
+    def can_defer(self, tm: TypeMap, alias: str, name: str) -> bool:
+        """A field the compiler cannot express is left to its resolver when ``node(id)`` finds
+        the row again (a Node type, read within the viewer's scope, not an unscoped context row)
+        and the field is nullable: an error in it then nulls the field alone, as on the resolver
+        path. A non-null one goes up to its parent field."""
+        if tm.name not in self.node_types or tm.model is None or alias in self.unscoped:
+            return False
+        try:
+            return not isinstance(self.sel.field_def(tm.name, name).type, GraphQLNonNull)
+        except Unsupported:
+            return False
+
+    def defer(self, tm: TypeMap, alias: str, key: str, nodes: list[FieldNode], path: str, reason: str) -> str:
+        """A marker in place of the value: which deferred field, and the row's primary key.
+        core.compiler.extension resolves the marked fields after the statement, through
+        ``node(id)`` and the field's own resolver, in the same operation."""
+        index = len(self.deferred)
+        self.deferred.append(Deferred(tm.name, key, tuple(nodes), path, reason))
+        return self.d.obj([(MARKER, str(index)), ("pk", self.col(alias, "id"))])
 
     async def object(self, tm: TypeMap, alias: str, nodes: list[FieldNode], path: str) -> str:
         pairs = []
@@ -242,6 +317,7 @@ class Builder:
         if kind == "float":
             return self.d.float(c)
         if kind == "tags":
+            self.scalar_lists = True
             return self.d.tags(c)
         if kind == "id":
             return f"CAST({c} AS TEXT)"
@@ -252,6 +328,8 @@ class Builder:
     async def ref(self, spec: Ref, ret: str, alias: str, nodes, path) -> str:
         tm = self.target_map(spec.target if spec.target else ret)
         a = self.alias()
+        if spec.unscoped:
+            self.unscoped.add(a)
         conds = [f"{self.col(a, spec.target_column)} = {self.col(alias, spec.column)}",
                  *self.scope(tm, a, spec.unscoped)]
         obj = await self.value(tm.name, a, nodes, path)
@@ -293,6 +371,7 @@ class Builder:
 
     async def lookup(self, spec: NodeLookup, args: dict, nodes, path) -> str:
         if spec.many:
+            self.scalar_lists = True  # its nulls count as items
             ids = args.get("ids") or []
             if len(ids) > self.context.runtime.settings.max_page_size:
                 raise Unsupported(f"{path}: too many ids (the resolvers report it)")
@@ -339,18 +418,19 @@ class Builder:
         where_q = await self.call_where(spec.where, args)
         order = self.order_of(spec, args)
 
-        def conds(a: str) -> list[str]:
+        def conds(a: str, *more) -> list[str]:
             out = []
             if spec.fk is not None:
                 out.append(f"{self.col(a, spec.fk)} = {self.col(alias, spec.parent_column)}")
             out += self.scope(tm, a)
-            extra = q_sql(tm.model, where_q, a, self.params)
-            if extra:
-                out.append(extra)
+            for q in (where_q, *more):
+                extra = q_sql(tm.model, q, a, self.params)
+                if extra:
+                    out.append(extra)
             return out
 
-        def where_of(a: str) -> str:
-            c = conds(a)
+        def where_of(a: str, *more) -> str:
+            c = conds(a, *more)
             return f" WHERE {' AND '.join(c)}" if c else ""
 
         a = self.alias()
@@ -367,6 +447,11 @@ class Builder:
             obj = await self.value(item_type, a, nodes, path)
             inner = f"SELECT {_q(a)}.* FROM {table} {_q(a)}{where_of(a)} ORDER BY {self.order_sql(a, order)}{window}"
             return self.d.sub(f"SELECT {self.d.agg(obj, self.order_sql(a, order))} FROM ({inner}) {_q(a)}")
+        if spec.fk is None:
+            # A root connection pages by keyset, as core.api.relay.connection_from_queryset does.
+            fence = self.d.postgres and spec.index_first is not None and spec.index_first(args)
+            return await self.keyset_connection(ret, item_type, tm, table, order, args, where_of, a, nodes, path,
+                                                fence)
         return await self.connection(spec, ret, item_type, table, order, args, where_of, a, nodes, path)
 
     def _page_args(self, args: dict, path: str):
@@ -488,6 +573,117 @@ class Builder:
                     else:
                         raise Unsupported(f"{sub}.{ekey}: unknown Edge field")
                 pairs.append((key, self.d.agg_filtered(self.d.obj(edge_pairs), rn, in_page)))
+            else:
+                raise Unsupported(f"{sub}: unknown connection field {name}")
+        return self.d.sub(f"SELECT {self.d.obj(pairs)} FROM ({inner}) {_q(a)}")
+
+    # ------------------------------------------------------------ keyset pages (root connections)
+
+    def key_sql(self, key, alias: str) -> str:
+        """A key column as the cursor spells it (core.api.relay.key_json)."""
+        c = self.col(alias, key.column)
+        if key.kind == "date":
+            return self.d.date(c)
+        if key.kind == "datetime":
+            return self.d.datetime(c)
+        if key.kind == "year":
+            return self.d.year_int(c)
+        return c
+
+    def keyset_cursor(self, keys, alias: str) -> str:
+        return self.d.keyset([self.key_sql(k, alias) for k in keys])
+
+    async def keyset_connection(self, conn_type, item_type, tm, table, order, args, where_of, a, nodes, path,
+                                fence: bool = False) -> str:
+        limit = self.context.runtime.settings.max_page_size
+        first, last = args.get("first"), args.get("last")
+        for name, v in (("first", first), ("last", last)):
+            if v is not None and (v < 0 or v > limit):
+                raise Unsupported(f"{path}: `{name}` out of range (the resolvers report it)")
+        if first is not None and last is not None:
+            raise Unsupported(f"{path}: `first` and `last` together are paged by the resolvers")
+        try:
+            keys = keyset_keys(tm.model, order)
+        except ValueError as exc:
+            raise Unsupported(f"{path}: {exc}") from None
+        after, before = args.get("after"), args.get("before")
+        bounds = []
+        try:
+            for cursor, forward in ((after, True), (before, False)):
+                if cursor:
+                    bounds.append(keyset_q(keys, decode_keyset(cursor, keys), forward, self.d.postgres))
+        except ApiError:
+            raise Unsupported(f"{path}: invalid cursor (the resolvers report it)") from None
+        collected = self.sel.collect(conn_type, nodes)
+        if not {n[0].name.value for n in collected.values()} & {"edges", "pageInfo"}:
+            # Only totalCount: no page to read (and no parameter of one: an unused one has no type).
+            only = []
+            for key, field_nodes in collected.items():
+                x = self.alias()
+                only.append((key, lit(conn_type) if field_nodes[0].name.value == "__typename"
+                             else f"(SELECT count(*) FROM {table} {_q(x)}{where_of(x)})"))
+            return self.d.sub(f"SELECT {self.d.obj(only)}")
+        backwards = last is not None
+        n = last if backwards else (first if first is not None else DEFAULT_PAGE)
+        walk = tuple((o[1:] if o.startswith("-") else "-" + o) for o in order) if backwards else order
+        rn, cnt = self.col(a, "lm_rn"), self.col(a, "lm_cnt")
+        false, true = ("false", "true") if self.d.postgres else ("0", "1")
+        source = f"{table} {_q(a)}{where_of(a, *bounds)}"
+        if fence:
+            # OFFSET 0 keeps the planner from walking the order's index past rows the filter rejects.
+            source = f"(SELECT {_q(a)}.* FROM {source} OFFSET 0) {_q(a)}"
+        page_rows = f"SELECT {_q(a)}.* FROM {source} ORDER BY {self.order_sql(a, walk)} LIMIT {n + 1}"
+        # Numbered in walking order (the extra row is the last one), handed on in the list's order.
+        inner = (f"SELECT {_q(a)}.*, row_number() OVER (ORDER BY {self.order_sql(a, walk)}) AS lm_rn, "
+                 f"count(*) OVER () AS lm_cnt FROM ({page_rows}) {_q(a)} ORDER BY {self.order_sql(a, order)}")
+        in_page = f"{rn} <= {n}"
+        cursor = self.keyset_cursor(keys, a)
+        near = f"max(CASE WHEN {rn} = {min(1, n)} THEN {cursor} END)"
+        far = f"max(CASE WHEN {rn} = {self.d.least(cnt, str(n))} THEN {cursor} END)"
+        more = f"count(*) > {n}"
+        page = {
+            "hasNextPage": (true if before else false) if backwards else more,
+            "hasPreviousPage": more if backwards else (true if after else false),
+            "startCursor": far if backwards else near,
+            "endCursor": near if backwards else far,
+        }
+        pairs = []
+        for key, field_nodes in collected.items():
+            name = field_nodes[0].name.value
+            sub = f"{path}.{key}"
+            if name == "__typename":
+                pairs.append((key, lit(conn_type)))
+            elif name == "totalCount":
+                x = self.alias()
+                pairs.append((key, f"(SELECT count(*) FROM {table} {_q(x)}{where_of(x)})"))
+            elif name == "pageInfo":
+                info_type = self.sel.return_type(conn_type, "pageInfo")
+                info_pairs = []
+                for ikey, inodes in self.sel.collect(info_type, field_nodes).items():
+                    iname = inodes[0].name.value
+                    if iname == "__typename":
+                        info_pairs.append((ikey, lit(info_type)))
+                    elif iname in ("hasNextPage", "hasPreviousPage"):
+                        info_pairs.append((ikey, self.d.boolean(page[iname])))
+                    elif iname in page:
+                        info_pairs.append((ikey, page[iname]))
+                    else:
+                        raise Unsupported(f"{sub}.{ikey}: unknown PageInfo field")
+                pairs.append((key, self.d.obj(info_pairs)))
+            elif name == "edges":
+                edge_type = self.sel.return_type(conn_type, "edges")
+                edge_pairs = []
+                for ekey, enodes in self.sel.collect(edge_type, field_nodes).items():
+                    ename = enodes[0].name.value
+                    if ename == "__typename":
+                        edge_pairs.append((ekey, lit(edge_type)))
+                    elif ename == "cursor":
+                        edge_pairs.append((ekey, cursor))
+                    elif ename == "node":
+                        edge_pairs.append((ekey, await self.value(item_type, a, enodes, f"{sub}.{ekey}")))
+                    else:
+                        raise Unsupported(f"{sub}.{ekey}: unknown Edge field")
+                pairs.append((key, self.d.agg_filtered(self.d.obj(edge_pairs), self.order_sql(a, order), in_page)))
             else:
                 raise Unsupported(f"{sub}: unknown connection field {name}")
         return self.d.sub(f"SELECT {self.d.obj(pairs)} FROM ({inner}) {_q(a)}")

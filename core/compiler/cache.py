@@ -27,6 +27,13 @@ class OperationPlan:
     fallbacks: list[dict] = field(default_factory=list)
     # The document graphql-core executes for the rest (None when everything compiled).
     rest: DocumentNode | None = None
+    # Fields inside compiled rows that their resolvers answer (core.compiler.build.Deferred),
+    # and what is needed to add their node(id) lookups to the rest of the operation.
+    deferred: list = field(default_factory=list)
+    document: DocumentNode | None = None
+    operation: object = None
+    # True when the answer holds lists of non-objects: counted by walking the decoded JSON.
+    scalar_lists: bool = False
 
 
 def viewer_key(viewer) -> tuple:

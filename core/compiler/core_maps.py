@@ -61,6 +61,21 @@ async def _root_resident_filter(args, info):
     return where
 
 
+# pg_trgm indexes terms of three characters or more (core/pg_search.py): shorter ones scan anyway,
+# and then walking the order's index lets LIMIT stop early.
+TRIGRAM = 3
+
+
+def _resident_search_indexed(args) -> bool:
+    f = args.get("filter")
+    term = (getattr(f, "search", None) or "").strip()
+    return len(term) >= TRIGRAM
+
+
+def _search_indexed(args) -> bool:
+    return len((args.get("search") or "").strip()) >= TRIGRAM
+
+
 def _resident_order(args, viewer):
     # core.api.filters.order_residents: BIRTH_DATE goes by birth year, then id, for a viewer
     # who may not see every birth date in the list (core.pii.birth_date_everywhere).
@@ -259,16 +274,16 @@ QUERY = TypeMap("Query", None, {
     "area": NodeLookup(types=AREA_TYPE_NAMES),
     "districts": Rows("District", fk=None, where=Q(level=AreaLevel.DISTRICT), order=("name", "id")),
     "areas": Rows("Area", fk=None, connection=True, where=_areas_where, order=("level", "name", "id"), pages=PAGES,
-                  args=frozenset({"level", "parent_id", "search"})),
+                  args=frozenset({"level", "parent_id", "search"}), index_first=_search_indexed),
     "communities": Rows("Community", fk=None, connection=True, where=_communities_where, order=("name", "id"),
-                        pages=PAGES, args=frozenset({"subdistrict_id", "search"})),
+                        pages=PAGES, args=frozenset({"subdistrict_id", "search"}), index_first=_search_indexed),
     "residents": Rows("Resident", fk=None, connection=True, where=_root_resident_filter, order=_resident_order,
-                      pages=ALL_PAGES, args=frozenset({"filter", "order_by"})),
+                      pages=ALL_PAGES, args=frozenset({"filter", "order_by"}), index_first=_resident_search_indexed),
     "units": Rows("Unit", fk=None, connection=True, where=_units_where, order=("building_id", "label", "id"),
                   pages=PAGES, args=frozenset({"building_id", "compound_id", "usage"})),
     # communityId needs the community's visibility first: left to the resolver.
     "organizations": Rows("Organization", fk=None, connection=True, where=_organizations_where, order=("name", "id"),
-                          pages=PAGES, args=frozenset({"kind", "search"})),
+                          pages=PAGES, args=frozenset({"kind", "search"}), index_first=_search_indexed),
 })
 
 

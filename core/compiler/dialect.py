@@ -13,6 +13,7 @@ import json
 
 from pypika_tortoise.terms import Parameterizer
 
+from core.api.relay import encode_keyset
 from core.pii import served_id_mask, served_phone_mask
 
 
@@ -80,6 +81,14 @@ class Postgres(Dialect):
 
     def cursor(self, n_sql: str) -> str:
         return f"translate(encode(convert_to('o:' || ({n_sql}), 'UTF8'), 'base64'), E'+/\\n', '-_')"
+
+    def keyset(self, values: list[str]) -> str:
+        # json_build_array's text is json.dumps's (", " between items, the same escapes).
+        raw = f"convert_to('k:' || json_build_array({', '.join(values)})::text, 'UTF8')"
+        return f"translate(encode({raw}, 'base64'), E'+/\\n', '-_')"
+
+    def year_int(self, col: str) -> str:
+        return f"CAST(EXTRACT(YEAR FROM {col}) AS INTEGER)"
 
     def boolean(self, sql: str) -> str:
         return f"({sql})"
@@ -164,6 +173,12 @@ class SQLite(Dialect):
 
     def cursor(self, n_sql: str) -> str:
         return f"lm_cursor({n_sql})"
+
+    def keyset(self, values: list[str]) -> str:
+        return f"lm_keyset({', '.join(values)})"
+
+    def year_int(self, col: str) -> str:
+        return self.year(col)
 
     def boolean(self, sql: str) -> str:
         return f"json(CASE WHEN ({sql}) IS NULL THEN NULL WHEN ({sql}) THEN 'true' ELSE 'false' END)"
@@ -255,7 +270,12 @@ def _tags(value):
     return json.dumps([t for t in (value or "").split("|") if t], ensure_ascii=False)
 
 
+def _keyset(*values):
+    return encode_keyset(values)
+
+
 SQLITE_FUNCTIONS = {
+    "lm_keyset": (-1, _keyset),
     "lm_mask_id": (1, served_id_mask),
     "lm_mask_phone": (1, served_phone_mask),
     "lm_gid": (2, _gid),

@@ -27,10 +27,15 @@ async def _ensure_sqlite_functions(conn) -> None:
     raw._lastmile_functions = True
 
 
-async def run_json(conn, sql: str, values: list):
-    """The single JSON value ``SELECT <expr> AS lm_json`` returns, decoded."""
+async def run_raw(conn, sql: str, values: list) -> str | bytes:
+    """The JSON text ``SELECT <expr> AS lm_json`` returns, as the database spelled it."""
     if conn.capabilities.dialect != "postgres":
         await _ensure_sqlite_functions(conn)
     rows = await conn.execute_query_dict(sql, values)
     raw = rows[0]["lm_json"]
-    return orjson.loads(raw) if isinstance(raw, str | bytes) else raw
+    return raw if isinstance(raw, str | bytes) else orjson.dumps(raw)
+
+
+async def run_json(conn, sql: str, values: list):
+    """The single JSON value ``SELECT <expr> AS lm_json`` returns, decoded."""
+    return orjson.loads(await run_raw(conn, sql, values))

@@ -16,26 +16,33 @@ import asyncio
 import logging
 import time
 
+import orjson
 from graphql import (
+    ArgumentNode,
     DocumentNode,
     ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
     GraphQLError,
+    InlineFragmentNode,
+    NamedTypeNode,
+    NameNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    StringValueNode,
 )
 from graphql.execution.values import get_variable_values
 from strawberry.extensions import SchemaExtension
 
 from core.api.budget import TIMEOUT, TOO_MANY_OBJECTS, charge
-from core.compiler.build import Builder
+from core.compiler.build import MARKER, Builder
 from core.compiler.cache import OperationPlan, PlanCache, plan_key
 from core.compiler.dialect import Params
-from core.compiler.execute import connection, dialect_of, run_json
+from core.compiler.execute import connection, dialect_of, run_raw
 from core.compiler.mapping import MappingRegistry, Unsupported
 from core.compiler.plan import Selection
+from core.ids import encode_gid
 
 log = logging.getLogger("lastmile.compiler")
 
@@ -84,6 +91,69 @@ def resolved_objects(data) -> int:
     return n - 1 if isinstance(data, dict) else n  # the root object is the response itself
 
 
+def _with_selections(document: DocumentNode, op: OperationDefinitionNode, selections) -> DocumentNode:
+    rest_op = OperationDefinitionNode(
+        operation=op.operation, name=op.name, variable_definitions=op.variable_definitions,
+        directives=op.directives, selection_set=SelectionSetNode(selections=tuple(selections)),
+    )
+    return DocumentNode(definitions=tuple(rest_op if d is op else d for d in document.definitions))
+
+
+# ---------------------------------------------------------------- field-by-field fallback
+# A field the compiler cannot express inside a compiled row comes back from the statement as
+# {"__lm_deferred": i, "pk": row id}. Each marked row is looked up again with node(id) in the
+# rest of the operation (graphql-core, the resolvers, DataLoaders batching the lookups), with
+# the field's own selection under "... on Type", and its answer is put where the marker was.
+
+LOOKUP = "lm_deferred_"
+
+
+def find_markers(data) -> list[tuple]:
+    """(container, key, deferred index, pk, response path) of every marker in ``data``, in
+    response order (so that errors come in the order the resolver path reports them)."""
+    out: list[tuple] = []
+
+    def walk(value, path):
+        for k, v in (value.items() if isinstance(value, dict) else enumerate(value)):
+            if isinstance(v, dict):
+                if MARKER in v:
+                    out.append((value, k, int(v[MARKER]), v["pk"], [*path, k]))
+                else:
+                    walk(v, [*path, k])
+            elif isinstance(v, list):
+                walk(v, [*path, k])
+
+    walk(data, [])
+    return out
+
+
+def with_lookups(plan: OperationPlan, markers: list[tuple]) -> DocumentNode:
+    op, keep = plan.operation
+    lookups = []
+    for n, (_, _, index, pk, _) in enumerate(markers):
+        d = plan.deferred[index]
+        lookups.append(FieldNode(
+            alias=NameNode(value=f"{LOOKUP}{n}"), name=NameNode(value="node"),
+            arguments=(ArgumentNode(name=NameNode(value="id"), value=StringValueNode(value=encode_gid(d.type_name, pk))),),
+            selection_set=SelectionSetNode(selections=(InlineFragmentNode(
+                type_condition=NamedTypeNode(name=NameNode(value=d.type_name)),
+                selection_set=SelectionSetNode(selections=d.nodes)),)),
+        ))
+    return _with_selections(plan.document, op, [*keep, *lookups])
+
+
+def splice(plan: OperationPlan, markers: list[tuple], rest: dict, result: ExecutionResult) -> None:
+    """Each looked-up field where its marker was; errors carry the field's real path."""
+    paths = {}
+    for n, (container, key, index, _, path) in enumerate(markers):
+        found = rest.pop(f"{LOOKUP}{n}", None)
+        container[key] = found.get(plan.deferred[index].key) if isinstance(found, dict) else None
+        paths[f"{LOOKUP}{n}"] = path
+    for error in result.errors or ():
+        if error.path and error.path[0] in paths:
+            error.path = [*paths[error.path[0]], *error.path[2:]]
+
+
 class CompiledReads(SchemaExtension):
     def __init__(self, compiler: Compiler):
         self.compiler = compiler
@@ -121,10 +191,19 @@ class CompiledReads(SchemaExtension):
                     self.compiler.plans.put(key, plan)
             if plan is not None and plan.sql is not None:
                 build_ms = (time.perf_counter() - started) * 1000
-                data = await run_json(conn, plan.sql, plan.values)
+                raw = await run_raw(conn, plan.sql, plan.values)
                 # The second line of defence (core.api.budget): the compiled rows count against the
                 # request's object cap like the loaders' rows, and the deadline is checked here too.
-                charge(resolved_objects(data))
+                if plan.rest is None and not plan.deferred and not plan.scalar_lists:
+                    # The whole answer, as the database wrote it: never decoded into Python objects
+                    # (a dashboard of 9,000 residents is 300 KB of text, not 40,000 dicts), and
+                    # counted by its objects' opening braces (a brace inside a string counts too:
+                    # the cap errs on the safe side).
+                    charge(raw.count("{" if isinstance(raw, str) else b"{") - 1)
+                    data = orjson.Fragment(raw)
+                else:
+                    data = orjson.loads(raw)
+                    charge(resolved_objects(data))
         except asyncio.CancelledError as exc:
             # The operation's deadline (or a client that went away) cancelled the build or the
             # statement. Nothing else runs; the cancellation is re-raised after the yield so that
@@ -170,15 +249,24 @@ class CompiledReads(SchemaExtension):
         if data is None:
             yield
             return
-        if plan.rest is None:
+        if isinstance(data, orjson.Fragment):
+            ec.result = ExecutionResult(data=data, errors=None)
+            yield
+            return
+        markers = find_markers(data) if plan.deferred else []
+        if debug and plan.deferred:
+            self.report["deferred"] = len(markers)
+        if plan.rest is None and not markers:
             ec.result = ExecutionResult(data={k: data[k] for k in plan.order}, errors=None)
             yield
             return
-        ec.graphql_document = plan.rest
+        ec.graphql_document = plan.rest if not markers else with_lookups(plan, markers)
         yield
         result = ec.result
         if result is not None and result.data is not None:
             rest = result.data
+            if markers:
+                splice(plan, markers, rest, result)
             result.data = {k: data[k] if k in plan.compiled else rest[k] for k in plan.order
                            if k in plan.compiled or k in rest}
 
@@ -208,12 +296,13 @@ class CompiledReads(SchemaExtension):
             if spec is None:
                 fallbacks.append({"field": key, "reason": f"Query.{name} has no SQL mapping"})
                 continue
-            mark = len(params.values)
+            mark, deferred = len(params.values), len(builder.deferred)
             try:
                 pairs.append((key, await builder.field(query_map, spec, "", nodes, key)))
                 fields.append(key)
             except Unsupported as exc:
                 del params.values[mark:]
+                del builder.deferred[deferred:]
                 fallbacks.append({"field": key, "reason": str(exc)})
         plain = all(isinstance(s, FieldNode) for s in op.selection_set.selections)
         if pairs and len(pairs) < len(roots) and not plain:
@@ -221,17 +310,18 @@ class CompiledReads(SchemaExtension):
             pairs, fields = [], []
         if not pairs:
             return OperationPlan(None, [], order, frozenset(), fields, fallbacks), builder.cacheable
+        # Fields inside compiled rows left to their resolvers: listed, the rest of each root compiled.
+        for d in builder.deferred:
+            fallbacks.append({"field": d.path, "reason": d.reason, "resolved": "field"})
         compiled = frozenset(k for k, _ in pairs)
-        rest = None
-        if len(pairs) < len(roots):
-            keep = [s for s in op.selection_set.selections if (s.alias.value if s.alias else s.name.value) not in compiled]
-            rest_op = OperationDefinitionNode(
-                operation=op.operation, name=op.name, variable_definitions=op.variable_definitions,
-                directives=op.directives, selection_set=SelectionSetNode(selections=tuple(keep)),
-            )
-            rest = DocumentNode(definitions=tuple(rest_op if d is op else d for d in document.definitions))
+        keep = [s for s in op.selection_set.selections if (s.alias.value if s.alias else s.name.value) not in compiled]
+        rest = _with_selections(document, op, keep) if len(pairs) < len(roots) else None
         sql = f"SELECT {dialect.obj(pairs)} AS lm_json"
-        return OperationPlan(sql, list(params.values), order, compiled, fields, fallbacks, rest), builder.cacheable
+        if builder.ctes:
+            sql = "WITH " + ", ".join(builder.ctes) + " " + sql
+        return OperationPlan(sql, list(params.values), order, compiled, fields, fallbacks, rest,
+                             deferred=list(builder.deferred), document=document,
+                             operation=(op, tuple(keep)), scalar_lists=builder.scalar_lists), builder.cacheable
 
     def get_results(self):
         return {"compiled": self.report} if self.report is not None else {}

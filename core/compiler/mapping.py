@@ -89,6 +89,10 @@ class Rows:
     pages: frozenset[str] = frozenset()
     # Argument names the spec understands; others make the field uncompilable.
     args: frozenset[str] = frozenset()
+    # ``index_first(args)`` true: the filter is selective through its own index (a trigram name
+    # search), so PostgreSQL finds the matching rows first and sorts them, rather than walking
+    # the order's index and testing every row it passes (see docs/performance.md, Q4).
+    index_first: Callable[[Args], bool] | None = None
 
 
 @dataclass(frozen=True)
