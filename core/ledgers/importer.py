@@ -1,6 +1,10 @@
 """An import run of the household registry: check every row, then write, or not.
 
-Two passes over the file, both streamed in batches of BATCH rows:
+On PostgreSQL a real import is one pass inside one transaction (check and write
+each batch; rolled back at the end when a row was rejected and skip_invalid is
+off). On SQLite, whose one writer would block the whole server for the length of
+such a transaction, and for every dry run, there are two passes, both streamed in
+batches of BATCH rows:
 
 1. **Check.** Every row is parsed and checked (core.ledgers.rows), then checked
    against the database a batch at a time: the area path resolved in the viewer's
@@ -90,6 +94,10 @@ class ImportResult:
 
 
 Progress = Callable[[str, int, int | None], object]  # (phase "check"/"write", rows done, rows in all or None)
+
+
+class _RollBack(Exception):
+    """Leaves the import's transaction without committing it."""
 
 
 def file_sha256(stream) -> str:
@@ -244,6 +252,8 @@ class ImportRun:
         started = time.perf_counter()
         r = self.result
         r.sha256 = file_sha256(stream)
+        if self.postgres and not self.options.dry_run:
+            return await self._single_pass(stream, started)
         try:
             await self._pass(stream, write=False)
         except UnreadableFile as exc:
@@ -267,13 +277,33 @@ class ImportRun:
         await self._audit()
         return r
 
+    async def _single_pass(self, stream, started: float) -> ImportResult:
+        """PostgreSQL: check and write in one pass inside one transaction, rolled back at the end
+        when a row was rejected (and skip_invalid is off): all or nothing, reading the file once.
+        Progress is written by the caller on other connections of the pool, so it is seen live."""
+        r = self.result
+        try:
+            async with in_transaction() as conn:
+                await self._pass(stream, write=True, conn=conn)
+                if r.rejected and not self.options.skip_invalid:
+                    raise _RollBack
+                r.committed = bool(r.created or r.updated or r.areas_created or r.units_created)
+        except _RollBack:
+            r.status = "REJECTED"
+            r.message = f"{r.rejected} row(s) rejected: nothing was written (use skip-invalid to import the others)."
+        except UnreadableFile as exc:
+            r.status, r.message = "FAILED", str(exc)
+        r.seconds = time.perf_counter() - started
+        await self._audit()
+        return r
+
     async def _audit(self) -> None:
         detail = dict(self.result.summary(), dryRun=self.options.dry_run, createAreas=self.options.create_areas,
                       skipInvalid=self.options.skip_invalid)
         await m.AuditLog.create(actor_id=self.viewer.user_id, action=AUDIT_ACTION, subject_gid=None,
                                 request_id=self.request_id, detail=json.dumps(detail, ensure_ascii=False))
 
-    async def _pass(self, stream, write: bool) -> None:
+    async def _pass(self, stream, write: bool, conn=None) -> None:
         source, header, records = _open(stream, self.result.filename)
         given = frozenset(header.keys.values())
         self._reset_caches()
@@ -281,12 +311,14 @@ class ImportRun:
         total = source.total_rows - header.row if source.total_rows else None
         done = 0
         for batch in _batches(records, given, self.today):
-            if write:
-                async with in_transaction() as conn:
-                    plans = await self._plan(batch, write=True, conn=conn)
-                    await self._write(plans, conn)
+            if conn is not None:  # one transaction around the whole pass (_single_pass)
+                await self._write(await self._plan(batch, write=True, conn=conn), conn)
+            elif write:
+                async with in_transaction() as batch_conn:
+                    await self._write(await self._plan(batch, write=True, conn=batch_conn), batch_conn)
             else:
-                plans = await self._plan(batch, write=False)
+                await self._plan(batch, write=False)
+            if conn is not None or not write:
                 self.result.rows_read += len(batch)
                 for row in batch:
                     if not row.ok:
@@ -310,6 +342,7 @@ class ImportRun:
         self._seen_rows: set[int] = set()
         self._heads: set = set()  # units given an active head by this file
         self._refused: list[str] = []
+        self._new_units: list[_PlannedUnit] = []
 
     async def _refusals_allowed(self) -> int:
         if self.viewer.user_id is None:
@@ -416,14 +449,29 @@ class ImportRun:
             self._reject(row, "unit", Code.FORBIDDEN, "Creating units needs unit.write over the building.")
             return None
         self.result.units_created += 1
-        if write:
-            unit = m.Unit(building_id=building.id, label=row.unit)
-            unit.set_lineage(building.lineage())
-            await unit.save(using_db=conn)
-        else:
-            unit = _PlannedUnit(building, row.unit, building.lineage())
+        # Written for the whole batch at once (_create_units); a plan holds it until then.
+        unit = _PlannedUnit(building, row.unit, building.lineage())
         units[row.unit] = unit
+        if write:
+            self._new_units.append(unit)
         return unit
+
+    async def _create_units(self) -> None:
+        """The batch's new units in one INSERT, then their ids in one SELECT."""
+        new, self._new_units = self._new_units, []
+        if not new:
+            return
+        rows = []
+        for planned in new:
+            unit = m.Unit(building_id=planned.building.id, label=planned.label)
+            unit.set_lineage(planned.building.lineage())
+            rows.append(unit)
+        await m.Unit.bulk_create(rows)
+        ids = {(b, label): pk for b, label, pk in await m.Unit.filter(
+            building_id__in=sorted({p.building.id for p in new}), label__in=sorted({p.label for p in new}),
+        ).values_list("building_id", "label", "id")}
+        for planned in new:
+            planned.id = ids[(planned.building.id, planned.label)]
 
     # ---- planning a batch
 
@@ -448,6 +496,8 @@ class ImportRun:
                 self._reject(row, "idNumber", Code.FORBIDDEN, f"You lack the {PII_READ} permission here.")
                 continue
             placed.append((row, community, unit))
+        if write:
+            await self._create_units()
         existing = await self._existing([p[0] for p in placed], [p for p in placed], conn)
         heads = await self._heads_in_db([u for _r, _c, u in placed if getattr(u, "id", None)], conn)
         plans = []

@@ -140,7 +140,7 @@ def parse_row(number: int, cells: dict[str, object], given: frozenset[str], toda
         row.fail("name", Code.INVALID_INPUT, "姓名 (name) must not be empty.")
     if not row.area.get("community"):
         row.fail("community", Code.INVALID_INPUT, "社区 (community) must not be empty.")
-    _id_number(row, cells.get("idNumber"))
+    _id_number(row, cells.get("idNumber"), today)
     _phone(row, cells.get("phone"))
     if "gender" in given:
         row.gender = _choice(row, "gender", cells.get("gender"), GENDERS, Gender)
@@ -170,7 +170,7 @@ def parse_row(number: int, cells: dict[str, object], given: frozenset[str], toda
     return row
 
 
-def _id_number(row: RowData, cell: object) -> None:
+def _id_number(row: RowData, cell: object, today: dt.date) -> None:
     if cell is None or v.text(cell) == "":
         return
     try:
@@ -178,7 +178,7 @@ def _id_number(row: RowData, cell: object) -> None:
     except v.BadValue as exc:
         row.fail("idNumber", Code.INVALID_ID_NUMBER, f"Invalid ID card number: {exc}.")
         return
-    if problem := id_number_problem(raw):
+    if problem := id_number_problem(raw, today):
         row.fail("idNumber", Code.INVALID_ID_NUMBER, f"Invalid ID card number: {problem}.")
         return
     row.id_number = normalise_id_number(raw)  # upper case: a typed x is the check character X
