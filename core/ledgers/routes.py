@@ -1,0 +1,87 @@
+"""HTTP routes of the ledgers: the import template, an import job's report, the exports."""
+
+from __future__ import annotations
+
+import io
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from core.ledgers.columns import REGISTRY_COLUMNS
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def template_bytes(fmt: str) -> bytes:
+    """An empty registry: the Chinese headers, then the English keys as a second header
+    row (the importer reads either), then one example row."""
+    example = ["上街区", "济源路街道", "三湾街社区", "幸福小区", "1号楼", "1-101", "张伟", "410106198001010011",
+               "13800138000", "男", "1980-01-01", "户籍", "户主", "否", "elderly-alone", "2020-01-01"]
+    if fmt == "csv":
+        import csv
+
+        text = io.StringIO()
+        writer = csv.writer(text)
+        writer.writerow([c.header for c in REGISTRY_COLUMNS])
+        writer.writerow(example)
+        return text.getvalue().encode("utf-8-sig")  # the BOM makes Excel read it as UTF-8
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet("居民台账")
+    bold = book.add_format({"bold": True})
+    as_text = book.add_format({"num_format": "@"})  # ID and phone numbers keep every digit
+    sheet.write_row(0, 0, [c.header for c in REGISTRY_COLUMNS], bold)
+    sheet.write_row(1, 0, example, as_text)
+    for i, column in enumerate(REGISTRY_COLUMNS):
+        sheet.set_column(i, i, 20 if column.key == "idNumber" else 13, as_text)
+        sheet.write_comment(0, i, f"{column.key}: {column.description}")
+    book.close()
+    return buffer.getvalue()
+
+
+async def template(request: Request) -> Response:
+    fmt = request.path_params["fmt"]
+    media = XLSX if fmt == "xlsx" else "text/csv; charset=utf-8"
+    return Response(template_bytes(fmt), media_type=media,
+                    headers={"content-disposition": f'attachment; filename="residents-template.{fmt}"'})
+
+
+def problem(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
+
+
+async def request_viewer(request: Request):
+    """The viewer of a bearer token, as /graphql reads it (anonymous when absent or invalid)."""
+    from core.auth import bearer_token, viewer_from_token
+    from core.permissions import Viewer
+
+    runtime = request.app.state.runtime
+    token = bearer_token(request.headers.get("authorization"))
+    viewer = await viewer_from_token(token, runtime.settings, runtime.host.registry, bus=runtime.bus)
+    return viewer or Viewer(registry=runtime.host.registry)
+
+
+async def import_report(request: Request) -> Response:
+    from core import models as m
+    from core.access import visible
+    from core.ids import decode_int_gid
+
+    viewer = await request_viewer(request)
+    if not viewer.authenticated:
+        return problem(401, "UNAUTHENTICATED", "Send the bearer token of the account that uploaded the file.")
+    pk = decode_int_gid(request.path_params["job"], "ImportJob")
+    job = await visible(viewer, m.ImportJob).get_or_none(id=pk) if pk else None
+    if job is None or job.report is None:
+        return problem(404, "NOT_FOUND", "No such import job, or its report is not ready yet.")
+    return Response(bytes(job.report), media_type=XLSX,
+                    headers={"content-disposition": f'attachment; filename="import-report-{job.id}.xlsx"'})
+
+
+def ledger_routes() -> list[Route]:
+    return [
+        Route("/ledgers/templates/residents.{fmt:str}", template, methods=["GET"]),
+        Route("/ledgers/import-jobs/{job:str}/report.xlsx", import_report, methods=["GET"]),
+    ]
