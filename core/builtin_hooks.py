@@ -82,3 +82,10 @@ def lastmile_access_policies():
     from core.ledgers.jobs import import_job_policy
 
     return {**CORE_POLICIES, m.ImportJob: import_job_policy}
+
+
+@hookimpl(tryfirst=True)
+def lastmile_exports():
+    from core.ledgers.exports import core_exports
+
+    return core_exports()

@@ -197,6 +197,10 @@ class PluginHost:
                 merged.setdefault(type_name, []).extend(mixins)
         return merged
 
+    def exports(self) -> list:
+        """Every downloadable list (``core.ledgers.exports.ExportDefinition``), core's first."""
+        return self._batches(self.pm.hook.lastmile_exports())
+
     def scheduled_jobs(self) -> list:
         """Every enabled plugin's ``core.scheduled.ScheduledJob`` values."""
         return self._batches(self.pm.hook.lastmile_scheduled_jobs())

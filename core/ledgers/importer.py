@@ -144,6 +144,8 @@ def _records(source: RowSource, header: Header, buffered: list, rest: Iterator) 
         record = {key: cells[c] for c, key in header.keys.items() if c < len(cells)}
         if all(cell is None or str(cell).strip(" \t\u3000\u00a0") == "" for cell in record.values()):
             continue  # blank rows (and the blank tail Excel keeps) are not rows
+        if number <= header.row + 1 and all(column_key(cell) == key for key, cell in record.items()):
+            continue  # the stable English key row an export writes under its Chinese headers
         yield number, record
 
 

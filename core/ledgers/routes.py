@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -84,4 +85,53 @@ def ledger_routes() -> list[Route]:
     return [
         Route("/ledgers/templates/residents.{fmt:str}", template, methods=["GET"]),
         Route("/ledgers/import-jobs/{job:str}/report.xlsx", import_report, methods=["GET"]),
+        Route("/export/{name:str}.{fmt:str}", export, methods=["GET"]),
     ]
+
+
+async def export(request: Request) -> Response:
+    """GET /export/<list>.csv|.xlsx?filter=<JSON>&full=1&keys=1 with a bearer token."""
+    import os
+    import tempfile
+
+    from starlette.background import BackgroundTask
+    from starlette.responses import FileResponse, StreamingResponse
+
+    from core import models as m
+    from core.ledgers.exports import ExportRefused, csv_stream, parse_filters, xlsx_file
+
+    viewer = await request_viewer(request)
+    if not viewer.authenticated:
+        return problem(401, "UNAUTHENTICATED", "Send a bearer token.")
+    name, fmt = request.path_params["name"], request.path_params["fmt"]
+    definitions = {d.name: d for d in request.app.state.runtime.host.exports()}
+    definition = definitions.get(name)
+    if definition is None or fmt not in ("csv", "xlsx"):
+        return problem(404, "NOT_FOUND", f"No export {name}.{fmt}; lists: {', '.join(sorted(definitions))}.")
+    if definition.permission and not viewer.can(definition.permission):
+        return problem(403, "FORBIDDEN", f"Exporting {name} needs {definition.permission}.")
+    try:
+        filters = parse_filters(request.query_params.get("filter"))
+    except ExportRefused as exc:
+        return problem(exc.status, exc.code, str(exc))
+    full = request.query_params.get("full") in ("1", "true")
+    keys = request.query_params.get("keys") in ("1", "true")
+    counter = [0]
+    rows = definition.rows(viewer, filters, full)
+
+    async def audit() -> None:
+        # One entry for the whole export, written once the last row has gone out.
+        await m.AuditLog.create(actor_id=viewer.user_id, action="ledgers.export", subject_gid=None,
+                                field="full" if full else None,
+                                detail=json.dumps({"list": name, "format": fmt, "rows": counter[0], "full": full,
+                                                   "filter": filters}, ensure_ascii=False))
+
+    disposition = {"content-disposition": f'attachment; filename="{name}.{fmt}"'}
+    if fmt == "csv":
+        return StreamingResponse(csv_stream(definition, rows, keys, counter), media_type="text/csv; charset=utf-8",
+                                 headers=disposition, background=BackgroundTask(audit))
+    fd, path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(fd)
+    await xlsx_file(definition, rows, keys, counter, path)
+    await audit()
+    return FileResponse(path, media_type=XLSX, headers=disposition, background=BackgroundTask(os.unlink, path))
