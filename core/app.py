@@ -506,6 +506,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             Route("/readyz", readyz),
             *_operations_routes(settings, runtime),
             *ledger_routes(),
+            *runtime.host.http_routes(),
         ],
         middleware=middleware,
         lifespan=lifespan,

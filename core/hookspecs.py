@@ -206,3 +206,15 @@ def lastmile_exports():
     as the GraphQL field it mirrors), in keyset batches (``core.ledgers.exports.keyset``),
     applying the field's masking. Core writes the one audit entry of the export.
     """
+
+
+@hookspec
+def lastmile_http_routes():
+    """Called once when the ASGI app is built.
+
+    Return a list of ``starlette.routing.Route`` served beside ``/graphql``: downloads
+    and public pages that are not GraphQL (a certificate's PDF, its verification page).
+    Paths start with the plugin's name (``/volunteers/...``) or ``/verify/``; a route
+    reads its viewer with ``core.ledgers.routes.request_viewer(request)`` and every
+    row through ``core.access.visible``, as resolvers do.
+    """
