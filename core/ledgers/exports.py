@@ -192,31 +192,6 @@ async def csv_stream(definition: ExportDefinition, rows: AsyncIterator[list], en
         yield buffer.getvalue().encode("utf-8")
 
 
-async def xlsx_file(definition: ExportDefinition, rows: AsyncIterator[list], english_keys: bool,
-                    counter: list[int], path: str) -> None:
-    """xlsxwriter in constant_memory mode: each row goes to a temporary file as written."""
-    import xlsxwriter
-
-    book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_numbers": False})
-    sheet = book.add_worksheet(definition.title[:31])
-    bold = book.add_format({"bold": True})
-    sheet.write_row(0, 0, [c.header for c in definition.columns], bold)
-    r = 1
-    if english_keys:
-        sheet.write_row(1, 0, [c.key for c in definition.columns])
-        r = 2
-    async for row in rows:
-        # Strings as strings: an ID number written as a number would lose its last digits.
-        for c, value in enumerate(row):
-            if isinstance(value, str):
-                sheet.write_string(r, c, value)
-            elif value is not None:
-                sheet.write(r, c, value)
-        r += 1
-        counter[0] += 1
-    book.close()
-
-
 def parse_filters(raw: str | None) -> dict:
     if not raw:
         return {}

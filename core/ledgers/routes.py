@@ -91,14 +91,11 @@ def ledger_routes() -> list[Route]:
 
 async def export(request: Request) -> Response:
     """GET /export/<list>.csv|.xlsx?filter=<JSON>&full=1&keys=1 with a bearer token."""
-    import os
-    import tempfile
-
     from starlette.background import BackgroundTask
-    from starlette.responses import FileResponse, StreamingResponse
+    from starlette.responses import StreamingResponse
 
     from core import models as m
-    from core.ledgers.exports import ExportRefused, csv_stream, parse_filters, xlsx_file
+    from core.ledgers.exports import ExportRefused, csv_stream, parse_filters
 
     viewer = await request_viewer(request)
     if not viewer.authenticated:
@@ -130,8 +127,8 @@ async def export(request: Request) -> Response:
     if fmt == "csv":
         return StreamingResponse(csv_stream(definition, rows, keys, counter), media_type="text/csv; charset=utf-8",
                                  headers=disposition, background=BackgroundTask(audit))
-    fd, path = tempfile.mkstemp(suffix=".xlsx")
-    os.close(fd)
-    await xlsx_file(definition, rows, keys, counter, path)
-    await audit()
-    return FileResponse(path, media_type=XLSX, headers=disposition, background=BackgroundTask(os.unlink, path))
+    from core.ledgers.xlsx_stream import xlsx_stream
+
+    header_rows = [[c.header for c in definition.columns]] + ([[c.key for c in definition.columns]] if keys else [])
+    return StreamingResponse(xlsx_stream(definition.title, header_rows, rows, counter), media_type=XLSX,
+                             headers=disposition, background=BackgroundTask(audit))

@@ -59,6 +59,32 @@ async def test_export_then_import_changes_nothing(client):
     assert (again.rejected, again.created, again.updated, again.unchanged) == (0, 0, 0, 2), again.problems
 
 
+async def test_xlsx_export_then_import_changes_nothing(client):
+    await build_world()
+    rows = files_rows()
+    await import_residents(io.BytesIO(_csv(rows)), "r.csv", Viewer(is_superuser=True), ImportOptions(create_areas=True))
+    exported = await get(client, "/export/residents.xlsx?keys=1&full=1&filter=" + json.dumps({"search": "赵"}),
+                         await _super_token())
+    assert exported.status_code == 200 and exported.content[:2] == b"PK"
+    again = await import_residents(io.BytesIO(exported.content), "residents.xlsx", Viewer(is_superuser=True),
+                                   ImportOptions())
+    assert (again.rejected, again.created, again.updated, again.unchanged) == (0, 0, 0, 1), again.problems
+
+
+def files_rows():
+    from tests.ledgers import files
+
+    rows = files.messy_rows()[:2]
+    rows[1][0] = "济源路街道"
+    return rows
+
+
+def _csv(rows) -> bytes:
+    from tests.ledgers import files
+
+    return files.csv_bytes(rows)
+
+
 async def _super_token() -> str:
     from core.testing import token_for
 
