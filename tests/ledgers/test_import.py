@@ -7,11 +7,12 @@ import io
 from core import models as m
 from core.ledgers.importer import ImportOptions, import_residents
 from core.permissions import Viewer
+from core.validation import gender_from_id
 from core.testing import build_world
 from tests.ledgers import files
 
 
-def superuser(app_registry=None) -> Viewer:
+def superuser() -> Viewer:
     return Viewer(is_superuser=True)
 
 
@@ -45,7 +46,9 @@ async def test_skip_invalid_imports_the_valid_rows_cleaned():
     assert zhao.phone_last4 == "9000" and zhao.tags == ["elderly-alone", "veteran"]
     assert str(zhao.moved_in_on) == "2023-03-15" and str(qian.moved_in_on) == "2023-03-15"
     assert qian.id_number_masked.startswith("410106") and qian.residency_type.value == "NON_REGISTERED"
-    assert qian.unit_id == zhao.unit_id and qian.gender.value == "FEMALE" or qian.gender.value == "MALE"
+    # The gender column was empty: it follows from the ID number (17th digit), as registerResident does.
+    assert qian.unit_id == zhao.unit_id and qian.gender.value == gender_from_id(files.lower_x_id())
+    assert qian.birth_date.isoformat() == "1980-05-17"
     again = await run(files.messy_xlsx(), create_areas=True, skip_invalid=True)
     assert (again.created, again.updated, again.unchanged, again.units_created) == (0, 0, 2, 0)
     assert await m.Resident.filter(name="钱芳").count() == 1
