@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import AsyncGenerator
-from contextlib import aclosing
 from enum import Enum
 from typing import Annotated
 
@@ -138,23 +137,31 @@ class LedgerSubscription:
     async def import_job_updated(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The job's global id.")],
     ) -> AsyncGenerator[ImportJob, None]:
-        from core.api.subscriptions import live_events
+        from core.api.websocket import refresh_viewer
+        from core.errors import unauthenticated
 
+        context = info.context
+        if not context.viewer.authenticated:
+            raise unauthenticated()
         pk = decode_int_gid(id, "ImportJob")
-        if not pk:
-            return
-        viewer = info.context.viewer
-        current = await visible(viewer, m.ImportJob).get_or_none(id=pk)
-        if current is None:
-            return
-        yield current  # where it is now: a job may finish before the client subscribed
-        if current.status in jobs.FINISHED:
-            return
-        async with aclosing(live_events(info, jobs.TOPIC, only=lambda e, _v: e.data.get("job_id") == pk)) as events:
-            async for _event in events:
-                job = await visible(info.context.viewer, m.ImportJob).get_or_none(id=pk)
+        # Subscribed before the first read, so that no update between the two is missed.
+        sub = context.runtime.bus.subscribe(jobs.TOPIC)
+        try:
+            job = await visible(context.viewer, m.ImportJob).get_or_none(id=pk) if pk else None
+            if job is None:
+                return
+            yield job  # where it is now: a job may finish before the client subscribed
+            if job.status in jobs.FINISHED:
+                return
+            async for event in sub:
+                if event.data.get("job_id") != pk:
+                    continue
+                await refresh_viewer(context)  # a revoked account stops hearing at once
+                job = await visible(context.viewer, m.ImportJob).get_or_none(id=pk)
                 if job is None:
                     return
                 yield job
                 if job.status in jobs.FINISHED:
                     return
+        finally:
+            sub.close()
