@@ -54,6 +54,7 @@ from core.settings import get_settings
 
 BATCH = 2000
 HEADER_SCAN_ROWS = 20
+UNIT_CACHE_BUILDINGS = 256
 KEPT_ERRORS = 100  # problems kept in memory (and on the job); the report has them all
 AUDIT_ACTION = "ledgers.importResidents"
 ID_REFUSED = "resident.idNumberRefused"  # the same action registerResident audits
@@ -437,10 +438,16 @@ class ImportRun:
         if units is None:
             units = {}
             if building.id is not None:
-                qs = visible(self.viewer, m.Unit).filter(building_id=building.id)
-                for unit in await qs:
-                    units[unit.label] = unit
+                qs = visible(self.viewer, m.Unit).filter(building_id=building.id).values_list("label", "id")
+                for label, pk in await qs:
+                    units[label] = _PlannedUnit(building, label, building.lineage(), pk)
             self._units[key] = units
+            # Registry files come building by building: keep the units of the last buildings only,
+            # so memory does not grow with the file.
+            while len(self._units) > UNIT_CACHE_BUILDINGS:
+                self._units.pop(next(iter(self._units)))
+        else:
+            self._units[key] = self._units.pop(key)  # most recently used last
         unit = units.get(row.unit)
         if unit is not None:
             return unit
@@ -591,7 +598,7 @@ class ImportRun:
             return True
         if twin is not None and twin.status != ResidentStatus.ACTIVE:
             return True
-        key = unit.id if getattr(unit, "id", None) else id(unit)
+        key = (unit.building.id or id(unit.building), unit.label)  # stable even if the unit cache forgot it
         others = heads.get(getattr(unit, "id", None), set()) - ({twin.id} if twin is not None else set())
         if key in self._heads or others:
             self._reject(row, "relationToHead", Code.DUPLICATE, "This unit already has an active household head.")
