@@ -7,8 +7,8 @@ import io
 from core import models as m
 from core.ledgers.importer import ImportOptions, import_residents
 from core.permissions import Viewer
-from core.validation import gender_from_id
 from core.testing import build_world
+from core.validation import gender_from_id
 from tests.ledgers import files
 
 
