@@ -351,7 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--display-name", default=None, help="name shown in the apps (default: the username)")
     p.set_defaults(func=cmd_create_admin)
     p = sub.add_parser("import", help="import a ledger (台账) from a spreadsheet")
-    what = p.add_subparsers(dest="ledger", required=True)
+    what = p.add_subparsers(dest="ledger", required=True, help="which ledger to import (residents)")
     p = what.add_parser("residents", help="import the household registry from .xlsx or .csv (UTF-8 or GB18030)")
     p.add_argument("file", help="the .xlsx or .csv file; headers in Chinese (姓名, 身份证号, 社区 ...) or English")
     p.add_argument("--dry-run", action="store_true", help="check every row and report, but write nothing")

@@ -86,6 +86,10 @@ class ImportResidentsPayload:
 
 async def _accept_upload(info: Info, file: Upload, dry_run: bool) -> tuple[m.ImportJob, str]:
     viewer = info.context.viewer
+    if not (hasattr(file, "read") and hasattr(file, "filename")):
+        # The Upload scalar takes whatever a JSON body puts in the variable; only a file part is a file.
+        raise UserFailure("Send the file as a part of a multipart/form-data request (GraphQL multipart "
+                          "request spec).", Code.INVALID_INPUT, ["file"])
     if not viewer.can("resident.write"):
         raise UserFailure("Importing residents needs the resident.write permission.", Code.FORBIDDEN, ["file"])
     try:

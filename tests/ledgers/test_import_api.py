@@ -108,3 +108,11 @@ async def test_the_template_downloads_and_imports_as_is(client):
     assert headers[:3] == ["区", "街道", "社区"] and "身份证号" in headers
     csv_template = await client.http.get("/ledgers/templates/residents.csv")
     assert csv_template.content.startswith(b"\xef\xbb\xbf")
+
+
+async def test_a_file_variable_sent_as_json_text_is_refused(client):
+    w = await build_world()
+    body = await client(IMPORT, {"file": "not a file"}, w.tokens["c1_worker"])
+    refused = body["data"]["importResidents"]
+    assert refused["job"] is None and refused["userErrors"][0] == {
+        "code": "INVALID_INPUT", "field": ["file"], "message": refused["userErrors"][0]["message"]}
