@@ -59,6 +59,10 @@ class LastmileGraphQL(GraphQL):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             max_subscriptions_per_connection=20,
             allowed_origins=tuple(runtime.settings.cors_origin_list),
+            # importResidents takes a file (GraphQL multipart request spec). Off by default in
+            # strawberry because of CSRF; here every request is authorised by a bearer token in a
+            # header, which no cross-site form can send.
+            multipart_uploads_enabled=True,
         )
 
     @property
@@ -277,8 +281,8 @@ def _http_error(request: Request, exc: HTTPException) -> Response:
     elif reason == "Batching is not enabled":
         reason = "Batched requests are not accepted here."
     elif reason == "Unsupported content type":
-        # Only JSON bodies are GraphQL requests here (no multipart uploads).
-        status, reason = 415, "Send the request with Content-Type: application/json."
+        # JSON bodies, and multipart/form-data for uploads (importResidents).
+        status, reason = 415, "Send the request with Content-Type: application/json (multipart/form-data for uploads)."
     code = getattr(exc, "code", None) or _HTTP_CODES.get(status, "BAD_REQUEST")
     body = {"errors": [{"message": reason, "extensions": {"code": code}}]}
     media = GRAPHQL_RESPONSE if _wants_graphql_response(request) else "application/json"
@@ -294,17 +298,21 @@ def _http_error(request: Request, exc: HTTPException) -> Response:
 class BodySizeLimit:
     """Refuses request bodies over the configured size with 413 before reading them."""
 
-    def __init__(self, app, max_bytes: int):
+    def __init__(self, app, max_bytes: int, upload_bytes: int | None = None):
         self.app = app
-        self.max_bytes = max_bytes
+        self.max_bytes = self.body_bytes = max_bytes
+        self.upload_bytes = upload_bytes or max_bytes
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = dict(scope.get("headers") or [])
+        # A multipart upload (a ledger file) may be larger than any JSON operation.
+        upload = headers.get(b"content-type", b"").startswith(b"multipart/form-data")
+        limit = self.upload_bytes if upload else self.body_bytes
         length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            return await _too_large(self.max_bytes)(scope, receive, send)
+        if length is not None and length.isdigit() and int(length) > limit:
+            return await _too_large(limit)(scope, receive, send)
         received = 0
 
         async def limited_receive():
@@ -312,14 +320,14 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     raise _BodyTooLarge
             return message
 
         try:
             await self.app(scope, limited_receive, send)
         except _BodyTooLarge:
-            await _too_large(self.max_bytes)(scope, receive, send)
+            await _too_large(limit)(scope, receive, send)
 
 
 class _BodyTooLarge(Exception):
@@ -483,7 +491,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         ))
     # Inside CORS, so that a browser can read the JSON 500 too.
     middleware.append(Middleware(LastResort))
-    middleware.append(Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes))
+    from core.ledgers.jobs import MAX_UPLOAD_BYTES
+    from core.ledgers.routes import ledger_routes
+
+    middleware.append(Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, upload_bytes=MAX_UPLOAD_BYTES))
     app = Starlette(
         routes=[
             # A client that disconnects cancels its operation (core/disconnect.py).
@@ -492,6 +503,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             *_operations_routes(settings, runtime),
+            *ledger_routes(),
+            *runtime.host.http_routes(),
         ],
         middleware=middleware,
         lifespan=lifespan,

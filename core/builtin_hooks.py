@@ -20,6 +20,7 @@ register_node_model(m.Resident, "Resident")
 register_node_model(m.Organization, "Organization")
 register_node_model(m.User, "User")
 register_node_model(m.Notification, "Notification")
+register_node_model(m.ImportJob, "ImportJob")  # core.ledgers
 
 
 @hookimpl(tryfirst=True)
@@ -39,6 +40,7 @@ def lastmile_node_types():
         NodeSpec("Organization", m.Organization),
         NodeSpec("User", m.User),
         NodeSpec("Notification", m.Notification),
+        NodeSpec("ImportJob", m.ImportJob),
     ]
     return specs
 
@@ -47,22 +49,25 @@ def lastmile_node_types():
 def lastmile_query_fields():
     from core.api.directory import DirectoryQuery
     from core.api.queries import CoreQuery
+    from core.ledgers.schema import LedgerQuery
 
-    return [CoreQuery, DirectoryQuery]
+    return [CoreQuery, DirectoryQuery, LedgerQuery]
 
 
 @hookimpl(tryfirst=True)
 def lastmile_mutation_fields():
     from core.api.mutations import CoreMutation
+    from core.ledgers.schema import LedgerMutation
 
-    return [CoreMutation]
+    return [CoreMutation, LedgerMutation]
 
 
 @hookimpl(tryfirst=True)
 def lastmile_subscription_fields():
     from core.api.subscriptions import CoreSubscription
+    from core.ledgers.schema import LedgerSubscription
 
-    return [CoreSubscription]
+    return [CoreSubscription, LedgerSubscription]
 
 
 @hookimpl(tryfirst=True)
@@ -74,4 +79,13 @@ def lastmile_sql_mappings():
 
 @hookimpl(tryfirst=True)
 def lastmile_access_policies():
-    return dict(CORE_POLICIES)
+    from core.ledgers.jobs import import_job_policy
+
+    return {**CORE_POLICIES, m.ImportJob: import_job_policy}
+
+
+@hookimpl(tryfirst=True)
+def lastmile_exports():
+    from core.ledgers.exports import core_exports
+
+    return core_exports()

@@ -210,6 +210,18 @@ def cmd_export_schema(args, settings):
     sys.stdout.write(export_sdl(host, settings))
 
 
+def cmd_import_residents(args, settings):
+    from core.ledgers.cli import run_cli_import
+
+    host = _host(settings)
+    _prepare_database(settings)
+    result = asyncio.run(_with_db(settings, host, lambda: run_cli_import(args, host)))
+    if result.status == "FAILED":
+        sys.exit(f"lastmile: {result.message}")
+    if result.status == "REJECTED":
+        sys.exit(2)
+
+
 def _admin_password(args) -> str:
     """From --password-stdin (one line), a prompt on a terminal, or (discouraged) --password."""
     if args.password is not None:
@@ -338,6 +350,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the password itself (discouraged: it stays in the shell history and process list)")
     p.add_argument("--display-name", default=None, help="name shown in the apps (default: the username)")
     p.set_defaults(func=cmd_create_admin)
+    p = sub.add_parser("import", help="import a ledger (台账) from a spreadsheet")
+    what = p.add_subparsers(dest="ledger", required=True, help="which ledger to import (residents)")
+    p = what.add_parser("residents", help="import the household registry from .xlsx or .csv (UTF-8 or GB18030)")
+    p.add_argument("file", help="the .xlsx or .csv file; headers in Chinese (姓名, 身份证号, 社区 ...) or English")
+    p.add_argument("--dry-run", action="store_true", help="check every row and report, but write nothing")
+    p.add_argument("--create-areas", action="store_true",
+                   help="create subdistricts, communities, compounds, buildings and units the file names "
+                        "but the database lacks (default: such rows are rejected)")
+    p.add_argument("--skip-invalid", action="store_true",
+                   help="import the valid rows even when some are rejected (default: any rejected row "
+                        "means nothing is written)")
+    p.add_argument("--report", default=None, metavar="REPORT.xlsx",
+                   help="write every problem (row, column, code, message) and the summary to this .xlsx file")
+    p.add_argument("--user", default=None,
+                   help="import as this account, with its scope and permissions (default: as a superuser)")
+    p.set_defaults(func=cmd_import_residents)
     return parser
 
 

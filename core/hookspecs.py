@@ -193,3 +193,28 @@ async def lastmile_organization_users(organization_ids):
     (the demands plugin: their liaisons), or None. Core merges every plugin's answer;
     an organisation nobody answers for has no users.
     """
+
+
+@hookspec
+def lastmile_exports():
+    """Called when the plugin host lists the downloadable lists (``/export/<name>.csv|.xlsx``).
+
+    Return a list of ``core.ledgers.exports.ExportDefinition``: a name (prefixed with
+    the plugin's, e.g. ``mediation.cases``), the Chinese title, the columns (Chinese
+    header and stable English key) and ``rows(viewer, filters, full)``, an async
+    iterator of cell lists that reads through ``core.access.visible`` (the same scope
+    as the GraphQL field it mirrors), in keyset batches (``core.ledgers.exports.keyset``),
+    applying the field's masking. Core writes the one audit entry of the export.
+    """
+
+
+@hookspec
+def lastmile_http_routes():
+    """Called once when the ASGI app is built.
+
+    Return a list of ``starlette.routing.Route`` served beside ``/graphql``: downloads
+    and public pages that are not GraphQL (a certificate's PDF, its verification page).
+    Paths start with the plugin's name (``/volunteers/...``) or ``/verify/``; a route
+    reads its viewer with ``core.ledgers.routes.request_viewer(request)`` and every
+    row through ``core.access.visible``, as resolvers do.
+    """

@@ -273,3 +273,33 @@ class ScheduledJobState(Model):
 
     class Meta:
         table = "core_scheduled_job"
+
+
+class ImportJob(Model):
+    """A ledger import (core.ledgers) run as server-side work: its state, counts and report.
+
+    Written when the upload arrives, updated as it runs (another connection than the
+    import's own transaction), so a status query or a second instance sees it."""
+
+    id = fields.IntField(primary_key=True)
+    kind = fields.CharField(max_length=32, default="residents")
+    status = fields.CharField(max_length=16, default="QUEUED", db_index=True)
+    dry_run = fields.BooleanField(default=False)
+    filename = fields.CharField(max_length=255)
+    file_sha256 = fields.CharField(max_length=64)
+    uploaded_by = fields.ForeignKeyField("core.User", related_name="import_jobs", null=True,
+                                         on_delete=fields.SET_NULL, db_index=True)
+    rows_read = fields.IntField(default=0)
+    created = fields.IntField(default=0)
+    updated = fields.IntField(default=0)
+    unchanged = fields.IntField(default=0)
+    rejected = fields.IntField(default=0)
+    # The first problems as JSON [{row, column, code, message}]; the report holds them all.
+    first_errors = fields.TextField(default="[]")
+    message = fields.TextField(null=True)
+    report = fields.BinaryField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "core_import_job"

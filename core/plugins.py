@@ -197,6 +197,14 @@ class PluginHost:
                 merged.setdefault(type_name, []).extend(mixins)
         return merged
 
+    def exports(self) -> list:
+        """Every downloadable list (``core.ledgers.exports.ExportDefinition``), core's first."""
+        return self._batches(self.pm.hook.lastmile_exports())
+
+    def http_routes(self) -> list:
+        """The plugins' extra HTTP routes (starlette Routes)."""
+        return self._batches(self.pm.hook.lastmile_http_routes())
+
     def scheduled_jobs(self) -> list:
         """Every enabled plugin's ``core.scheduled.ScheduledJob`` values."""
         return self._batches(self.pm.hook.lastmile_scheduled_jobs())

@@ -31,7 +31,7 @@ def sqlite_url(tmp_path):
 def test_every_option_has_help():
     parser = build_parser()
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    assert set(commands.choices) == {"serve", "migrate", "demo", "scale", "export-schema", "create-admin"}
+    assert set(commands.choices) == {"serve", "migrate", "demo", "scale", "export-schema", "create-admin", "import"}
     for name, sub in commands.choices.items():
         assert sub.description or any(c.dest == name and c.help for c in commands._choices_actions), name
         for action in sub._actions:

@@ -88,3 +88,10 @@ def lastmile_sql_mappings():
 @hookimpl
 def lastmile_access_policies():
     return dict(access.POLICIES)
+
+
+@hookimpl
+def lastmile_exports():
+    from plugins.civility.exports import exports
+
+    return exports()

@@ -86,3 +86,10 @@ def lastmile_sql_mappings():
 @hookimpl
 def lastmile_access_policies():
     return dict(access.POLICIES)
+
+
+@hookimpl
+def lastmile_exports():
+    from plugins.mediation.exports import exports
+
+    return exports()

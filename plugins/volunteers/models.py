@@ -132,3 +132,26 @@ class ServiceLog(Lineage, Model):
 
     class Meta:
         table = "volunteers_service_log"
+
+
+class VolunteerCertificate(Lineage, Model):
+    """A service record certificate (志愿服务记录证明) as issued: its facts are kept as they
+    were on the day (later changes to hours or names do not rewrite an issued certificate),
+    and anyone holding its verification code can check them."""
+
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=32, unique=True)
+    volunteer = fields.ForeignKeyField("volunteers.Volunteer", related_name="certificates", on_delete=fields.RESTRICT,
+                                       db_index=True)
+    period_from = fields.DateField()
+    period_to = fields.DateField()
+    hours = fields.FloatField()
+    # {"name", "idNumberMasked", "keeper", "issuer", "activities": [{"date", "title", "hours"}]}
+    facts = fields.TextField()
+    issued_by = fields.ForeignKeyField("core.User", related_name="volunteers_certificates", null=True,
+                                       on_delete=fields.SET_NULL, db_index=True)
+    issued_on = fields.DateField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "volunteers_certificate"

@@ -18,6 +18,7 @@ NODES = {
     vm.VolunteerActivity: "VolunteerActivity",
     vm.ActivitySignup: "ActivitySignup",
     vm.ServiceLog: "ServiceLog",
+    vm.VolunteerCertificate: "VolunteerCertificate",
 }
 for _model, _name in NODES.items():
     register_node_model(_model, _name)
@@ -59,9 +60,10 @@ def lastmile_query_fields():
 
 @hookimpl
 def lastmile_mutation_fields():
+    from plugins.volunteers.certificate_schema import CertificateMutation
     from plugins.volunteers.schema import VolunteersMutation
 
-    return [VolunteersMutation]
+    return [VolunteersMutation, CertificateMutation]
 
 
 @hookimpl
@@ -108,4 +110,20 @@ def lastmile_sql_mappings():
 
 @hookimpl
 def lastmile_access_policies():
-    return dict(access.POLICIES)
+    from plugins.volunteers.certificate_schema import certificate_policy
+
+    return {**access.POLICIES, vm.VolunteerCertificate: certificate_policy}
+
+
+@hookimpl
+def lastmile_exports():
+    from plugins.volunteers.exports import exports
+
+    return exports()
+
+
+@hookimpl
+def lastmile_http_routes():
+    from plugins.volunteers.certificates import routes
+
+    return routes()
