@@ -1,0 +1,5 @@
+"""Demo data: placeholder."""
+
+
+async def load_demo(ctx) -> None:
+    return None
