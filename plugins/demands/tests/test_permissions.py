@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from core.api.relay import gid_of
-from core.testing import make_area, make_user, token_for
 from core.enums import AreaLevel
+from core.testing import make_area, make_user, token_for
 from plugins.demands.tests.helpers import (
     ANSWER,
     DELIVER,
