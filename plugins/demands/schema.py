@@ -123,7 +123,11 @@ class DemandsQuery:
         return await connection_from_queryset(qs.order_by("-submitted_at", "-id"), first, after)
 
     @strawberry.field(description="The deployment's demand categories by name; inactive ones only when asked for.")
-    async def demand_categories(self, info: Info, include_inactive: bool | None = None) -> list[DemandCategoryType]:
+    async def demand_categories(
+        self, info: Info,
+        include_inactive: Annotated[bool | None, strawberry.argument(
+            description="Also list retired categories (active false).")] = None,
+    ) -> list[DemandCategoryType]:
         qs = visible(info.context.viewer, DemandCategory)
         if not include_inactive:
             qs = qs.filter(active=True)
