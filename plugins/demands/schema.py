@@ -15,6 +15,7 @@ from tortoise.expressions import Q, Subquery
 from core import clock
 from core import models as m
 from core.access import visible
+from core.api.budget import charge
 from core.api.loaders import Loaders
 from core.api.mutation import run_mutation
 from core.api.relay import Connection, connection_from_list, connection_from_queryset
@@ -57,6 +58,7 @@ from plugins.demands.types import (
 )
 
 NO_ROWS = Q(id__in=[])
+MAX_CALLS = 500  # myWhistleCalls without `first`
 From = Annotated[dt.datetime | None, strawberry.argument(name="from", description="Demands submitted at or after this time.")]
 To = Annotated[dt.datetime | None, strawberry.argument(description="Demands submitted before this time.")]
 
@@ -170,8 +172,9 @@ class DemandsQuery:
         open_whistles = Subquery(visible(viewer, Whistle).filter(status=WhistleStatus.OPEN).values("id"))
         qs = WhistleCall.filter(organization_id__in=liaison_orgs(viewer), whistle_id__in=open_whistles).exclude(
             status=WhistleCallStatus.DONE).order_by("report_by", "id")
-        rows = await qs.limit(max(0, first)) if first is not None else await qs.limit(500)
-        return list(rows)
+        rows = list(await qs.limit(max(0, first) if first is not None else MAX_CALLS))
+        charge(len(rows))  # read here, not through a loader: counted against the request's cap
+        return rows
 
 
 # ---------------------------------------------------------------- mutations

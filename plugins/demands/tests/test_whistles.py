@@ -19,6 +19,7 @@ from plugins.demands.tests.helpers import (
     submit,
 )
 
+MY_CALLS = "query { myWhistleCalls { id status whistle { title } } }"
 NOTES = "query { myNotifications(first: 20) { edges { node { kind title } } } }"
 
 
@@ -51,6 +52,9 @@ async def test_blow_report_complete_resolve(client):
     assert [n["node"]["kind"] for n in notes] == ["demands.whistle"]
 
     power, water = _call_of(whistle, "供电公司"), _call_of(whistle, "自来水公司")
+    mine = (await client.data(MY_CALLS, token=w.tokens["power_liaison"]))["myWhistleCalls"]
+    assert [(c["id"], c["status"], c["whistle"]["title"]) for c in mine] == [(power, "SUMMONED", "线缆整治")]
+    assert (await client.data(MY_CALLS, token=w.tokens["health_liaison"]))["myWhistleCalls"] == []
     refused(await call(client, REPORT, {"input": {"whistleCallId": power, "commitment": "x"}},
                        w.tokens["water_liaison"]), "FORBIDDEN", "whistle")
     refused(await call(client, COMPLETE, {"input": {"whistleCallId": power, "outcome": "x"}},
@@ -62,6 +66,7 @@ async def test_blow_report_complete_resolve(client):
                        w.tokens["power_liaison"]), "INVALID_TRANSITION", "whistle")
     ok(await call(client, COMPLETE, {"input": {"whistleCallId": power, "outcome": "已规整线路"}},
                   w.tokens["power_liaison"]), "whistle")
+    assert (await client.data(MY_CALLS, token=w.tokens["power_liaison"]))["myWhistleCalls"] == []  # DONE
     # Resolving while a call is not DONE is refused.
     refused(await call(client, RESOLVE, {"input": {"whistleId": whistle["id"], "resolution": "x"}},
                        w.tokens["s1_manager"]), "INVALID_TRANSITION", "whistle")
