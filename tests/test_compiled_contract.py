@@ -5,7 +5,7 @@ Query, selecting every field of every type it reaches (each type once per
 path, interfaces through inline fragments), with ids of real demo objects
 for required id arguments. A meta-check makes sure that together the queries
 select every field of every object type of ../shared/contract (core,
-mediation, civility, volunteers) readable from Query, so a new contract
+mediation, civility, volunteers, demands) readable from Query, so a new contract
 field cannot escape the comparison. Run as staff of several kinds and a
 resident on the demo district.
 """
@@ -36,7 +36,7 @@ from core.testing import TEST_PLUGINS, GraphQLClient, token_for
 pytestmark = pytest.mark.skipif(TEST_PLUGINS is not None, reason="needs every built-in plugin")
 
 CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "contract"
-CONTRACT_FILES = ["core.graphql", "mediation.graphql", "civility.graphql", "volunteers.graphql"]
+CONTRACT_FILES = ["core.graphql", "mediation.graphql", "civility.graphql", "volunteers.graphql", "demands.graphql"]
 USERS = ["admin", "district", "worker1", "grid1", "mediator1", "resident1"]
 MAX_DEPTH = 4
 LIMITS = {"max_tokens": 200_000, "max_query_depth": 60, "max_aliases": 1000}

@@ -16,6 +16,10 @@ pytestmark = pytest.mark.skipif(TEST_PLUGINS is not None, reason="needs every bu
 USERS = ["admin", "district", "subdistrict1", "worker1", "grid1", "mediator1", "assessor1", "resident1"]
 PAGE = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor }"
 CASE = "id caseNumber title description category status handlingLevel method reportedAt resolvedAt failedAt closedAt"
+DEMAND = ("id ledgerNumber title description scope channel status submittedAt dispatchedAt dueAt deliveredAt closedAt "
+          "deliveryReport rejectionReason category { id name slaDays active } "
+          "assignments { id status offeredAt answeredAt declineReason contribution } "
+          "events { at kind fromStatus toStatus note }")
 CAMPAIGN = "id title kind year status publicNoticeEndsOn cancelReason publishedAt createdAt __typename"
 
 CORPUS = [
@@ -28,6 +32,13 @@ CORPUS = [
     ("teams", "{ volunteerTeams(first: 4) { id name memberCount leader { id status joinedOn skills resident { name } } } }", True),
     ("teams_after", "{ volunteerTeams(first: 2, after: \"bzow\") { name } }", True),
     ("resident_volunteer", "{ residents(first: 60) { edges { node { name volunteer { id status skills joinedOn } } } } }", True),
+    ("demands", f"{{ demands(first: 5) {{ totalCount {PAGE} edges {{ cursor node {{ {DEMAND} }} }} }} }}", True),
+    ("demands_page2", f"{{ demands(first: 3, after: \"bzoy\") {{ {PAGE} edges {{ node {{ ledgerNumber }} }} }} }}", True),
+    ("demands_filtered", "{ demands(filter: {status: [CLOSED, DELIVERED], scope: PUBLIC, search: \"安全\"}, first: 20) { totalCount edges { node { ledgerNumber status category { name } } } } }", True),
+    ("demands_overdue", "{ demands(filter: {overdue: true}) { totalCount edges { node { ledgerNumber } } } }", True),
+    ("whistles", "{ whistles(first: 5) { totalCount edges { node { id title description status blownAt resolvedAt resolution } } } }", True),
+    ("whistles_open", "{ whistles(status: OPEN) { totalCount edges { node { title } } } }", True),
+    ("demand_overdue_falls_back", "{ demands(first: 2) { edges { node { overdue area { name } } } } }", False),
     ("case_area_falls_back", "{ disputeCases(first: 2) { edges { node { area { name } } } } }", False),
 ]
 
