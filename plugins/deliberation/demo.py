@@ -1,0 +1,2 @@
+async def load_demo(ctx):
+    return None
