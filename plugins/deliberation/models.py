@@ -26,7 +26,7 @@ from plugins.deliberation.enums import (
 
 
 class CharterDocument(Lineage, Model):
-    """One adopted version of an area's rules or covenant; the highest version is the current one."""
+    """One adopted version of an area's rules or covenant (the highest version is the current one)."""
 
     id = fields.IntField(primary_key=True)
     area = fields.ForeignKeyField("core.Area", related_name="deliberation_charter_documents",

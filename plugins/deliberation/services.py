@@ -418,7 +418,7 @@ async def hold_meeting(context, meeting_pk: int | None, attended_indexes: list[i
 # ---------------------------------------------------------------- decisions and action items
 
 
-async def _action_items(specs: list[ActionSpec], earliest: dt.date) -> list[ActionItem]:
+async def _action_items(specs: list[ActionSpec]) -> list[ActionItem]:
     field = ["input", "actionItems"]
     if len(specs) > MAX_ACTION_ITEMS:
         raise UserFailure(f"At most {MAX_ACTION_ITEMS} action items.", Code.INVALID_INPUT, field)
@@ -436,8 +436,6 @@ async def _action_items(specs: list[ActionSpec], earliest: dt.date) -> list[Acti
             raise not_found("User", [*at, "ownerUserId"])
         if s.owner_organization_id is not None and s.owner_organization_id not in orgs:
             raise not_found("Organization", [*at, "ownerOrganizationId"])
-        if s.due_on < earliest:
-            raise UserFailure("dueOn lies before the meeting was held.", Code.INVALID_INPUT, [*at, "dueOn"])
         out.append(ActionItem(position=i, description=require_text(s.description, [*at, "description"],
                                                                    "description", LONG_TEXT),
                               owner_user_id=s.owner_user_id, owner_organization_id=s.owner_organization_id,
@@ -487,7 +485,8 @@ async def record_decision(context, *, meeting_pk: int | None, topic_pk: int | No
     if actions and not passed:
         raise UserFailure("A decision voted down has no action items.", Code.INVALID_INPUT,
                           ["input", "actionItems"])
-    items = await _action_items(actions, clock.local_date(meeting.held_at or now()))
+    # Any due date is accepted: a decision recorded late may set a day already past (it is overdue at once).
+    items = await _action_items(actions)
     at = now()
     decision = await DeliberationDecision.create(
         topic_id=topic.id, meeting_id=meeting.id, area_id=topic.area_id, **topic.lineage(), text=text,

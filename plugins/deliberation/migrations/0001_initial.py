@@ -57,7 +57,7 @@ class Migration(migrations.Migration):
                 ('adopted_at', fields.ForeignKeyField('deliberation.DeliberationMeeting', source_field='adopted_at_id', null=True, db_constraint=True, to_field='id', related_name='adopted_documents', on_delete=OnDelete.SET_NULL)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'deliberation_charter_document', 'app': 'deliberation', 'unique_together': (('area', 'kind', 'version'),), 'pk_attr': 'id', 'table_description': "One adopted version of an area's rules or covenant; the highest version is the current one."},
+            options={'table': 'deliberation_charter_document', 'app': 'deliberation', 'unique_together': (('area', 'kind', 'version'),), 'pk_attr': 'id', 'table_description': "One adopted version of an area's rules or covenant (the highest version is the current one)."},
             bases=['Lineage', 'Model'],
         ),
         ops.CreateModel(
