@@ -17,6 +17,8 @@ pytestmark = pytest.mark.skipif(TEST_PLUGINS is not None, reason="needs every bu
 USERS = ["admin", "district", "subdistrict1", "worker1", "grid1", "mediator1", "assessor1", "resident1"]
 PAGE = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor }"
 CASE = "id caseNumber title description category status handlingLevel method reportedAt resolvedAt failedAt closedAt"
+TOPIC = "id title description status raisedAt supportCount declineReason doneAt raisedBy { name } meeting { title status }"
+MEETING = "id title kind format scheduledAt status minutes heldAt"
 CAMPAIGN = "id title kind year status publicNoticeEndsOn cancelReason publishedAt createdAt __typename"
 
 CORPUS = [
@@ -30,6 +32,13 @@ CORPUS = [
     ("teams_after", "{ volunteerTeams(first: 2, after: \"bzow\") { name } }", True),
     ("resident_volunteer", "{ residents(first: 60) { edges { node { name volunteer { id status skills joinedOn } } } } }", True),
     ("case_area_falls_back", "{ disputeCases(first: 2) { edges { node { area { name } } } } }", False),
+    ("topics", f"{{ deliberationTopics(first: 6) {{ totalCount {PAGE} edges {{ cursor node {{ {TOPIC} }} }} }} }}", True),
+    ("topics_by_support", "{ deliberationTopics(first: 4, after: \"bzox\", orderBySupport: true, status: [DONE, RAISED]) "
+     "{ totalCount edges { node { title supportCount status } } } }", True),
+    ("meetings", f"{{ deliberationMeetings(first: 5) {{ totalCount {PAGE} edges {{ node {{ {MEETING} }} }} }} }}", True),
+    ("meetings_held", "{ deliberationMeetings(status: HELD, from: \"2026-01-01T00:00:00Z\", first: 3) "
+     "{ totalCount edges { node { title kind status } } } }", True),
+    ("meetings_agenda_falls_back", "{ deliberationMeetings(first: 2) { edges { node { agenda { title } } } } }", False),
 ]
 
 

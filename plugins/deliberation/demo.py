@@ -285,7 +285,7 @@ class Builder:
                                    K.RED_WHITE_COUNCIL, K.COORDINATION])
                 self.meeting(community, kind, when)
         for compound in self.ctx.compounds:
-            for k in range(rng.randint(4, 7)):
+            for _ in range(rng.randint(4, 7)):
                 when = start + rng.uniform(0, 375) * DAY
                 self.meeting(compound, K.SMALL_BENCH, when.replace(hour=11, minute=0, second=0, microsecond=0))
         self.showcase()

@@ -106,3 +106,10 @@ async def lastmile_area_usage(area_id):
         if await model.filter(area_id=area_id).exists():
             return f"{what} are recorded in it"
     return None
+
+
+@hookimpl
+def lastmile_sql_mappings():
+    from plugins.deliberation.compiled import mappings
+
+    return mappings()
