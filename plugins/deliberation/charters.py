@@ -7,7 +7,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
-from tortoise.functions import Max
 from tortoise.transactions import in_transaction
 
 from core import models as m
@@ -118,8 +117,3 @@ async def incomplete(viewer: Viewer, area: m.Area, first: int) -> list[int]:
         f"ORDER BY r + c + v, name, id LIMIT {int(first)}")
     return [int(r["id"]) for r in rows]
 
-
-async def current_versions(area_ids: list[int]) -> dict[int, int]:
-    rows = await CharterDocument.filter(area_id__in=area_ids).annotate(v=Max("version")).group_by(
-        "area_id").values("area_id", "v")
-    return {r["area_id"]: r["v"] for r in rows}

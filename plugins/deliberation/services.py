@@ -19,7 +19,7 @@ from core import clock
 from core import models as m
 from core.access import visible
 from core.audit import record
-from core.enums import AreaLevel, lineage_column
+from core.enums import lineage_column
 from core.errors import Code, UserFailure, not_found
 from core.events import emit
 from core.ids import decode_int_gid, encode_gid
@@ -541,9 +541,7 @@ async def complete_action_item(context, item_pk: int | None, note: str | None) -
     if topic.status == TopicStatus.DECIDED and not await ActionItem.filter(
             topic_id=topic.id, decision_id=item.decision_id, status=ActionItemStatus.OPEN).exists():
         await lifecycle.move_topic(topic, TopicMove.COMPLETE, at)
-    topic_changed(context, topic)
+        topic_changed(context, topic)
     await _audit(context, "completeActionItem", "ActionItem", item.id)
     return item
 
-
-LEVELS_WITH_CHARTERS = (AreaLevel.COMMUNITY, AreaLevel.COMPOUND)

@@ -10,11 +10,13 @@ import strawberry
 from strawberry.types import Info
 
 from core import clock
+from core.api.cost import list_size
 from core.api.relay import Node
 from core.api.types import Area, OrganizationT, ResidentT, UserError, UserT
 from core.ids import encode_gid
 from plugins.deliberation import loaders, models
 from plugins.deliberation.enums import (
+    FIXED_PARTIES,
     ActionItemStatus,
     CharterDocumentKind,
     MeetingFormat,
@@ -246,7 +248,7 @@ class DeliberationMeetingType(Node):
     async def participants(self, info: Info) -> list[MeetingParticipantType]:
         return await loaders.participants(info).load(self.id)
 
-    @F(description="For ONE_SIX_X, the fixed parties (CHAIR and the six) missing: while PLANNED, among the invited participants; once HELD, among those who attended. Empty when complete; always empty for OPEN.")
+    @F(metadata=list_size(len(FIXED_PARTIES)), description="For ONE_SIX_X, the fixed parties (CHAIR and the six) missing: while PLANNED, among the invited participants; once HELD, among those who attended. Empty when complete; always empty for OPEN.")
     async def missing_categories(self, info: Info) -> list[ParticipantCategory]:
         if self.format != MeetingFormat.ONE_SIX_X:
             return []
