@@ -11,7 +11,7 @@ from plugins.deliberation.enums import ActionItemStatus
 from plugins.deliberation.models import ActionItem
 from plugins.deliberation.services import ACTION_KIND, owners_accounts
 
-OVERDUE = "deliberation.action_overdue"
+OVERDUE = "deliberation.overdue"
 
 
 async def notify_overdue(run: JobRun) -> int:

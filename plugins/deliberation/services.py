@@ -261,6 +261,9 @@ async def _participants(viewer, specs: list[ParticipantSpec], field: list[str], 
     residents = ({r.id: r for r in await visible(viewer, m.Resident).filter(id__in=sorted(resident_ids))}
                  if resident_ids else {})
     orgs = {o.id: o for o in await m.Organization.filter(id__in=sorted(org_ids))} if org_ids else {}
+    # A resident with an account sits at the table with it (MeetingParticipant.user, notifications).
+    accounts = dict(await m.User.filter(resident_id__in=sorted(r.id for r in residents.values()), is_active=True)
+                    .values_list("resident_id", "id")) if residents else {}
     out = []
     for i, s in enumerate(specs):
         at = [*field, str(i)]
@@ -279,7 +282,8 @@ async def _participants(viewer, specs: list[ParticipantSpec], field: list[str], 
         if not name:
             raise UserFailure("Name the participant (userId, residentId, organizationId or name).",
                               Code.INVALID_INPUT, [*at, "name"])
-        out.append(MeetingParticipant(position=start + i, category=s.category, user_id=user.id if user else None,
+        user_id = user.id if user else accounts.get(resident.id) if resident else None
+        out.append(MeetingParticipant(position=start + i, category=s.category, user_id=user_id,
                                       resident_id=resident.id if resident else None,
                                       organization_id=org.id if org else None, name=name[:100],
                                       attended=attended, walk_in=attended))
@@ -314,13 +318,9 @@ async def _schedule(context, meeting: DeliberationMeeting, topics: list[Delibera
                                   for i, t in enumerate(topics)])
 
 
-async def participant_accounts(participants: list[MeetingParticipant]) -> list[int]:
-    """Accounts of the participants: their own, or the account linked to a participating resident."""
-    users = [p.user_id for p in participants if p.user_id]
-    resident_ids = [p.resident_id for p in participants if p.resident_id and not p.user_id]
-    if resident_ids:
-        users += await m.User.filter(resident_id__in=resident_ids, is_active=True).values_list("id", flat=True)
-    return list(dict.fromkeys(users))
+def participant_accounts(participants: list[MeetingParticipant]) -> list[int]:
+    """Accounts of the participants (their own, or the one linked to a participating resident)."""
+    return list(dict.fromkeys(p.user_id for p in participants if p.user_id))
 
 
 async def plan_meeting(context, *, area_pk: int | None, title: str, kind: MeetingKind, fmt: MeetingFormat,
@@ -351,7 +351,7 @@ async def plan_meeting(context, *, area_pk: int | None, title: str, kind: Meetin
     await MeetingParticipant.bulk_create(people)
     await _schedule(context, meeting, topics, 0, ["input", "topicIds"])
     local = clock.local_date(scheduled_at)
-    await notify(context, await participant_accounts(people), MEETING_KIND, f"议事会议通知: {title}",
+    await notify(context, participant_accounts(people), MEETING_KIND, f"议事会议通知: {title}",
                  body=f"{local.isoformat()} {name or ''}".strip(), subject=meeting)
     await _audit(context, "planMeeting", "DeliberationMeeting", meeting.id)
     return meeting

@@ -61,6 +61,9 @@ async def test_planning_notifies_participants_with_accounts(client):
     assert ("deliberation.meeting", meeting["id"]) in await kinds(client, w.tokens["c1_worker"])
     assert ("deliberation.meeting", meeting["id"]) in await kinds(client, w.tokens["resident"])
     assert await kinds(client, w.tokens["li"]) == []
+    # The resident representative sits at the table with their account.
+    representative = next(p for p in meeting["participants"] if p["category"] == "RESIDENT_REPRESENTATIVE")
+    assert representative["user"] == {"id": gid_of(w.users["resident"])} and representative["resident"]
 
 
 async def test_owners_hear_of_action_items_and_organisations_users_complete_them(client):
@@ -102,11 +105,11 @@ async def test_an_overdue_action_item_notifies_its_owner_once(client, app_factor
         ok(await decide(c, w, meeting["id"], topic["id"], items=items), "meeting")
         app = app_with_liaisons()
         march_11 = dt.datetime(2026, 3, 11, 1, 0, tzinfo=dt.UTC)  # 09:00 in Shangjie: the 10th has passed
-        assert (await run_scheduled_job(app, "deliberation.action_overdue", now=march_11)).acted_on == 1
-        assert (await run_scheduled_job(app, "deliberation.action_overdue", now=march_11)).acted_on == 0
+        assert (await run_scheduled_job(app, "deliberation.overdue", now=march_11)).acted_on == 1
+        assert (await run_scheduled_job(app, "deliberation.overdue", now=march_11)).acted_on == 0
         march_20 = dt.datetime(2026, 3, 20, 1, 0, tzinfo=dt.UTC)
-        assert (await run_scheduled_job(app, "deliberation.action_overdue", now=march_20)).acted_on == 1
-        assert (await run_scheduled_job(app, "deliberation.action_overdue", now=march_20)).acted_on == 0
+        assert (await run_scheduled_job(app, "deliberation.overdue", now=march_20)).acted_on == 1
+        assert (await run_scheduled_job(app, "deliberation.overdue", now=march_20)).acted_on == 0
     overdue = await m.Notification.filter(title="议事待办已逾期").values_list("user_id", flat=True)
     assert sorted(overdue) == sorted([w.users["owner"].id, w.users["liaison"].id])
     assert await ActionItem.filter(overdue_notified_at__isnull=False).count() == 2
