@@ -63,7 +63,7 @@ def meeting_decisions(info: Info):
 
 def charter_documents(info: Info):
     """Visible documents per area, newest adoption first."""
-    return _grouped(info, "charter_documents", CharterDocument, "area_id", ("-adopted_on", "-version", "-id"),
+    return _grouped(info, "charter_documents", CharterDocument, "area_id", ("-adopted_on", "-id"),
                     scoped=True)
 
 
