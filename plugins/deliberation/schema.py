@@ -177,7 +177,8 @@ async def my_action_items(info: Info, first: int | None) -> list[ActionItem]:
     owned = Q(owner_user_id=viewer.user_id)
     if mine:
         owned = Q(owned, Q(owner_organization_id__in=mine), join_type="OR")
-    limit = min(max(first if first is not None else 50, 0), get_settings().max_page_size)
+    cap = get_settings().max_page_size
+    limit = cap if first is None else min(max(first, 0), cap)
     return await ActionItem.filter(owned, status=ActionItemStatus.OPEN).order_by("due_on", "id").limit(limit)
 
 
@@ -249,7 +250,7 @@ class DeliberationQuery:
 
     @strawberry.field(description="Open action items owned by the viewer or the organisations they act for, soonest due first.")
     async def my_action_items(self, info: Info, first: Annotated[int | None, strawberry.argument(
-            description="At most this many (default 50).")] = None) -> list[ActionItemType]:
+            description="At most this many (default: all, up to the deployment's page limit).")] = None) -> list[ActionItemType]:
         return await my_action_items(info, first)
 
 

@@ -101,11 +101,13 @@ class CharterCoverage:
 
     @F(description="Communities and compounds still missing a part, first the ones missing most.")
     async def incomplete(self, info: Info, first: Annotated[int | None, strawberry.argument(
-            description="At most this many (default 20, at most 100).")] = None) -> list[AreaCharter]:
+            description="At most this many (default: all, up to the deployment's page limit).")] = None) -> list[AreaCharter]:
         from core.api.budget import charge
+        from core.settings import get_settings
         from plugins.deliberation import charters
 
-        ids = await charters.incomplete(info.context.viewer, self.root, min(max(first or 20, 0), 100))
+        limit = get_settings().max_page_size
+        ids = await charters.incomplete(info.context.viewer, self.root, limit if first is None else min(max(first, 0), limit))
         charge(len(ids))
         return [AreaCharter(area_id=i) for i in ids]
 
