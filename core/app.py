@@ -466,7 +466,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         if manage_db and settings.scheduler:
             from core.scheduled import Scheduler
 
-            scheduler = Scheduler(runtime.host.scheduled_jobs(), bus=runtime.bus)
+            scheduler = Scheduler(runtime.host.scheduled_jobs(), bus=runtime.bus, host=runtime.host)
             scheduler.start()
         try:
             yield

@@ -43,12 +43,15 @@ class JobRun:
     ``now`` is the instant the job must act as of (a test passes its own); compare due
     dates with it, never with the wall clock. Pass the run as ``context`` to
     ``core.services.notifications.notify`` and ``core.events.emit``: what they queue is
-    published after the run commits. ``viewer`` is None: a job acts as the system."""
+    published after the run commits. ``viewer`` is None: a job acts as the system.
+    ``host`` is the ``core.plugins.PluginHost`` running the job (e.g. for
+    ``host.organization_users``); None when the caller gave none."""
 
     name: str
     now: dt.datetime
     pending_events: list[Event] = dataclasses.field(default_factory=list)
     viewer: None = None
+    host: object | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,13 +85,14 @@ def _due(row: m.ScheduledJobState, job: ScheduledJob, now: dt.datetime) -> bool:
     return now - row.last_run_at >= job.every * 0.9
 
 
-async def run_job(job: ScheduledJob, *, bus=None, now: dt.datetime | None = None, force: bool = False) -> RunOutcome:
+async def run_job(job: ScheduledJob, *, bus=None, now: dt.datetime | None = None, force: bool = False,
+                  host=None) -> RunOutcome:
     """Run ``job`` once if it is due and no other instance is running it.
 
     ``force=True`` runs it even if it ran less than ``every`` ago (tests, the CLI);
     the job's own claims still keep it from acting twice on the same thing."""
     now = now or clock.now()
-    run = JobRun(name=job.name, now=now)
+    run = JobRun(name=job.name, now=now, host=host)
     async with in_transaction():
         await m.ScheduledJobState.get_or_create(name=job.name)
         row = await m.ScheduledJobState.filter(name=job.name).select_for_update(skip_locked=True).first()
@@ -111,18 +115,19 @@ async def run_job(job: ScheduledJob, *, bus=None, now: dt.datetime | None = None
 class Scheduler:
     """Every enabled plugin's jobs on APScheduler's asyncio scheduler, for one process."""
 
-    def __init__(self, jobs: list[ScheduledJob], bus=None):
+    def __init__(self, jobs: list[ScheduledJob], bus=None, host=None):
         names = [job.name for job in jobs]
         duplicated = sorted({n for n in names if names.count(n) > 1})
         if duplicated:
             raise ValueError(f"scheduled jobs declared twice: {', '.join(duplicated)}")
         self.jobs = {job.name: job for job in jobs}
         self.bus = bus
+        self.host = host
         self._scheduler = None
 
     async def _tick(self, name: str) -> None:
         try:
-            await run_job(self.jobs[name], bus=self.bus)
+            await run_job(self.jobs[name], bus=self.bus, host=self.host)
         except Exception:  # a failing run is retried next period; the server keeps serving
             log.exception("scheduled job %s failed", name)
 

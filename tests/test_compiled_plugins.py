@@ -20,6 +20,8 @@ DEMAND = ("id ledgerNumber title description scope channel status submittedAt di
           "deliveryReport rejectionReason category { id name slaDays active } "
           "assignments { id status offeredAt answeredAt declineReason contribution } "
           "events { at kind fromStatus toStatus note }")
+TOPIC = "id title description status raisedAt supportCount declineReason doneAt raisedBy { name } meeting { title status }"
+MEETING = "id title kind format scheduledAt status minutes heldAt"
 CAMPAIGN = "id title kind year status publicNoticeEndsOn cancelReason publishedAt createdAt __typename"
 
 CORPUS = [
@@ -40,6 +42,13 @@ CORPUS = [
     ("whistles_open", "{ whistles(status: OPEN) { totalCount edges { node { title } } } }", True),
     ("demand_overdue_falls_back", "{ demands(first: 2) { edges { node { overdue area { name } } } } }", False),
     ("case_area_falls_back", "{ disputeCases(first: 2) { edges { node { area { name } } } } }", False),
+    ("topics", f"{{ deliberationTopics(first: 6) {{ totalCount {PAGE} edges {{ cursor node {{ {TOPIC} }} }} }} }}", True),
+    ("topics_by_support", "{ deliberationTopics(first: 4, after: \"bzox\", orderBySupport: true, status: [DONE, RAISED]) "
+     "{ totalCount edges { node { title supportCount status } } } }", True),
+    ("meetings", f"{{ deliberationMeetings(first: 5) {{ totalCount {PAGE} edges {{ node {{ {MEETING} }} }} }} }}", True),
+    ("meetings_held", "{ deliberationMeetings(status: HELD, from: \"2026-01-01T00:00:00Z\", first: 3) "
+     "{ totalCount edges { node { title kind status } } } }", True),
+    ("meetings_agenda_falls_back", "{ deliberationMeetings(first: 2) { edges { node { agenda { title } } } } }", False),
 ]
 
 

@@ -125,6 +125,27 @@ async def test_share_of_party_building_projects_resolved(client):
     assert 0.94 <= s["resolutionRate"] <= 0.98  # the report's 96%
 
 
-@pytest.mark.skip(reason="the deliberation plugin (contract/deliberation.graphql) is not part of this repository yet")
-def test_share_of_residents_issues_handled():
+DELIBERATION = """query($a: ID!, $from: DateTime, $to: DateTime) { deliberationStats(areaId: $a, from: $from, to: $to) {
+  topicsRaised topicsDone topicsDeclined handledRate resolvedRate meetingsHeld } }"""
+
+
+@_needs("deliberation")
+async def test_share_of_residents_issues_handled(client):
     """>90% of the issues raised at residents' deliberation meetings handled."""
+    from plugins.deliberation.enums import MeetingStatus, TopicStatus
+    from plugins.deliberation.models import DeliberationMeeting, DeliberationTopic
+
+    ctx, tok = await _demo()
+    start, end = _last_year()
+    s = (await client.data(DELIBERATION, {"a": gid_of(ctx.district), "from": start.isoformat(),
+                                          "to": end.isoformat()}, tok))["deliberationStats"]
+    raised = DeliberationTopic.filter(raised_at__gte=start, raised_at__lt=end)
+    total = await raised.count()
+    handled = await raised.filter(status__in=[TopicStatus.DONE, TopicStatus.DECLINED]).count()
+    assert s["topicsRaised"] == total > 0
+    assert s["topicsDone"] + s["topicsDeclined"] == handled
+    assert s["handledRate"] == pytest.approx(handled / total)
+    assert s["handledRate"] > 0.85  # the report's >90%, with the year's latest topics still in progress
+    held = await DeliberationMeeting.filter(status=MeetingStatus.HELD, scheduled_at__gte=start,
+                                            scheduled_at__lt=end).count()
+    assert s["meetingsHeld"] == held > 0

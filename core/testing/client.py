@@ -15,11 +15,12 @@ from core.plugins import PluginHost
 from core.settings import get_settings
 
 
-def build_test_app(plugins: list[str] | None, **overrides):
-    """The ASGI app with exactly ``plugins`` enabled (None: every built-in plugin) and
+def build_test_app(plugins: list[str] | None, extra_modules=(), **overrides):
+    """The ASGI app with exactly ``plugins`` enabled (None: every built-in plugin), plus the
+    plugin modules ``extra_modules`` registered directly (a test's own small plugin), and
     settings ``overrides``; the database is the one the ``database`` fixture opened."""
     settings = get_settings().model_copy(update=overrides) if overrides else get_settings()
-    runtime = build_runtime(settings, PluginHost(plugins))
+    runtime = build_runtime(settings, PluginHost(plugins, extra_modules=list(extra_modules)))
     return create_app(settings, runtime=runtime, manage_db=False)
 
 
@@ -127,4 +128,4 @@ async def run_scheduled_job(target, name: str, now=None, force: bool = True):
     jobs = {job.name: job for job in host.scheduled_jobs()}
     if name not in jobs:
         raise KeyError(f"no scheduled job {name!r}; enabled: {', '.join(sorted(jobs)) or 'none'}")
-    return await run_job(jobs[name], bus=getattr(runtime, "bus", None), now=now, force=force)
+    return await run_job(jobs[name], bus=getattr(runtime, "bus", None), now=now, force=force, host=host)

@@ -61,6 +61,7 @@ NO_ROWS = Q(id__in=[])
 MAX_CALLS = 500  # myWhistleCalls without `first`
 From = Annotated[dt.datetime | None, strawberry.argument(name="from", description="Demands submitted at or after this time.")]
 To = Annotated[dt.datetime | None, strawberry.argument(description="Demands submitted before this time.")]
+Reason = Annotated[str, strawberry.argument(description="Why, in words the submitter (or the departments) will read.")]
 
 
 async def visible_area(info: Info, gid: str | None) -> m.Area | None:
@@ -149,7 +150,7 @@ class DemandsQuery:
         return await info.context.loaders.by_id(Whistle).load(pk) if pk else None
 
     @strawberry.field(description="Whistles the viewer may read, at or below the area and of the status when given; newest first.")
-    async def whistles(self, info: Info, area_id: strawberry.ID | None = None, status: WhistleStatus | None = None,
+    async def whistles(self, info: Info, area_id: strawberry.ID | None = None, status: Annotated[WhistleStatus | None, strawberry.argument(description="Only whistles in this status.")] = None,
                        first: int | None = None, after: str | None = None) -> Connection[WhistleType]:
         qs = visible(info.context.viewer, Whistle)
         if area_id is not None:
@@ -254,7 +255,7 @@ class DemandsMutation:
             info.context, demand_pk=pk_of(input.demand_id, "Demand"), report=input.report))
 
     @strawberry.mutation(description="DELIVERED -> ACCEPTED: the submitter asks for rework, with the reason.")
-    async def request_demand_rework(self, info: Info, demand_id: strawberry.ID, reason: str) -> DemandPayload:
+    async def request_demand_rework(self, info: Info, demand_id: strawberry.ID, reason: Reason) -> DemandPayload:
         return await _demand(info, lambda: ledger.request_rework(
             info.context, demand_pk=pk_of(demand_id, "Demand"), reason=reason))
 
@@ -264,7 +265,7 @@ class DemandsMutation:
             info.context, demand_pk=pk_of(input.demand_id, "Demand"), score=input.score, comment=input.comment))
 
     @strawberry.mutation(description="SUBMITTED -> REJECTED with the reason (demands.demand.dispatch).")
-    async def reject_demand(self, info: Info, demand_id: strawberry.ID, reason: str) -> DemandPayload:
+    async def reject_demand(self, info: Info, demand_id: strawberry.ID, reason: Reason) -> DemandPayload:
         return await _demand(info, lambda: ledger.reject_demand(
             info.context, demand_pk=pk_of(demand_id, "Demand"), reason=reason))
 
@@ -296,7 +297,7 @@ class DemandsMutation:
             info.context, whistle_pk=pk_of(input.whistle_id, "Whistle"), resolution=input.resolution))
 
     @strawberry.mutation(description="OPEN -> CANCELLED with the reason; demands.whistle.blow.")
-    async def cancel_whistle(self, info: Info, whistle_id: strawberry.ID, reason: str) -> WhistlePayload:
+    async def cancel_whistle(self, info: Info, whistle_id: strawberry.ID, reason: Reason) -> WhistlePayload:
         return await _whistle(info, lambda: whistles.cancel_whistle(
             info.context, whistle_pk=pk_of(whistle_id, "Whistle"), reason=reason))
 
@@ -346,7 +347,8 @@ class DemandsResidentFields:
 @strawberry.type(name="DemandsOrganizationFields", description="Demand fields of Organization.")
 class DemandsOrganizationFields:
     @strawberry.field(description="Demands offered to this organisation, newest first (those the viewer may read).")
-    async def demand_assignments(self, info: Info, status: DemandAssignmentStatus | None = None,
+    async def demand_assignments(self, info: Info, status: Annotated[DemandAssignmentStatus | None, strawberry.argument(
+            description="Only offers in this status.")] = None,
                                  first: int | None = None, after: str | None = None) -> list[DemandAssignmentType]:
         rows = await loaders.organization_assignments(info, status).load(self.id)
         return [edge.node for edge in connection_from_list(rows, first, after).edges]

@@ -16,7 +16,7 @@ from core.scopes import any_of, where
 from core.services.guards import find
 from plugins.volunteers import certificates
 from plugins.volunteers import models as vm
-from plugins.volunteers.permissions import MANAGE, READ
+from plugins.volunteers.access import MANAGE, READ
 
 
 def certificate_policy(viewer):
