@@ -12,6 +12,8 @@ fragments expanded where spread), with its message (TOO_MANY_ALIASES).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
@@ -24,29 +26,45 @@ from graphql import (
 )
 
 
-def operation_depth(selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode],
-                    memo: dict[str, int], visiting: frozenset[str] = frozenset()) -> int:
-    """Nesting of fields under ``selection_set`` (a leaf field counts 0, each selecting field 1)."""
-    deepest = 0
+class _Shape(NamedTuple):
+    depth: int  # nesting of selecting fields (a leaf counts 0)
+    aliases: int  # aliased fields, fragments counted where spread
+
+
+def _shape(selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode],
+           memo: dict[str, _Shape], visiting: frozenset[str] = frozenset()) -> _Shape:
+    """Depth and alias count of ``selection_set`` in one walk, each fragment measured once."""
+    depth = aliases = 0
     for selection in selection_set.selections if selection_set else ():
         if isinstance(selection, FieldNode):
-            if selection.name.value.startswith("__") or not selection.selection_set:
-                continue
-            depth = 1 + operation_depth(selection.selection_set, fragments, memo, visiting)
-        elif isinstance(selection, InlineFragmentNode):
-            depth = operation_depth(selection.selection_set, fragments, memo, visiting)
+            inner = _shape(selection.selection_set, fragments, memo, visiting)
+            aliases += (1 if selection.alias else 0) + inner.aliases
+            if not selection.name.value.startswith("__") and selection.selection_set:
+                depth = max(depth, 1 + inner.depth)
+            continue
+        if isinstance(selection, InlineFragmentNode):
+            inner = _shape(selection.selection_set, fragments, memo, visiting)
         elif isinstance(selection, FragmentSpreadNode):
             name = selection.name.value
             fragment = fragments.get(name)
             if fragment is None or name in visiting:  # unknown or cyclic: other rules refuse those
                 continue
             if name not in memo:
-                memo[name] = operation_depth(fragment.selection_set, fragments, memo, visiting | {name})
-            depth = memo[name]
+                memo[name] = _shape(fragment.selection_set, fragments, memo, visiting | {name})
+            inner = memo[name]
         else:
             continue
-        deepest = max(deepest, depth)
-    return deepest
+        depth, aliases = max(depth, inner.depth), aliases + inner.aliases
+    return _Shape(depth, aliases)
+
+
+def _operations(context) -> list[tuple[OperationDefinitionNode, _Shape]]:
+    """Each operation of the document with its shape (one memo for the whole document)."""
+    definitions = context.document.definitions
+    fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
+    memo: dict[str, _Shape] = {}
+    return [(op, _shape(op.selection_set, fragments, memo)) for op in definitions
+            if isinstance(op, OperationDefinitionNode)]
 
 
 def depth_rule(max_depth: int) -> type[ValidationRule]:
@@ -55,39 +73,13 @@ def depth_rule(max_depth: int) -> type[ValidationRule]:
     class DepthLimit(ValidationRule):
         def __init__(self, context):
             super().__init__(context)
-            definitions = context.document.definitions
-            fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
-            memo: dict[str, int] = {}
-            for op in definitions:
-                if not isinstance(op, OperationDefinitionNode):
-                    continue
-                if operation_depth(op.selection_set, fragments, memo) > max_depth:
+            for op, shape in _operations(context):
+                if shape.depth > max_depth:
                     name = op.name.value if op.name else "anonymous"
                     context.report_error(GraphQLError(
                         f"'{name}' exceeds maximum operation depth of {max_depth}", [op]))
 
     return DepthLimit
-
-
-def alias_count(selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode],
-                memo: dict[str, int], visiting: frozenset[str] = frozenset()) -> int:
-    """Aliased fields under ``selection_set``, each spread counting its fragment's (memoised) total."""
-    total = 0
-    for selection in selection_set.selections if selection_set else ():
-        if isinstance(selection, FieldNode):
-            total += 1 if selection.alias else 0
-            total += alias_count(selection.selection_set, fragments, memo, visiting)
-        elif isinstance(selection, InlineFragmentNode):
-            total += alias_count(selection.selection_set, fragments, memo, visiting)
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            fragment = fragments.get(name)
-            if fragment is None or name in visiting:
-                continue
-            if name not in memo:
-                memo[name] = alias_count(fragment.selection_set, fragments, memo, visiting | {name})
-            total += memo[name]
-    return total
 
 
 def alias_rule(max_aliases: int) -> type[ValidationRule]:
@@ -96,11 +88,7 @@ def alias_rule(max_aliases: int) -> type[ValidationRule]:
     class AliasLimit(ValidationRule):
         def __init__(self, context):
             super().__init__(context)
-            definitions = context.document.definitions
-            fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
-            memo: dict[str, int] = {}
-            total = sum(alias_count(op.selection_set, fragments, memo) for op in definitions
-                        if isinstance(op, OperationDefinitionNode))
+            total = sum(shape.aliases for _, shape in _operations(context))
             if total > max_aliases:
                 context.report_error(GraphQLError(f"{total} aliases found. Allowed: {max_aliases}"))
 
