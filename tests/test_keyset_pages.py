@@ -11,8 +11,7 @@ import pytest
 
 from core.api.relay import encode_keyset
 from core.enums import HouseholdRelation
-from core.testing import TEST_PLUGINS
-from tests.support import GraphQLClient, build_world, count_statements, make_resident
+from core.testing import TEST_PLUGINS, GraphQLClient, build_world, count_statements, make_resident
 
 PAGE = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor }"
 ORDERS = [None, "{field: NAME, direction: ASC}", "{field: NAME, direction: DESC}",

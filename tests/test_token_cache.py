@@ -6,7 +6,7 @@ import jwt
 
 from core import auth
 from core.settings import get_settings
-from tests.support import build_world
+from core.testing import build_world
 
 
 async def test_a_token_is_verified_once_and_expires_when_it_says(monkeypatch):
