@@ -4,8 +4,8 @@
   residents inside ``demands.demand.submit`` and dispatch, reject and record delivery
   inside ``demands.demand.dispatch`` (the demand's area lineage).
 - A resident reads the demands they submitted (or that were entered for them) and
-  the PUBLIC demands of their own compound (at or below it) and of their community
-  itself (raised at community level); they submit, withdraw, ask for rework and rate
+  the PUBLIC demands of their compound and of their community (at or below the
+  community they live in); they submit, withdraw, ask for rework and rate
   only their own.
 - A liaison (OrganizationLiaison) reads the demands offered to their organisation and
   the whistles that summoned it, and answers for that organisation only.
@@ -64,8 +64,9 @@ def demand_policy(viewer: Viewer) -> RowScope:
         viewer.scope(READ).rows(),
         where(submitter_id=viewer.resident_id) if viewer.resident_id else None,
         where(entered_by_id=viewer.user_id) if viewer.user_id else None,
-        (where(scope=DemandScope.PUBLIC, compound_ref__in=lineage)
-         | where(scope=DemandScope.PUBLIC, community_ref__in=lineage, compound_ref=None)) if lineage else None,
+        # Their community's shared needs, wherever in it they were raised (the community
+        # itself or any of its compounds): the hall down the road is theirs too.
+        where(scope=DemandScope.PUBLIC, community_ref__in=lineage) if lineage else None,
         where(id__in=Subquery(DemandAssignment.filter(organization_id__in=liaison_orgs(viewer))
                               .values("demand_id"))) if viewer.user_id else None,
     )
