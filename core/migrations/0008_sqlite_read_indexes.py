@@ -48,7 +48,7 @@ async def sqlite_indexes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [('core', '0006_scheduled_jobs')]
+    dependencies = [('core', '0007_import_jobs')]
 
     initial = False
 
