@@ -6,6 +6,8 @@ import base64
 import binascii
 from collections.abc import Callable
 
+from core.enums import AREA_TYPE_NAMES, AreaLevel
+
 # model class -> function(obj) -> GraphQL type name; plugins add theirs with register_node_model.
 _TYPE_NAMERS: dict[type, Callable[[object], str]] = {}
 
@@ -48,6 +50,17 @@ def decode_int_gid(gid: str | None, *type_names: str) -> int | None:
     if parts is None or parts[0] not in type_names:
         return None
     return canonical_int(parts[1])
+
+
+def decode_area_gid(gid: str | None) -> tuple[int, AreaLevel] | None:
+    """(pk, level the id's type names) of an area's global id (``Community:7`` names a
+    community); None when malformed or not an area's. The row's own level must still match:
+    a compound's number as a Community id names nothing."""
+    parts = decode_gid(gid) if gid is not None else None
+    if parts is None or parts[0] not in AREA_TYPE_NAMES:
+        return None
+    pk = canonical_int(parts[1])
+    return (pk, AreaLevel(parts[0].upper())) if pk is not None else None
 
 
 def given_pk(gid: str | None, *type_names: str) -> int | None:

@@ -41,6 +41,10 @@ class Lineage:
     def lineage(self) -> dict[str, int | None]:
         return {col: getattr(self, col) for col in LINEAGE_COLUMNS}
 
+    def area_ids(self) -> list[int]:
+        """Ids of the areas this row lies in, district first (what "at or below" events carry)."""
+        return [v for v in self.lineage().values() if v]
+
     def set_lineage(self, values: dict[str, int | None]) -> None:
         for col in LINEAGE_COLUMNS:
             setattr(self, col, values.get(col))

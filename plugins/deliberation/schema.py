@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncGenerator
-from contextlib import aclosing
 from typing import Annotated
 
 import strawberry
@@ -15,13 +14,15 @@ from tortoise.expressions import Q
 
 from core import models as m
 from core.access import below, visible
+from core.api.areas import visible_area
 from core.api.loaders import Loaders
 from core.api.mutation import run_mutation
 from core.api.relay import Connection, connection_from_list, connection_from_queryset
-from core.api.subscriptions import live_events
-from core.enums import AREA_TYPE_NAMES, AreaLevel, lineage_column
-from core.errors import ApiError, Code, unauthenticated
-from core.ids import decode_gid, decode_int_gid
+from core.api.subscriptions import rows_changed_at_or_below
+from core.dates import instant, period
+from core.enums import lineage_column
+from core.errors import ApiError, Code
+from core.ids import decode_area_gid, decode_int_gid
 from core.settings import get_settings
 from plugins.deliberation import charters, services, stats
 from plugins.deliberation import loaders as ld
@@ -69,53 +70,14 @@ def pk(gid: str | None, *types: str) -> int | None:
     return decode_int_gid(gid, *types) or 0
 
 
-def area_pk(gid: str | None) -> int | None:
-    """The pk of an area id; 0 when malformed (a compound's number as a Community id names nothing:
-    the level is checked against the id's type)."""
-    found = decode_int_gid(gid, *AREA_TYPE_NAMES) if gid is not None else None
+async def _checked_area_pk(gid: str | None) -> int:
+    """An area id's pk; 0, read as NOT_FOUND, unless it names an area of the id's own level
+    (a compound's number as a Community id names nothing)."""
+    found = decode_area_gid(gid)
     if found is None:
-        return None if gid is None else 0
-    return found
-
-
-def _level_of(gid: str) -> AreaLevel | None:
-    parts = decode_gid(gid)
-    return AreaLevel(parts[0].upper()) if parts else None
-
-
-async def visible_area(info: Info, gid: str | None) -> m.Area | None:
-    found = area_pk(gid)
-    if not found:
-        return None
-    area = await info.context.loaders.by_id(m.Area).load(found)
-    return area if area is not None and area.level == _level_of(gid) else None
-
-
-async def _checked_area_pk(gid: str) -> int:
-    """An area id's pk, 0 unless the row's level is the id's type."""
-    found = area_pk(gid)
-    if not found:
         return 0
-    level = await m.Area.filter(id=found).values_list("level", flat=True)
-    return found if level and AreaLevel(level[0]) == _level_of(gid) else 0
-
-
-def _instant(value: dt.datetime | None, what: str) -> dt.datetime | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    try:
-        return value.astimezone(dt.UTC)
-    except (OverflowError, ValueError):
-        raise ApiError(f"`{what}` is out of range", Code.INVALID_INPUT) from None
-
-
-def period(frm, to):
-    frm, to = _instant(frm, "from"), _instant(to, "to")
-    if frm is not None and to is not None and frm > to:
-        raise ApiError("`from` must not be after `to`", Code.INVALID_INPUT)
-    return frm, to
+    pk, level = found
+    return pk if await m.Area.filter(id=pk, level=level).exists() else 0
 
 
 def participant_specs(items: list[ParticipantInput] | None) -> list[ParticipantSpec]:
@@ -319,7 +281,7 @@ class DeliberationMutation:
         async def work():
             return await services.plan_meeting(
                 info.context, area_pk=await _checked_area_pk(input.area_id), title=input.title, kind=input.kind,
-                fmt=input.format, scheduled_at=_instant(input.scheduled_at, "scheduledAt"),
+                fmt=input.format, scheduled_at=instant(input.scheduled_at, "scheduledAt", "scheduledAt"),
                 venue_name=input.venue_name, chair_pk=pk(input.chair_id, "User"),
                 participants=participant_specs(input.participants),
                 topic_pks=[pk(t, "DeliberationTopic") for t in input.topic_ids or []])
@@ -371,20 +333,8 @@ class DeliberationMutation:
 class DeliberationSubscription:
     @strawberry.subscription(description="Every change to a topic at or below the area (raised, supported, scheduled, decided, done, declined), among the topics the subscriber may read.")
     async def deliberation_topic_updated(self, info: Info, area_id: AreaArg) -> AsyncGenerator[DeliberationTopicType, None]:
-        if not info.context.viewer.authenticated:
-            raise unauthenticated()
-        area = await visible_area(info, area_id)
-        if area is None:
-            raise ApiError("Area not found", Code.NOT_FOUND)
-
-        def at_or_below(event, _viewer) -> bool:
-            return area.id in (event.data.get("area_ids") or ())
-
-        async with aclosing(live_events(info, services.TOPIC_EVENTS, only=at_or_below)) as events:
-            async for event in events:
-                topic = await info.context.loaders.by_id(DeliberationTopic).load(event.data.get("topic_id"))
-                if topic is not None:
-                    yield topic
+        # Returned, not iterated here: strawberry closes it (and its bus queue) when the client leaves.
+        return rows_changed_at_or_below(info, area_id, services.TOPIC_EVENTS, DeliberationTopic, "topic_id")
 
 
 # ---------------------------------------------------------------- core type extensions

@@ -79,13 +79,9 @@ def now() -> dt.datetime:
     return clock.now()
 
 
-def area_ids(row) -> list[int]:
-    return [v for v in row.lineage().values() if v]
-
-
 def topic_changed(context, topic: DeliberationTopic) -> None:
     """Queue the deliberationTopicUpdated event (published once the transaction commits)."""
-    emit(context, TOPIC_EVENTS, topic_id=topic.id, area_ids=area_ids(topic))
+    emit(context, TOPIC_EVENTS, topic_id=topic.id, area_ids=topic.area_ids())
 
 
 async def _audit(context, action: str, type_name: str, pk: int, detail: str | None = None) -> None:

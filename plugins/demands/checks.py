@@ -4,33 +4,15 @@ name nothing, text without NUL or lone surrogates, instants in UTC)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from core.enums import AreaLevel
 from core.errors import ApiError, Code, UserFailure
 from core.ids import decode_int_gid
 from core.validation import unstorable_text
 
-AREA_TYPES = {level: level.value.capitalize() for level in AreaLevel}
 # Where a demand or a whistle may be located.
 PLACE_LEVELS = (AreaLevel.COMMUNITY, AreaLevel.COMPOUND, AreaLevel.BUILDING)
 LONG_TEXT = 5000
 MAX_ORGANIZATIONS = 30
-
-
-def lineage_column(level: AreaLevel) -> str:
-    return f"{level.value.lower()}_ref"
-
-
-def area_ref(gid: str | None) -> tuple[int, AreaLevel] | None:
-    """(pk, level the id's type stands for) of any area id, or None."""
-    if gid is None:
-        return None
-    for level, type_name in AREA_TYPES.items():
-        pk = decode_int_gid(gid, type_name)
-        if pk is not None:
-            return pk, level
-    return None
 
 
 def pk_of(gid: str | None, type_name: str) -> int | None:
@@ -56,25 +38,6 @@ def query_text(value: str | None, what: str) -> str | None:
     if unstorable_text(value) or len(value) > 200:
         raise ApiError(f"`{what}` is not a usable search term", Code.INVALID_INPUT)
     return value.strip() or None
-
-
-def instant(value: dt.datetime | None, what: str) -> dt.datetime | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    try:
-        return value.astimezone(dt.UTC)
-    except (OverflowError, ValueError):
-        raise ApiError(f"`{what}` is out of range", Code.INVALID_INPUT) from None
-
-
-def period(frm: dt.datetime | None, to: dt.datetime | None,
-           names: tuple[str, str] = ("from", "to")) -> tuple[dt.datetime | None, dt.datetime | None]:
-    frm, to = instant(frm, names[0]), instant(to, names[1])
-    if frm is not None and to is not None and frm > to:
-        raise ApiError(f"`{names[0]}` must not be after `{names[1]}`", Code.INVALID_INPUT)
-    return frm, to
 
 
 def organization_pks(gids: list[str] | None, field: list[str]) -> list[int | None]:

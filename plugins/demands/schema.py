@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncGenerator
-from contextlib import aclosing
 from typing import Annotated
 
 import strawberry
@@ -15,15 +14,19 @@ from tortoise.expressions import Q, Subquery
 from core import clock
 from core import models as m
 from core.access import visible
+from core.api.areas import visible_area
 from core.api.budget import charge
 from core.api.loaders import Loaders
 from core.api.mutation import run_mutation
 from core.api.relay import Connection, connection_from_list, connection_from_queryset
-from core.api.subscriptions import live_events
+from core.api.subscriptions import rows_changed_at_or_below
 from core.api.types import UserT
-from core.errors import ApiError, Code, unauthenticated
+from core.dates import period
+from core.enums import lineage_column
+from core.errors import ApiError, Code
+from core.ids import decode_area_gid
 from plugins.demands import loaders
-from plugins.demands.checks import area_ref, lineage_column, period, pk_of, query_text
+from plugins.demands.checks import pk_of, query_text
 from plugins.demands.enums import DemandAssignmentStatus, WhistleCallStatus, WhistleStatus
 from plugins.demands.inputs import (
     AnswerDemandOfferInput,
@@ -62,15 +65,6 @@ MAX_CALLS = 500  # myWhistleCalls without `first`
 From = Annotated[dt.datetime | None, strawberry.argument(name="from", description="Demands submitted at or after this time.")]
 To = Annotated[dt.datetime | None, strawberry.argument(description="Demands submitted before this time.")]
 Reason = Annotated[str, strawberry.argument(description="Why, in words the submitter (or the departments) will read.")]
-
-
-async def visible_area(info: Info, gid: str | None) -> m.Area | None:
-    """The area ``gid`` names if the viewer may see it and it is of the id's type, else None."""
-    ref = area_ref(gid)
-    if ref is None:
-        return None
-    area = await info.context.loaders.by_id(m.Area).load(ref[0])
-    return area if area is not None and area.level == ref[1] else None
 
 
 def at_or_below(area: m.Area | None) -> Q:
@@ -231,7 +225,7 @@ class DemandsMutation:
     @strawberry.mutation(description="点单: enters a need in the ledger with a new ledger number (status SUBMITTED). Staff need demands.demand.submit over the area; a resident submits their own in their home areas. Idempotent by clientMutationId.")
     async def submit_demand(self, info: Info, input: SubmitDemandInput) -> DemandPayload:
         return await _demand(info, lambda: ledger.submit_demand(
-            info.context, area_ref=area_ref(input.area_id), area_given=_ref_given(input.area_id),
+            info.context, area_ref=decode_area_gid(input.area_id), area_given=_ref_given(input.area_id),
             category_pk=pk_of(input.category_id, "DemandCategory"), title=input.title,
             description=input.description, scope=input.scope, channel=input.channel,
             submitter_pk=pk_of(input.submitter_id, "Resident"), submitter_given=_ref_given(input.submitter_id),
@@ -277,7 +271,7 @@ class DemandsMutation:
     @strawberry.mutation(description="街道吹哨: summons departments for a problem in the subdistrict (demands.whistle.blow over the area); their liaisons are notified (demands.whistle).")
     async def blow_whistle(self, info: Info, input: BlowWhistleInput) -> WhistlePayload:
         return await _whistle(info, lambda: whistles.blow_whistle(
-            info.context, area_ref=area_ref(input.area_id), title=input.title, description=input.description,
+            info.context, area_ref=decode_area_gid(input.area_id), title=input.title, description=input.description,
             organization_ids=input.organization_ids, report_by=input.report_by,
             demand_pk=pk_of(input.demand_id, "Demand"), demand_given=_ref_given(input.demand_id)))
 
@@ -309,21 +303,8 @@ class DemandsMutation:
 class DemandsSubscription:
     @strawberry.subscription(description="Every change to a demand located at or below the area (the demand as it is after the change), among the demands the subscriber may read.")
     async def demand_updated(self, info: Info, area_id: strawberry.ID) -> AsyncGenerator[DemandType, None]:
-        if not info.context.viewer.authenticated:
-            raise unauthenticated()
-        area = await visible_area(info, area_id)
-        if area is None:
-            raise ApiError("Area not found", Code.NOT_FOUND)
-
-        def below(event, _viewer) -> bool:
-            return area.id in (event.data.get("area_ids") or ())
-
-        async with aclosing(live_events(info, DEMAND_TOPIC, only=below)) as events:
-            async for event in events:
-                # Re-read through the (fresh) scoped loader: a demand the subscriber may not read is skipped.
-                demand = await info.context.loaders.by_id(Demand).load(event.data.get("demand_id"))
-                if demand is not None:
-                    yield demand
+        # Returned, not iterated here: strawberry closes it (and its bus queue) when the client leaves.
+        return rows_changed_at_or_below(info, area_id, DEMAND_TOPIC, Demand, "demand_id")
 
 
 # ---------------------------------------------------------------- core type extensions

@@ -5,27 +5,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncGenerator
-from contextlib import aclosing
 from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 from tortoise.expressions import Q, Subquery
 
-from core import models as m
 from core.access import below, visible
+from core.api.areas import visible_area
 from core.api.filters import query_text
 from core.api.mutation import run_mutation
 from core.api.relay import Connection, connection_from_list, connection_from_queryset
-from core.api.subscriptions import live_events
+from core.api.subscriptions import rows_changed_at_or_below
 from core.dates import period
 from core.enums import lineage_column
-from core.errors import ApiError, Code, unauthenticated
+from core.errors import ApiError, Code
 from core.ids import decode_int_gid
 from plugins.mediation import loaders
 from plugins.mediation.models import DisputeCase, MediationTeamMember
 from plugins.mediation.services import cases, stats
-from plugins.mediation.services.areas import area_matches, area_pk
 from plugins.mediation.services.cases import TOPIC
 from plugins.mediation.types import (
     AssignMediationTeamInput,
@@ -43,15 +41,6 @@ NO_ROWS = Q(id__in=[])
 From = Annotated[dt.datetime | None, strawberry.argument(name="from", description="Cases reported at or after this time.")]
 To = Annotated[dt.datetime | None, strawberry.argument(description="Cases reported before this time.")]
 Reason = Annotated[str, strawberry.argument(description="Why; kept with the record and shown to those concerned.")]
-
-
-async def visible_area(info: Info, gid: str | None) -> m.Area | None:
-    """The area ``gid`` names if the viewer may see it and it is of the id's type, else None."""
-    found = area_pk(gid)
-    if found is None:
-        return None
-    pk, level = found
-    return area_matches(await info.context.loaders.by_id(m.Area).load(pk), level)
 
 
 def check_period(frm: dt.datetime | None, to: dt.datetime | None) -> tuple[dt.datetime | None, dt.datetime | None]:
@@ -168,21 +157,8 @@ class MediationMutation:
 class MediationSubscription:
     @strawberry.subscription(description="Every change to a case located at or below the area (each mutation on a case sends the case as it is after the change), among the cases the subscriber may read.")
     async def dispute_case_updated(self, info: Info, area_id: strawberry.ID) -> AsyncGenerator[DisputeCaseType, None]:
-        if not info.context.viewer.authenticated:
-            raise unauthenticated()
-        area = await visible_area(info, area_id)
-        if area is None:
-            raise ApiError("Area not found", Code.NOT_FOUND)
-
-        def at_or_below(event, _viewer) -> bool:
-            return area.id in (event.data.get("area_ids") or ())
-
-        async with aclosing(live_events(info, TOPIC, only=at_or_below)) as events:
-            async for event in events:
-                # Re-read through the (fresh) scoped loader: a case the subscriber may not read is skipped.
-                case = await info.context.loaders.by_id(DisputeCase).load(event.data.get("case_id"))
-                if case is not None:
-                    yield case
+        # Returned, not iterated here: strawberry closes it (and its bus queue) when the client leaves.
+        return rows_changed_at_or_below(info, area_id, TOPIC, DisputeCase, "case_id")
 
 
 # ---------------------------------------------------------------- core type extensions

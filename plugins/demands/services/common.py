@@ -13,13 +13,9 @@ from plugins.demands.models import Demand, OrganizationLiaison, Whistle
 DEMAND_TOPIC = "demands.demand.updated"
 
 
-def area_ids(row) -> list[int]:
-    return [v for v in row.lineage().values() if v]
-
-
 def changed(context, demand: Demand) -> Demand:
     """Queue the demandUpdated event (published once the transaction commits)."""
-    emit(context, DEMAND_TOPIC, demand_id=demand.id, area_ids=area_ids(demand))
+    emit(context, DEMAND_TOPIC, demand_id=demand.id, area_ids=demand.area_ids())
     return demand
 
 

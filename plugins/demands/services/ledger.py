@@ -9,11 +9,12 @@ from tortoise.transactions import in_transaction
 from core import clock
 from core import models as m
 from core.access import visible
+from core.enums import lineage_column
 from core.errors import Code, UserFailure, not_found
 from core.services.notifications import notify
 from plugins.demands import lifecycle
 from plugins.demands.access import DISPATCH, SUBMIT, is_submitter, liaison_org_ids
-from plugins.demands.checks import LONG_TEXT, PLACE_LEVELS, lineage_column, organization_pks, text
+from plugins.demands.checks import LONG_TEXT, PLACE_LEVELS, organization_pks, text
 from plugins.demands.enums import DemandAssignmentStatus as AS
 from plugins.demands.enums import DemandScope
 from plugins.demands.lifecycle import Action

@@ -44,15 +44,16 @@ async def test_what_each_viewer_reads(client):
     public_compound = ok(await submit(client, w, scope="PUBLIC", area=w.compound1, submitter=None, title="小区路灯"))
     elsewhere = ok(await submit(client, w, "c2_worker", scope="PUBLIC", area=w.c2, submitter=None, title="中安街"))
     other_compound = await make_area(AreaLevel.COMPOUND, "别的小区", w.c1)
-    hidden_public = ok(await submit(client, w, scope="PUBLIC", area=other_compound, submitter=None, title="别的小区"))
-    everything = {d["id"] for d in (own, spouse, public_c1, public_compound, elsewhere, hidden_public)}
+    neighbours = ok(await submit(client, w, scope="PUBLIC", area=other_compound, submitter=None, title="别的小区"))
+    everything = {d["id"] for d in (own, spouse, public_c1, public_compound, elsewhere, neighbours)}
 
     assert await _ids(client, w.tokens["super"]) == everything
     assert await _ids(client, w.tokens["s1_manager"]) == everything
     assert await _ids(client, w.tokens["c1_worker"]) == everything - {elsewhere["id"]}
     assert await _ids(client, w.tokens["c2_worker"]) == {elsewhere["id"]}
-    # A resident: their own, and the PUBLIC demands of their compound and of their community itself.
-    assert await _ids(client, w.tokens["resident"]) == {own["id"], public_c1["id"], public_compound["id"]}
+    # A resident: their own, and the PUBLIC demands of their community (itself and every compound in it),
+    # not a neighbour's household demand nor another community's shared needs.
+    assert await _ids(client, w.tokens["resident"]) == {own["id"], public_c1["id"], public_compound["id"], neighbours["id"]}
     assert await _ids(client, w.tokens["wang"]) == {elsewhere["id"]}
     assert await _ids(client, w.tokens["nobody"]) == set()
     # Out of scope: null, and never counted.

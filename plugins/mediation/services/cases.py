@@ -15,7 +15,7 @@ from core.dates import instant
 from core.errors import Code, Field, UserFailure, not_found
 from core.events import emit
 from core.idempotency import claim_key, client_key
-from core.ids import decode_int_gid, gid_of
+from core.ids import decode_area_gid, decode_int_gid, gid_of
 from core.services.guards import find, optional_text, require, require_text
 from core.services.notifications import notify
 from plugins.mediation.access import MANAGE, READ, can_report, covered_users, is_on_team
@@ -28,7 +28,6 @@ from plugins.mediation.models import (
     MediationTeamMember,
 )
 from plugins.mediation.services import lifecycle
-from plugins.mediation.services.areas import area_matches, area_pk
 from plugins.mediation.services.lifecycle import INITIAL_LEVEL, Action
 from plugins.mediation.services.numbering import format_case_number, next_seq
 
@@ -54,14 +53,10 @@ def now() -> dt.datetime:
 
 
 
-def case_area_ids(case: DisputeCase) -> list[int]:
-    return [v for v in case.lineage().values() if v]
-
-
 async def _changed(context, case: DisputeCase, action: str, detail: str | None = None) -> DisputeCase:
     """Audit the mutation and queue the case event (published once the transaction commits)."""
     await record(context, action, gid_of(case), detail)
-    emit(context, TOPIC, case_id=case.id, area_ids=case_area_ids(case))
+    emit(context, TOPIC, case_id=case.id, area_ids=case.area_ids())
     return case
 
 
@@ -93,10 +88,10 @@ async def _worked_case(context, case: DisputeCase, field: Field) -> None:
 
 async def _report_area(viewer, gid: str) -> m.Area:
     field = "areaId"
-    found = area_pk(gid)
+    found = decode_area_gid(gid)
     # Looked up unscoped: a resident may report in any compound of their community, which
     # core's area policy does not show them; refusals still never reveal an unseen area.
-    area = area_matches(await m.Area.get_or_none(id=found[0]), found[1]) if found else None
+    area = await m.Area.get_or_none(id=found[0], level=found[1]) if found else None
     if area is None:
         raise not_found("Area", field)
     if not can_report(viewer, area):
