@@ -33,6 +33,13 @@ def input_path(info: Info) -> list[str]:
     return ["input"] if info.get_argument_definition("input") is not None else []
 
 
+def _fresh_loaders(context) -> None:
+    # A script or a scheduled job passes a context without loaders: nothing was cached.
+    refresh = getattr(context, "refresh_loaders", None)
+    if refresh is not None:
+        refresh()
+
+
 async def in_mutation_transaction(context, work: Callable[[], Awaitable[Any]]) -> Any:
     """Run ``work`` in one transaction; publish its events only once it commits.
 
@@ -47,13 +54,13 @@ async def in_mutation_transaction(context, work: Callable[[], Awaitable[Any]]) -
         # A constraint caught a race the checks before it could not see.
         log.info("integrity error in mutation: %s", exc)
         context.pending_events = []
-        context.refresh_loaders()
+        _fresh_loaders(context)
         raise failure_for(exc) from exc
     except BaseException:
         context.pending_events = []
-        context.refresh_loaders()
+        _fresh_loaders(context)
         raise
-    context.refresh_loaders()
+    _fresh_loaders(context)
     events, context.pending_events = context.pending_events, []
     bus = getattr(context.runtime, "bus", None)
     await viewer_cache.announce(bus, viewers_changed)

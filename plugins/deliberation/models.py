@@ -35,7 +35,7 @@ class CharterDocument(Lineage, Model):
     version = fields.IntField()
     text = fields.TextField()
     adopted_on = fields.DateField()
-    adopted_at = fields.ForeignKeyField("deliberation.DeliberationMeeting", related_name="adopted_documents",
+    adopted_at = fields.ForeignKeyField("deliberation.DeliberationMeeting", db_index=True, related_name="adopted_documents",
                                         null=True, on_delete=fields.SET_NULL)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -79,7 +79,7 @@ class DeliberationMeeting(Lineage, Model):
     cancelled_at = fields.DatetimeField(null=True)
     # Participants who attended, set when the meeting is held (DeliberationStats.attendance sums it).
     attendance = fields.IntField(default=0)
-    created_by = fields.ForeignKeyField("core.User", related_name="deliberation_planned_meetings", null=True,
+    created_by = fields.ForeignKeyField("core.User", db_index=True, related_name="deliberation_planned_meetings", null=True,
                                         on_delete=fields.SET_NULL)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -89,7 +89,7 @@ class DeliberationMeeting(Lineage, Model):
 
 class MeetingParticipant(Model):
     id = fields.IntField(primary_key=True)
-    meeting = fields.ForeignKeyField("deliberation.DeliberationMeeting", related_name="participants",
+    meeting = fields.ForeignKeyField("deliberation.DeliberationMeeting", db_index=True, related_name="participants",
                                      on_delete=fields.CASCADE)
     # The index in the meeting's participants list (HoldMeetingInput.attendedIndexes).
     position = fields.IntField()
@@ -118,7 +118,7 @@ class DeliberationTopic(Lineage, Model):
     status = fields.CharEnumField(TopicStatus, max_length=16, default=TopicStatus.RAISED, db_index=True)
     raised_by = fields.ForeignKeyField("core.Resident", related_name="deliberation_raised_topics", null=True,
                                        on_delete=fields.SET_NULL, db_index=True)
-    raised_by_user = fields.ForeignKeyField("core.User", related_name="deliberation_raised_topics", null=True,
+    raised_by_user = fields.ForeignKeyField("core.User", db_index=True, related_name="deliberation_raised_topics", null=True,
                                             on_delete=fields.SET_NULL)
     raised_at = fields.DatetimeField(db_index=True)
     # Bumped and lowered with atomic UPDATEs beside the TopicSupport rows (exact under concurrency).
@@ -142,7 +142,7 @@ class TopicSupport(Model):
     """A resident's support of a topic: one each (the UNIQUE constraint is what makes it so)."""
 
     id = fields.IntField(primary_key=True)
-    topic = fields.ForeignKeyField("deliberation.DeliberationTopic", related_name="supports",
+    topic = fields.ForeignKeyField("deliberation.DeliberationTopic", db_index=True, related_name="supports",
                                    on_delete=fields.CASCADE)
     resident = fields.ForeignKeyField("core.Resident", related_name="deliberation_supports",
                                       on_delete=fields.CASCADE, db_index=True)
@@ -155,7 +155,7 @@ class TopicSupport(Model):
 
 class AgendaItem(Model):
     id = fields.IntField(primary_key=True)
-    meeting = fields.ForeignKeyField("deliberation.DeliberationMeeting", related_name="agenda_items",
+    meeting = fields.ForeignKeyField("deliberation.DeliberationMeeting", db_index=True, related_name="agenda_items",
                                      on_delete=fields.CASCADE)
     topic = fields.ForeignKeyField("deliberation.DeliberationTopic", related_name="agenda_items",
                                    on_delete=fields.CASCADE, db_index=True)
@@ -172,7 +172,7 @@ class DeliberationDecision(Lineage, Model):
                                    on_delete=fields.CASCADE, db_index=True)
     meeting = fields.ForeignKeyField("deliberation.DeliberationMeeting", related_name="decisions",
                                      on_delete=fields.CASCADE, db_index=True)
-    area = fields.ForeignKeyField("core.Area", related_name="deliberation_decisions", on_delete=fields.RESTRICT)
+    area = fields.ForeignKeyField("core.Area", db_index=True, related_name="deliberation_decisions", on_delete=fields.RESTRICT)
     text = fields.TextField()
     votes_for = fields.IntField()
     votes_against = fields.IntField()
@@ -192,7 +192,7 @@ class ActionItem(Lineage, Model):
                                       on_delete=fields.CASCADE, db_index=True)
     topic = fields.ForeignKeyField("deliberation.DeliberationTopic", related_name="action_items",
                                    on_delete=fields.CASCADE, db_index=True)
-    area = fields.ForeignKeyField("core.Area", related_name="deliberation_action_items", on_delete=fields.RESTRICT)
+    area = fields.ForeignKeyField("core.Area", db_index=True, related_name="deliberation_action_items", on_delete=fields.RESTRICT)
     position = fields.IntField(default=0)
     description = fields.TextField()
     owner_user = fields.ForeignKeyField("core.User", related_name="deliberation_action_items", null=True,
@@ -202,7 +202,7 @@ class ActionItem(Lineage, Model):
     due_on = fields.DateField(db_index=True)
     status = fields.CharEnumField(ActionItemStatus, max_length=8, default=ActionItemStatus.OPEN, db_index=True)
     done_at = fields.DatetimeField(null=True)
-    done_by = fields.ForeignKeyField("core.User", related_name="deliberation_action_items_done", null=True,
+    done_by = fields.ForeignKeyField("core.User", db_index=True, related_name="deliberation_action_items_done", null=True,
                                      on_delete=fields.SET_NULL)
     note = fields.TextField(null=True)
     # Claimed by the overdue job with a conditional UPDATE: the owner hears of it once.

@@ -5,7 +5,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('core', '0006_scheduled_jobs')]
+    dependencies = [('core', '0008_sqlite_read_indexes')]
 
     initial = True
 
@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
                 ('cancel_reason', fields.TextField(null=True, unique=False)),
                 ('cancelled_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('attendance', fields.IntField(default=0)),
-                ('created_by', fields.ForeignKeyField('core.User', source_field='created_by_id', null=True, db_constraint=True, to_field='id', related_name='deliberation_planned_meetings', on_delete=OnDelete.SET_NULL)),
+                ('created_by', fields.ForeignKeyField('core.User', source_field='created_by_id', null=True, db_index=True, db_constraint=True, to_field='id', related_name='deliberation_planned_meetings', on_delete=OnDelete.SET_NULL)),
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
             ],
             options={'table': 'deliberation_meeting', 'app': 'deliberation', 'pk_attr': 'id'},
@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
                 ('version', fields.IntField()),
                 ('text', fields.TextField(unique=False)),
                 ('adopted_on', fields.DateField()),
-                ('adopted_at', fields.ForeignKeyField('deliberation.DeliberationMeeting', source_field='adopted_at_id', null=True, db_constraint=True, to_field='id', related_name='adopted_documents', on_delete=OnDelete.SET_NULL)),
+                ('adopted_at', fields.ForeignKeyField('deliberation.DeliberationMeeting', source_field='adopted_at_id', null=True, db_index=True, db_constraint=True, to_field='id', related_name='adopted_documents', on_delete=OnDelete.SET_NULL)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
             options={'table': 'deliberation_charter_document', 'app': 'deliberation', 'unique_together': (('area', 'kind', 'version'),), 'pk_attr': 'id', 'table_description': "One adopted version of an area's rules or covenant (the highest version is the current one)."},
@@ -74,7 +74,7 @@ class Migration(migrations.Migration):
                 ('description', fields.TextField(unique=False)),
                 ('status', fields.CharEnumField(default=TopicStatus.RAISED, db_index=True, description='RAISED: RAISED\nSCHEDULED: SCHEDULED\nDECIDED: DECIDED\nDONE: DONE\nDECLINED: DECLINED', enum_type=TopicStatus, max_length=16)),
                 ('raised_by', fields.ForeignKeyField('core.Resident', source_field='raised_by_id', null=True, db_index=True, db_constraint=True, to_field='id', related_name='deliberation_raised_topics', on_delete=OnDelete.SET_NULL)),
-                ('raised_by_user', fields.ForeignKeyField('core.User', source_field='raised_by_user_id', null=True, db_constraint=True, to_field='id', related_name='deliberation_raised_topics', on_delete=OnDelete.SET_NULL)),
+                ('raised_by_user', fields.ForeignKeyField('core.User', source_field='raised_by_user_id', null=True, db_index=True, db_constraint=True, to_field='id', related_name='deliberation_raised_topics', on_delete=OnDelete.SET_NULL)),
                 ('raised_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
                 ('support_count', fields.IntField(default=0)),
                 ('meeting', fields.ForeignKeyField('deliberation.DeliberationMeeting', source_field='meeting_id', null=True, db_index=True, db_constraint=True, to_field='id', related_name='scheduled_topics', on_delete=OnDelete.SET_NULL)),
@@ -92,7 +92,7 @@ class Migration(migrations.Migration):
             name='AgendaItem',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('meeting', fields.ForeignKeyField('deliberation.DeliberationMeeting', source_field='meeting_id', db_constraint=True, to_field='id', related_name='agenda_items', on_delete=OnDelete.CASCADE)),
+                ('meeting', fields.ForeignKeyField('deliberation.DeliberationMeeting', source_field='meeting_id', db_index=True, db_constraint=True, to_field='id', related_name='agenda_items', on_delete=OnDelete.CASCADE)),
                 ('topic', fields.ForeignKeyField('deliberation.DeliberationTopic', source_field='topic_id', db_index=True, db_constraint=True, to_field='id', related_name='agenda_items', on_delete=OnDelete.CASCADE)),
                 ('position', fields.IntField()),
             ],
@@ -110,7 +110,7 @@ class Migration(migrations.Migration):
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('topic', fields.ForeignKeyField('deliberation.DeliberationTopic', source_field='topic_id', db_index=True, db_constraint=True, to_field='id', related_name='decisions', on_delete=OnDelete.CASCADE)),
                 ('meeting', fields.ForeignKeyField('deliberation.DeliberationMeeting', source_field='meeting_id', db_index=True, db_constraint=True, to_field='id', related_name='decisions', on_delete=OnDelete.CASCADE)),
-                ('area', fields.ForeignKeyField('core.Area', source_field='area_id', db_constraint=True, to_field='id', related_name='deliberation_decisions', on_delete=OnDelete.RESTRICT)),
+                ('area', fields.ForeignKeyField('core.Area', source_field='area_id', db_index=True, db_constraint=True, to_field='id', related_name='deliberation_decisions', on_delete=OnDelete.RESTRICT)),
                 ('text', fields.TextField(unique=False)),
                 ('votes_for', fields.IntField()),
                 ('votes_against', fields.IntField()),
@@ -132,7 +132,7 @@ class Migration(migrations.Migration):
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('decision', fields.ForeignKeyField('deliberation.DeliberationDecision', source_field='decision_id', db_index=True, db_constraint=True, to_field='id', related_name='action_items', on_delete=OnDelete.CASCADE)),
                 ('topic', fields.ForeignKeyField('deliberation.DeliberationTopic', source_field='topic_id', db_index=True, db_constraint=True, to_field='id', related_name='action_items', on_delete=OnDelete.CASCADE)),
-                ('area', fields.ForeignKeyField('core.Area', source_field='area_id', db_constraint=True, to_field='id', related_name='deliberation_action_items', on_delete=OnDelete.RESTRICT)),
+                ('area', fields.ForeignKeyField('core.Area', source_field='area_id', db_index=True, db_constraint=True, to_field='id', related_name='deliberation_action_items', on_delete=OnDelete.RESTRICT)),
                 ('position', fields.IntField(default=0)),
                 ('description', fields.TextField(unique=False)),
                 ('owner_user', fields.ForeignKeyField('core.User', source_field='owner_user_id', null=True, db_index=True, db_constraint=True, to_field='id', related_name='deliberation_action_items', on_delete=OnDelete.SET_NULL)),
@@ -140,7 +140,7 @@ class Migration(migrations.Migration):
                 ('due_on', fields.DateField(db_index=True)),
                 ('status', fields.CharEnumField(default=ActionItemStatus.OPEN, db_index=True, description='OPEN: OPEN\nDONE: DONE', enum_type=ActionItemStatus, max_length=8)),
                 ('done_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
-                ('done_by', fields.ForeignKeyField('core.User', source_field='done_by_id', null=True, db_constraint=True, to_field='id', related_name='deliberation_action_items_done', on_delete=OnDelete.SET_NULL)),
+                ('done_by', fields.ForeignKeyField('core.User', source_field='done_by_id', null=True, db_index=True, db_constraint=True, to_field='id', related_name='deliberation_action_items_done', on_delete=OnDelete.SET_NULL)),
                 ('note', fields.TextField(null=True, unique=False)),
                 ('overdue_notified_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
@@ -151,7 +151,7 @@ class Migration(migrations.Migration):
             name='MeetingParticipant',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('meeting', fields.ForeignKeyField('deliberation.DeliberationMeeting', source_field='meeting_id', db_constraint=True, to_field='id', related_name='participants', on_delete=OnDelete.CASCADE)),
+                ('meeting', fields.ForeignKeyField('deliberation.DeliberationMeeting', source_field='meeting_id', db_index=True, db_constraint=True, to_field='id', related_name='participants', on_delete=OnDelete.CASCADE)),
                 ('position', fields.IntField()),
                 ('category', fields.CharEnumField(description='CHAIR: CHAIR\nCOMMUNITY_COMMITTEES: COMMUNITY_COMMITTEES\nSUPERVISORY_COMMITTEE: SUPERVISORY_COMMITTEE\nPROPERTY_COMPANY: PROPERTY_COMPANY\nLEGAL_ADVISER: LEGAL_ADVISER\nPARTNER_UNIT: PARTNER_UNIT\nRESIDENT_REPRESENTATIVE: RESIDENT_REPRESENTATIVE\nSTAKEHOLDER: STAKEHOLDER\nDEPARTMENT: DEPARTMENT', enum_type=ParticipantCategory, max_length=32)),
                 ('user', fields.ForeignKeyField('core.User', source_field='user_id', null=True, db_index=True, db_constraint=True, to_field='id', related_name='deliberation_participations', on_delete=OnDelete.SET_NULL)),
@@ -186,7 +186,7 @@ class Migration(migrations.Migration):
             name='TopicSupport',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('topic', fields.ForeignKeyField('deliberation.DeliberationTopic', source_field='topic_id', db_constraint=True, to_field='id', related_name='supports', on_delete=OnDelete.CASCADE)),
+                ('topic', fields.ForeignKeyField('deliberation.DeliberationTopic', source_field='topic_id', db_index=True, db_constraint=True, to_field='id', related_name='supports', on_delete=OnDelete.CASCADE)),
                 ('resident', fields.ForeignKeyField('core.Resident', source_field='resident_id', db_index=True, db_constraint=True, to_field='id', related_name='deliberation_supports', on_delete=OnDelete.CASCADE)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
