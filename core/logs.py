@@ -39,7 +39,10 @@ def configure_logging(fmt: str = "console", level: str = "INFO", stream=None) ->
     if fmt not in ("json", "console"):
         raise ValueError(f"unknown log format {fmt!r}: json or console")
     renderer = (structlog.processors.JSONRenderer() if fmt == "json"
-                else structlog.dev.ConsoleRenderer(colors=False, sort_keys=False))
+                # Plain tracebacks: with rich installed (the import command's progress bar) structlog
+                # would print rich ones with every local variable, hundreds of KB per error.
+                else structlog.dev.ConsoleRenderer(colors=False, sort_keys=False,
+                                                   exception_formatter=structlog.dev.plain_traceback))
     structlog.configure(
         processors=[*_shared_processors(), structlog.processors.StackInfoRenderer(),
                     structlog.stdlib.ProcessorFormatter.wrap_for_formatter],

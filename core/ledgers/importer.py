@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -139,7 +140,7 @@ def find_header(rows: list[tuple[int, list]]) -> Header | None:
 
 
 def _records(source: RowSource, header: Header, buffered: list, rest: Iterator) -> Iterator[tuple[int, dict]]:
-    for number, cells in [*buffered, *rest]:
+    for number, cells in itertools.chain(buffered, rest):  # streamed: never the whole file in a list
         if number <= header.row:
             continue
         record = {key: cells[c] for c, key in header.keys.items() if c < len(cells)}
@@ -346,6 +347,7 @@ class ImportRun:
         self._heads: set = set()  # units given an active head by this file
         self._refused: list[str] = []
         self._new_units: list[_PlannedUnit] = []
+        self._fresh: set[int] = set()  # ids of the areas this pass created
 
     async def _refusals_allowed(self) -> int:
         if self.viewer.user_id is None:
@@ -404,7 +406,8 @@ class ImportRun:
     async def _find_or_plan(self, row, key, name, parent, write: bool, conn):
         level = LEVEL_OF[key]
         found = None
-        if getattr(parent, "id", None):
+        # An area this run created has no children in the database yet: no need to ask.
+        if getattr(parent, "id", None) and parent.id not in self._fresh:
             qs = visible(self.viewer, m.Area).filter(level=level, parent_id=parent.id, name=name)
             found = await qs.first()
         if found is not None:
@@ -425,6 +428,7 @@ class ImportRun:
         await area.save(using_db=conn)
         setattr(area, lineage_column(level), area.id)
         await area.save(update_fields=[lineage_column(level)], using_db=conn)
+        self._fresh.add(area.id)
         return area
 
     async def _unit(self, row: RowData, building, write: bool, conn):
@@ -437,7 +441,7 @@ class ImportRun:
         units = self._units.get(key)
         if units is None:
             units = {}
-            if building.id is not None:
+            if building.id is not None and building.id not in self._fresh:
                 qs = visible(self.viewer, m.Unit).filter(building_id=building.id).values_list("label", "id")
                 for label, pk in await qs:
                     units[label] = _PlannedUnit(building, label, building.lineage(), pk)
