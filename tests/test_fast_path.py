@@ -276,3 +276,11 @@ async def test_cors_headers_on_the_fast_path(app_factory, world):
     assert hits == 1 and quick == normal
     assert ("access-control-allow-origin", "https://front.example") in quick["headers"]
     assert ("access-control-expose-headers", "x-request-id") in quick["headers"]
+
+
+async def test_lastmile_fast_reads_false_keeps_every_request_on_the_normal_path(app_factory, world):
+    app = app_factory((), fast_reads=False)
+    async with GraphQLClient(app) as client:
+        for _ in range(3):
+            await client(RESIDENT, {"id": world.gid(world.residents["zhang"])}, world.tokens["super"])
+    assert _fast(app).answered == 0

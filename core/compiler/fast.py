@@ -54,8 +54,8 @@ class FastReads:
         settings = runtime.settings
         self.runtime, self.settings = runtime, settings
         self.compiler = runtime.schema.compiler
-        self.enabled = (settings.compile_reads and not settings.compile_debug and not settings.read_database_url
-                        and view.persisted.trusted is None)
+        self.enabled = (settings.fast_reads and settings.compile_reads and not settings.compile_debug
+                        and not settings.read_database_url and view.persisted.trusted is None)
         self.answered = 0  # requests this path answered (tests tell the two paths apart by it)
         self._log_context = SimpleNamespace(operation_name=None, context=SimpleNamespace(runtime=runtime))
 
