@@ -91,10 +91,14 @@ class FastReads:
         if (type(query) is not str or not (variables is None or type(variables) is dict)
                 or not (name is None or type(name) is str) or (query, name) in self.compiler.too_deep):
             return None
+        if (query, name) not in self.compiler.plans.whole_documents:
+            return None  # never planned whole: not worth the viewer lookup
         try:
             viewer = await viewer_from_token(token, self.settings, self.runtime.host.registry, bus=self.runtime.bus)
         except Exception:  # noqa: BLE001 - the normal path answers the failure (503) as it always does
             return None
+        # Looked up once per request: the normal path, if it takes over, uses this one.
+        request.state.fast_viewer = (token, viewer)
         if viewer is None or not viewer.authenticated:
             return None
         conn = connection()
