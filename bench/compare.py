@@ -211,7 +211,7 @@ async def fixtures(database: str) -> dict:
     from tortoise import Tortoise
 
     from core import models as m
-    from core.api.relay import encode_gid
+    from core.ids import encode_gid
     from core.api.schema import build_runtime
     from core.app import create_app
     from core.auth import issue_token

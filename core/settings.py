@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     # -- compiled reads (core.compiler): one SQL statement per root field
     compile_reads: bool = Field(default=True, alias="LASTMILE_COMPILE_READS")
     compile_debug: bool = Field(default=False, alias="LASTMILE_COMPILE_DEBUG")
+    # A repeated read whose cached plan is whole skips strawberry's pipeline (core/compiler/fast.py);
+    # false measures (or rules out) it.
+    fast_reads: bool = Field(default=True, alias="LASTMILE_FAST_READS")
 
     # Time-driven work (core.scheduled).
     scheduler: bool = Field(

@@ -147,6 +147,7 @@ def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schem
     describe_arguments(schema._schema)
     nodes = NodeRegistry(host.node_types())
     compiler.schema, compiler.node_types = schema, dict(nodes.specs)
+    schema.compiler = compiler  # the fast path (core/compiler/fast.py) reads its plan cache
     return schema, nodes
 
 

@@ -64,10 +64,14 @@ class PlanCache:
     def __init__(self, size: int = 512):
         self.size = size
         self._plans: OrderedDict[tuple, OperationPlan] = OrderedDict()
+        # (document, operationName) of the plans answered by their statement alone: the fast path
+        # (core/compiler/fast.py) looks no further for any other request. Bounded like the plans.
+        self.whole_documents: set[tuple] = set()
         _CACHES.add(self)
 
     def clear(self) -> None:
         self._plans.clear()
+        self.whole_documents.clear()
 
     def get(self, key) -> OperationPlan | None:
         plan = self._plans.get(key)
@@ -76,6 +80,10 @@ class PlanCache:
         return plan
 
     def put(self, key, plan: OperationPlan) -> None:
+        if plan.sql is not None and plan.rest is None and not plan.deferred and not plan.scalar_lists:
+            if len(self.whole_documents) >= 4 * self.size:
+                self.whole_documents.clear()
+            self.whole_documents.add(key[:2])
         self._plans[key] = plan
         self._plans.move_to_end(key)
         while len(self._plans) > self.size:

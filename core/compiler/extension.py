@@ -154,6 +154,11 @@ def splice(plan: OperationPlan, markers: list[tuple], rest: dict, result: Execut
             error.path = [*paths[error.path[0]], *error.path[2:]]
 
 
+def provided_name(ec) -> str | None:
+    """The operationName of the request (strawberry's ``operation_name`` falls back to the document's)."""
+    return getattr(ec, "_provided_operation_name", ec.operation_name)
+
+
 class CompiledReads(SchemaExtension):
     def __init__(self, compiler: Compiler):
         self.compiler = compiler
@@ -170,9 +175,12 @@ class CompiledReads(SchemaExtension):
     async def on_execute(self):
         ec = self.execution_context
         settings = self.compiler.settings
+        # Keyed by the operation name the request gave (None for a document's only operation), as
+        # the fast path (core/compiler/fast.py) knows it without parsing the document.
+        named = (ec.query, provided_name(ec))
         if (ec.result is not None or not settings.compile_reads or ec.graphql_document is None
-                or (ec.query, ec.operation_name) in self.compiler.too_deep):
-            if ec.result is None and (ec.query, ec.operation_name) in self.compiler.too_deep and self._debug(ec.context):
+                or named in self.compiler.too_deep):
+            if ec.result is None and named in self.compiler.too_deep and self._debug(ec.context):
                 self.report = {"fields": [], "fallbacks": [{"field": "*", "reason": TOO_DEEP}]}
             yield
             return
@@ -180,7 +188,7 @@ class CompiledReads(SchemaExtension):
         started = time.perf_counter()
         conn = connection()
         dialect = dialect_of(conn)
-        key = plan_key(ec.query, ec.operation_name, ec.variables, ec.context.viewer, dialect.name)
+        key = plan_key(ec.query, provided_name(ec), ec.variables, ec.context.viewer, dialect.name)
         plan = self.compiler.plans.get(key) if key is not None else None
         cached = plan is not None
         data = None
@@ -228,7 +236,7 @@ class CompiledReads(SchemaExtension):
             if "parser stack overflow" in str(exc):
                 # SQLite's parser has a fixed depth (YYSTACKDEPTH): very deep selections are resolved instead.
                 if len(self.compiler.too_deep) < 1000:
-                    self.compiler.too_deep[(ec.query, ec.operation_name)] = True
+                    self.compiler.too_deep[named] = True
                 reason = {"fallbacks": [{"field": "*", "reason": TOO_DEEP}]}
             else:
                 log.exception("compiled read failed; falling back to the resolvers")
