@@ -60,7 +60,7 @@ QUERIES: dict[str, tuple[str, str, str]] = {
         " coreAreasByParentId(first: 100, orderBy: [NAME_ASC, ID_ASC]) { edges { node {"
         " name coreAreasByParentId(orderBy: [NAME_ASC, ID_ASC]) { nodes { name"
         " coreUnitsByBuildingId(first: 50, orderBy: [LABEL_ASC, ID_ASC]) { edges { node { label"
-        " coreResidentsByUnitId(condition: {status: \"ACTIVE\"}, orderBy: ID_ASC) { nodes { name } } } } } } } } } } } }",
+        ' coreResidentsByUnitId(condition: {status: "ACTIVE"}, orderBy: ID_ASC) { nodes { name } } } } } } } } } } } }',
     ),
     "Q3": (
         "one resident by id",
@@ -78,9 +78,14 @@ QUERIES: dict[str, tuple[str, str, str]] = {
 
 # PostGraphile's field names -> lastmile's, to compare the two answers as one shape.
 RENAME = {
-    "allCoreResidents": "residents", "coreAreaById": "node", "coreResidentById": "node",
-    "coreUnitByUnitId": "unit", "coreAreaByBuildingId": "building", "coreResidentsByUnitId": "residents",
-    "coreUnitsByBuildingId": "units", "nodeId": "id",
+    "allCoreResidents": "residents",
+    "coreAreaById": "node",
+    "coreResidentById": "node",
+    "coreUnitByUnitId": "unit",
+    "coreAreaByBuildingId": "building",
+    "coreResidentsByUnitId": "residents",
+    "coreUnitsByBuildingId": "units",
+    "nodeId": "id",
 }
 
 
@@ -137,8 +142,9 @@ def wait_ready(url: str, proc: subprocess.Popen, seconds: float = 180) -> None:
 
 def start(cmd: list[str], env: dict, log_path: str) -> subprocess.Popen:
     log = open(log_path, "w")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(cmd, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True, cwd=ROOT)
+    return subprocess.Popen(
+        cmd, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT
+    )
 
 
 def stop(proc: subprocess.Popen | None) -> None:
@@ -192,14 +198,24 @@ def load(url: str, body: str, headers: dict, connections: int, seconds: float) -
     """One timed round; when fewer requests than connections finish in it (each slower than the
     round), a round of 2 x connections requests instead, waited for (at most 10 minutes)."""
     job = {"url": url, "body": body, "headers": headers, "connections": connections, "seconds": seconds}
-    out = subprocess.run(["node", str(PEER / "load.mjs"), json.dumps(job)], capture_output=True, text=True,
-                         timeout=seconds + 60, check=True)
+    out = subprocess.run(
+        ["node", str(PEER / "load.mjs"), json.dumps(job)],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=True,
+    )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     if result["requests"] >= connections:
         return result
     job = {**job, "amount": 2 * connections, "timeout": 300}
-    out = subprocess.run(["node", str(PEER / "load.mjs"), json.dumps(job)], capture_output=True, text=True,
-                         timeout=600, check=True)
+    out = subprocess.run(
+        ["node", str(PEER / "load.mjs"), json.dumps(job)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -211,11 +227,11 @@ async def fixtures(database: str) -> dict:
     from tortoise import Tortoise
 
     from core import models as m
-    from core.ids import encode_gid
     from core.api.schema import build_runtime
     from core.app import create_app
     from core.auth import issue_token
     from core.db import close_db, init_db, tortoise_config
+    from core.ids import encode_gid
     from core.settings import get_settings
     from core.testing import count_statements
 
@@ -226,8 +242,10 @@ async def fixtures(database: str) -> dict:
     try:
         admin = await m.User.get(username="admin")
         community = await m.Area.filter(level="COMMUNITY").order_by("id").first()
-        resident = await m.Resident.filter(community_ref=community.id).order_by("id").offset(500).first() \
+        resident = (
+            await m.Resident.filter(community_ref=community.id).order_by("id").offset(500).first()
             or await m.Resident.all().order_by("id").first()
+        )
         # A full name (three characters) several residents share: a clerk looking someone up.
         term = None
         for r in await m.Resident.all().order_by("id").limit(200).values_list("name", flat=True):
@@ -236,22 +254,32 @@ async def fixtures(database: str) -> dict:
                 break
         fx = {
             "token": issue_token(admin, settings)[0],
-            "community": community.id, "community_gid": encode_gid("Community", community.id),
-            "resident": resident.id, "resident_gid": encode_gid("Resident", resident.id),
+            "community": community.id,
+            "community_gid": encode_gid("Community", community.id),
+            "resident": resident.id,
+            "resident_gid": encode_gid("Resident", resident.id),
             "term": term or "王",
             "residents": await m.Resident.all().count(),
         }
         app = create_app(settings, runtime=runtime, manage_db=False)
         statements = {}
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://bench"
+        ) as client:
             # Steady state: the viewer is loaded (and kept) by a first request, not counted.
-            await client.post("/graphql", json={"query": "{ __typename }"},
-                              headers={"authorization": f"Bearer {fx['token']}"})
+            await client.post(
+                "/graphql",
+                json={"query": "{ __typename }"},
+                headers={"authorization": f"Bearer {fx['token']}"},
+            )
             for name, (_, lm_query, _) in QUERIES.items():
                 variables = lastmile_variables(name, fx)
                 with count_statements() as seen:
-                    resp = await client.post("/graphql", json={"query": lm_query, "variables": variables},
-                                             headers={"authorization": f"Bearer {fx['token']}"})
+                    resp = await client.post(
+                        "/graphql",
+                        json={"query": lm_query, "variables": variables},
+                        headers={"authorization": f"Bearer {fx['token']}"},
+                    )
                 assert resp.status_code == 200 and "errors" not in resp.json(), resp.text[:500]
                 statements[name] = len(seen)
         fx["lastmile_statements"] = statements
@@ -262,12 +290,17 @@ async def fixtures(database: str) -> dict:
 
 
 def lastmile_variables(name: str, fx: dict) -> dict:
-    return {"Q2": {"id": fx["community_gid"]}, "Q3": {"id": fx["resident_gid"]},
-            "Q4": {"term": fx["term"]}}.get(name, {})
+    return {
+        "Q2": {"id": fx["community_gid"]},
+        "Q3": {"id": fx["resident_gid"]},
+        "Q4": {"term": fx["term"]},
+    }.get(name, {})
 
 
 def peer_variables(name: str, fx: dict) -> dict:
-    return {"Q2": {"id": fx["community"]}, "Q3": {"id": fx["resident"]}, "Q4": {"term": fx["term"]}}.get(name, {})
+    return {"Q2": {"id": fx["community"]}, "Q3": {"id": fx["resident"]}, "Q4": {"term": fx["term"]}}.get(
+        name, {}
+    )
 
 
 def peer_statements(database: str, port: int, names: list[str], fx: dict) -> dict[str, float]:
@@ -293,7 +326,9 @@ def peer_statements(database: str, port: int, names: list[str], fx: dict) -> dic
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--database", required=True, help="postgres://... or sqlite://path (then --lastmile-only)")
+    ap.add_argument(
+        "--database", required=True, help="postgres://... or sqlite://path (then --lastmile-only)"
+    )
     ap.add_argument("--queries", default="Q1,Q2,Q3,Q4")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=8, help="length of one timed round")
@@ -301,8 +336,11 @@ def main() -> None:
     ap.add_argument("--lastmile-only", action="store_true")
     ap.add_argument("--memory", action="store_true", help="also: RSS under 50 clients on Q2, and after")
     ap.add_argument("--port", type=int, default=9701, help="lastmile's port; PostGraphile uses port+1 and +2")
-    ap.add_argument("--plugins", default=os.environ.get("LASTMILE_PLUGINS", ""),
-                    help="LASTMILE_PLUGINS for the lastmile server (default: core only)")
+    ap.add_argument(
+        "--plugins",
+        default=os.environ.get("LASTMILE_PLUGINS", ""),
+        help="LASTMILE_PLUGINS for the lastmile server (default: core only)",
+    )
     args = ap.parse_args()
     names = [q.strip() for q in args.queries.split(",") if q.strip()]
     peer = not args.lastmile_only and args.database.startswith("postgres")
@@ -315,8 +353,10 @@ def main() -> None:
     os.environ.setdefault("LASTMILE_LOG_FORMAT", "json")
 
     fx = asyncio.run(fixtures(args.database))
-    print(f"database {args.database.split('@')[-1]}: {fx['residents']:,} residents; "
-          f"Q2 community {fx['community']}, Q3 resident {fx['resident']}, Q4 term {fx['term']!r}")
+    print(
+        f"database {args.database.split('@')[-1]}: {fx['residents']:,} residents; "
+        f"Q2 community {fx['community']}, Q3 resident {fx['resident']}, Q4 term {fx['term']!r}"
+    )
     lm_url = f"http://127.0.0.1:{args.port}/graphql"
     pg_url = f"http://127.0.0.1:{args.port + 1}/graphql"
     lm_headers = {"authorization": f"Bearer {fx['token']}"}
@@ -326,11 +366,24 @@ def main() -> None:
         lm_database = args.database
         if lm_database.startswith("postgres") and "maxsize=" not in lm_database:
             lm_database += ("&" if "?" in lm_database else "?") + "maxsize=10"
-        lm = start([str(ROOT / ".venv" / "bin" / "lastmile"), "serve", "--host", "127.0.0.1", "--port",
-                    str(args.port)], {"DATABASE_URL": lm_database}, f"/tmp/lastmile-bench-{args.port}.log")
+        lm = start(
+            [
+                str(ROOT / ".venv" / "bin" / "lastmile"),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(args.port),
+            ],
+            {"DATABASE_URL": lm_database},
+            f"/tmp/lastmile-bench-{args.port}.log",
+        )
         if peer:
-            pg = start([str(PEER / "start.sh"), args.database, str(args.port + 1)], {},
-                       f"/tmp/lastmile-bench-postgraphile-{args.port + 1}.log")
+            pg = start(
+                [str(PEER / "start.sh"), args.database, str(args.port + 1)],
+                {},
+                f"/tmp/lastmile-bench-postgraphile-{args.port + 1}.log",
+            )
         wait_ready(lm_url, lm)
         if pg:
             wait_ready(pg_url, pg)
@@ -359,8 +412,11 @@ def main() -> None:
                     settle([p.pid for p in (lm, pg) if p])
                     res = load(url, body, headers, args.connections, args.seconds)
                     results.setdefault((name, server), []).append(res)
-                    print(f"  round {r + 1} {name} {server:12} {res['rps']:8.1f} req/s  p50 {res['p50']:7.1f} ms"
-                          f"  p99 {res['p99']:7.1f} ms  errors {res['errors']}", flush=True)
+                    print(
+                        f"  round {r + 1} {name} {server:12} {res['rps']:8.1f} req/s  p50 {res['p50']:7.1f} ms"
+                        f"  p99 {res['p99']:7.1f} ms  errors {res['errors']}",
+                        flush=True,
+                    )
         settle([lm.pid])
         busy_rss = rss_mb(lm.pid)
 
@@ -368,9 +424,24 @@ def main() -> None:
         if args.memory:
             peak = 0.0
             body = json.dumps({"query": QUERIES["Q2"][1], "variables": lastmile_variables("Q2", fx)})
-            job = subprocess.Popen(["node", str(PEER / "load.mjs"), json.dumps(
-                {"url": lm_url, "body": body, "headers": lm_headers, "connections": 50, "seconds": 30,
-                 "timeout": 60})], stdout=subprocess.PIPE, text=True)
+            job = subprocess.Popen(
+                [
+                    "node",
+                    str(PEER / "load.mjs"),
+                    json.dumps(
+                        {
+                            "url": lm_url,
+                            "body": body,
+                            "headers": lm_headers,
+                            "connections": 50,
+                            "seconds": 30,
+                            "timeout": 60,
+                        }
+                    ),
+                ],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
             while job.poll() is None:
                 peak = max(peak, rss_mb(lm.pid))
                 time.sleep(0.5)
@@ -380,19 +451,28 @@ def main() -> None:
             busy_after = time.monotonic() - gone
             peak = max(peak, rss_mb(lm.pid))
             time.sleep(15)
-            memory = {"idle": idle_rss, "peak": peak, "after": rss_mb(lm.pid), "load": fifty,
-                      "busy_after": busy_after}
+            memory = {
+                "idle": idle_rss,
+                "peak": peak,
+                "after": rss_mb(lm.pid),
+                "load": fifty,
+                "busy_after": busy_after,
+            }
     finally:
         stop(lm)
         stop(pg)
 
     pg_statements = peer_statements(args.database, args.port + 2, names, fx) if pg else {}
     print()
-    print(f"{args.connections} connections, {args.rounds} rounds of {args.seconds:g} s per query and server; "
-          "req/s over all rounds, p50/p99 the median of the rounds'")
+    print(
+        f"{args.connections} connections, {args.rounds} rounds of {args.seconds:g} s per query and server; "
+        "req/s over all rounds, p50/p99 the median of the rounds'"
+    )
     if pg:
-        print("| query | lastmile req/s | p50 ms | p99 ms | SQL/req | PostGraphile req/s | p50 ms | p99 ms | SQL/req "
-              "| ratio |")
+        print(
+            "| query | lastmile req/s | p50 ms | p99 ms | SQL/req | PostGraphile req/s | p50 ms | p99 ms | SQL/req "
+            "| ratio |"
+        )
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     else:
         print("| query | lastmile req/s | p50 ms | p99 ms | SQL/req |")
@@ -408,18 +488,25 @@ def main() -> None:
         if pg:
             prps, pp50, pp99 = summary(results[(name, "PostGraphile")])
             st = pg_statements.get(name)
-            line += f" {prps:,.1f} | {pp50:,.1f} | {pp99:,.1f} | {st:g} | {rps / prps:.2f} |" if st is not None \
+            line += (
+                f" {prps:,.1f} | {pp50:,.1f} | {pp99:,.1f} | {st:g} | {rps / prps:.2f} |"
+                if st is not None
                 else f" {prps:,.1f} | {pp50:,.1f} | {pp99:,.1f} | n/a | {rps / prps:.2f} |"
+            )
         print(line)
     errors = sum(r["errors"] for rows in results.values() for r in rows)
-    print(f"\nerrors (socket, timeout, non-2xx): {errors}; lastmile RSS idle {idle_rss:.0f} MB, "
-          f"after the rounds {busy_rss:.0f} MB")
+    print(
+        f"\nerrors (socket, timeout, non-2xx): {errors}; lastmile RSS idle {idle_rss:.0f} MB, "
+        f"after the rounds {busy_rss:.0f} MB"
+    )
     if memory:
         ld = memory["load"]
-        print(f"50 clients on Q2 for 30 s: {ld['rps']:.1f} req/s, p50 {ld['p50']:.0f} ms, errors {ld['errors']}; "
-              f"lastmile RSS idle {memory['idle']:.0f} MB, peak {memory['peak']:.0f} MB, "
-              f"15 s after {memory['after']:.0f} MB; the server kept working {memory['busy_after']:.0f} s "
-              "after the clients had gone")
+        print(
+            f"50 clients on Q2 for 30 s: {ld['rps']:.1f} req/s, p50 {ld['p50']:.0f} ms, errors {ld['errors']}; "
+            f"lastmile RSS idle {memory['idle']:.0f} MB, peak {memory['peak']:.0f} MB, "
+            f"15 s after {memory['after']:.0f} MB; the server kept working {memory['busy_after']:.0f} s "
+            "after the clients had gone"
+        )
 
 
 if __name__ == "__main__":

@@ -24,11 +24,23 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ROUNDS = int(os.environ.get("ROUNDS", "30"))
 
 QUERIES = {
-    "Q1 page of 100 residents": ("{ residents(first: 100) { edges { node { name unit { label building { compound { name } } } } } } }", None),
-    "Q2 community dashboard": ("""query($id: ID!) { node(id: $id) { ... on Community { name compounds(first: 100) { edges { node {
-        name buildings { name units(first: 50) { edges { node { label residents { name } } } } } } } } } } }""", "community"),
-    "Q3 resident by id": ("query($id: ID!) { node(id: $id) { id ... on Resident { name gender birthDate idNumberMasked phoneMasked } } }", "resident"),
-    "Q4 name search first 20": ("{ residents(first: 20, filter: {search: \"王\"}) { edges { node { id name } } } }", None),
+    "Q1 page of 100 residents": (
+        "{ residents(first: 100) { edges { node { name unit { label building { compound { name } } } } } } }",
+        None,
+    ),
+    "Q2 community dashboard": (
+        """query($id: ID!) { node(id: $id) { ... on Community { name compounds(first: 100) { edges { node {
+        name buildings { name units(first: 50) { edges { node { label residents { name } } } } } } } } } } }""",
+        "community",
+    ),
+    "Q3 resident by id": (
+        "query($id: ID!) { node(id: $id) { id ... on Resident { name gender birthDate idNumberMasked phoneMasked } } }",
+        "resident",
+    ),
+    "Q4 name search first 20": (
+        '{ residents(first: 20, filter: {search: "王"}) { edges { node { id name } } } }',
+        None,
+    ),
 }
 
 
@@ -60,8 +72,9 @@ async def main():
     apps = {}
     for label, compile_reads in (("resolvers", False), ("compiled", True)):
         settings = get_settings().model_copy(update={"compile_reads": compile_reads})
-        apps[label] = GraphQLClient(create_app(settings, runtime=build_runtime(settings, PluginHost(None)),
-                                               manage_db=False))
+        apps[label] = GraphQLClient(
+            create_app(settings, runtime=build_runtime(settings, PluginHost(None)), manage_db=False)
+        )
     print(f"database: {url.split('@')[-1]}, residents: {await m.Resident.all().count()}, rounds: {ROUNDS}")
     print(f"{'query':28} {'resolvers ms':>14} {'compiled ms':>12} {'speed-up':>9}")
     for name, (query, var) in QUERIES.items():
@@ -76,7 +89,9 @@ async def main():
                 bodies[label] = body
         assert bodies["resolvers"] == bodies["compiled"], name
         med = {k: statistics.median(v[2:]) for k, v in times.items()}
-        print(f"{name:28} {med['resolvers']:14.2f} {med['compiled']:12.2f} {med['resolvers'] / med['compiled']:8.1f}x")
+        print(
+            f"{name:28} {med['resolvers']:14.2f} {med['compiled']:12.2f} {med['resolvers'] / med['compiled']:8.1f}x"
+        )
     for client in apps.values():
         await client.http.aclose()
     await close_db()

@@ -32,8 +32,12 @@ def rss_kb(pid: int, field: str) -> int:
 
 def main(args) -> None:
     env = {**os.environ, "LASTMILE_PLUGINS": "", "LASTMILE_SCHEDULER": "false"}
-    server = subprocess.Popen([sys.executable, str(ROOT / "server.py"), "serve", "--port", str(args.port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "server.py"), "serve", "--port", str(args.port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{args.port}"
     try:
         for _ in range(120):
@@ -42,8 +46,10 @@ def main(args) -> None:
                     break
             except httpx.HTTPError:
                 time.sleep(0.5)
-        login = httpx.post(base + "/graphql", json={"query": 'mutation { login(username: "admin", password: '
-                                                             '"lastmile-demo") { token } }'}).json()
+        login = httpx.post(
+            base + "/graphql",
+            json={"query": 'mutation { login(username: "admin", password: "lastmile-demo") { token } }'},
+        ).json()
         if not (login.get("data") or {}).get("login"):
             sys.exit(f"cannot sign in as admin (is this scale data?): {login}")
         token = login["data"]["login"]["token"]
@@ -52,8 +58,12 @@ def main(args) -> None:
             started = time.perf_counter()
             first = None
             size = 0
-            with httpx.stream("GET", f"{base}/export/residents.{fmt}", headers={"Authorization": f"Bearer {token}"},
-                              timeout=None) as response:
+            with httpx.stream(
+                "GET",
+                f"{base}/export/residents.{fmt}",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=None,
+            ) as response:
                 if response.status_code != 200:
                     sys.exit(f"export refused: {response.status_code} {response.read()[:200]!r}")
                 for chunk in response.iter_bytes():
@@ -61,14 +71,18 @@ def main(args) -> None:
                         first = time.perf_counter() - started
                     size += len(chunk)
             total = time.perf_counter() - started
-            print(f"{fmt}: first byte after {first:.2f} s, {size / 1e6:.0f} MB in {total:.1f} s; "
-                  f"server peak RSS so far {rss_kb(server.pid, 'VmHWM') / 1024:.0f} MB")
+            print(
+                f"{fmt}: first byte after {first:.2f} s, {size / 1e6:.0f} MB in {total:.1f} s; "
+                f"server peak RSS so far {rss_kb(server.pid, 'VmHWM') / 1024:.0f} MB"
+            )
     finally:
         server.terminate()
         server.wait(timeout=30)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--port", type=int, default=8303, help="port for the server (default: %(default)s)")
     main(parser.parse_args())

@@ -26,8 +26,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-HEADER = ["街道", "社区", "小区", "楼栋", "户号", "姓名", "身份证号", "联系电话", "与户主关系", "户籍类型", "关爱标签",
-          "入住日期"]
+HEADER = [
+    "街道",
+    "社区",
+    "小区",
+    "楼栋",
+    "户号",
+    "姓名",
+    "身份证号",
+    "联系电话",
+    "与户主关系",
+    "户籍类型",
+    "关爱标签",
+    "入住日期",
+]
 
 
 def registry_rows(n: int):
@@ -46,10 +58,20 @@ def registry_rows(n: int):
         region = REGIONS[i % len(REGIONS)]
         seq = (i // len(REGIONS)) % 1000
         first17 = f"{region}{born:%Y%m%d}{seq:03d}"
-        yield [f"第{subdistrict + 1}街道", f"第{community + 1}社区", f"小区{compound_no + 1}",
-               f"{building_in_compound + 1}号楼", f"{unit_in_building // 20 + 1}-{unit_in_building % 20 + 101}",
-               rng.choice(surnames) + rng.choice(given) + rng.choice(given), first17 + id_check_digit(first17),
-               f"13{i % 10}{i:08d}"[:11], "户主" if member == 0 else "子女", "户籍", "", "2020-01-01"]
+        yield [
+            f"第{subdistrict + 1}街道",
+            f"第{community + 1}社区",
+            f"小区{compound_no + 1}",
+            f"{building_in_compound + 1}号楼",
+            f"{unit_in_building // 20 + 1}-{unit_in_building % 20 + 101}",
+            rng.choice(surnames) + rng.choice(given) + rng.choice(given),
+            first17 + id_check_digit(first17),
+            f"13{i % 10}{i:08d}"[:11],
+            "户主" if member == 0 else "子女",
+            "户籍",
+            "",
+            "2020-01-01",
+        ]
 
 
 def write_file(n: int, fmt: str, folder: str) -> str:
@@ -101,8 +123,10 @@ async def main(args) -> None:
     with tempfile.TemporaryDirectory() as folder:
         t0 = time.perf_counter()
         path = write_file(args.residents, args.format, folder)
-        print(f"wrote {args.residents:,} rows to {args.format} ({os.path.getsize(path) / 1e6:.1f} MB) in "
-              f"{time.perf_counter() - t0:.1f} s")
+        print(
+            f"wrote {args.residents:,} rows to {args.format} ({os.path.getsize(path) / 1e6:.1f} MB) in "
+            f"{time.perf_counter() - t0:.1f} s"
+        )
         phases: dict[str, float] = {}
 
         def progress(phase, done, total):
@@ -111,21 +135,35 @@ async def main(args) -> None:
 
         with open(path, "rb") as stream:
             t0 = time.perf_counter()
-            result = await import_residents(stream, path, Viewer(is_superuser=True),
-                                            ImportOptions(create_areas=True), progress=progress)
+            result = await import_residents(
+                stream, path, Viewer(is_superuser=True), ImportOptions(create_areas=True), progress=progress
+            )
             seconds = time.perf_counter() - t0
     count = await m.Resident.all().count()
     await close_db()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"status {result.status}: created {result.created:,}, rejected {result.rejected}, "
-          f"areas {result.areas_created:,}, units {result.units_created:,}; {count:,} residents in the database")
-    print("passes: " + ", ".join(f"{k} until {v - t0:.1f} s" for k, v in phases.items() if not k.endswith("_start")))
-    print(f"imported {args.residents:,} residents in {seconds:.1f} s: {args.residents / seconds:,.0f} rows/s; "
-          f"peak RSS {peak_mb:.0f} MB")
+    print(
+        f"status {result.status}: created {result.created:,}, rejected {result.rejected}, "
+        f"areas {result.areas_created:,}, units {result.units_created:,}; {count:,} residents in the database"
+    )
+    print(
+        "passes: "
+        + ", ".join(f"{k} until {v - t0:.1f} s" for k, v in phases.items() if not k.endswith("_start"))
+    )
+    print(
+        f"imported {args.residents:,} residents in {seconds:.1f} s: {args.residents / seconds:,.0f} rows/s; "
+        f"peak RSS {peak_mb:.0f} MB"
+    )
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--residents", type=int, default=100_000, help="rows in the file (default: %(default)s)")
-    parser.add_argument("--format", choices=("csv", "xlsx"), default="csv", help="file format (default: %(default)s)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--residents", type=int, default=100_000, help="rows in the file (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--format", choices=("csv", "xlsx"), default="csv", help="file format (default: %(default)s)"
+    )
     asyncio.run(main(parser.parse_args()))

@@ -42,9 +42,18 @@ def main() -> None:
     database = args.database
     if database.startswith("postgres") and "maxsize=" not in database:
         database += ("&" if "?" in database else "?") + "maxsize=10"
-    server = compare.start([str(compare.ROOT / ".venv" / "bin" / "lastmile"), "serve", "--host", "127.0.0.1",
-                            "--port", str(args.port)], {"DATABASE_URL": database},
-                           f"/tmp/lastmile-profile-{args.port}.log")
+    server = compare.start(
+        [
+            str(compare.ROOT / ".venv" / "bin" / "lastmile"),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(args.port),
+        ],
+        {"DATABASE_URL": database},
+        f"/tmp/lastmile-profile-{args.port}.log",
+    )
     raw = f"/tmp/lastmile-profile-{args.port}.txt"
     try:
         compare.wait_ready(url, server)
@@ -52,16 +61,44 @@ def main() -> None:
         query = compare.QUERIES[args.query][1]
         variables = compare.lastmile_variables(args.query, fx)
         compare.post(url, query, variables, headers)  # warm: plan cache, viewer cache
-        spy = subprocess.Popen([str(compare.ROOT / ".venv" / "bin" / "py-spy"), "record", "--pid", str(server.pid),
-                                "--duration", str(int(args.seconds)), "--format", "raw", "--output", raw,
-                                "--nonblocking", "--rate", "200"], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-        result = compare.load(url, json.dumps({"query": query, "variables": variables}), headers,
-                              args.connections, args.seconds)
+        spy = subprocess.Popen(
+            [
+                str(compare.ROOT / ".venv" / "bin" / "py-spy"),
+                "record",
+                "--pid",
+                str(server.pid),
+                "--duration",
+                str(int(args.seconds)),
+                "--format",
+                "raw",
+                "--output",
+                raw,
+                "--nonblocking",
+                "--rate",
+                "200",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        result = compare.load(
+            url, json.dumps({"query": query, "variables": variables}), headers, args.connections, args.seconds
+        )
         spy.wait(timeout=60)
         if args.flame:
-            subprocess.run([str(compare.ROOT / ".venv" / "bin" / "py-spy"), "record", "--pid", str(server.pid),
-                            "--duration", "5", "--output", args.flame, "--nonblocking"], check=False)
+            subprocess.run(
+                [
+                    str(compare.ROOT / ".venv" / "bin" / "py-spy"),
+                    "record",
+                    "--pid",
+                    str(server.pid),
+                    "--duration",
+                    "5",
+                    "--output",
+                    args.flame,
+                    "--nonblocking",
+                ],
+                check=False,
+            )
     finally:
         compare.stop(server)
     print(f"{args.query}: {result['rps']:.1f} req/s, p50 {result['p50']} ms, p99 {result['p99']} ms")

@@ -77,7 +77,9 @@ async def main() -> None:
     admin = await m.User.get(username="admin")
     token = issue_token(admin, settings)[0]
     one = await m.Resident.all().order_by("id").first()
-    QUERIES["one resident by node id"] = f'{{ node(id: "{gid_of(one)}") {{ ... on Resident {{ name unit {{ label }} }} }} }}'
+    QUERIES["one resident by node id"] = (
+        f'{{ node(id: "{gid_of(one)}") {{ ... on Resident {{ name unit {{ label }} }} }} }}'
+    )
 
     app = create_app(settings, runtime=runtime, manage_db=False)
     headers = {"Authorization": f"Bearer {token}"}
@@ -102,8 +104,10 @@ async def main() -> None:
             tracemalloc.stop()
             times.sort()
             p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
-            print(f"{label:55} {statistics.median(times):8.1f} {p95:8.1f} {1000 / statistics.mean(times):7.1f} "
-                  f"{len(stmts):4d} {peak / 1024:8.0f}")
+            print(
+                f"{label:55} {statistics.median(times):8.1f} {p95:8.1f} {1000 / statistics.mean(times):7.1f} "
+                f"{len(stmts):4d} {peak / 1024:8.0f}"
+            )
         # Concurrency: 8 clients at once on the residents page.
         query = QUERIES["residents page (100 rows, nested unit/community)"]
         t0 = time.perf_counter()
@@ -116,7 +120,9 @@ async def main() -> None:
                 assert r.status_code == 200
 
         await asyncio.gather(*(one_call() for _ in range(n)))
-        print(f"{'residents page, 8 concurrent clients':55} {'':8} {'':8} {n / (time.perf_counter() - t0):7.1f}")
+        print(
+            f"{'residents page, 8 concurrent clients':55} {'':8} {'':8} {n / (time.perf_counter() - t0):7.1f}"
+        )
     print(f"max RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     await close_db()
 

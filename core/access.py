@@ -53,8 +53,10 @@ def policy_scope(viewer: Viewer, model: type[Model]) -> RowScope:
         raise LookupError(f"no access policy registered for {model.__name__}") from None
     scope = policy(viewer)
     if not isinstance(scope, RowScope):
-        raise TypeError(f"the access policy for {model.__name__} returned {type(scope).__name__}, "
-                        "not a core.scopes value (EVERYWHERE, NOWHERE or where(...))")
+        raise TypeError(
+            f"the access policy for {model.__name__} returned {type(scope).__name__}, "
+            "not a core.scopes value (EVERYWHERE, NOWHERE or where(...))"
+        )
     return scope
 
 
@@ -89,7 +91,9 @@ def _resident_policy(viewer: Viewer) -> RowScope:
     return any_of(
         viewer.scope("resident.read").rows(),
         where(id=viewer.resident_id) if viewer.resident_id else None,
-        where(unit_id=viewer.resident_unit_id, status=ResidentStatus.ACTIVE) if viewer.resident_unit_id else None,
+        where(unit_id=viewer.resident_unit_id, status=ResidentStatus.ACTIVE)
+        if viewer.resident_unit_id
+        else None,
     )
 
 
@@ -123,9 +127,9 @@ def _role_grant_policy(viewer: Viewer) -> RowScope:
     like the area itself: out of scope reads as not there."""
     above = viewer.visible_ancestor_ids()
     area_seen = viewer.scope("area.read").rows("area__") | (
-        where(area_id__in=sorted(above)) if above else NOWHERE)
+        where(area_id__in=sorted(above)) if above else NOWHERE
+    )
     return _own_user(viewer, "user_id") | (viewer.scope("user.manage").rows("user__home_area__") & area_seen)
-
 
 
 def staff_directory(viewer: Viewer) -> RowScope:

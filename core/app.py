@@ -91,13 +91,21 @@ class LastmileGraphQL(GraphQL):
             log.warning("database unavailable while reading the viewer: %r", exc)
             raise ServiceUnavailable() from exc
         if viewer is None:
-            auth_problem = "The bearer token is invalid or expired, or the account is deactivated; sign in again."
+            auth_problem = (
+                "The bearer token is invalid or expired, or the account is deactivated; sign in again."
+            )
             viewer = Viewer(registry=registry)
         incoming = request.headers.get("x-request-id", "")
         # A proxy's or front-end's id ties our audit rows and logs to theirs.
         own_id = {"request_id": incoming} if _REQUEST_ID.fullmatch(incoming) else {}
-        context = Context(viewer=viewer, runtime=self.runtime, request=request, response=response,
-                          auth_problem=auth_problem, **own_id)
+        context = Context(
+            viewer=viewer,
+            runtime=self.runtime,
+            request=request,
+            response=response,
+            auth_problem=auth_problem,
+            **own_id,
+        )
         if isinstance(response, Response):  # not on websockets: their headers are the request's
             response.headers["x-request-id"] = context.request_id
         request.state.graphql_context = context
@@ -136,8 +144,12 @@ class LastmileGraphQL(GraphQL):
             raise HTTPException(400, "An empty batch: send at least one operation.")
         # strawberry checks these types for a single operation, not for each one of a batch.
         for item in data if isinstance(data, list) else ():
-            if not (isinstance(item.query, str | None) and isinstance(item.variables, dict | None)
-                    and isinstance(item.operation_name, str | None) and isinstance(item.extensions, dict | None)):
+            if not (
+                isinstance(item.query, str | None)
+                and isinstance(item.variables, dict | None)
+                and isinstance(item.operation_name, str | None)
+                and isinstance(item.extensions, dict | None)
+            ):
                 raise HTTPException(400, _SHAPE)
         if isinstance(data, list):
             problem = batch_problem([item.query for item in data], self.runtime.settings.max_tokens)
@@ -145,21 +157,37 @@ class LastmileGraphQL(GraphQL):
                 raise CodedHTTPException(400, problem, Code.ONE_LOGIN_PER_REQUEST)
         return data
 
-    async def execute_operation(self, request, request_adapter, request_data, context, root_value, sub_response):
+    async def execute_operation(
+        self, request, request_adapter, request_data, context, root_value, sub_response
+    ):
         if not isinstance(request_data, list):
-            return await super().execute_operation(request, request_adapter, request_data, context, root_value,
-                                                   sub_response)
+            return await super().execute_operation(
+                request, request_adapter, request_data, context, root_value, sub_response
+            )
         # strawberry runs a batch concurrently on one context; mutations then
         # interleave their transactions and events. Run the operations one
         # after the other, each with its own context (same viewer, same request id).
         request.state.batch = True
         results = []
         for data in request_data:
-            own = Context(viewer=context.viewer, runtime=self.runtime, request=request, response=sub_response,
-                          request_id=context.request_id, auth_problem=context.auth_problem)
-            results.append(await self.execute_single(request=request, request_adapter=request_adapter,
-                                                     sub_response=sub_response, context=own,
-                                                     root_value=root_value, request_data=data))
+            own = Context(
+                viewer=context.viewer,
+                runtime=self.runtime,
+                request=request,
+                response=sub_response,
+                request_id=context.request_id,
+                auth_problem=context.auth_problem,
+            )
+            results.append(
+                await self.execute_single(
+                    request=request,
+                    request_adapter=request_adapter,
+                    sub_response=sub_response,
+                    context=own,
+                    root_value=root_value,
+                    request_data=data,
+                )
+            )
         return results
 
     async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
@@ -170,23 +198,33 @@ class LastmileGraphQL(GraphQL):
         started = time.perf_counter()
         result = None
         # Every line logged while the operation runs carries who asked and from which request.
-        bound = structlog.contextvars.bind_contextvars(request_id=context.request_id,
-                                                       user_id=context.viewer.user_id)
+        bound = structlog.contextvars.bind_contextvars(
+            request_id=context.request_id, user_id=context.viewer.user_id
+        )
         try:
-            result = await self._execute_persisted(request, request_adapter, sub_response, context, root_value,
-                                                   request_data)
+            result = await self._execute_persisted(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
             return result
         finally:
             metrics.end_operation(token)
             structlog.contextvars.reset_contextvars(**bound)
             seconds = time.perf_counter() - started
             outcome = metrics.record_operation(request_data.operation_name, result, seconds, stats)
-            log_operation(request_id=context.request_id, user_id=context.viewer.user_id,
-                          operation=request_data.operation_name or stats.operation,
-                          operation_type=stats.operation_type, outcome=outcome, seconds=seconds,
-                          statements=stats.statements, codes=stats.codes)
+            log_operation(
+                request_id=context.request_id,
+                user_id=context.viewer.user_id,
+                operation=request_data.operation_name or stats.operation,
+                operation_type=stats.operation_type,
+                outcome=outcome,
+                seconds=seconds,
+                statements=stats.statements,
+                codes=stats.codes,
+            )
 
-    async def _execute_persisted(self, request, request_adapter, sub_response, context, root_value, request_data):
+    async def _execute_persisted(
+        self, request, request_adapter, sub_response, context, root_value, request_data
+    ):
         from core.api.persisted import PersistedQueryRefused
 
         try:
@@ -194,13 +232,19 @@ class LastmileGraphQL(GraphQL):
         except PersistedQueryRefused as refusal:
             return refusal.result()
         try:
-            return await super().execute_single(request=request, request_adapter=request_adapter,
-                                                sub_response=sub_response, context=context,
-                                                root_value=root_value, request_data=request_data)
+            return await super().execute_single(
+                request=request,
+                request_adapter=request_adapter,
+                sub_response=sub_response,
+                context=context,
+                root_value=root_value,
+                request_data=request_data,
+            )
         except HTTPException as exc:
             if isinstance(exc.__cause__, InvalidOperationTypeError) and request_adapter.method == "GET":
                 raise _MethodNotAllowed(
-                    f"{exc.reason}: send {exc.__cause__.operation_type.value}s with POST.") from exc
+                    f"{exc.reason}: send {exc.__cause__.operation_type.value}s with POST."
+                ) from exc
             raise
 
     async def process_result(self, request, result):
@@ -222,13 +266,18 @@ class LastmileGraphQL(GraphQL):
             if response is not None:
                 return response
         try:
-            response = await super().run(request, UNSET if context is None else context,
-                                         UNSET if root_value is None else root_value)
+            response = await super().run(
+                request, UNSET if context is None else context, UNSET if root_value is None else root_value
+            )
         except HTTPException as exc:
             if not isinstance(request, Request):
                 raise
             return _http_error(request, exc)
-        if isinstance(request, Request) and isinstance(response, Response) and not self.is_websocket_request(request):
+        if (
+            isinstance(request, Request)
+            and isinstance(response, Response)
+            and not self.is_websocket_request(request)
+        ):
             finish_response(request, response)
         return response
 
@@ -247,14 +296,19 @@ def finish_response(request: Request, response: Response) -> Response:
         response.headers["retry-after"] = str(RETRY_AFTER_SECONDS)
     if _wants_graphql_response(request) and response.media_type == "application/json":
         response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
-        if (getattr(request.state, "request_error", False) and not getattr(request.state, "batch", False)
-                and response.status_code == 200):
+        if (
+            getattr(request.state, "request_error", False)
+            and not getattr(request.state, "batch", False)
+            and response.status_code == 200
+        ):
             response.status_code = 400
     return response
 
 
-_SHAPE = ("The request body must be a JSON object {query, variables, operationName, extensions} "
-          "(query and operationName strings, variables and extensions objects), or an array of such objects.")
+_SHAPE = (
+    "The request body must be a JSON object {query, variables, operationName, extensions} "
+    "(query and operationName strings, variables and extensions objects), or an array of such objects."
+)
 
 
 class CodedHTTPException(HTTPException):
@@ -291,8 +345,14 @@ def _wants_graphql_response(request: Request) -> bool:
     return GRAPHQL_RESPONSE in request.headers.get("accept", "")
 
 
-_HTTP_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE",
-               415: "UNSUPPORTED_MEDIA_TYPE", 503: "SERVICE_UNAVAILABLE"}
+_HTTP_CODES = {
+    400: "BAD_REQUEST",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    503: "SERVICE_UNAVAILABLE",
+}
 
 
 def _http_error(request: Request, exc: HTTPException) -> Response:
@@ -305,7 +365,10 @@ def _http_error(request: Request, exc: HTTPException) -> Response:
         reason = "Batched requests are not accepted here."
     elif reason == "Unsupported content type":
         # JSON bodies, and multipart/form-data for uploads (importResidents).
-        status, reason = 415, "Send the request with Content-Type: application/json (multipart/form-data for uploads)."
+        status, reason = (
+            415,
+            "Send the request with Content-Type: application/json (multipart/form-data for uploads).",
+        )
     code = getattr(exc, "code", None) or _HTTP_CODES.get(status, "BAD_REQUEST")
     body = {"errors": [{"message": reason, "extensions": {"code": code}}]}
     media = GRAPHQL_RESPONSE if _wants_graphql_response(request) else "application/json"
@@ -359,8 +422,14 @@ class _BodyTooLarge(Exception):
 
 def _too_large(limit: int) -> Response:
     return JSONResponse(
-        {"errors": [{"message": f"Request body larger than {limit} bytes.",
-                     "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]},
+        {
+            "errors": [
+                {
+                    "message": f"Request body larger than {limit} bytes.",
+                    "extensions": {"code": "PAYLOAD_TOO_LARGE"},
+                }
+            ]
+        },
         status_code=413,
     )
 
@@ -417,8 +486,14 @@ def internal_error_response(exc: BaseException) -> Response:
         return JSONResponse(body, status_code=503, headers={"retry-after": str(RETRY_AFTER_SECONDS)})
     error_id = uuid.uuid4().hex[:12]
     log.error("error %s outside GraphQL execution", error_id, exc_info=exc)
-    body = {"errors": [{"message": f"Internal error (id {error_id}).",
-                        "extensions": {"code": "INTERNAL_SERVER_ERROR", "errorId": error_id}}]}
+    body = {
+        "errors": [
+            {
+                "message": f"Internal error (id {error_id}).",
+                "extensions": {"code": "INTERNAL_SERVER_ERROR", "errorId": error_id},
+            }
+        ]
+    }
     return JSONResponse(body, status_code=500)
 
 
@@ -441,7 +516,9 @@ def check_production(settings: Settings) -> None:
             "(set at least 32 random characters)."
         )
     if settings.pii_key is not None and len(settings.pii_key) < 32:
-        raise InsecureConfiguration("Refusing to start in production with a LASTMILE_PII_KEY under 32 characters.")
+        raise InsecureConfiguration(
+            "Refusing to start in production with a LASTMILE_PII_KEY under 32 characters."
+        )
 
 
 def _operations_routes(settings: Settings, runtime: Runtime) -> list:
@@ -456,13 +533,20 @@ def _operations_routes(settings: Settings, runtime: Runtime) -> list:
     if not metrics.metrics_enabled(settings):
         return routes
     if settings.is_production and not settings.metrics_token:
-        raise InsecureConfiguration("Refusing to serve /metrics in production without LASTMILE_METRICS_TOKEN "
-                                    "(set one, or LASTMILE_METRICS=false).")
+        raise InsecureConfiguration(
+            "Refusing to serve /metrics in production without LASTMILE_METRICS_TOKEN "
+            "(set one, or LASTMILE_METRICS=false)."
+        )
     return [*routes, Route("/metrics", metrics.metrics_endpoint(settings.metrics_token))]
 
 
-def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None, manage_db: bool = True,
-               apply_migrations: bool = True) -> Starlette:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    runtime: Runtime | None = None,
+    manage_db: bool = True,
+    apply_migrations: bool = True,
+) -> Starlette:
     """The ASGI app. ``manage_db=False`` when the caller (tests) owns the database connection."""
     settings = settings or get_settings()
     check_production(settings)
@@ -476,10 +560,15 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             if apply_migrations:
                 await migrate(config)
                 await Tortoise.close_connections()
-            await init_db(tortoise_config(settings.database_url, runtime.host.tortoise_apps(),
-                                          settings.read_database_url,
-                                          connect_timeout=settings.db_connect_timeout,
-                                          statement_timeout=settings.db_statement_timeout))
+            await init_db(
+                tortoise_config(
+                    settings.database_url,
+                    runtime.host.tortoise_apps(),
+                    settings.read_database_url,
+                    connect_timeout=settings.db_connect_timeout,
+                    statement_timeout=settings.db_statement_timeout,
+                )
+            )
             if settings.gc_tuning:
                 from core.gc_tuning import tune_for_serving
 
@@ -504,20 +593,33 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     middleware = []
     if settings.cors_origin_list:
         # Outermost, so that refusals (413 included) carry the CORS headers a browser needs to read them.
-        middleware.append(Middleware(
-            CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET", "POST"],
-            # Front-ends tie their logs to ours with X-Request-ID (and read ours back); Apollo
-            # Client sends its name and version on every request.
-            allow_headers=["authorization", "content-type", "accept", "x-request-id",
-                           "apollographql-client-name", "apollographql-client-version"],
-            expose_headers=["x-request-id"], max_age=600,
-        ))
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origin_list,
+                allow_methods=["GET", "POST"],
+                # Front-ends tie their logs to ours with X-Request-ID (and read ours back); Apollo
+                # Client sends its name and version on every request.
+                allow_headers=[
+                    "authorization",
+                    "content-type",
+                    "accept",
+                    "x-request-id",
+                    "apollographql-client-name",
+                    "apollographql-client-version",
+                ],
+                expose_headers=["x-request-id"],
+                max_age=600,
+            )
+        )
     # Inside CORS, so that a browser can read the JSON 500 too.
     middleware.append(Middleware(LastResort))
     from core.ledgers.jobs import MAX_UPLOAD_BYTES
     from core.ledgers.routes import ledger_routes
 
-    middleware.append(Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, upload_bytes=MAX_UPLOAD_BYTES))
+    middleware.append(
+        Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, upload_bytes=MAX_UPLOAD_BYTES)
+    )
     app = Starlette(
         routes=[
             # A client that disconnects cancels its operation (core/disconnect.py).

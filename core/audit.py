@@ -45,19 +45,29 @@ async def flush_reads(context) -> None:
     # The same field of the same resident read twice in one operation (aliases, a resident
     # reached by two paths) is one fact: one row.
     entries = list({(e.action, e.subject_gid, e.field, e.detail): e for e in entries}.values())
-    await m.AuditLog.bulk_create([
-        m.AuditLog(
-            actor_id=context.viewer.user_id, action=e.action, subject_gid=e.subject_gid,
-            field=e.field, request_id=context.request_id, detail=e.detail,
-        )
-        for e in entries
-    ])
+    await m.AuditLog.bulk_create(
+        [
+            m.AuditLog(
+                actor_id=context.viewer.user_id,
+                action=e.action,
+                subject_gid=e.subject_gid,
+                field=e.field,
+                request_id=context.request_id,
+                detail=e.detail,
+            )
+            for e in entries
+        ]
+    )
 
 
-async def record(context, action: str, subject_gid: str | None, detail: str | None = None, *,
-                 actor_id: int | None = None) -> None:
+async def record(
+    context, action: str, subject_gid: str | None, detail: str | None = None, *, actor_id: int | None = None
+) -> None:
     """Write one audit row now (inside the caller's transaction); the actor is the viewer unless given."""
     await m.AuditLog.create(
-        actor_id=actor_id if actor_id is not None else context.viewer.user_id, action=action,
-        subject_gid=subject_gid, request_id=context.request_id, detail=detail,
+        actor_id=actor_id if actor_id is not None else context.viewer.user_id,
+        action=action,
+        subject_gid=subject_gid,
+        request_id=context.request_id,
+        detail=detail,
     )

@@ -120,8 +120,13 @@ def user_id_from_token(token: str, settings: Settings) -> int | None:
             return known[0]
         _VERIFIED.pop(key, None)
     try:
-        claims = jwt.decode(token, settings.secret_key, algorithms=[ALGORITHM], issuer=ISSUER,
-                            options={"require": ["exp", "sub", "iss"]})
+        claims = jwt.decode(
+            token,
+            settings.secret_key,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "sub", "iss"]},
+        )
     except (jwt.PyJWTError, ValueError, KeyError):
         return None
     # Only an id a row can have: a sub past the id column's range would reach the driver as an overflow.
@@ -148,19 +153,25 @@ async def viewer_for_user(user: m.User | None, registry: RoleRegistry) -> Viewer
     for g in await m.RoleGrant.filter(user_id=user.id).select_related("area"):
         area = g.area
         lineage = tuple(getattr(area, lineage_column(lv)) for lv in LEVELS[: LEVELS.index(area.level)])
-        grants.append(Grant(role=g.role, area_id=area.id, level=area.level, lineage=tuple(i for i in lineage if i)))
+        grants.append(
+            Grant(role=g.role, area_id=area.id, level=area.level, lineage=tuple(i for i in lineage if i))
+        )
     viewer = Viewer(user=user, is_superuser=user.is_superuser, grants=grants, registry=registry)
     if user.resident_id:
         resident = await m.Resident.get_or_none(id=user.resident_id)
         if resident is not None:
-            viewer.attach_resident(resident.id, resident.unit_id,
-                                   tuple(v for v in resident.lineage().values() if v),
-                                   lives_here=resident.status == ResidentStatus.ACTIVE)
+            viewer.attach_resident(
+                resident.id,
+                resident.unit_id,
+                tuple(v for v in resident.lineage().values() if v),
+                lives_here=resident.status == ResidentStatus.ACTIVE,
+            )
     return viewer
 
 
-async def viewer_from_token(token: str | None, settings: Settings, registry: RoleRegistry,
-                            bus=None) -> Viewer | None:
+async def viewer_from_token(
+    token: str | None, settings: Settings, registry: RoleRegistry, bus=None
+) -> Viewer | None:
     """The viewer a token stands for; an anonymous viewer when no token; None when the token is bad.
     Kept in memory between requests (core.viewer_cache; ``bus`` carries other processes' changes)."""
     if token is None:

@@ -27,7 +27,9 @@ def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise UnknownTimeZone(f"LASTMILE_TIME_ZONE={name!r} is not an IANA time zone (e.g. Asia/Shanghai)") from exc
+        raise UnknownTimeZone(
+            f"LASTMILE_TIME_ZONE={name!r} is not an IANA time zone (e.g. Asia/Shanghai)"
+        ) from exc
 
 
 def zone() -> ZoneInfo:

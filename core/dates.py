@@ -32,8 +32,9 @@ def _child(field: Field | None, name: str) -> Field | None:
     return [*field, name]
 
 
-def instant(value: dt.datetime | None, name: str, field: Field | None = None,
-            *, clamp: bool = False) -> dt.datetime | None:
+def instant(
+    value: dt.datetime | None, name: str, field: Field | None = None, *, clamp: bool = False
+) -> dt.datetime | None:
     """``value`` in UTC (None stays None). Out of UTC's years 1..9999: refused, or with
     ``clamp=True`` (a filter bound) the earliest or latest instant there is."""
     if value is None:
@@ -48,8 +49,7 @@ def instant(value: dt.datetime | None, name: str, field: Field | None = None,
         raise _refuse(f"`{name}` lies outside the years 1 to 9999 in UTC.", field) from None
 
 
-def period(start, end, names: tuple[str, str] = ("from", "to"),
-           field: Field | None = None):
+def period(start, end, names: tuple[str, str] = ("from", "to"), field: Field | None = None):
     """(start, end), instants in UTC (dates stay dates); refused when the start is after the end.
 
     ``field``: where the two ends are in a mutation's input (``""``: at its top, so the ends

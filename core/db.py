@@ -22,7 +22,7 @@ def normalise_url(url: str) -> str:
     """Accept the URL spellings people paste (postgresql://, postgres://)."""
     for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres+asyncpg://"):
         if url.startswith(prefix):
-            return "postgres://" + url[len(prefix):]
+            return "postgres://" + url[len(prefix) :]
     return url
 
 
@@ -39,8 +39,9 @@ async def _keep_session(connection) -> None:
     return None
 
 
-def connection_config(url: str, connect_timeout: float | None = None,
-                      statement_timeout: float | None = None) -> str | dict:
+def connection_config(
+    url: str, connect_timeout: float | None = None, statement_timeout: float | None = None
+) -> str | dict:
     """One tortoise connection: PostgreSQL without the per-statement session reset, and with
     the timeouts (see :func:`_bounded_postgres`) when given."""
     url = normalise_url(url)
@@ -51,9 +52,14 @@ def connection_config(url: str, connect_timeout: float | None = None,
     return config
 
 
-def tortoise_config(database_url: str, plugin_apps: dict[str, dict[str, Any]] | None = None,
-                    read_database_url: str | None = None, *,
-                    connect_timeout: float | None = None, statement_timeout: float | None = None) -> dict:
+def tortoise_config(
+    database_url: str,
+    plugin_apps: dict[str, dict[str, Any]] | None = None,
+    read_database_url: str | None = None,
+    *,
+    connect_timeout: float | None = None,
+    statement_timeout: float | None = None,
+) -> dict:
     """The tortoise config; on PostgreSQL the timeouts bound every connect and statement.
     Migrations are applied without them: DDL may legitimately run long."""
     # Core first: plugin migrations depend on core's.
@@ -71,7 +77,9 @@ def tortoise_config(database_url: str, plugin_apps: dict[str, dict[str, Any]] | 
         from core import replica
 
         replica.install()
-        config["connections"]["replica"] = connection_config(read_database_url, connect_timeout, statement_timeout)
+        config["connections"]["replica"] = connection_config(
+            read_database_url, connect_timeout, statement_timeout
+        )
         config["routers"] = ["core.replica.ReadRouter"]
     return config
 

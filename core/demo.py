@@ -38,7 +38,20 @@ SUBDISTRICTS = {
     ("中心路街道", False): ["晨光社区", "颐苑社区"],
     ("峡窝镇", True): ["新安西路社区", "金昌社区"],
 }
-COMPOUND_NAMES = ["幸福", "和谐", "阳光", "绿城", "金桥", "锦绣", "翠园", "康乐", "兴业", "铝城", "友谊", "安居"]
+COMPOUND_NAMES = [
+    "幸福",
+    "和谐",
+    "阳光",
+    "绿城",
+    "金桥",
+    "锦绣",
+    "翠园",
+    "康乐",
+    "兴业",
+    "铝城",
+    "友谊",
+    "安居",
+]
 TAGS = ["elderly-alone", "disabled", "veteran", "low-income", "left-behind-child", "key-care"]
 ORGANIZATIONS = [
     ("上街区卫生健康委员会", OrganizationKind.GOVERNMENT_DEPARTMENT),
@@ -86,22 +99,38 @@ async def _area(level: AreaLevel, name: str, parent: m.Area | None, **extra) -> 
     return area
 
 
-def _resident(rng: random.Random, faker: Faker, unit: m.Unit, relation: HouseholdRelation, born: dt.date,
-              gender: Gender, seq: int, today: dt.date) -> m.Resident:
+def _resident(
+    rng: random.Random,
+    faker: Faker,
+    unit: m.Unit,
+    relation: HouseholdRelation,
+    born: dt.date,
+    gender: Gender,
+    seq: int,
+    today: dt.date,
+) -> m.Resident:
     first17_region = "410106"
     seq_code = seq * 2 + (1 if gender == Gender.MALE else 0)  # odd 17th digit = male
     id_number = make_id_number(first17_region, born, seq_code)
     phone = f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
     name = faker.name_male() if gender == Gender.MALE else faker.name_female()
     r = m.Resident(
-        name=name, gender=gender, birth_date=born,
-        id_number_cipher=encrypt(id_number, "id_number"), id_number_hash=blind_index(id_number, "id_number"),
+        name=name,
+        gender=gender,
+        birth_date=born,
+        id_number_cipher=encrypt(id_number, "id_number"),
+        id_number_hash=blind_index(id_number, "id_number"),
         id_number_masked=mask_id_number(id_number),
-        phone_cipher=encrypt(phone, "phone"), phone_hash=blind_index(phone, "phone"),
-        phone_masked=mask_phone(phone), phone_last4=phone[-4:],
+        phone_cipher=encrypt(phone, "phone"),
+        phone_hash=blind_index(phone, "phone"),
+        phone_masked=mask_phone(phone),
+        phone_last4=phone[-4:],
         residency_type=ResidencyType.REGISTERED if rng.random() < 0.8 else ResidencyType.NON_REGISTERED,
-        is_party_member=rng.random() < 0.12, unit_id=unit.id, relation_to_head=relation,
-        community_id=unit.community_ref, moved_in_on=today - dt.timedelta(days=rng.randrange(30, 9000)),
+        is_party_member=rng.random() < 0.12,
+        unit_id=unit.id,
+        relation_to_head=relation,
+        community_id=unit.community_ref,
+        moved_in_on=today - dt.timedelta(days=rng.randrange(30, 9000)),
     )
     tags = []
     age = today.year - born.year
@@ -130,15 +159,20 @@ async def load_core_demo(residents_target: int = 3000, progress=_quiet) -> DemoC
     district = await _area(AreaLevel.DISTRICT, "上街区", None, code="410106")
     ctx = DemoContext(rng=rng, faker=faker, district=district, today=today)
 
-    orgs = [await m.Organization.create(name=n, kind=k, contact_name=faker.name(),
-                                        contact_phone=f"0371-6{rng.randrange(10**6):06d}")
-            for n, k in ORGANIZATIONS]
+    orgs = [
+        await m.Organization.create(
+            name=n, kind=k, contact_name=faker.name(), contact_phone=f"0371-6{rng.randrange(10**6):06d}"
+        )
+        for n, k in ORGANIZATIONS
+    ]
     managers = [o for o in orgs if o.kind == OrganizationKind.PROPERTY_MANAGEMENT]
 
     sub_no = 0
     for (sub_name, is_town), community_names in SUBDISTRICTS.items():
         sub_no += 1
-        sub = await _area(AreaLevel.SUBDISTRICT, sub_name, district, code=f"410106{sub_no:03d}", is_town=is_town)
+        sub = await _area(
+            AreaLevel.SUBDISTRICT, sub_name, district, code=f"410106{sub_no:03d}", is_town=is_town
+        )
         ctx.subdistricts.append(sub)
         for c_no, c_name in enumerate(community_names, start=1):
             community = await _area(AreaLevel.COMMUNITY, c_name, sub, code=f"410106{sub_no:03d}{c_no:03d}")
@@ -147,9 +181,12 @@ async def load_core_demo(residents_target: int = 3000, progress=_quiet) -> DemoC
                 await m.PartnerLink.create(organization=org, community=community)
             for k in range(rng.randint(2, 3)):
                 compound = await _area(
-                    AreaLevel.COMPOUND, f"{rng.choice(COMPOUND_NAMES)}{'小区' if k % 2 == 0 else '家园'}{k + 1}",
-                    community, address=f"上街区{faker.street_name()}{rng.randint(1, 300)}号",
-                    built_year=rng.randint(1978, 2020), property_manager=rng.choice(managers),
+                    AreaLevel.COMPOUND,
+                    f"{rng.choice(COMPOUND_NAMES)}{'小区' if k % 2 == 0 else '家园'}{k + 1}",
+                    community,
+                    address=f"上街区{faker.street_name()}{rng.randint(1, 300)}号",
+                    built_year=rng.randint(1978, 2020),
+                    property_manager=rng.choice(managers),
                 )
                 ctx.compounds.append(compound)
                 for b in range(rng.randint(2, 4)):
@@ -160,14 +197,20 @@ async def load_core_demo(residents_target: int = 3000, progress=_quiet) -> DemoC
                     for entrance in range(1, 3):
                         for floor in range(1, floors + 1):
                             for room in (1, 2):
-                                u = m.Unit(building_id=building.id, label=f"{entrance}-{floor}{room:02d}",
-                                           floor=floor, area_sqm=round(rng.uniform(45, 140), 1),
-                                           usage=rng.choices(list(UnitUsage), [70, 18, 8, 2, 2])[0])
+                                u = m.Unit(
+                                    building_id=building.id,
+                                    label=f"{entrance}-{floor}{room:02d}",
+                                    floor=floor,
+                                    area_sqm=round(rng.uniform(45, 140), 1),
+                                    usage=rng.choices(list(UnitUsage), [70, 18, 8, 2, 2])[0],
+                                )
                                 u.set_lineage(building.lineage())
                                 units.append(u)
                     await m.Unit.bulk_create(units)
     ctx.units = await m.Unit.all().order_by("id")
-    progress(f"core: {len(ctx.communities)} communities, {len(ctx.compounds)} compounds, {len(ctx.units)} units")
+    progress(
+        f"core: {len(ctx.communities)} communities, {len(ctx.compounds)} compounds, {len(ctx.units)} units"
+    )
 
     # Households: a head, often a spouse, children, sometimes a grandparent.
     seq = 0
@@ -182,8 +225,13 @@ async def load_core_demo(residents_target: int = 3000, progress=_quiet) -> DemoC
         relation_head = HouseholdRelation.HEAD if unit.usage != UnitUsage.RENTED else HouseholdRelation.HEAD
         members = [(relation_head, head_born, head_gender)]
         if rng.random() < 0.75:
-            members.append((HouseholdRelation.SPOUSE, _born(rng, today, 26, 80),
-                            Gender.FEMALE if head_gender == Gender.MALE else Gender.MALE))
+            members.append(
+                (
+                    HouseholdRelation.SPOUSE,
+                    _born(rng, today, 26, 80),
+                    Gender.FEMALE if head_gender == Gender.MALE else Gender.MALE,
+                )
+            )
         for _ in range(rng.choice([0, 1, 1, 2])):
             members.append((HouseholdRelation.CHILD, _born(rng, today, 1, 25), rng.choice(list(Gender))))
         if rng.random() < 0.2:
@@ -215,15 +263,17 @@ async def _demo_users(ctx: DemoContext) -> None:
     for i, sub in enumerate(ctx.subdistricts, start=1):
         await user(f"subdistrict{i}", f"{sub.name}管理员", [("area_manager", sub)], home_area=sub)
     for i, community in enumerate(ctx.communities, start=1):
-        worker = await user(f"worker{i}", f"{community.name}社工", [("community_worker", community)],
-                            home_area=community)
+        worker = await user(
+            f"worker{i}", f"{community.name}社工", [("community_worker", community)], home_area=community
+        )
         ctx.community_workers[community.id] = worker
         await user(f"grid{i}", f"{community.name}网格员", [("grid_worker", community)], home_area=community)
     heads = [r for r in ctx.residents if r.relation_to_head == HouseholdRelation.HEAD][:3]
     for i, resident in enumerate(heads, start=1):
         community = next(c for c in ctx.communities if c.id == resident.community_id)
-        await user(f"resident{i}", resident.name, [("resident", community)], resident=resident,
-                   home_area=community)
+        await user(
+            f"resident{i}", resident.name, [("resident", community)], resident=resident, home_area=community
+        )
 
 
 async def database_is_empty() -> bool:

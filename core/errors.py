@@ -71,8 +71,13 @@ class UserFailure(Exception):
     edge (core.api.mutation.run_mutation) turns into the GraphQL path
     (``["input", "unitId"]``); or that path itself, as a list, used as given."""
 
-    def __init__(self, message: str, code: str, field: str | list[str] | None = None,
-                 more: list[UserErrorData] | None = None):
+    def __init__(
+        self,
+        message: str,
+        code: str,
+        field: str | list[str] | None = None,
+        more: list[UserErrorData] | None = None,
+    ):
         super().__init__(message)
         path, logical = _field(field)
         self.errors = [UserErrorData(message, code, path, logical)] + list(more or [])
@@ -90,5 +95,6 @@ class ApiError(GraphQLError):
 
 
 def unauthenticated() -> ApiError:
-    return ApiError("Sign in first: send 'Authorization: Bearer <token>' from the login mutation.",
-                    Code.UNAUTHENTICATED)
+    return ApiError(
+        "Sign in first: send 'Authorization: Bearer <token>' from the login mutation.", Code.UNAUTHENTICATED
+    )

@@ -28,7 +28,9 @@ def tune_for_serving(thresholds: tuple[int, int, int] = THRESHOLDS) -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(*thresholds)
-    log.info("garbage collector: %d start-up objects frozen, thresholds %s", gc.get_freeze_count(), thresholds)
+    log.info(
+        "garbage collector: %d start-up objects frozen, thresholds %s", gc.get_freeze_count(), thresholds
+    )
 
 
 class ReleaseRequestData(SchemaExtension):

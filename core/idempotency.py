@@ -37,8 +37,11 @@ def client_key(raw: str | None, field: Field = FIELD) -> str | None:
     if raw is None:
         return None
     if unstorable_text(raw):
-        raise UserFailure("clientMutationId may not contain NUL characters or unpaired surrogates",
-                          Code.INVALID_INPUT, field)
+        raise UserFailure(
+            "clientMutationId may not contain NUL characters or unpaired surrogates",
+            Code.INVALID_INPUT,
+            field,
+        )
     key = raw.strip()
     if len(key) > KEY_MAX:
         raise UserFailure(f"clientMutationId may be at most {KEY_MAX} characters.", Code.INVALID_INPUT, field)
@@ -54,11 +57,14 @@ class Claim:
 
     async def settle(self, result: Model) -> None:
         if self.row_id is not None:
-            await m.IdempotencyKey.filter(id=self.row_id).update(result_gid=encode_gid(self.type_name, result.pk))
+            await m.IdempotencyKey.filter(id=self.row_id).update(
+                result_gid=encode_gid(self.type_name, result.pk)
+            )
 
 
-async def _earlier(viewer: Viewer, operation: str, key: str, model: type[Model], type_name: str,
-                   field: Field) -> Model | None:
+async def _earlier(
+    viewer: Viewer, operation: str, key: str, model: type[Model], type_name: str, field: Field
+) -> Model | None:
     row = await m.IdempotencyKey.get_or_none(operation=operation, actor_id=viewer.user_id or 0, key=key)
     if row is None or not row.result_gid:
         return None
@@ -69,8 +75,9 @@ async def _earlier(viewer: Viewer, operation: str, key: str, model: type[Model],
     return found
 
 
-async def claim_key(viewer: Viewer, operation: str, key: str | None, model: type[Model], type_name: str,
-                    field: Field = FIELD) -> tuple[Model | None, Claim]:
+async def claim_key(
+    viewer: Viewer, operation: str, key: str | None, model: type[Model], type_name: str, field: Field = FIELD
+) -> tuple[Model | None, Claim]:
     """(the earlier result, a claim that does nothing) when ``key`` was used; else (None, the claim made now).
 
     The key row is written first, inside the mutation's transaction: a twin sent at the same
@@ -83,12 +90,14 @@ async def claim_key(viewer: Viewer, operation: str, key: str | None, model: type
         return earlier, Claim(None, type_name)
     try:
         async with in_transaction():  # a savepoint: losing the race must not abort the mutation
-            row = await m.IdempotencyKey.create(operation=operation, actor_id=viewer.user_id or 0, key=key,
-                                                result_gid="")
+            row = await m.IdempotencyKey.create(
+                operation=operation, actor_id=viewer.user_id or 0, key=key, result_gid=""
+            )
     except IntegrityError:
         earlier = await _earlier(viewer, operation, key, model, type_name, field)
         if earlier is not None:
             return earlier, Claim(None, type_name)
-        raise UserFailure(f"A {operation} with this clientMutationId is in progress; retry.", Code.DUPLICATE,
-                          field) from None
+        raise UserFailure(
+            f"A {operation} with this clientMutationId is in progress; retry.", Code.DUPLICATE, field
+        ) from None
     return None, Claim(row.id, type_name)

@@ -58,8 +58,9 @@ def violates(exc: IntegrityError, columns: tuple[str, ...], name: str | None = N
     return found is not None and found == frozenset(columns)
 
 
-async def refusing(work: Callable[[], Awaitable[T]], failure: UserFailure, columns: tuple[str, ...],
-                   name: str | None = None) -> T:
+async def refusing(
+    work: Callable[[], Awaitable[T]], failure: UserFailure, columns: tuple[str, ...], name: str | None = None
+) -> T:
     """``await work()`` in a savepoint; ``failure`` when the unique constraint on ``columns`` refuses it."""
     try:
         async with in_transaction():  # a savepoint: PostgreSQL can go on (and roll back cleanly) after it

@@ -99,8 +99,11 @@ class DatabaseCounts:
             "ELSE core_login_attempt.expires_at_ms END "
             "RETURNING failures, expires_at_ms"
         )
-        params = [key, now + window_ms, now] if conn.capabilities.dialect == "postgres" else \
-            [key, now + window_ms, now, now]
+        params = (
+            [key, now + window_ms, now]
+            if conn.capabilities.dialect == "postgres"
+            else [key, now + window_ms, now, now]
+        )
         rows = await conn.execute_query_dict(sql, params)
         self._reservations += 1
         if self._reservations % _SWEEP_EVERY == 0:
@@ -110,7 +113,8 @@ class DatabaseCounts:
 
     async def give_back(self, key: str) -> None:
         conn, sql = self._sql(
-            "UPDATE core_login_attempt SET failures = failures - 1 WHERE subject = $1 AND failures > 0")
+            "UPDATE core_login_attempt SET failures = failures - 1 WHERE subject = $1 AND failures > 0"
+        )
         await conn.execute_query(sql, [key])
 
     async def clear(self, key: str) -> None:
@@ -120,7 +124,8 @@ class DatabaseCounts:
     async def lock(self, key: str, limit: int, lock_ms: int) -> None:
         """Start the lock-out now if the count has reached the limit."""
         conn, sql = self._sql(
-            "UPDATE core_login_attempt SET expires_at_ms = $1 WHERE subject = $2 AND failures >= $3")
+            "UPDATE core_login_attempt SET expires_at_ms = $1 WHERE subject = $2 AND failures >= $3"
+        )
         await conn.execute_query(sql, [now_ms() + lock_ms, key, limit])
 
     async def sweep(self) -> None:
@@ -159,7 +164,9 @@ class RedisCounts:
         # Keys beside the bus channel's name: deployments (and test runs) sharing a Redis stay apart.
         self.prefix = (channel.removesuffix(":events") or "lastmile") + ":login:"
         # Short timeouts: a frozen Redis must not hold sign-ins; the database takes over instead.
-        self.client = aioredis.from_url(clean, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT)
+        self.client = aioredis.from_url(
+            clean, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT
+        )
         self._reserve = self.client.register_script(_RESERVE)
         self._give_back = self.client.register_script(_GIVE_BACK)
         self._lock = self.client.register_script(_LOCK)
@@ -258,6 +265,7 @@ def limiter_for(runtime) -> AttemptLimiter:
 
 
 # --- client address -------------------------------------------------------------------------------
+
 
 def _networks(settings: Settings) -> tuple:
     raw = settings.trusted_proxies

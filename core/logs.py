@@ -38,14 +38,21 @@ def configure_logging(fmt: str = "console", level: str = "INFO", stream=None) ->
     (replacing one it installed before)."""
     if fmt not in ("json", "console"):
         raise ValueError(f"unknown log format {fmt!r}: json or console")
-    renderer = (structlog.processors.JSONRenderer() if fmt == "json"
-                # Plain tracebacks: with rich installed (the import command's progress bar) structlog
-                # would print rich ones with every local variable, hundreds of KB per error.
-                else structlog.dev.ConsoleRenderer(colors=False, sort_keys=False,
-                                                   exception_formatter=structlog.dev.plain_traceback))
+    renderer = (
+        structlog.processors.JSONRenderer()
+        if fmt == "json"
+        # Plain tracebacks: with rich installed (the import command's progress bar) structlog
+        # would print rich ones with every local variable, hundreds of KB per error.
+        else structlog.dev.ConsoleRenderer(
+            colors=False, sort_keys=False, exception_formatter=structlog.dev.plain_traceback
+        )
+    )
     structlog.configure(
-        processors=[*_shared_processors(), structlog.processors.StackInfoRenderer(),
-                    structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=[
+            *_shared_processors(),
+            structlog.processors.StackInfoRenderer(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=False,
@@ -83,16 +90,34 @@ def remove_handler(handler: logging.Handler) -> None:
     structlog.reset_defaults()
 
 
-def log_operation(*, request_id: str, user_id: int | None, operation: str | None, operation_type: str | None,
-                  outcome: str, seconds: float, statements: int, codes: list[str]) -> None:
+def log_operation(
+    *,
+    request_id: str,
+    user_id: int | None,
+    operation: str | None,
+    operation_type: str | None,
+    outcome: str,
+    seconds: float,
+    statements: int,
+    codes: list[str],
+) -> None:
     level = logging.ERROR if SERVER_CODES.intersection(codes) else logging.INFO
     # A stdlib logger with `extra`: without configure_logging (tests, embedding) it stays quiet
     # where structlog's own default would print every line.
-    _request_log.log(level, "graphql operation", extra={
-        "request_id": request_id, "user_id": user_id, "operation": operation, "operation_type": operation_type,
-        "outcome": outcome, "duration_ms": round(seconds * 1000, 2), "statements": statements,
-        "error_codes": sorted(set(codes)) or None,
-    })
+    _request_log.log(
+        level,
+        "graphql operation",
+        extra={
+            "request_id": request_id,
+            "user_id": user_id,
+            "operation": operation,
+            "operation_type": operation_type,
+            "outcome": outcome,
+            "duration_ms": round(seconds * 1000, 2),
+            "statements": statements,
+            "error_codes": sorted(set(codes)) or None,
+        },
+    )
 
 
 _request_log = logging.getLogger("lastmile.request")

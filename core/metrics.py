@@ -28,20 +28,37 @@ from strawberry.extensions import SchemaExtension
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 OPERATIONS = Counter(
-    "lastmile_graphql_operations_total", "GraphQL operations answered, by operation name and outcome.",
-    ["operation", "outcome"], registry=REGISTRY)
+    "lastmile_graphql_operations_total",
+    "GraphQL operations answered, by operation name and outcome.",
+    ["operation", "outcome"],
+    registry=REGISTRY,
+)
 LATENCY = Histogram(
-    "lastmile_graphql_operation_duration_seconds", "Time to answer one GraphQL operation.",
-    ["operation", "outcome"], registry=REGISTRY,
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+    "lastmile_graphql_operation_duration_seconds",
+    "Time to answer one GraphQL operation.",
+    ["operation", "outcome"],
+    registry=REGISTRY,
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
 ERRORS = Counter(
-    "lastmile_graphql_errors_total", "GraphQL errors returned, by extensions.code.", ["code"], registry=REGISTRY)
+    "lastmile_graphql_errors_total",
+    "GraphQL errors returned, by extensions.code.",
+    ["code"],
+    registry=REGISTRY,
+)
 STATEMENTS = Histogram(
-    "lastmile_sql_statements_per_operation", "SQL statements one GraphQL operation sent to the database.",
-    ["operation"], registry=REGISTRY, buckets=(0, 1, 2, 3, 5, 8, 13, 20, 50, 100, 200))
+    "lastmile_sql_statements_per_operation",
+    "SQL statements one GraphQL operation sent to the database.",
+    ["operation"],
+    registry=REGISTRY,
+    buckets=(0, 1, 2, 3, 5, 8, 13, 20, 50, 100, 200),
+)
 EVENTS = Counter(
-    "lastmile_events_published_total", "Events published on the event bus after a mutation committed, by topic.",
-    ["topic"], registry=REGISTRY)
+    "lastmile_events_published_total",
+    "Events published on the event bus after a mutation committed, by topic.",
+    ["topic"],
+    registry=REGISTRY,
+)
 
 # Operation names come from clients: only well-formed ones, and a bounded number of them,
 # become label values (an attacker must not grow the scrape without end).
@@ -76,7 +93,9 @@ class OperationStats:
     operation_type: str | None = None
 
 
-_current: contextvars.ContextVar[OperationStats | None] = contextvars.ContextVar("lastmile_stats", default=None)
+_current: contextvars.ContextVar[OperationStats | None] = contextvars.ContextVar(
+    "lastmile_stats", default=None
+)
 
 
 def start_operation() -> tuple[OperationStats, contextvars.Token]:
@@ -100,7 +119,13 @@ def _counting(method):
     return wrapper
 
 
-_STATEMENT_METHODS = ("execute_query", "execute_query_dict", "execute_insert", "execute_many", "execute_script")
+_STATEMENT_METHODS = (
+    "execute_query",
+    "execute_query_dict",
+    "execute_insert",
+    "execute_many",
+    "execute_script",
+)
 
 
 def install_statement_counter() -> None:
@@ -182,8 +207,9 @@ class _LiveCollector:
         subs = GaugeMetricFamily("lastmile_subscriptions_open", "GraphQL subscriptions open in this process.")
         subs.add_metric([], sum(bus.subscriber_count() for bus in list(self.buses)))
         yield subs
-        pool = GaugeMetricFamily("lastmile_db_pool_connections", "Database connections of this process's pool.",
-                                 labels=["state"])
+        pool = GaugeMetricFamily(
+            "lastmile_db_pool_connections", "Database connections of this process's pool.", labels=["state"]
+        )
         for state, value in _pool_use().items():
             pool.add_metric([state], value)
         yield pool
@@ -220,8 +246,11 @@ def metrics_endpoint(token: str | None):
         if token is not None:
             sent = request.headers.get("authorization", "")
             if not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
-                return PlainTextResponse("metrics need Authorization: Bearer <LASTMILE_METRICS_TOKEN>\n",
-                                         status_code=401, headers={"www-authenticate": "Bearer"})
+                return PlainTextResponse(
+                    "metrics need Authorization: Bearer <LASTMILE_METRICS_TOKEN>\n",
+                    status_code=401,
+                    headers={"www-authenticate": "Bearer"},
+                )
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     return metrics

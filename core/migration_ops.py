@@ -51,7 +51,12 @@ class AddPartialUniqueIndex(ops.AddConstraint):
 
 # The partial unique indexes core's migrations add (0002, 0003): table, column, condition.
 CORE_PARTIAL_INDEXES = (
-    ("core_resident_one_head_per_unit", "core_resident", "unit_id", "relation_to_head = 'HEAD' AND status = 'ACTIVE'"),
+    (
+        "core_resident_one_head_per_unit",
+        "core_resident",
+        "unit_id",
+        "relation_to_head = 'HEAD' AND status = 'ACTIVE'",
+    ),
     ("core_area_unique_district_name", "core_area", "name", "parent_id IS NULL"),
 )
 

@@ -63,7 +63,11 @@ class Area(Lineage, Model):
     built_year = fields.IntField(null=True)
     floors = fields.IntField(null=True)
     property_manager = fields.ForeignKeyField(
-        "core.Organization", related_name="managed_compounds", null=True, on_delete=fields.SET_NULL, db_index=True
+        "core.Organization",
+        related_name="managed_compounds",
+        null=True,
+        on_delete=fields.SET_NULL,
+        db_index=True,
     )
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -74,7 +78,9 @@ class Area(Lineage, Model):
         # (parent, name) leaves districts free to collide (NULLs never do): their names get their own
         # partial index (migration 0003, see docs/invariants.md).
         constraints = (
-            UniqueConstraint(fields=("name",), name="core_area_unique_district_name", condition="parent_id IS NULL"),
+            UniqueConstraint(
+                fields=("name",), name="core_area_unique_district_name", condition="parent_id IS NULL"
+            ),
         )
 
     def lineage_for_child(self) -> dict[str, int | None]:
@@ -142,9 +148,13 @@ class Resident(Lineage, Model):
     is_party_member = fields.BooleanField(default=False)
     # "|tag1|tag2|": a LIKE '%|tag|%' per wanted tag matches on SQLite and PostgreSQL alike.
     tags_text = fields.TextField(default="")
-    unit = fields.ForeignKeyField("core.Unit", related_name="residents", null=True, on_delete=fields.RESTRICT, db_index=True)
+    unit = fields.ForeignKeyField(
+        "core.Unit", related_name="residents", null=True, on_delete=fields.RESTRICT, db_index=True
+    )
     relation_to_head = fields.CharEnumField(HouseholdRelation, max_length=16, null=True)
-    community = fields.ForeignKeyField("core.Area", related_name="residents", on_delete=fields.RESTRICT, db_index=True)
+    community = fields.ForeignKeyField(
+        "core.Area", related_name="residents", on_delete=fields.RESTRICT, db_index=True
+    )
     moved_in_on = fields.DateField(null=True)
     moved_out_on = fields.DateField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
@@ -154,8 +164,11 @@ class Resident(Lineage, Model):
         table = "core_resident"
         # One active household head per unit, whoever writes (migration 0002, see docs/invariants.md).
         constraints = (
-            UniqueConstraint(fields=("unit_id",), name="core_resident_one_head_per_unit",
-                             condition="relation_to_head = 'HEAD' AND status = 'ACTIVE'"),
+            UniqueConstraint(
+                fields=("unit_id",),
+                name="core_resident_one_head_per_unit",
+                condition="relation_to_head = 'HEAD' AND status = 'ACTIVE'",
+            ),
         )
 
     @property
@@ -177,7 +190,9 @@ class User(Model):
         "core.Resident", related_name="user", null=True, on_delete=fields.SET_NULL
     )
     # The area whose user managers administer this account.
-    home_area = fields.ForeignKeyField("core.Area", related_name="home_users", null=True, on_delete=fields.SET_NULL, db_index=True)
+    home_area = fields.ForeignKeyField(
+        "core.Area", related_name="home_users", null=True, on_delete=fields.SET_NULL, db_index=True
+    )
     is_active = fields.BooleanField(default=True)
     is_superuser = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -202,7 +217,9 @@ class RoleGrant(Model):
 
 class Notification(Model):
     id = fields.IntField(primary_key=True)
-    user = fields.ForeignKeyField("core.User", related_name="notifications", on_delete=fields.CASCADE, db_index=True)
+    user = fields.ForeignKeyField(
+        "core.User", related_name="notifications", on_delete=fields.CASCADE, db_index=True
+    )
     kind = fields.CharField(max_length=64)
     title = fields.CharField(max_length=200)
     body = fields.TextField(null=True)
@@ -291,8 +308,9 @@ class ImportJob(Model):
     dry_run = fields.BooleanField(default=False)
     filename = fields.CharField(max_length=255)
     file_sha256 = fields.CharField(max_length=64)
-    uploaded_by = fields.ForeignKeyField("core.User", related_name="import_jobs", null=True,
-                                         on_delete=fields.SET_NULL, db_index=True)
+    uploaded_by = fields.ForeignKeyField(
+        "core.User", related_name="import_jobs", null=True, on_delete=fields.SET_NULL, db_index=True
+    )
     rows_read = fields.IntField(default=0)
     created = fields.IntField(default=0)
     updated = fields.IntField(default=0)

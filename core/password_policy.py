@@ -33,7 +33,9 @@ class WeakPassword(Exception):
     code = Code.WEAK_PASSWORD
 
 
-def check_password(password: str, username: str, *, min_score: int, other_names: tuple[str, ...] = ()) -> None:
+def check_password(
+    password: str, username: str, *, min_score: int, other_names: tuple[str, ...] = ()
+) -> None:
     """Raise :class:`WeakPassword` unless ``password`` may protect the account ``username``.
 
     ``other_names`` (e.g. the display name) are treated like the username by
@@ -52,8 +54,11 @@ def check_password(password: str, username: str, *, min_score: int, other_names:
     if result["score"] < min_score:
         feedback = result.get("feedback") or {}
         hints = " ".join(filter(None, [feedback.get("warning"), *(feedback.get("suggestions") or [])]))
-        raise WeakPassword("The password is too easy to guess" + (f": {hints}" if hints else ".")
-                           + " A few unrelated words or a passphrase is strong and easy to remember.")
+        raise WeakPassword(
+            "The password is too easy to guess"
+            + (f": {hints}" if hints else ".")
+            + " A few unrelated words or a passphrase is strong and easy to remember."
+        )
 
 
 def _personal_words(*names: str) -> list[str]:
@@ -67,5 +72,9 @@ def _personal_words(*names: str) -> list[str]:
 
 def _on_breach_list(result: dict, password: str) -> bool:
     sequence = result.get("sequence") or []
-    return (len(sequence) == 1 and sequence[0].get("pattern") == "dictionary"
-            and sequence[0].get("dictionary_name") == "passwords" and sequence[0].get("token") == password)
+    return (
+        len(sequence) == 1
+        and sequence[0].get("pattern") == "dictionary"
+        and sequence[0].get("dictionary_name") == "passwords"
+        and sequence[0].get("token") == password
+    )

@@ -47,19 +47,34 @@ CORE_ROLES: tuple[RoleDef, ...] = (
     _role(
         "area_manager",
         "Subdistrict or district official: manages areas, units, residents, organisations and accounts of the area.",
-        "area.read", "area.manage", "unit.write", "resident.read", "resident.write", "resident.pii.read",
-        "organization.read", "organization.write", "user.manage", "audit.read",
+        "area.read",
+        "area.manage",
+        "unit.write",
+        "resident.read",
+        "resident.write",
+        "resident.pii.read",
+        "organization.read",
+        "organization.write",
+        "user.manage",
+        "audit.read",
     ),
     _role(
         "community_worker",
         "Community worker (社区工作者): reads and writes residents, units and organisations of the area, including full ID and phone numbers.",
-        "area.read", "unit.write", "resident.read", "resident.write", "resident.pii.read",
-        "organization.read", "organization.write",
+        "area.read",
+        "unit.write",
+        "resident.read",
+        "resident.write",
+        "resident.pii.read",
+        "organization.read",
+        "organization.write",
     ),
     _role(
         "grid_worker",
         "Grid worker (网格员): reads residents of the area, ID and phone masked.",
-        "area.read", "resident.read", "organization.read",
+        "area.read",
+        "resident.read",
+        "organization.read",
     ),
     _role(
         "resident",
@@ -173,9 +188,7 @@ class Viewer:
         if self.is_superuser:
             return EVERYWHERE
         if permission not in self._cache:
-            roots = tuple(
-                (g.level, g.area_id) for g in self.grants if permission in self.permissions_of(g)
-            )
+            roots = tuple((g.level, g.area_id) for g in self.grants if permission in self.permissions_of(g))
             self._cache[permission] = Scope(roots=roots)
         return self._cache[permission]
 
@@ -184,8 +197,9 @@ class Viewer:
         scope = self.scope(permission)
         return not scope.empty if obj is None else scope.covers(obj)
 
-    def attach_resident(self, resident_id: int, unit_id: int | None, lineage: tuple[int, ...], *,
-                        lives_here: bool) -> None:
+    def attach_resident(
+        self, resident_id: int, unit_id: int | None, lineage: tuple[int, ...], *, lives_here: bool
+    ) -> None:
         """Link the viewer to their own resident record (read afresh on every request).
 
         A resident's view follows their current residence: while they live here (ACTIVE)

@@ -24,5 +24,6 @@ def ilike_contains(field: Term, value: str) -> BasicCriterion:
 
 def install() -> None:
     BasePostgresExecutor.FILTER_FUNC_OVERRIDE = {
-        **BasePostgresExecutor.FILTER_FUNC_OVERRIDE, insensitive_contains: ilike_contains,
+        **BasePostgresExecutor.FILTER_FUNC_OVERRIDE,
+        insensitive_contains: ilike_contains,
     }

@@ -59,7 +59,8 @@ def _builtin_names() -> list[str]:
     import plugins as pkg
 
     return sorted(
-        m.name for m in pkgutil.iter_modules(pkg.__path__)
+        m.name
+        for m in pkgutil.iter_modules(pkg.__path__)
         if m.ispkg and importlib.util.find_spec(f"plugins.{m.name}.plugin") is not None
     )
 
@@ -113,7 +114,9 @@ class PluginHost:
     def _register(self, name: str, module: ModuleType) -> None:
         declared = getattr(module, "NAME", name)
         if declared != name:
-            raise ValueError(f"plugin module {module.__name__} declares NAME={declared!r}, enabled as {name!r}")
+            raise ValueError(
+                f"plugin module {module.__name__} declares NAME={declared!r}, enabled as {name!r}"
+            )
         if name in self.modules or name == "core":
             raise ValueError(f"two plugins are named {name!r}")
         self.modules[name] = module
@@ -127,7 +130,9 @@ class PluginHost:
             PluginInfo(
                 name=name,
                 version=getattr(m, "VERSION", core.__version__),
-                description=getattr(m, "DESCRIPTION", (m.__doc__ or "").strip().splitlines()[0] if m.__doc__ else ""),
+                description=getattr(
+                    m, "DESCRIPTION", (m.__doc__ or "").strip().splitlines()[0] if m.__doc__ else ""
+                ),
             )
             for name, m in self.modules.items()
         ]
@@ -242,8 +247,11 @@ class PluginHost:
         await self._each(self.pm.hook.lastmile_resident_moved_out(resident=resident, actor_id=actor_id))
 
     async def resident_moved(self, resident, from_unit_id: int | None, actor_id: int | None) -> None:
-        await self._each(self.pm.hook.lastmile_resident_moved(
-            resident=resident, from_unit_id=from_unit_id, actor_id=actor_id))
+        await self._each(
+            self.pm.hook.lastmile_resident_moved(
+                resident=resident, from_unit_id=from_unit_id, actor_id=actor_id
+            )
+        )
 
     async def area_usage(self, area_id: int) -> list[str]:
         """The reasons plugins give for keeping the area (empty: it may go)."""

@@ -88,8 +88,9 @@ class RedisBus(InProcessBus):
         if self._reader is not None:
             return
         # The sender bounds each pipeline with publish_timeout; the socket timeouts are a second line.
-        self._publisher = aioredis.from_url(self.url, socket_connect_timeout=self.publish_timeout,
-                                            socket_timeout=self.publish_timeout)
+        self._publisher = aioredis.from_url(
+            self.url, socket_connect_timeout=self.publish_timeout, socket_timeout=self.publish_timeout
+        )
         self._subscribed = asyncio.Event()
         self._outbox_ready = asyncio.Event()
         self._reader = asyncio.create_task(self._read(), name="lastmile-redis-bus-reader")
@@ -97,8 +98,10 @@ class RedisBus(InProcessBus):
         try:
             await asyncio.wait_for(self._subscribed.wait(), START_TIMEOUT)
         except TimeoutError:
-            log.error("Redis at %s is unreachable; live updates from other processes are missing until it is back",
-                      _safe(self.url))
+            log.error(
+                "Redis at %s is unreachable; live updates from other processes are missing until it is back",
+                _safe(self.url),
+            )
 
     async def stop(self) -> None:
         sender, self._sender = self._sender, None
@@ -128,8 +131,11 @@ class RedisBus(InProcessBus):
         if len(self._outbox) >= OUTBOX_SIZE:
             self._outbox.popleft()
             self._count_lost(1, "the outbox is full")
-        self._outbox.append(json.dumps({"origin": self.client_name, "topic": event.topic, "data": event.data},
-                                       ensure_ascii=False))
+        self._outbox.append(
+            json.dumps(
+                {"origin": self.client_name, "topic": event.topic, "data": event.data}, ensure_ascii=False
+            )
+        )
         self._outbox_ready.set()
 
     async def _send(self) -> None:
@@ -164,8 +170,12 @@ class RedisBus(InProcessBus):
     def _failing(self, exc: BaseException) -> None:
         if not self._publish_failing:
             self._publish_failing = True
-            log.warning("publishing to Redis at %s failed (%r): other processes miss events until it is back; "
-                        "this process's subscribers still get them", _safe(self.url), exc)
+            log.warning(
+                "publishing to Redis at %s failed (%r): other processes miss events until it is back; "
+                "this process's subscribers still get them",
+                _safe(self.url),
+                exc,
+            )
 
     def _count_lost(self, n: int, reason: str | None) -> None:
         self.lost += n
@@ -175,8 +185,13 @@ class RedisBus(InProcessBus):
     async def _read(self) -> None:
         backoff = 0.5
         while True:
-            client = aioredis.from_url(self.url, socket_connect_timeout=5, socket_keepalive=True,
-                                       health_check_interval=POLL_SECONDS * 3, client_name=self.client_name)
+            client = aioredis.from_url(
+                self.url,
+                socket_connect_timeout=5,
+                socket_keepalive=True,
+                health_check_interval=POLL_SECONDS * 3,
+                client_name=self.client_name,
+            )
             pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(self.channel)

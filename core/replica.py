@@ -103,8 +103,9 @@ class ReadRouting(SchemaExtension):
 
     def on_execute(self):
         context = self.execution_context.context
-        pin = (self.execution_context.operation_type == OperationType.MUTATION
-               or wrote_recently(getattr(getattr(context, "viewer", None), "user_id", None)))
+        pin = self.execution_context.operation_type == OperationType.MUTATION or wrote_recently(
+            getattr(getattr(context, "viewer", None), "user_id", None)
+        )
         if not pin:
             yield
             return

@@ -85,8 +85,9 @@ def _due(row: m.ScheduledJobState, job: ScheduledJob, now: dt.datetime) -> bool:
     return now - row.last_run_at >= job.every * 0.9
 
 
-async def run_job(job: ScheduledJob, *, bus=None, now: dt.datetime | None = None, force: bool = False,
-                  host=None) -> RunOutcome:
+async def run_job(
+    job: ScheduledJob, *, bus=None, now: dt.datetime | None = None, force: bool = False, host=None
+) -> RunOutcome:
     """Run ``job`` once if it is due and no other instance is running it.
 
     ``force=True`` runs it even if it ran less than ``every`` ago (tests, the CLI);
@@ -140,10 +141,17 @@ class Scheduler:
         self._scheduler = AsyncIOScheduler(timezone=dt.UTC)
         for name, job in self.jobs.items():
             # Jitter spreads instances started together; coalesce folds missed runs into one.
-            self._scheduler.add_job(self._tick, IntervalTrigger(seconds=job.every.total_seconds(),
-                                                                 jitter=min(30, job.every.total_seconds() / 10)),
-                                    args=[name], id=name, max_instances=1, coalesce=True,
-                                    misfire_grace_time=None)
+            self._scheduler.add_job(
+                self._tick,
+                IntervalTrigger(
+                    seconds=job.every.total_seconds(), jitter=min(30, job.every.total_seconds() / 10)
+                ),
+                args=[name],
+                id=name,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
+            )
         self._scheduler.start()
 
     def stop(self) -> None:

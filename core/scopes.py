@@ -92,7 +92,9 @@ def where(*qs: Q, **filters) -> RowScope:
 
 def _check(value) -> RowScope:
     if not isinstance(value, RowScope):
-        raise TypeError(f"expected a RowScope (EVERYWHERE, NOWHERE or where(...)), got {type(value).__name__}")
+        raise TypeError(
+            f"expected a RowScope (EVERYWHERE, NOWHERE or where(...)), got {type(value).__name__}"
+        )
     return value
 
 

@@ -53,34 +53,56 @@ class Settings(BaseSettings):
     max_resolved_objects: int = Field(default=50_000, alias="LASTMILE_MAX_RESOLVED_OBJECTS")
     # Failures answered as JSON, not hangs (issue 10, item 7): how long a request may wait on the database and
     # on Redis before it is answered SERVICE_UNAVAILABLE (or, for Redis, the event goes to this process only).
-    db_connect_timeout: float = Field(default=5.0, alias="LASTMILE_DB_CONNECT_TIMEOUT",
-                                      description="Seconds to open a PostgreSQL connection.")
-    db_statement_timeout: float = Field(default=15.0, alias="LASTMILE_DB_STATEMENT_TIMEOUT",
-                                        description="Seconds one SQL statement may run (server and client side).")
-    readyz_timeout: float = Field(default=3.0, alias="LASTMILE_READYZ_TIMEOUT",
-                                  description="Seconds /readyz waits for the database before answering 503.")
-    redis_publish_timeout: float = Field(default=1.0, alias="LASTMILE_REDIS_PUBLISH_TIMEOUT",
-                                         description="Seconds one publish to Redis may take (off the request path).")
+    db_connect_timeout: float = Field(
+        default=5.0,
+        alias="LASTMILE_DB_CONNECT_TIMEOUT",
+        description="Seconds to open a PostgreSQL connection.",
+    )
+    db_statement_timeout: float = Field(
+        default=15.0,
+        alias="LASTMILE_DB_STATEMENT_TIMEOUT",
+        description="Seconds one SQL statement may run (server and client side).",
+    )
+    readyz_timeout: float = Field(
+        default=3.0,
+        alias="LASTMILE_READYZ_TIMEOUT",
+        description="Seconds /readyz waits for the database before answering 503.",
+    )
+    redis_publish_timeout: float = Field(
+        default=1.0,
+        alias="LASTMILE_REDIS_PUBLISH_TIMEOUT",
+        description="Seconds one publish to Redis may take (off the request path).",
+    )
 
     # --- Login under attack (docs/security.md, "Accounts and sign-in") ---
     login_max_failures_per_address: int = Field(
-        default=30, ge=1, alias="LASTMILE_LOGIN_MAX_FAILURES_PER_ADDRESS",
+        default=30,
+        ge=1,
+        alias="LASTMILE_LOGIN_MAX_FAILURES_PER_ADDRESS",
         description="Failed sign-ins one client address may make per window before it is refused (RATE_LIMITED).",
     )
     trusted_proxies: str = Field(
-        default="", alias="LASTMILE_TRUSTED_PROXIES",
+        default="",
+        alias="LASTMILE_TRUSTED_PROXIES",
         description="Comma-separated proxy addresses or networks (CIDR) whose X-Forwarded-For is believed; none by default.",
     )
     password_hash_concurrency: int = Field(
-        default=2, ge=1, alias="LASTMILE_PASSWORD_HASH_CONCURRENCY",
+        default=2,
+        ge=1,
+        alias="LASTMILE_PASSWORD_HASH_CONCURRENCY",
         description="argon2 hashes or verifications running at once (in a thread pool, off the event loop).",
     )
     password_hash_wait_seconds: float = Field(
-        default=3.0, ge=0, alias="LASTMILE_PASSWORD_HASH_WAIT_SECONDS",
+        default=3.0,
+        ge=0,
+        alias="LASTMILE_PASSWORD_HASH_WAIT_SECONDS",
         description="How long a sign-in waits for a free argon2 slot before it is refused with RATE_LIMITED.",
     )
     password_min_score: int = Field(
-        default=3, ge=0, le=4, alias="LASTMILE_PASSWORD_MIN_SCORE",
+        default=3,
+        ge=0,
+        le=4,
+        alias="LASTMILE_PASSWORD_MIN_SCORE",
         description="Least zxcvbn strength score (0-4) a new password needs.",
     )
 
@@ -93,64 +115,78 @@ class Settings(BaseSettings):
 
     # Time-driven work (core.scheduled).
     scheduler: bool = Field(
-        default=True, alias="LASTMILE_SCHEDULER",
+        default=True,
+        alias="LASTMILE_SCHEDULER",
         description="Run the plugins' scheduled jobs in this process (one run per period across all instances).",
     )
 
     # Read performance (issue 11): viewer cache, garbage collector, read replica.
     viewer_cache_seconds: float = Field(
-        default=60, alias="LASTMILE_VIEWER_CACHE_SECONDS",
+        default=60,
+        alias="LASTMILE_VIEWER_CACHE_SECONDS",
         description="How long a signed-in viewer (account and grants) is kept in memory at most; 0 turns it off.",
     )
     gc_tuning: bool = Field(
-        default=True, alias="LASTMILE_GC_TUNING",
+        default=True,
+        alias="LASTMILE_GC_TUNING",
         description="Freeze start-up objects out of the garbage collector and collect young objects less often.",
     )
     read_database_url: str | None = Field(
-        default=None, alias="LASTMILE_READ_DATABASE_URL",
+        default=None,
+        alias="LASTMILE_READ_DATABASE_URL",
         description="A read-only copy (replica) of the database for queries; mutations use DATABASE_URL.",
     )
     read_after_write_seconds: float = Field(
-        default=5, alias="LASTMILE_READ_AFTER_WRITE_SECONDS",
+        default=5,
+        alias="LASTMILE_READ_AFTER_WRITE_SECONDS",
         description="After a viewer's mutation, their reads go to the primary for this long (same process).",
     )
 
     # Operations (issue 13): the district's calendar.
     time_zone: str = Field(
-        default="Asia/Shanghai", alias="LASTMILE_TIME_ZONE",
+        default="Asia/Shanghai",
+        alias="LASTMILE_TIME_ZONE",
         description="IANA time zone of the district: what 'today' and a local date mean (core.clock).",
     )
 
     # Operations (issue 13): persisted queries (core/api/persisted.py).
     apq_enabled: bool = Field(
-        default=True, alias="LASTMILE_APQ",
+        default=True,
+        alias="LASTMILE_APQ",
         description="Accept Apollo's automatic persisted queries (hash first, the query on PersistedQueryNotFound).",
     )
     apq_cache_size: int = Field(
-        default=10_000, alias="LASTMILE_APQ_CACHE_SIZE",
+        default=10_000,
+        alias="LASTMILE_APQ_CACHE_SIZE",
         description="Documents each process remembers when LASTMILE_REDIS_URL is unset (Redis is shared otherwise).",
     )
     trusted_documents: str | None = Field(
-        default=None, alias="LASTMILE_TRUSTED_DOCUMENTS",
+        default=None,
+        alias="LASTMILE_TRUSTED_DOCUMENTS",
         description="A persisted-query manifest from the front-end build; when set only its operations run.",
     )
 
     # Operations (issue 13): metrics (core/metrics.py).
     metrics_enabled: bool | None = Field(
-        default=None, alias="LASTMILE_METRICS",
+        default=None,
+        alias="LASTMILE_METRICS",
         description="Serve /metrics (Prometheus); unset: on in development, off in production.",
     )
     metrics_token: str | None = Field(
-        default=None, alias="LASTMILE_METRICS_TOKEN",
+        default=None,
+        alias="LASTMILE_METRICS_TOKEN",
         description="Bearer token /metrics requires; production serves metrics only with one.",
     )
 
     # Operations (issue 13): logs (core/logs.py).
     log_format: Literal["json", "console"] | None = Field(
-        default=None, alias="LASTMILE_LOG_FORMAT",
+        default=None,
+        alias="LASTMILE_LOG_FORMAT",
         description="json (one JSON object a line) or console; unset: json in production, console in development.",
     )
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", alias="LASTMILE_LOG_LEVEL")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", alias="LASTMILE_LOG_LEVEL"
+    )
 
     @property
     def log_format_in_use(self) -> str:
@@ -180,9 +216,7 @@ class Settings(BaseSettings):
         raw = self.plugins
         if self.plugins_file:
             with open(self.plugins_file, encoding="utf-8") as fh:
-                raw = ",".join(
-                    line.split("#", 1)[0].strip() for line in fh if line.split("#", 1)[0].strip()
-                )
+                raw = ",".join(line.split("#", 1)[0].strip() for line in fh if line.split("#", 1)[0].strip())
         if raw is None or raw.strip() == "all":
             return None
         return [p.strip() for p in raw.split(",") if p.strip()]

@@ -51,9 +51,15 @@ class _Entry:
     def viewer(self, registry: RoleRegistry) -> Viewer:
         # A fresh Viewer (and copy of the account row) per request: whatever one request sets
         # on them stays its own.
-        return Viewer(user=copy.copy(self.user), is_superuser=self.is_superuser, grants=list(self.grants), registry=registry,
-                      resident_id=self.resident_id, resident_unit_id=self.resident_unit_id,
-                      resident_lineage=self.resident_lineage)
+        return Viewer(
+            user=copy.copy(self.user),
+            is_superuser=self.is_superuser,
+            grants=list(self.grants),
+            registry=registry,
+            resident_id=self.resident_id,
+            resident_unit_id=self.resident_unit_id,
+            resident_lineage=self.resident_lineage,
+        )
 
 
 class ViewerCache:
@@ -76,8 +82,14 @@ class ViewerCache:
         if ttl <= 0 or generation != self.generation or viewer.user_id is None:
             return
         self._entries[viewer.user_id] = _Entry(
-            time.monotonic() + ttl, viewer.user, viewer.is_superuser, tuple(viewer.grants), viewer.resident_id,
-            viewer.resident_unit_id, tuple(viewer.resident_lineage))
+            time.monotonic() + ttl,
+            viewer.user,
+            viewer.is_superuser,
+            tuple(viewer.grants),
+            viewer.resident_id,
+            viewer.resident_unit_id,
+            tuple(viewer.resident_lineage),
+        )
         if viewer.resident_id is not None:
             self._user_of_resident[viewer.resident_id] = viewer.user_id
 

@@ -13,7 +13,7 @@ import pytest
 
 
 def outcome(payload: dict) -> str:
-    """"OK", or the first userError as CODE@field.path."""
+    """ "OK", or the first userError as CODE@field.path."""
     if not payload["userErrors"]:
         return "OK"
     error = payload["userErrors"][0]

@@ -69,9 +69,24 @@ async def test_deprecated_directive_locations_are_readable_by_graphql_core_3_2_c
     introspection; a directive location those clients do not know makes build_client_schema crash."""
     body = await core_client("{ __schema { directives { name locations } } }")
     known = {
-        "QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD",
-        "INLINE_FRAGMENT", "VARIABLE_DEFINITION", "SCHEMA", "SCALAR", "OBJECT", "FIELD_DEFINITION",
-        "ARGUMENT_DEFINITION", "INTERFACE", "UNION", "ENUM", "ENUM_VALUE", "INPUT_OBJECT",
+        "QUERY",
+        "MUTATION",
+        "SUBSCRIPTION",
+        "FIELD",
+        "FRAGMENT_DEFINITION",
+        "FRAGMENT_SPREAD",
+        "INLINE_FRAGMENT",
+        "VARIABLE_DEFINITION",
+        "SCHEMA",
+        "SCALAR",
+        "OBJECT",
+        "FIELD_DEFINITION",
+        "ARGUMENT_DEFINITION",
+        "INTERFACE",
+        "UNION",
+        "ENUM",
+        "ENUM_VALUE",
+        "INPUT_OBJECT",
         "INPUT_FIELD_DEFINITION",
     }
     for directive in body["data"]["__schema"]["directives"]:
@@ -93,30 +108,49 @@ async def test_oversized_strings_are_user_errors_and_write_nothing(core_client):
     tok = w.tokens["super"]
     areas_before = await m.Area.all().count()
     cases = [
-        ({"level": "COMMUNITY", "parentId": w.gid(w.s1), "name": "新社区", "code": "9" * 33}, ["input", "code"]),
-        ({"level": "COMPOUND", "parentId": w.gid(w.c1), "name": "新小区", "address": "路" * 301}, ["input", "address"]),
+        (
+            {"level": "COMMUNITY", "parentId": w.gid(w.s1), "name": "新社区", "code": "9" * 33},
+            ["input", "code"],
+        ),
+        (
+            {"level": "COMPOUND", "parentId": w.gid(w.c1), "name": "新小区", "address": "路" * 301},
+            ["input", "address"],
+        ),
     ]
     for data, field in cases:
         body = await core_client(CREATE_AREA, {"input": data}, tok, errors_ok=True)
         assert "errors" not in body, body
         assert body["data"]["createArea"]["userErrors"][0]["code"] == "INVALID_INPUT", body
         assert body["data"]["createArea"]["userErrors"][0]["field"] == field
-    for data, field in [({"code": "9" * 33}, ["input", "code"]), ({"address": "路" * 301}, ["input", "address"])]:
-        body = await core_client(UPDATE_AREA, {"input": {"id": w.gid(w.compound1), **data}}, tok, errors_ok=True)
+    for data, field in [
+        ({"code": "9" * 33}, ["input", "code"]),
+        ({"address": "路" * 301}, ["input", "address"]),
+    ]:
+        body = await core_client(
+            UPDATE_AREA, {"input": {"id": w.gid(w.compound1), **data}}, tok, errors_ok=True
+        )
         assert "errors" not in body, body
         assert body["data"]["updateArea"]["userErrors"][0]["code"] == "INVALID_INPUT"
         assert body["data"]["updateArea"]["userErrors"][0]["field"] == field
     assert await m.Area.all().count() == areas_before
 
-    body = await core_client(CREATE_ORG, {"input": {"name": "区卫健委", "kind": "GOVERNMENT_DEPARTMENT",
-                                                   "contactName": "王" * 101}}, tok, errors_ok=True)
+    body = await core_client(
+        CREATE_ORG,
+        {"input": {"name": "区卫健委", "kind": "GOVERNMENT_DEPARTMENT", "contactName": "王" * 101}},
+        tok,
+        errors_ok=True,
+    )
     assert "errors" not in body, body
     assert body["data"]["createOrganization"]["userErrors"][0]["field"] == ["input", "contactName"]
     assert not await m.Organization.exists()
 
     residents_before = await m.Resident.all().count()
-    body = await core_client(REGISTER, {"input": {"name": "赵六", "unitId": w.gid(w.unit1),
-                                                 "clientMutationId": "k" * 200}}, tok, errors_ok=True)
+    body = await core_client(
+        REGISTER,
+        {"input": {"name": "赵六", "unitId": w.gid(w.unit1), "clientMutationId": "k" * 200}},
+        tok,
+        errors_ok=True,
+    )
     assert "errors" not in body, body
     assert body["data"]["registerResident"]["userErrors"][0]["field"] == ["input", "clientMutationId"]
     assert body["data"]["registerResident"]["userErrors"][0]["code"] == "INVALID_INPUT"
@@ -129,25 +163,34 @@ async def test_tags_are_kept_as_given_or_refused(core_client):
     tok = w.tokens["c1_worker"]
     before = await m.Resident.all().count()
     for tags, index in [(["veteran", "a|b"], "1"), (["x" * 51], "0"), (["veteran", "  "], "1")]:
-        body = await core_client(REGISTER, {"input": {"name": "赵六", "unitId": w.gid(w.unit1), "tags": tags}}, tok)
+        body = await core_client(
+            REGISTER, {"input": {"name": "赵六", "unitId": w.gid(w.unit1), "tags": tags}}, tok
+        )
         errors = body["data"]["registerResident"]["userErrors"]
         assert [e["code"] for e in errors] == ["INVALID_INPUT"], (tags, body)
         assert errors[0]["field"] == ["input", "tags", index]
     assert await m.Resident.all().count() == before
-    body = await core_client(REGISTER, {"input": {"name": "赵六", "unitId": w.gid(w.unit1),
-                                                 "tags": [" elderly-alone ", "low-income"]}}, tok)
+    body = await core_client(
+        REGISTER,
+        {"input": {"name": "赵六", "unitId": w.gid(w.unit1), "tags": [" elderly-alone ", "low-income"]}},
+        tok,
+    )
     assert body["data"]["registerResident"]["resident"]["tags"] == ["elderly-alone", "low-income"]
     update = """mutation($input: UpdateResidentInput!) { updateResident(input: $input) {
         resident { tags } userErrors { field code } } }"""
     body = await core_client(update, {"input": {"id": w.gid(w.residents["zhang"]), "tags": ["a|b"]}}, tok)
-    assert body["data"]["updateResident"]["userErrors"] == [{"field": ["input", "tags", "0"], "code": "INVALID_INPUT"}]
+    assert body["data"]["updateResident"]["userErrors"] == [
+        {"field": ["input", "tags", "0"], "code": "INVALID_INPUT"}
+    ]
 
 
 async def test_dates_in_the_future_are_refused(core_client):
     w = await build_world()
     tok = w.tokens["c1_worker"]
     future = (clock.today() + dt.timedelta(days=400)).isoformat()
-    body = await core_client(REGISTER, {"input": {"name": "赵六", "unitId": w.gid(w.unit1), "movedInOn": future}}, tok)
+    body = await core_client(
+        REGISTER, {"input": {"name": "赵六", "unitId": w.gid(w.unit1), "movedInOn": future}}, tok
+    )
     assert body["data"]["registerResident"]["userErrors"][0]["field"] == ["input", "movedInOn"]
     assert body["data"]["registerResident"]["userErrors"][0]["code"] == "INVALID_INPUT"
 
@@ -157,12 +200,14 @@ async def test_dates_in_the_future_are_refused(core_client):
     assert (await m.Resident.get(id=w.residents["zhang_wife"].id)).status.value == "ACTIVE"
 
     unit = await make_unit(w.building1, "1-102")
-    body = await core_client(MOVE, {"input": {"residentId": zhang, "unitId": _gid("Unit", unit.id),
-                                              "movedOn": future}}, tok)
+    body = await core_client(
+        MOVE, {"input": {"residentId": zhang, "unitId": _gid("Unit", unit.id), "movedOn": future}}, tok
+    )
     assert body["data"]["moveResident"]["userErrors"][0]["field"] == ["input", "movedOn"]
     # Moving in before one was born is as wrong.
-    body = await core_client(MOVE, {"input": {"residentId": zhang, "unitId": _gid("Unit", unit.id),
-                                              "movedOn": "1900-01-01"}}, tok)
+    body = await core_client(
+        MOVE, {"input": {"residentId": zhang, "unitId": _gid("Unit", unit.id), "movedOn": "1900-01-01"}}, tok
+    )
     assert body["data"]["moveResident"]["userErrors"][0]["field"] == ["input", "movedOn"]
     assert (await m.Resident.get(id=w.residents["zhang_wife"].id)).unit_id == w.unit1.id
 
@@ -171,7 +216,13 @@ async def test_age_and_search_filters_out_of_range_are_client_errors(core_client
     w = await build_world()
     tok = w.tokens["super"]
     query = "query($f: ResidentFilter) { residents(filter: $f) { totalCount } }"
-    for f in [{"minAge": 100000}, {"maxAge": 100000}, {"minAge": -1}, {"maxAge": -3}, {"search": "x" * 100000}]:
+    for f in [
+        {"minAge": 100000},
+        {"maxAge": 100000},
+        {"minAge": -1},
+        {"maxAge": -3},
+        {"search": "x" * 100000},
+    ]:
         body = await core_client(query, {"f": f}, tok, errors_ok=True)
         assert body.get("errors"), (f, body)
         assert [e["extensions"]["code"] for e in body["errors"]] == ["INVALID_INPUT"], (f, body)
@@ -188,22 +239,39 @@ async def test_huge_ids_read_as_not_found(core_client):
     w = await build_world()
     tok = w.tokens["super"]
     huge = _gid("Resident", 10**20)
-    body = await core_client("query($id: ID!) { node(id: $id) { id } nodes(ids: [$id]) { id } }", {"id": huge}, tok,
-                             errors_ok=True)
+    body = await core_client(
+        "query($id: ID!) { node(id: $id) { id } nodes(ids: [$id]) { id } }", {"id": huge}, tok, errors_ok=True
+    )
     assert body == {"data": {"node": None, "nodes": [None]}}, body
-    body = await core_client("query($id: ID!) { area(id: $id) { id } }", {"id": _gid("Community", 2**31)}, tok,
-                             errors_ok=True)
+    body = await core_client(
+        "query($id: ID!) { area(id: $id) { id } }", {"id": _gid("Community", 2**31)}, tok, errors_ok=True
+    )
     assert body == {"data": {"area": None}}, body
-    body = await core_client("""query($id: ID!) { areas(parentId: $id) { totalCount }
+    body = await core_client(
+        """query($id: ID!) { areas(parentId: $id) { totalCount }
         communities(subdistrictId: $id) { totalCount } units(buildingId: $id) { totalCount }
         organizations(communityId: $id) { totalCount } residents(filter: {areaId: $id, unitId: $id}) { totalCount } }""",
-                             {"id": _gid("Subdistrict", 2**40)}, tok, errors_ok=True)
+        {"id": _gid("Subdistrict", 2**40)},
+        tok,
+        errors_ok=True,
+    )
     assert "errors" not in body, body
-    body = await core_client("""mutation($id: ID!) { updateResident(input: {id: $id, name: "x"}) {
-        userErrors { field code } } }""", {"id": huge}, tok, errors_ok=True)
-    assert body["data"]["updateResident"]["userErrors"] == [{"field": ["input", "id"], "code": "NOT_FOUND"}], body
-    body = await core_client("mutation($id: ID!) { markNotificationsRead(ids: [$id]) }",
-                             {"id": _gid("Notification", 10**20)}, tok, errors_ok=True)
+    body = await core_client(
+        """mutation($id: ID!) { updateResident(input: {id: $id, name: "x"}) {
+        userErrors { field code } } }""",
+        {"id": huge},
+        tok,
+        errors_ok=True,
+    )
+    assert body["data"]["updateResident"]["userErrors"] == [
+        {"field": ["input", "id"], "code": "NOT_FOUND"}
+    ], body
+    body = await core_client(
+        "mutation($id: ID!) { markNotificationsRead(ids: [$id]) }",
+        {"id": _gid("Notification", 10**20)},
+        tok,
+        errors_ok=True,
+    )
     assert body == {"data": {"markNotificationsRead": 0}}, body
 
 
@@ -213,10 +281,16 @@ async def test_request_errors_carry_a_code(core_client):
     cases = [
         ("{ residents { totalCount ", None, "GRAPHQL_PARSE_FAILED"),
         ("{ residentz { totalCount } }", None, "GRAPHQL_VALIDATION_FAILED"),
-        ("mutation($i: CreateUnitInput!) { createUnit(input: $i) { unit { id } } }",
-         {"i": {"buildingId": w.gid(w.building1), "label": "9", "usage": "NOPE"}}, "BAD_USER_INPUT"),
-        ("mutation($i: RegisterResidentInput!) { registerResident(input: $i) { resident { id } } }",
-         {"i": {"name": "x", "unitId": w.gid(w.unit1), "birthDate": "1990-13-01"}}, "BAD_USER_INPUT"),
+        (
+            "mutation($i: CreateUnitInput!) { createUnit(input: $i) { unit { id } } }",
+            {"i": {"buildingId": w.gid(w.building1), "label": "9", "usage": "NOPE"}},
+            "BAD_USER_INPUT",
+        ),
+        (
+            "mutation($i: RegisterResidentInput!) { registerResident(input: $i) { resident { id } } }",
+            {"i": {"name": "x", "unitId": w.gid(w.unit1), "birthDate": "1990-13-01"}},
+            "BAD_USER_INPUT",
+        ),
     ]
     for query, variables, code in cases:
         body = await core_client(query, variables, tok, errors_ok=True)
@@ -228,17 +302,24 @@ async def test_area_managers_manage_accounts_the_superuser_made_and_granted(core
     the subdistrict's area manager, who holds user.manage there, can then see and revoke it."""
     w = await build_world()
     boss = w.tokens["super"]
-    body = await core_client(CREATE_USER, {"input": {"username": "cw9", "password": "amber kettle orbit 91",
-                                                    "displayName": "CW9"}}, boss)
+    body = await core_client(
+        CREATE_USER,
+        {"input": {"username": "cw9", "password": "amber kettle orbit 91", "displayName": "CW9"}},
+        boss,
+    )
     user_id = body["data"]["createUser"]["user"]["id"]
     grant = {"userId": user_id, "role": "community_worker", "areaId": w.gid(w.c1)}
     assert (await core_client(GRANT, {"input": grant}, boss))["data"]["grantRole"]["userErrors"] == []
 
     manager = w.tokens["s1_manager"]
-    body = await core_client("query($id: ID!) { node(id: $id) { ... on User { username } } }", {"id": user_id}, manager)
+    body = await core_client(
+        "query($id: ID!) { node(id: $id) { ... on User { username } } }", {"id": user_id}, manager
+    )
     assert body["data"]["node"] == {"username": "cw9"}
     body = await core_client(REVOKE, {"input": grant}, manager)
-    assert body["data"]["revokeRole"]["userErrors"] == [] and body["data"]["revokeRole"]["user"]["roles"] == []
+    assert (
+        body["data"]["revokeRole"]["userErrors"] == [] and body["data"]["revokeRole"]["user"]["roles"] == []
+    )
     # A community worker of another subdistrict still cannot see the account.
     other = await make_user("c3_worker", [("community_worker", w.c3)])
     body = await core_client("query($id: ID!) { node(id: $id) { id } }", {"id": user_id}, token_for(other))
@@ -253,8 +334,10 @@ def test_create_admin_resets_a_locked_account(tmp_path):
     run = [sys.executable, "-m", "core.cli", "create-admin", "boss", "--password", "amber kettle orbit 91"]
     subprocess.run(run, env=env, check=True, capture_output=True, cwd=str(_ROOT))
     con = sqlite3.connect(str(tmp_path / "admin.sqlite3"))
-    con.execute("INSERT INTO core_login_attempt (subject, failures, expires_at_ms) VALUES (?, 99, 32503680000000)",
-                [subject_key(ACCOUNT, "boss")])
+    con.execute(
+        "INSERT INTO core_login_attempt (subject, failures, expires_at_ms) VALUES (?, 99, 32503680000000)",
+        [subject_key(ACCOUNT, "boss")],
+    )
     con.commit()
     subprocess.run(run, env=env, check=True, capture_output=True, cwd=str(_ROOT))
     assert con.execute("SELECT count(*) FROM core_login_attempt").fetchall() == [(0,)]
@@ -262,25 +345,46 @@ def test_create_admin_resets_a_locked_account(tmp_path):
 
 
 def test_create_admin_refuses_a_weak_password(tmp_path):
-    env = {"DATABASE_URL": "sqlite://" + str(tmp_path / "weak.sqlite3"), "LASTMILE_PLUGINS": "", "PATH": "/usr/bin:/bin"}
-    for weak, why in (("boss-password-1", "username"), ("password123", "breaches"), ("qwertyuiop", "breaches")):
-        proc = subprocess.run([sys.executable, "-m", "core.cli", "create-admin", "boss", "--password", weak],
-                              env=env, capture_output=True, text=True, cwd=str(_ROOT))
+    env = {
+        "DATABASE_URL": "sqlite://" + str(tmp_path / "weak.sqlite3"),
+        "LASTMILE_PLUGINS": "",
+        "PATH": "/usr/bin:/bin",
+    }
+    for weak, why in (
+        ("boss-password-1", "username"),
+        ("password123", "breaches"),
+        ("qwertyuiop", "breaches"),
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "core.cli", "create-admin", "boss", "--password", weak],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=str(_ROOT),
+        )
         assert proc.returncode != 0 and why in proc.stderr, proc.stderr
     assert not (tmp_path / "weak.sqlite3").exists()  # refused before touching the database
 
 
 def test_export_schema_names_the_option_that_was_wrong():
-    proc = subprocess.run([sys.executable, "-m", "core.cli", "export-schema", "--plugins", "nope"],
-                          capture_output=True, text=True, cwd=str(_ROOT), env={"PATH": "/usr/bin:/bin"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "core.cli", "export-schema", "--plugins", "nope"],
+        capture_output=True,
+        text=True,
+        cwd=str(_ROOT),
+        env={"PATH": "/usr/bin:/bin"},
+    )
     assert proc.returncode != 0
     assert "--plugins" in proc.stderr and "civility" in proc.stderr, proc.stderr
 
 
 async def test_new_passwords_have_a_maximum_length(core_client):
     w = await build_world()
-    body = await core_client(CREATE_USER, {"input": {"username": "big", "password": "p" * 5000,
-                                                    "displayName": "Big"}}, w.tokens["super"])
+    body = await core_client(
+        CREATE_USER,
+        {"input": {"username": "big", "password": "p" * 5000, "displayName": "Big"}},
+        w.tokens["super"],
+    )
     assert body["data"]["createUser"]["userErrors"][0]["field"] == ["input", "password"]
     assert not await m.User.filter(username="big").exists()
 
@@ -292,10 +396,12 @@ async def test_id_numbers_of_every_kind_register(core_client):
         value = make_id_number("410106", dt.date(1990, 1, 1), n)
         if value.endswith("X"):
             break
-    body = await core_client("""mutation($i: RegisterResidentInput!) { registerResident(input: $i) {
+    body = await core_client(
+        """mutation($i: RegisterResidentInput!) { registerResident(input: $i) {
         resident { idNumber } userErrors { code } } }""",
-                             {"i": {"name": "x", "unitId": w.gid(w.unit1), "idNumber": value.lower()}},
-                             w.tokens["c1_worker"])
+        {"i": {"name": "x", "unitId": w.gid(w.unit1), "idNumber": value.lower()}},
+        w.tokens["c1_worker"],
+    )
     assert body["data"]["registerResident"]["resident"]["idNumber"] == value
 
 
@@ -328,8 +434,13 @@ async def test_nodes_batches_its_lookups(core_client):
 def test_cli_names_a_database_it_cannot_open(tmp_path):
     """`lastmile migrate`/`serve` on a database it cannot reach stop with one clear line, not a traceback."""
     db = "sqlite://" + str(tmp_path / "missing" / "x.sqlite3")
-    proc = subprocess.run([sys.executable, "-m", "core.cli", "migrate"], capture_output=True, text=True,
-                          cwd=str(_ROOT), env={"PATH": "/usr/bin:/bin", "DATABASE_URL": db, "LASTMILE_PLUGINS": ""})
+    proc = subprocess.run(
+        [sys.executable, "-m", "core.cli", "migrate"],
+        capture_output=True,
+        text=True,
+        cwd=str(_ROOT),
+        env={"PATH": "/usr/bin:/bin", "DATABASE_URL": db, "LASTMILE_PLUGINS": ""},
+    )
     assert proc.returncode != 0
     assert "cannot open the database" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
 
@@ -344,8 +455,11 @@ async def test_concurrent_registrations_of_one_id_number_name_the_field(core_cli
         resident { id } userErrors { field code } } }"""
 
     async def register(n: int):
-        return await core_client(query, {"i": {"name": f"同一人{n}", "unitId": w.gid(w.unit1), "idNumber": number}},
-                                 w.tokens["c1_worker"])
+        return await core_client(
+            query,
+            {"i": {"name": f"同一人{n}", "unitId": w.gid(w.unit1), "idNumber": number}},
+            w.tokens["c1_worker"],
+        )
 
     results = [r["data"]["registerResident"] for r in await asyncio.gather(*(register(n) for n in range(4)))]
     assert sum(1 for r in results if r["resident"]) == 1, results
@@ -359,13 +473,27 @@ def test_cli_plugin_file_problems_are_one_line(tmp_path):
     listing = tmp_path / "plugins.txt"
     listing.write_text("mediation\nnope\n", encoding="utf-8")
     env = {"PATH": "/usr/bin:/bin", "LASTMILE_PLUGINS_FILE": str(listing)}
-    proc = subprocess.run([sys.executable, "-m", "core.cli", "export-schema"], capture_output=True, text=True,
-                          cwd=str(_ROOT), env=env)
-    assert proc.returncode != 0 and "LASTMILE_PLUGINS_FILE" in proc.stderr and "civility" in proc.stderr, proc.stderr
+    proc = subprocess.run(
+        [sys.executable, "-m", "core.cli", "export-schema"],
+        capture_output=True,
+        text=True,
+        cwd=str(_ROOT),
+        env=env,
+    )
+    assert proc.returncode != 0 and "LASTMILE_PLUGINS_FILE" in proc.stderr and "civility" in proc.stderr, (
+        proc.stderr
+    )
     env["LASTMILE_PLUGINS_FILE"] = str(tmp_path / "missing.txt")
-    proc = subprocess.run([sys.executable, "-m", "core.cli", "export-schema"], capture_output=True, text=True,
-                          cwd=str(_ROOT), env=env)
-    assert proc.returncode != 0 and "Traceback" not in proc.stderr and "missing.txt" in proc.stderr, proc.stderr
+    proc = subprocess.run(
+        [sys.executable, "-m", "core.cli", "export-schema"],
+        capture_output=True,
+        text=True,
+        cwd=str(_ROOT),
+        env=env,
+    )
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr and "missing.txt" in proc.stderr, (
+        proc.stderr
+    )
 
 
 async def test_a_users_grants_outside_the_viewers_scope_read_as_not_there(core_client):
@@ -375,7 +503,9 @@ async def test_a_users_grants_outside_the_viewers_scope_read_as_not_there(core_c
     user = await make_user("both", [("grid_worker", w.c1), ("grid_worker", w.c3)], home=w.c1)
     query = "query($id: ID!) { node(id: $id) { ... on User { roles { role { name } area { name } } } } }"
     body = await core_client(query, {"id": w.gid(user)}, w.tokens["s1_manager"])
-    assert body["data"]["node"]["roles"] == [{"role": {"name": "grid_worker"}, "area": {"name": "三湾街社区"}}]
+    assert body["data"]["node"]["roles"] == [
+        {"role": {"name": "grid_worker"}, "area": {"name": "三湾街社区"}}
+    ]
     body = await core_client(query, {"id": w.gid(user)}, w.tokens["super"])
     assert len(body["data"]["node"]["roles"]) == 2
     # The account itself still sees all its own grants.
@@ -393,9 +523,11 @@ async def test_unstorable_text_is_invalid_input(core_client):
         # ensure_ascii: a lone surrogate travels as the JSON escape \\ud800, as a browser would send it.
         import json
 
-        resp = await core_client.http.post("/graphql", content=json.dumps({"query": query, "variables": variables}),
-                                           headers={"Authorization": f"Bearer {tok}",
-                                                    "Content-Type": "application/json"})
+        resp = await core_client.http.post(
+            "/graphql",
+            content=json.dumps({"query": query, "variables": variables}),
+            headers={"Authorization": f"Bearer {tok}", "Content-Type": "application/json"},
+        )
         assert resp.status_code in (200, 400), resp.text
         return resp.json()
 
@@ -407,31 +539,62 @@ async def test_unstorable_text_is_invalid_input(core_client):
 
     for bad in ["a\x00b", "a\ud800b"]:
         cases = [
-            (CREATE_AREA, "createArea", {"level": "COMMUNITY", "parentId": w.gid(w.s1), "name": bad}, ["input", "name"]),
-            (CREATE_AREA, "createArea", {"level": "COMMUNITY", "parentId": w.gid(w.s1), "name": "新社区", "code": bad},
-             ["input", "code"]),
+            (
+                CREATE_AREA,
+                "createArea",
+                {"level": "COMMUNITY", "parentId": w.gid(w.s1), "name": bad},
+                ["input", "name"],
+            ),
+            (
+                CREATE_AREA,
+                "createArea",
+                {"level": "COMMUNITY", "parentId": w.gid(w.s1), "name": "新社区", "code": bad},
+                ["input", "code"],
+            ),
             (UPDATE_AREA, "updateArea", {"id": w.gid(w.compound1), "address": bad}, ["input", "address"]),
             (REGISTER, "registerResident", {"name": bad, "unitId": w.gid(w.unit1)}, ["input", "name"]),
-            (REGISTER, "registerResident", {"name": "赵六", "unitId": w.gid(w.unit1), "tags": [bad]},
-             ["input", "tags", "0"]),
-            (REGISTER, "registerResident", {"name": "赵六", "unitId": w.gid(w.unit1), "clientMutationId": bad},
-             ["input", "clientMutationId"]),
+            (
+                REGISTER,
+                "registerResident",
+                {"name": "赵六", "unitId": w.gid(w.unit1), "tags": [bad]},
+                ["input", "tags", "0"],
+            ),
+            (
+                REGISTER,
+                "registerResident",
+                {"name": "赵六", "unitId": w.gid(w.unit1), "clientMutationId": bad},
+                ["input", "clientMutationId"],
+            ),
             (CREATE_ORG, "createOrganization", {"name": bad, "kind": "POLICE"}, ["input", "name"]),
-            (CREATE_ORG, "createOrganization", {"name": "派出所", "kind": "POLICE", "contactName": bad},
-             ["input", "contactName"]),
-            (CREATE_USER, "createUser", {"username": bad, "password": "password-123", "displayName": "x"},
-             ["input", "username"]),
-            (CREATE_USER, "createUser", {"username": "u1", "password": "password-123", "displayName": bad},
-             ["input", "displayName"]),
+            (
+                CREATE_ORG,
+                "createOrganization",
+                {"name": "派出所", "kind": "POLICE", "contactName": bad},
+                ["input", "contactName"],
+            ),
+            (
+                CREATE_USER,
+                "createUser",
+                {"username": bad, "password": "password-123", "displayName": "x"},
+                ["input", "username"],
+            ),
+            (
+                CREATE_USER,
+                "createUser",
+                {"username": "u1", "password": "password-123", "displayName": bad},
+                ["input", "displayName"],
+            ),
         ]
         for query, name, data, field in cases:
             body = await post(query, {"input": data})
             assert refused(body, name, field), (data, body)
-        for query in ["query($s: String) { residents(filter: {search: $s}) { totalCount } }",
-                      "query($s: String) { areas(search: $s) { totalCount } }",
-                      "query($s: String) { organizations(search: $s) { totalCount } }",
-                      "query($s: String) { communities(search: $s) { totalCount } }",
-                      "query($s: String!) { residents(filter: {tags: [$s]}) { totalCount } }"]:
+        for query in [
+            "query($s: String) { residents(filter: {search: $s}) { totalCount } }",
+            "query($s: String) { areas(search: $s) { totalCount } }",
+            "query($s: String) { organizations(search: $s) { totalCount } }",
+            "query($s: String) { communities(search: $s) { totalCount } }",
+            "query($s: String!) { residents(filter: {tags: [$s]}) { totalCount } }",
+        ]:
             body = await post(query, {"s": bad})
             assert refused(body), (query, body)
     assert not await m.Organization.exists()

@@ -37,8 +37,11 @@ RESIDENTS_SEEN = {
 @pytest.mark.parametrize("viewer", VIEWERS)
 async def test_residents_query_and_counts(client, world, viewer):
     w = world
-    body = await client("{ residents(first: 50) { totalCount edges { node { name } } } }", token=tok(w, viewer),
-                        errors_ok=True)
+    body = await client(
+        "{ residents(first: 50) { totalCount edges { node { name } } } }",
+        token=tok(w, viewer),
+        errors_ok=True,
+    )
     if viewer == "anonymous":
         assert body.get("data") is None and body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         return
@@ -52,8 +55,12 @@ async def test_residents_query_and_counts(client, world, viewer):
 async def test_node_lookup_of_every_resident(client, world, viewer):
     w = world
     for key, resident in w.residents.items():
-        body = await client("query($id: ID!) { node(id: $id) { id ... on Resident { name } } }",
-                            {"id": w.gid(resident)}, tok(w, viewer), errors_ok=True)
+        body = await client(
+            "query($id: ID!) { node(id: $id) { id ... on Resident { name } } }",
+            {"id": w.gid(resident)},
+            tok(w, viewer),
+            errors_ok=True,
+        )
         if viewer == "anonymous":
             assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
             continue
@@ -61,23 +68,30 @@ async def test_node_lookup_of_every_resident(client, world, viewer):
         assert seen == (key in RESIDENTS_SEEN[viewer]), (viewer, key)
     ids = [w.gid(r) for r in w.residents.values()]
     if viewer != "anonymous":
-        data = await client.data("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids}, tok(w, viewer))
+        data = await client.data(
+            "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids}, tok(w, viewer)
+        )
         seen = {k for k, n in zip(w.residents, data["nodes"], strict=True) if n is not None}
         assert seen == RESIDENTS_SEEN[viewer]
 
 
 PII = {
     # viewer -> (full ID/phone visible for residents they can see?)
-    "c1_worker": True, "c2_worker": True, "s1_manager": True, "district_admin": True,
-    "c1_grid": False, "resident": False,
+    "c1_worker": True,
+    "c2_worker": True,
+    "s1_manager": True,
+    "district_admin": True,
+    "c1_grid": False,
+    "resident": False,
 }
 
 
 @pytest.mark.parametrize("viewer", [v for v in VIEWERS if v != "anonymous"])
 async def test_personal_data_masking(client, world, viewer):
     w = world
-    data = await client.data("{ residents { edges { node { idNumber idNumberMasked phone phoneMasked } } } }",
-                             token=tok(w, viewer))
+    data = await client.data(
+        "{ residents { edges { node { idNumber idNumberMasked phone phoneMasked } } } }", token=tok(w, viewer)
+    )
     for edge in data["residents"]["edges"]:
         node = edge["node"]
         assert node["idNumberMasked"] and "*" in node["idNumberMasked"]
@@ -89,16 +103,23 @@ async def test_personal_data_masking(client, world, viewer):
 
 AREAS_SEEN = {
     # community ids visible through `communities`
-    "c1_worker": {"c1"}, "c2_worker": {"c2"}, "c1_grid": {"c1"}, "s1_manager": {"c1", "c2"},
-    "district_admin": {"c1", "c2", "c3"}, "resident": {"c1"},
+    "c1_worker": {"c1"},
+    "c2_worker": {"c2"},
+    "c1_grid": {"c1"},
+    "s1_manager": {"c1", "c2"},
+    "district_admin": {"c1", "c2", "c3"},
+    "resident": {"c1"},
 }
 
 
 @pytest.mark.parametrize("viewer", VIEWERS)
 async def test_areas_and_units(client, world, viewer):
     w = world
-    body = await client("{ communities { totalCount edges { node { id residentCount } } } districts { name } }",
-                        token=tok(w, viewer), errors_ok=True)
+    body = await client(
+        "{ communities { totalCount edges { node { id residentCount } } } districts { name } }",
+        token=tok(w, viewer),
+        errors_ok=True,
+    )
     if viewer == "anonymous":
         assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         return
@@ -107,11 +128,19 @@ async def test_areas_and_units(client, world, viewer):
     # Ancestors are context: everybody signed in sees the district's name.
     assert body["data"]["districts"] == [{"name": "上街区"}]
     # c3 (another subdistrict) reads as null for everyone but the district admin.
-    node = await client.data("query($id: ID!) { area(id: $id) { name } }", {"id": w.gid(w.c3)}, tok(w, viewer))
+    node = await client.data(
+        "query($id: ID!) { area(id: $id) { name } }", {"id": w.gid(w.c3)}, tok(w, viewer)
+    )
     assert (node["area"] is not None) == (viewer == "district_admin")
     units = await client.data("{ units { totalCount } }", token=tok(w, viewer))
-    expected_units = {"c1_worker": 1, "c2_worker": 1, "c1_grid": 1, "s1_manager": 2, "district_admin": 3,
-                      "resident": 1}
+    expected_units = {
+        "c1_worker": 1,
+        "c2_worker": 1,
+        "c1_grid": 1,
+        "s1_manager": 2,
+        "district_admin": 3,
+        "resident": 1,
+    }
     assert units["units"]["totalCount"] == expected_units[viewer]
 
 
@@ -129,16 +158,21 @@ REGISTER = """mutation($input: RegisterResidentInput!) { registerResident(input:
 
 # viewer -> outcome of registering a resident in c1's unit1
 REGISTER_IN_C1 = {
-    "c1_worker": None, "s1_manager": None, "district_admin": None,
-    "c2_worker": "NOT_FOUND", "c1_grid": "FORBIDDEN", "resident": "FORBIDDEN",
+    "c1_worker": None,
+    "s1_manager": None,
+    "district_admin": None,
+    "c2_worker": "NOT_FOUND",
+    "c1_grid": "FORBIDDEN",
+    "resident": "FORBIDDEN",
 }
 
 
 @pytest.mark.parametrize("viewer", VIEWERS)
 async def test_register_resident_permissions(client, world, viewer):
     w = world
-    body = await client(REGISTER, {"input": {"name": "新人", "unitId": w.gid(w.unit1)}}, tok(w, viewer),
-                        errors_ok=True)
+    body = await client(
+        REGISTER, {"input": {"name": "新人", "unitId": w.gid(w.unit1)}}, tok(w, viewer), errors_ok=True
+    )
     if viewer == "anonymous":
         assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         assert await m.Resident.filter(name="新人").count() == 0
@@ -156,10 +190,18 @@ UPDATE = """mutation($input: UpdateResidentInput!) { updateResident(input: $inpu
 @pytest.mark.parametrize("viewer", [v for v in VIEWERS if v != "anonymous"])
 async def test_update_resident_permissions(client, world, viewer):
     w = world
-    data = await client.data(UPDATE, {"input": {"id": w.gid(w.residents["wang"]), "name": "王芳芳"}}, tok(w, viewer))
+    data = await client.data(
+        UPDATE, {"input": {"id": w.gid(w.residents["wang"]), "name": "王芳芳"}}, tok(w, viewer)
+    )
     errors = data["updateResident"]["userErrors"]
-    expected = {"c2_worker": None, "s1_manager": None, "district_admin": None, "c1_worker": "NOT_FOUND",
-                "c1_grid": "NOT_FOUND", "resident": "NOT_FOUND"}[viewer]
+    expected = {
+        "c2_worker": None,
+        "s1_manager": None,
+        "district_admin": None,
+        "c1_worker": "NOT_FOUND",
+        "c1_grid": "NOT_FOUND",
+        "resident": "NOT_FOUND",
+    }[viewer]
     assert (errors[0]["code"] if errors else None) == expected
     assert (data["updateResident"]["resident"] is None) == (expected is not None)
 
@@ -167,15 +209,18 @@ async def test_update_resident_permissions(client, world, viewer):
 @pytest.mark.parametrize("viewer", [v for v in VIEWERS if v != "anonymous"])
 async def test_me_and_users(client, world, viewer):
     w = world
-    data = await client.data("{ me { username roles { role { name } area { name } } resident { name unit { label } } } }",
-                             token=tok(w, viewer))
+    data = await client.data(
+        "{ me { username roles { role { name } area { name } } resident { name unit { label } } } }",
+        token=tok(w, viewer),
+    )
     assert data["me"]["username"] == w.users[viewer].username
     if viewer == "resident":
         assert data["me"]["resident"] == {"name": "张伟", "unit": {"label": "1-101"}}
     # A user node is visible to itself and to user managers of its home area.
     other = w.users["c2_worker"]
-    node = await client.data("query($id: ID!) { node(id: $id) { ... on User { username } } }",
-                             {"id": w.gid(other)}, tok(w, viewer))
+    node = await client.data(
+        "query($id: ID!) { node(id: $id) { ... on User { username } } }", {"id": w.gid(other)}, tok(w, viewer)
+    )
     sees = viewer in {"c2_worker", "s1_manager", "district_admin"}
     assert (node["node"] is not None) == sees
 
@@ -186,9 +231,18 @@ GRANT = """mutation($input: GrantRoleInput!) { grantRole(input: $input) { user {
 
 async def test_user_management_scope(client, world):
     w = world
-    res = await client.data(CREATE_USER, {"input": {"username": "newgrid", "password": "amber kettle orbit 91",
-                                                    "displayName": "新网格员", "areaId": w.gid(w.c1)}},
-                            w.tokens["s1_manager"])
+    res = await client.data(
+        CREATE_USER,
+        {
+            "input": {
+                "username": "newgrid",
+                "password": "amber kettle orbit 91",
+                "displayName": "新网格员",
+                "areaId": w.gid(w.c1),
+            }
+        },
+        w.tokens["s1_manager"],
+    )
     assert res["createUser"]["userErrors"] == []
     new_user = await m.User.get(username="newgrid")
     grant = {"userId": w.gid(new_user), "role": "grid_worker", "areaId": w.gid(w.c1)}
@@ -238,49 +292,123 @@ async def test_roles_and_plugins(client, world):
 
 # ---------------------------------------------------------------- every core mutation x every viewer
 
+
 def _mutations(w):
     """name -> (operation, variables, payload field). Each targets something in c1 (s1) unless noted."""
     return {
-        "createArea": ("mutation($i: CreateAreaInput!) { createArea(input: $i) { userErrors { code } } }",
-                       {"i": {"level": "COMPOUND", "name": "新建小区", "parentId": w.gid(w.c1)}}, "createArea"),
-        "updateArea": ("mutation($i: UpdateAreaInput!) { updateArea(input: $i) { userErrors { code } } }",
-                       {"i": {"id": w.gid(w.compound1), "name": "改名小区"}}, "updateArea"),
-        "deleteArea": ("mutation($id: ID!) { deleteArea(id: $id) { userErrors { code } } }",
-                       {"id": w.gid(w.building1)}, "deleteArea"),
-        "createUnit": ("mutation($i: CreateUnitInput!) { createUnit(input: $i) { userErrors { code } } }",
-                       {"i": {"buildingId": w.gid(w.building1), "label": "9-901"}}, "createUnit"),
-        "updateUnit": ("mutation($i: UpdateUnitInput!) { updateUnit(input: $i) { userErrors { code } } }",
-                       {"i": {"id": w.gid(w.unit1), "floor": 1}}, "updateUnit"),
-        "moveOutResident": ("mutation($i: MoveOutResidentInput!) { moveOutResident(input: $i) { userErrors { code } } }",
-                            {"i": {"residentId": w.gid(w.residents["zhang_wife"])}}, "moveOutResident"),
-        "createOrganization": ("mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { userErrors { code } } }",
-                               {"i": {"name": "新单位", "kind": "ENTERPRISE", "partnerCommunityIds": [w.gid(w.c1)]}},
-                               "createOrganization"),
-        "createUser": ("mutation($i: CreateUserInput!) { createUser(input: $i) { userErrors { code } } }",
-                       {"i": {"username": "u-new", "password": "amber kettle orbit 91", "displayName": "新用户",
-                              "areaId": w.gid(w.c1)}}, "createUser"),
+        "createArea": (
+            "mutation($i: CreateAreaInput!) { createArea(input: $i) { userErrors { code } } }",
+            {"i": {"level": "COMPOUND", "name": "新建小区", "parentId": w.gid(w.c1)}},
+            "createArea",
+        ),
+        "updateArea": (
+            "mutation($i: UpdateAreaInput!) { updateArea(input: $i) { userErrors { code } } }",
+            {"i": {"id": w.gid(w.compound1), "name": "改名小区"}},
+            "updateArea",
+        ),
+        "deleteArea": (
+            "mutation($id: ID!) { deleteArea(id: $id) { userErrors { code } } }",
+            {"id": w.gid(w.building1)},
+            "deleteArea",
+        ),
+        "createUnit": (
+            "mutation($i: CreateUnitInput!) { createUnit(input: $i) { userErrors { code } } }",
+            {"i": {"buildingId": w.gid(w.building1), "label": "9-901"}},
+            "createUnit",
+        ),
+        "updateUnit": (
+            "mutation($i: UpdateUnitInput!) { updateUnit(input: $i) { userErrors { code } } }",
+            {"i": {"id": w.gid(w.unit1), "floor": 1}},
+            "updateUnit",
+        ),
+        "moveOutResident": (
+            "mutation($i: MoveOutResidentInput!) { moveOutResident(input: $i) { userErrors { code } } }",
+            {"i": {"residentId": w.gid(w.residents["zhang_wife"])}},
+            "moveOutResident",
+        ),
+        "createOrganization": (
+            "mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { userErrors { code } } }",
+            {"i": {"name": "新单位", "kind": "ENTERPRISE", "partnerCommunityIds": [w.gid(w.c1)]}},
+            "createOrganization",
+        ),
+        "createUser": (
+            "mutation($i: CreateUserInput!) { createUser(input: $i) { userErrors { code } } }",
+            {
+                "i": {
+                    "username": "u-new",
+                    "password": "amber kettle orbit 91",
+                    "displayName": "新用户",
+                    "areaId": w.gid(w.c1),
+                }
+            },
+            "createUser",
+        ),
     }
 
 
 OK = None
 # viewer -> mutation -> expected first userErrors code (None = success).
 MUTATION_MATRIX = {
-    "c1_worker": {"createArea": "FORBIDDEN", "updateArea": "FORBIDDEN", "deleteArea": "FORBIDDEN",
-                  "createUnit": OK, "updateUnit": OK, "moveOutResident": OK, "createOrganization": OK,
-                  "createUser": "FORBIDDEN"},
-    "c2_worker": {"createArea": "NOT_FOUND", "updateArea": "NOT_FOUND", "deleteArea": "NOT_FOUND",
-                  "createUnit": "NOT_FOUND", "updateUnit": "NOT_FOUND", "moveOutResident": "NOT_FOUND",
-                  "createOrganization": "NOT_FOUND", "createUser": "FORBIDDEN"},
-    "c1_grid": {"createArea": "FORBIDDEN", "updateArea": "FORBIDDEN", "deleteArea": "FORBIDDEN",
-                "createUnit": "FORBIDDEN", "updateUnit": "FORBIDDEN", "moveOutResident": "FORBIDDEN",
-                "createOrganization": "FORBIDDEN", "createUser": "FORBIDDEN"},
-    "s1_manager": {"createArea": OK, "updateArea": OK, "deleteArea": "NOT_EMPTY", "createUnit": OK,
-                   "updateUnit": OK, "moveOutResident": OK, "createOrganization": OK, "createUser": OK},
-    "district_admin": {"createArea": OK, "updateArea": OK, "deleteArea": "NOT_EMPTY", "createUnit": OK,
-                       "updateUnit": OK, "moveOutResident": OK, "createOrganization": OK, "createUser": OK},
-    "resident": {"createArea": "FORBIDDEN", "updateArea": "FORBIDDEN", "deleteArea": "FORBIDDEN",
-                 "createUnit": "FORBIDDEN", "updateUnit": "FORBIDDEN", "moveOutResident": "FORBIDDEN",
-                 "createOrganization": "FORBIDDEN", "createUser": "FORBIDDEN"},
+    "c1_worker": {
+        "createArea": "FORBIDDEN",
+        "updateArea": "FORBIDDEN",
+        "deleteArea": "FORBIDDEN",
+        "createUnit": OK,
+        "updateUnit": OK,
+        "moveOutResident": OK,
+        "createOrganization": OK,
+        "createUser": "FORBIDDEN",
+    },
+    "c2_worker": {
+        "createArea": "NOT_FOUND",
+        "updateArea": "NOT_FOUND",
+        "deleteArea": "NOT_FOUND",
+        "createUnit": "NOT_FOUND",
+        "updateUnit": "NOT_FOUND",
+        "moveOutResident": "NOT_FOUND",
+        "createOrganization": "NOT_FOUND",
+        "createUser": "FORBIDDEN",
+    },
+    "c1_grid": {
+        "createArea": "FORBIDDEN",
+        "updateArea": "FORBIDDEN",
+        "deleteArea": "FORBIDDEN",
+        "createUnit": "FORBIDDEN",
+        "updateUnit": "FORBIDDEN",
+        "moveOutResident": "FORBIDDEN",
+        "createOrganization": "FORBIDDEN",
+        "createUser": "FORBIDDEN",
+    },
+    "s1_manager": {
+        "createArea": OK,
+        "updateArea": OK,
+        "deleteArea": "NOT_EMPTY",
+        "createUnit": OK,
+        "updateUnit": OK,
+        "moveOutResident": OK,
+        "createOrganization": OK,
+        "createUser": OK,
+    },
+    "district_admin": {
+        "createArea": OK,
+        "updateArea": OK,
+        "deleteArea": "NOT_EMPTY",
+        "createUnit": OK,
+        "updateUnit": OK,
+        "moveOutResident": OK,
+        "createOrganization": OK,
+        "createUser": OK,
+    },
+    "resident": {
+        "createArea": "FORBIDDEN",
+        "updateArea": "FORBIDDEN",
+        "deleteArea": "FORBIDDEN",
+        "createUnit": "FORBIDDEN",
+        "updateUnit": "FORBIDDEN",
+        "moveOutResident": "FORBIDDEN",
+        "createOrganization": "FORBIDDEN",
+        "createUser": "FORBIDDEN",
+    },
 }
 
 
@@ -307,20 +435,26 @@ async def test_notifications_are_private(client, world):
     from core.models import Notification
 
     note = await Notification.create(user=w.users["c1_worker"], kind="test.kind", title="hello")
-    mine = await client.data("{ myNotifications { totalCount edges { node { id title } } } }", token=w.tokens["c1_worker"])
+    mine = await client.data(
+        "{ myNotifications { totalCount edges { node { id title } } } }", token=w.tokens["c1_worker"]
+    )
     assert mine["myNotifications"]["totalCount"] == 1
     theirs = await client.data("{ myNotifications { totalCount } }", token=w.tokens["c2_worker"])
     assert theirs["myNotifications"]["totalCount"] == 0
     gid = mine["myNotifications"]["edges"][0]["node"]["id"]
     other = await client.data("query($id: ID!) { node(id: $id) { id } }", {"id": gid}, w.tokens["c2_worker"])
     assert other["node"] is None
-    changed = await client.data("mutation($ids: [ID!]!) { markNotificationsRead(ids: $ids) }", {"ids": [gid]},
-                                w.tokens["c2_worker"])
+    changed = await client.data(
+        "mutation($ids: [ID!]!) { markNotificationsRead(ids: $ids) }", {"ids": [gid]}, w.tokens["c2_worker"]
+    )
     assert changed["markNotificationsRead"] == 0
-    changed = await client.data("mutation($ids: [ID!]!) { markNotificationsRead(ids: $ids) }", {"ids": [gid]},
-                                w.tokens["c1_worker"])
+    changed = await client.data(
+        "mutation($ids: [ID!]!) { markNotificationsRead(ids: $ids) }", {"ids": [gid]}, w.tokens["c1_worker"]
+    )
     assert changed["markNotificationsRead"] == 1
     await note.refresh_from_db()
     assert note.read_at is not None
-    unread = await client.data("{ myNotifications(unreadOnly: true) { totalCount } }", token=w.tokens["c1_worker"])
+    unread = await client.data(
+        "{ myNotifications(unreadOnly: true) { totalCount } }", token=w.tokens["c1_worker"]
+    )
     assert unread["myNotifications"]["totalCount"] == 0

@@ -48,7 +48,9 @@ async def test_passwords_are_argon2_hashes(core_client):
     assert user.password_hash.startswith("$argon2id$") and PASSWORD not in user.password_hash
     created = await core_client.data(
         """mutation { createUser(input: {username: "new_worker", password: "amber kettle orbit 91", displayName: "New"}) {
-             user { username } userErrors { code } } }""", token=w.tokens["super"])
+             user { username } userErrors { code } } }""",
+        token=w.tokens["super"],
+    )
     assert created["createUser"]["userErrors"] == []
     stored = await m.User.get(username="new_worker")
     assert stored.password_hash.startswith("$argon2id$") and "amber kettle" not in stored.password_hash
@@ -68,7 +70,9 @@ async def test_wrong_password_then_lock_then_expiry(core_client, monkeypatch):
     # The failures were counted although each login's answer was a failure: now even the right password is refused.
     res = await login(core_client, "c1_worker", PASSWORD)
     assert res["token"] is None
-    assert res["userErrors"][0]["code"] == "RATE_LIMITED" and "try again in" in res["userErrors"][0]["message"]
+    assert (
+        res["userErrors"][0]["code"] == "RATE_LIMITED" and "try again in" in res["userErrors"][0]["message"]
+    )
     seconds = int(res["userErrors"][0]["message"].split("try again in ")[1].split()[0])
     assert settings.login_lock_seconds - 5 <= seconds <= settings.login_lock_seconds
     # Once the lock has run out, the right password works again and resets the count.
@@ -136,12 +140,24 @@ async def test_expired_and_forged_tokens_are_refused(core_client):
     settings = get_settings()
     user = w.users["c1_worker"]
     now = dt.datetime.now(dt.UTC)
-    expired = jwt.encode({"sub": str(user.id), "iat": now - dt.timedelta(hours=2), "exp": now - dt.timedelta(hours=1),
-                          "iss": ISSUER}, settings.secret_key, algorithm=ALGORITHM)
-    forged = jwt.encode({"sub": str(user.id), "iat": now, "exp": now + dt.timedelta(hours=1), "iss": ISSUER},
-                        "an attacker's guess at the secret key, long enough", algorithm=ALGORITHM)
-    unsigned = jwt.encode({"sub": str(user.id), "exp": now + dt.timedelta(hours=1), "iss": ISSUER}, None,
-                          algorithm="none")
+    expired = jwt.encode(
+        {
+            "sub": str(user.id),
+            "iat": now - dt.timedelta(hours=2),
+            "exp": now - dt.timedelta(hours=1),
+            "iss": ISSUER,
+        },
+        settings.secret_key,
+        algorithm=ALGORITHM,
+    )
+    forged = jwt.encode(
+        {"sub": str(user.id), "iat": now, "exp": now + dt.timedelta(hours=1), "iss": ISSUER},
+        "an attacker's guess at the secret key, long enough",
+        algorithm=ALGORITHM,
+    )
+    unsigned = jwt.encode(
+        {"sub": str(user.id), "exp": now + dt.timedelta(hours=1), "iss": ISSUER}, None, algorithm="none"
+    )
     for token in (expired, forged, unsigned, "not-a-jwt"):
         body = await core_client("{ residents { totalCount } }", token=token, errors_ok=True)
         assert "data" not in body or body["data"] is None
@@ -159,7 +175,9 @@ async def test_deactivated_users_token_stops_working(core_client):
     assert (await core_client.data(ME, token=token))["me"]["username"] == "c1_worker"
     res = await core_client.data(
         "mutation($id: ID!) { setUserActive(userId: $id, active: false) { user { isActive } userErrors { code } } }",
-        {"id": w.gid(w.users["c1_worker"])}, token=w.tokens["district_admin"])
+        {"id": w.gid(w.users["c1_worker"])},
+        token=w.tokens["district_admin"],
+    )
     assert res["setUserActive"] == {"user": {"isActive": False}, "userErrors": []}
     body = await core_client("{ residents { totalCount } }", token=token, errors_ok=True)
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
@@ -217,16 +235,22 @@ async def test_grants_and_revocations_take_effect_at_once(core_client):
     grant = {"userId": w.gid(newbie), "role": "community_worker", "areaId": w.gid(w.c1)}
     res = await core_client.data(GRANT, {"input": grant}, token=w.tokens["s1_manager"])
     assert res["grantRole"]["userErrors"] == []
-    assert res["grantRole"]["user"]["roles"] == [{"role": {"name": "community_worker"}, "area": {"name": "三湾街社区"}}]
+    assert res["grantRole"]["user"]["roles"] == [
+        {"role": {"name": "community_worker"}, "area": {"name": "三湾街社区"}}
+    ]
     assert (await core_client.data(count, token=token))["residents"]["totalCount"] == 2
     again = await core_client.data(GRANT, {"input": grant}, token=w.tokens["s1_manager"])
     assert again["grantRole"]["userErrors"][0]["code"] == "DUPLICATE"
     # Outside the granter's area the area does not exist for them; a role above their own is refused.
-    outside = await core_client.data(GRANT, {"input": {**grant, "areaId": w.gid(w.c3)}}, token=w.tokens["s1_manager"])
+    outside = await core_client.data(
+        GRANT, {"input": {**grant, "areaId": w.gid(w.c3)}}, token=w.tokens["s1_manager"]
+    )
     assert outside["grantRole"]["userErrors"][0]["code"] == "NOT_FOUND"
     admin = await core_client.data(GRANT, {"input": {**grant, "role": "admin"}}, token=w.tokens["s1_manager"])
     assert admin["grantRole"]["userErrors"][0]["code"] == "FORBIDDEN"
-    unknown = await core_client.data(GRANT, {"input": {**grant, "role": "overlord"}}, token=w.tokens["s1_manager"])
+    unknown = await core_client.data(
+        GRANT, {"input": {**grant, "role": "overlord"}}, token=w.tokens["s1_manager"]
+    )
     assert unknown["grantRole"]["userErrors"][0]["code"] == "NOT_FOUND"
     # A community worker cannot hand out roles at all.
     worker = await core_client.data(GRANT, {"input": grant}, token=w.tokens["c1_worker"])
@@ -243,8 +267,14 @@ async def test_grants_and_revocations_take_effect_at_once(core_client):
 
 async def test_roles_lists_core_roles_with_permissions(core_client):
     w = await build_world()
-    roles = {r["name"]: r["permissions"] for r in
-             (await core_client.data("{ roles { name description permissions } }", token=w.tokens["c1_grid"]))["roles"]}
+    roles = {
+        r["name"]: r["permissions"]
+        for r in (
+            await core_client.data("{ roles { name description permissions } }", token=w.tokens["c1_grid"])
+        )["roles"]
+    }
     assert {"admin", "area_manager", "community_worker", "grid_worker", "resident"} <= set(roles)
-    assert "resident.pii.read" in roles["community_worker"] and "resident.pii.read" not in roles["grid_worker"]
+    assert (
+        "resident.pii.read" in roles["community_worker"] and "resident.pii.read" not in roles["grid_worker"]
+    )
     assert roles["resident"] == []

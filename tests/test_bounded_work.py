@@ -39,7 +39,9 @@ def nested_me(levels: int) -> str:
 
 
 def nested_page(levels: int, first: int = 500) -> str:
-    return f"{{ residents(first: {first}) {{ edges {{ node {{ name " + NEST * levels + "}}" * levels + " } } } }"
+    return (
+        f"{{ residents(first: {first}) {{ edges {{ node {{ name " + NEST * levels + "}}" * levels + " } } } }"
+    )
 
 
 def aliases(count: int, levels: int) -> str:
@@ -77,29 +79,39 @@ async def test_ordinary_front_end_queries_stay_under_the_default_budget(client):
     w = await build_world()
     one = w.residents["zhang"]
     queries = {k: q for k, q in BENCH_QUERIES.items() if q is not None and not k.startswith("full tree")}
-    queries["one resident by node id"] = f'{{ node(id: "{w.gid(one)}") {{ ... on Resident {{ name unit {{ label }} }} }} }}'
+    queries["one resident by node id"] = (
+        f'{{ node(id: "{w.gid(one)}") {{ ... on Resident {{ name unit {{ label }} }} }} }}'
+    )
     queries["page of 500"] = PAGE_OF_500
     queries["page of 500 with households"] = (
-        "{ residents(first: 500) { edges { node { name age unit { label residents { name relationToHead } } } } } }")
-    queries["district tree"] = ("{ districts { id name subdistricts { name isTown communities { totalCount edges { "
-                                "node { name residentCount unitCount } } } } } }")
+        "{ residents(first: 500) { edges { node { name age unit { label residents { name relationToHead } } } } } }"
+    )
+    queries["district tree"] = (
+        "{ districts { id name subdistricts { name isTown communities { totalCount edges { "
+        "node { name residentCount unitCount } } } } } }"
+    )
     for who in ("district_admin", "c1_worker", "c1_grid"):
         for label, query in queries.items():
             body = await client(query, token=w.tokens[who], errors_ok=True)
             assert not body.get("errors"), (who, label, body.get("errors"))
     # A resident's own view: their record, unit and household.
-    household = "{ me { resident { name unit { label residents { name relationToHead } householdHead { name } } } } }"
+    household = (
+        "{ me { resident { name unit { label residents { name relationToHead } householdHead { name } } } } }"
+    )
     data = await client.data(household, token=w.tokens["resident"])
     assert {r["name"] for r in data["me"]["resident"]["unit"]["residents"]} == {"张伟", "李娜"}
 
 
-@pytest.mark.parametrize("who,query", [
-    ("anonymous", nested_me(9)),
-    ("resident", nested_me(9)),
-    ("c1_grid", nested_page(2)),
-    ("c1_grid", aliases(30, 1)),
-    ("district_admin", nested_page(5, first=100)),
-])
+@pytest.mark.parametrize(
+    "who,query",
+    [
+        ("anonymous", nested_me(9)),
+        ("resident", nested_me(9)),
+        ("c1_grid", nested_page(2)),
+        ("c1_grid", aliases(30, 1)),
+        ("district_admin", nested_page(5, first=100)),
+    ],
+)
 async def test_fan_out_attacks_are_refused_before_anything_runs(client, who, query):
     w = await build_world()
     token = w.tokens.get(who)
@@ -118,9 +130,14 @@ async def test_fan_out_attacks_are_refused_before_anything_runs(client, who, que
 
 async def test_refusal_status_and_shape_over_graphql_response_media_type(client):
     w = await build_world()
-    resp = await client.http.post("/graphql", json={"query": nested_page(3)},
-                                  headers={"Authorization": f"Bearer {w.tokens['c1_grid']}",
-                                           "Accept": "application/graphql-response+json"})
+    resp = await client.http.post(
+        "/graphql",
+        json={"query": nested_page(3)},
+        headers={
+            "Authorization": f"Bearer {w.tokens['c1_grid']}",
+            "Accept": "application/graphql-response+json",
+        },
+    )
     assert resp.status_code == 400
     body = resp.json()
     assert "data" not in body and body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
@@ -137,16 +154,24 @@ async def test_cost_reads_page_sizes_from_literals_variables_and_defaults(app_fa
         big = refusal(await client(query, {"n": 400}, token=token, errors_ok=True))
         assert big["extensions"]["code"] == "QUERY_TOO_COMPLEX"
         # The same operation with the page as a literal, and as a variable's default, costs the same.
-        literal = refusal(await client("{ residents(first: 400) { edges { node { name unit { label } } } } }",
-                                       token=token, errors_ok=True))
+        literal = refusal(
+            await client(
+                "{ residents(first: 400) { edges { node { name unit { label } } } } }",
+                token=token,
+                errors_ok=True,
+            )
+        )
         default = refusal(await client(defaulted, token=token, errors_ok=True))
         assert big["extensions"]["cost"] == literal["extensions"]["cost"] == default["extensions"]["cost"]
         # first and last together: the smaller one counts.
         both = "{ residents(first: 400, last: 10) { edges { node { name unit { label } } } } }"
         assert not (await client(both, token=token, errors_ok=True)).get("errors")
         # No page size at all: the pager's default page (50), not the largest page.
-        assert not (await client("{ residents { edges { node { name unit { label } } } } }", token=token,
-                                 errors_ok=True)).get("errors")
+        assert not (
+            await client(
+                "{ residents { edges { node { name unit { label } } } } }", token=token, errors_ok=True
+            )
+        ).get("errors")
 
 
 async def test_fragments_inline_fragments_and_aliases_cost_the_same_as_spelled_out(app_factory):
@@ -155,7 +180,9 @@ async def test_fragments_inline_fragments_and_aliases_cost_the_same_as_spelled_o
     via_fragment = """{ residents(first: 100) { ...Page } }
         fragment Page on ResidentConnection { edges { node { ...Person } } }
         fragment Person on Resident { name unit { label } }"""
-    via_inline = "{ residents(first: 100) { edges { node { ... on Resident { name ... { unit { label } } } } } } }"
+    via_inline = (
+        "{ residents(first: 100) { edges { node { ... on Resident { name ... { unit { label } } } } } } }"
+    )
     async with GraphQLClient(app) as client:
         w = await build_world()
         token = w.tokens["c1_worker"]
@@ -165,17 +192,25 @@ async def test_fragments_inline_fragments_and_aliases_cost_the_same_as_spelled_o
             costs.append(error["extensions"]["cost"])
         assert costs[0] == costs[1] == costs[2]
         # Two aliases of it cost twice as much (plus nothing: the root is the same).
-        twice = refusal(await client("{ a: " + plain[2:-2] + " b: " + plain[2:-2] + " }", token=token, errors_ok=True))
+        twice = refusal(
+            await client("{ a: " + plain[2:-2] + " b: " + plain[2:-2] + " }", token=token, errors_ok=True)
+        )
         assert twice["extensions"]["cost"] == 2 * costs[0]
         # A fragment spread twice is counted twice, not once.
-        spread_twice = refusal(await client(
-            "{ a: residents(first: 100) { ...Page } b: residents(first: 100) { ...Page } }"
-            " fragment Page on ResidentConnection { edges { node { name unit { label } } } }",
-            token=token, errors_ok=True))
+        spread_twice = refusal(
+            await client(
+                "{ a: residents(first: 100) { ...Page } b: residents(first: 100) { ...Page } }"
+                " fragment Page on ResidentConnection { edges { node { name unit { label } } } }",
+                token=token,
+                errors_ok=True,
+            )
+        )
         assert spread_twice["extensions"]["cost"] == 2 * costs[0]
         # A branch under @skip(if: true) / @include(if: $no) costs nothing.
-        skipped = ("query($no: Boolean!) { me { username } residents(first: 100) @include(if: $no) "
-                   "{ edges { node { name unit { label } } } } }")
+        skipped = (
+            "query($no: Boolean!) { me { username } residents(first: 100) @include(if: $no) "
+            "{ edges { node { name unit { label } } } } }"
+        )
         body = await client(skipped, {"no": False}, token=token, errors_ok=True)
         assert not body.get("errors") and "residents" not in body["data"]
 
@@ -187,7 +222,9 @@ async def test_mutations_cost_their_payload_and_a_base(app_factory):
     async with GraphQLClient(app) as client:
         w = await build_world()
         before = await m.Resident.all().count()
-        error = refusal(await client(mutation, {"u": w.gid(w.unit1)}, token=w.tokens["c1_worker"], errors_ok=True))
+        error = refusal(
+            await client(mutation, {"u": w.gid(w.unit1)}, token=w.tokens["c1_worker"], errors_ok=True)
+        )
         assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
         assert await m.Resident.all().count() == before  # nothing ran
 
@@ -225,9 +262,18 @@ async def test_plugin_lists_are_costed_from_the_schema(client):
     """Plugin fields need nothing special: their lists and connections multiply like core's."""
     w = await build_world()
     token = w.tokens["district_admin"]
-    cases = ("{ disputeCases(first: 500) { edges { node { caseNumber parties { name resident { name "
-             + NEST * 2 + "}}" * 2 + " } } events { at } } } } }")
-    honors = "{ residents(first: 500) { edges { node { name civilityHonors { year starLevel } " + NEST * 2 + "}}" * 2 + " } } } }"
+    cases = (
+        "{ disputeCases(first: 500) { edges { node { caseNumber parties { name resident { name "
+        + NEST * 2
+        + "}}" * 2
+        + " } } events { at } } } } }"
+    )
+    honors = (
+        "{ residents(first: 500) { edges { node { name civilityHonors { year starLevel } "
+        + NEST * 2
+        + "}}" * 2
+        + " } } } }"
+    )
     for query in (cases, honors):
         body = await client(query, token=token, errors_ok=True)
         if body.get("errors") and body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED":
@@ -241,7 +287,9 @@ async def test_residents_have_a_smaller_budget_than_staff(app_factory):
     query = "{ me { resident { " + NEST * 3 + "}}" * 3 + " } } }"
     async with GraphQLClient(app) as client:
         w = await build_world()
-        staff = await make_user("staff_resident", [("community_worker", w.c1)], resident=w.residents["zhang_wife"])
+        staff = await make_user(
+            "staff_resident", [("community_worker", w.c1)], resident=w.residents["zhang_wife"]
+        )
         assert not (await client(query, token=token_for(staff), errors_ok=True)).get("errors")
         error = refusal(await client(query, token=w.tokens["resident"], errors_ok=True))
         assert error["extensions"]["maxCost"] == 1_000
@@ -252,7 +300,9 @@ async def test_residents_have_a_smaller_budget_than_staff(app_factory):
 async def test_introspection_fits_the_budget_but_circular_introspection_does_not(core_client):
     from graphql import get_introspection_query
 
-    body = await core_client(get_introspection_query(), errors_ok=True)  # anonymous, as GraphiQL before sign-in
+    body = await core_client(
+        get_introspection_query(), errors_ok=True
+    )  # anonymous, as GraphiQL before sign-in
     assert not body.get("errors") and body["data"]["__schema"]["types"]
     # Introspection lists cost this schema's real sizes, so circular introspection multiplies like any list
     # (graphql-core's own introspection depth rule may refuse it first).
@@ -334,9 +384,12 @@ async def test_a_mutation_past_the_deadline_rolls_back(app_factory, monkeypatch)
     app = app_factory((), operation_timeout_seconds=0.3)
     async with GraphQLClient(app) as client:
         w = await build_world()
-        body = await client('mutation($u: ID!) { registerResident(input: {name: "x", unitId: $u}) '
-                            "{ userErrors { code } } }", {"u": w.gid(w.unit1)}, token=w.tokens["c1_worker"],
-                            errors_ok=True)
+        body = await client(
+            'mutation($u: ID!) { registerResident(input: {name: "x", unitId: $u}) { userErrors { code } } }',
+            {"u": w.gid(w.unit1)},
+            token=w.tokens["c1_worker"],
+            errors_ok=True,
+        )
         assert refusal(body)["extensions"]["code"] == "TIMEOUT"
         assert not await m.Organization.filter(name="半途而废").exists()
 
@@ -354,8 +407,11 @@ async def test_the_refusals_keep_their_codes_in_production(app_factory, monkeypa
         w = await build_world()
         token = prod_token(app, w.users["district_admin"])
         codes = []
-        for query in (nested_page(3), "{ residents { totalCount } }",
-                      "{ districts { subdistricts { communities { edges { node { name } } } } } }"):
+        for query in (
+            nested_page(3),
+            "{ residents { totalCount } }",
+            "{ districts { subdistricts { communities { edges { node { name } } } } } }",
+        ):
             codes.append(refusal(await client(query, token=token, errors_ok=True))["extensions"]["code"])
         assert codes == ["QUERY_TOO_COMPLEX", "TIMEOUT", "TOO_MANY_OBJECTS"]
 
@@ -368,11 +424,24 @@ async def _post_then_disconnect(app, query: str, token: str, started: asyncio.Ev
     body = orjson.dumps({"query": query}) if method == "POST" else b""
     query_string = urlencode({"query": query}).encode() if method == "GET" else b""
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-        "path": "/graphql", "raw_path": b"/graphql", "query_string": query_string, "root_path": "",
-        "headers": [(b"host", b"test"), (b"content-type", b"application/json"), (b"accept", b"application/json"),
-                    (b"content-length", str(len(body)).encode()), (b"authorization", f"Bearer {token}".encode())],
-        "client": ("127.0.0.1", 50000), "server": ("test", 80),
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "query_string": query_string,
+        "root_path": "",
+        "headers": [
+            (b"host", b"test"),
+            (b"content-type", b"application/json"),
+            (b"accept", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"authorization", f"Bearer {token}".encode()),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("test", 80),
     }
     gone = asyncio.Event()
     delivered = False
@@ -417,7 +486,9 @@ async def test_a_disconnected_client_cancels_its_operation(app_factory, monkeypa
     monkeypatch.setattr(queries, "resident_where", slow)
     app = app_factory(())
     w = await build_world()
-    sent = await _post_then_disconnect(app, "{ residents { totalCount } }", w.tokens["c1_worker"], started, method)
+    sent = await _post_then_disconnect(
+        app, "{ residents { totalCount } }", w.tokens["c1_worker"], started, method
+    )
     assert cancelled.is_set()
     assert sent == []  # nobody to answer
     if on_postgres:
@@ -455,7 +526,8 @@ async def _no_sessions_left(matches) -> None:
     conn = connections.get("default")
     for _ in range(50):
         rows = await conn.execute_query_dict(
-            "SELECT state, query FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            "SELECT state, query FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
         if not [r for r in rows if matches(r)]:
             return
         await asyncio.sleep(0.1)
@@ -495,7 +567,9 @@ async def test_ordinary_requests_keep_their_latency_under_refused_fan_out(client
         refused = await asyncio.gather(*(timed(attacks[i % 3], attack_tokens[i % 3]) for i in range(60)))
     assert all(refusal(body)["extensions"]["code"] == "QUERY_TOO_COMPLEX" for _, body in refused)
     assert len(statements) <= sum(sign_in[attack_tokens[i % 3]] for i in range(60))
-    one_refusal = statistics.median([(await timed(attacks[i % 3], attack_tokens[i % 3]))[0] for i in range(15)])
+    one_refusal = statistics.median(
+        [(await timed(attacks[i % 3], attack_tokens[i % 3]))[0] for i in range(15)]
+    )
     assert one_refusal < baseline, (one_refusal, baseline)
 
     # 2. Ordinary requests while 20 attackers keep sending refused fan-out.
@@ -519,8 +593,10 @@ async def test_ordinary_requests_keep_their_latency_under_refused_fan_out(client
         stop.set()
         await asyncio.gather(*crowd)
     under_attack = statistics.median(loaded)
-    print(f"ordinary request: {baseline * 1000:.1f} ms alone, {under_attack * 1000:.1f} ms under "
-          f"{attempts[0]} refused attempts; one refusal {one_refusal * 1000:.1f} ms")
+    print(
+        f"ordinary request: {baseline * 1000:.1f} ms alone, {under_attack * 1000:.1f} ms under "
+        f"{attempts[0]} refused attempts; one refusal {one_refusal * 1000:.1f} ms"
+    )
     assert attempts[0] >= 15 * 20 / 2, attempts  # the attack really ran alongside
     # Twenty refusals interleave with each ordinary request; executing even one attack would take
     # minutes (issue 10: 41-58 s each), so a factor of 40 is generous and still proves the point.
@@ -545,8 +621,9 @@ def fragment_chain(levels: int, *, nested: bool) -> str:
 async def test_fragment_bombs_are_answered_at_once_with_a_code(client, nested):
     """A walk that re-expands fragments at every spread would take 2**40 steps on these."""
     w = await build_world()
-    body = await asyncio.wait_for(client(fragment_chain(40, nested=nested), token=w.tokens["c1_grid"],
-                                         errors_ok=True), timeout=60)
+    body = await asyncio.wait_for(
+        client(fragment_chain(40, nested=nested), token=w.tokens["c1_grid"], errors_ok=True), timeout=60
+    )
     if nested:
         codes = {e["extensions"]["code"] for e in body["errors"]}
         assert codes & {"QUERY_TOO_DEEP", "QUERY_TOO_COMPLEX"}, body

@@ -19,8 +19,15 @@ def run(*args, db: str | None = None, stdin: str = "", **env):
     base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LASTMILE_PLUGINS": "", **env}
     if db is not None:
         base["DATABASE_URL"] = db
-    return subprocess.run([sys.executable, str(ROOT / "server.py"), *args], capture_output=True, text=True,
-                          env=base, cwd=ROOT, input=stdin, timeout=300)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "server.py"), *args],
+        capture_output=True,
+        text=True,
+        env=base,
+        cwd=ROOT,
+        input=stdin,
+        timeout=300,
+    )
 
 
 @pytest.fixture
@@ -31,11 +38,21 @@ def sqlite_url(tmp_path):
 def test_every_option_has_help():
     parser = build_parser()
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    assert set(commands.choices) == {"serve", "migrate", "demo", "scale", "export-schema", "create-admin", "import"}
+    assert set(commands.choices) == {
+        "serve",
+        "migrate",
+        "demo",
+        "scale",
+        "export-schema",
+        "create-admin",
+        "import",
+    }
     for name, sub in commands.choices.items():
         assert sub.description or any(c.dest == name and c.help for c in commands._choices_actions), name
         for action in sub._actions:
-            assert action.help and action.help != argparse.SUPPRESS, f"{name} {action.option_strings or action.dest}"
+            assert action.help and action.help != argparse.SUPPRESS, (
+                f"{name} {action.option_strings or action.dest}"
+            )
 
 
 def test_migrate_says_what_it_applied_then_that_nothing_is_pending(sqlite_url):
@@ -64,12 +81,15 @@ def test_create_admin_reads_the_password_from_stdin(sqlite_url):
     assert flag.returncode == 0 and "shell history" in flag.stderr
 
 
-@pytest.mark.parametrize("url, words", [
-    ("postgres://u@127.0.0.1:notaport/db", "malformed PostgreSQL URL"),
-    ("mysql://u@127.0.0.1/db", "unsupported scheme 'mysql'"),
-    ("postgres://u@127.0.0.1:5432/", "names no database"),
-    ("sqlite://", "needs a path"),
-])
+@pytest.mark.parametrize(
+    "url, words",
+    [
+        ("postgres://u@127.0.0.1:notaport/db", "malformed PostgreSQL URL"),
+        ("mysql://u@127.0.0.1/db", "unsupported scheme 'mysql'"),
+        ("postgres://u@127.0.0.1:5432/", "names no database"),
+        ("sqlite://", "needs a path"),
+    ],
+)
 def test_malformed_database_url_is_one_clear_line(url, words, settings_env):
     # In process: the command stops before it opens any database.
     settings_env(DATABASE_URL=url, LASTMILE_PLUGINS="")
@@ -104,7 +124,13 @@ def test_demo_shows_progress(sqlite_url):
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert out.startswith("loading the demo district (20 residents) ...")
-    for line in ("  core: ", " residents", " accounts", "  mediation: demo data loaded", "demo data loaded: "):
+    for line in (
+        "  core: ",
+        " residents",
+        " accounts",
+        "  mediation: demo data loaded",
+        "demo data loaded: ",
+    ):
         assert line in out, out
 
 

@@ -43,9 +43,12 @@ async def test_today_is_the_districts_not_the_servers(core_client, district_zone
     assert data["moveOutResident"]["resident"]["movedOutOn"] == local_today.isoformat()
     # The district's tomorrow is the future, whatever the server's calendar says.
     tomorrow = (local_today + dt.timedelta(days=1)).isoformat()
-    data = await core_client.data(MOVE_OUT, {"input": {"residentId": wang, "movedOutOn": tomorrow}},
-                                  w.tokens["s1_manager"])
-    assert data["moveOutResident"]["userErrors"] == [{"field": ["input", "movedOutOn"], "code": "INVALID_INPUT"}]
+    data = await core_client.data(
+        MOVE_OUT, {"input": {"residentId": wang, "movedOutOn": tomorrow}}, w.tokens["s1_manager"]
+    )
+    assert data["moveOutResident"]["userErrors"] == [
+        {"field": ["input", "movedOutOn"], "code": "INVALID_INPUT"}
+    ]
 
 
 def test_local_dates_and_midnights():

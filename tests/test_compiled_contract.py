@@ -36,7 +36,13 @@ from core.testing import TEST_PLUGINS, GraphQLClient, token_for
 pytestmark = pytest.mark.skipif(TEST_PLUGINS is not None, reason="needs every built-in plugin")
 
 CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "contract"
-CONTRACT_FILES = ["core.graphql", "mediation.graphql", "civility.graphql", "volunteers.graphql", "demands.graphql"]
+CONTRACT_FILES = [
+    "core.graphql",
+    "mediation.graphql",
+    "civility.graphql",
+    "volunteers.graphql",
+    "demands.graphql",
+]
 USERS = ["admin", "district", "worker1", "grid1", "mediator1", "resident1"]
 MAX_DEPTH = 4
 LIMITS = {"max_tokens": 200_000, "max_query_depth": 60, "max_aliases": 1000}
@@ -82,7 +88,9 @@ class Generator:
                 inner.append(self.fields(type_, path))
             for possible in self.schema.get_possible_types(type_):
                 if possible.name not in path:
-                    inner.append(f"... on {possible.name} {{ {self.fields(possible, path + (possible.name,))} }}")
+                    inner.append(
+                        f"... on {possible.name} {{ {self.fields(possible, path + (possible.name,))} }}"
+                    )
             return " ".join(inner)
         return self.fields(type_, path)
 
@@ -97,8 +105,9 @@ class Generator:
                 # A field no query selects yet is always expanded; otherwise no cycles, and beyond
                 # MAX_DEPTH only types no query has expanded yet, so every type is read at least once.
                 seen = (type_.name, name) in self.covered
-                if len(path) > 14 or (seen and (named.name in path or
-                                                (len(path) >= MAX_DEPTH and named.name in self.expanded))):
+                if len(path) > 14 or (
+                    seen and (named.name in path or (len(path) >= MAX_DEPTH and named.name in self.expanded))
+                ):
                     continue
                 self.expanded.add(named.name)
                 if isinstance(type_, GraphQLObjectType):
@@ -172,8 +181,10 @@ async def demo_ids():
 
 async def test_every_contract_field_compiled_equals_resolvers(app_factory, demo_ids):
     ids, tokens = demo_ids
-    async with GraphQLClient(app_factory(None, compile_reads=False, **LIMITS)) as resolvers, \
-            GraphQLClient(app_factory(None, compile_debug=True, **LIMITS)) as compiled:
+    async with (
+        GraphQLClient(app_factory(None, compile_reads=False, **LIMITS)) as resolvers,
+        GraphQLClient(app_factory(None, compile_debug=True, **LIMITS)) as compiled,
+    ):
         schema = compiled.app.state.runtime.schema._schema if hasattr(compiled.app.state, "runtime") else None
         if schema is None:
             from core.api.schema import build_runtime
@@ -198,7 +209,10 @@ async def test_every_contract_field_compiled_equals_resolvers(app_factory, demo_
                     body_b.pop("extensions")
                 assert orjson.dumps(body_b) == orjson.dumps(body_a), (name, user, report)
                 codes = {e.get("extensions", {}).get("code") for e in body_a.get("errors") or []}
-                assert not codes & {"TOO_MANY_TOKENS", "QUERY_TOO_DEEP", "GRAPHQL_VALIDATION_FAILED"}, (name, body_a)
+                assert not codes & {"TOO_MANY_TOKENS", "QUERY_TOO_DEEP", "GRAPHQL_VALIDATION_FAILED"}, (
+                    name,
+                    body_a,
+                )
                 if report and report["fields"]:
                     compiled_roots.add(name)
         # Selecting everything reaches unmapped fields (users, hours, ...) from most roots, which then fall

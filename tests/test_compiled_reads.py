@@ -30,7 +30,16 @@ from core.testing import (
     make_unit,
 )
 
-VIEWERS = ["super", "district_admin", "s1_manager", "c1_worker", "c2_worker", "c1_grid", "resident", "anonymous"]
+VIEWERS = [
+    "super",
+    "district_admin",
+    "s1_manager",
+    "c1_worker",
+    "c2_worker",
+    "c1_grid",
+    "resident",
+    "anonymous",
+]
 
 RESIDENT_FIELDS = """id name gender birthDate age status residencyType isPartyMember tags relationToHead
   movedInOn movedOutOn createdAt updatedAt idNumberMasked phoneMasked __typename"""
@@ -52,78 +61,235 @@ TREE = f"""
 
 # (name, query, variables or a function of the world, compiled?)
 CORPUS = [
-    ("q1_page", "{ residents(first: 100) { edges { node { name unit { label building { compound { name } } } } } } }",
-     None, True),
-    ("resident_all_fields", f"{{ residents(first: 50) {{ totalCount {PAGE} edges {{ cursor node {{ {RESIDENT_FIELDS}"
-     " unit { id label floor areaSqm usage } community { id name level } } } } }", None, True),
+    (
+        "q1_page",
+        "{ residents(first: 100) { edges { node { name unit { label building { compound { name } } } } } } }",
+        None,
+        True,
+    ),
+    (
+        "resident_all_fields",
+        f"{{ residents(first: 50) {{ totalCount {PAGE} edges {{ cursor node {{ {RESIDENT_FIELDS}"
+        " unit { id label floor areaSqm usage } community { id name level } } } } }",
+        None,
+        True,
+    ),
     ("tree", TREE, None, True),
-    ("page_forward", f"query($a: String) {{ residents(first: 2, after: $a) {{ totalCount {PAGE} edges {{ cursor node {{ name }} }} }} }}",
-     lambda w: {"a": w.cursor(0)}, True),
-    ("page_beyond_end", f"query($a: String) {{ residents(first: 2, after: $a) {{ {PAGE} edges {{ cursor }} }} }}",
-     {"a": encode_keyset([10 ** 9])}, True),
-    ("page_edges_only_after", "query($a: String) { residents(first: 1, after: $a) { edges { node { name } } } }",
-     lambda w: {"a": w.cursor(1)}, True),
+    (
+        "page_forward",
+        f"query($a: String) {{ residents(first: 2, after: $a) {{ totalCount {PAGE} edges {{ cursor node {{ name }} }} }} }}",
+        lambda w: {"a": w.cursor(0)},
+        True,
+    ),
+    (
+        "page_beyond_end",
+        f"query($a: String) {{ residents(first: 2, after: $a) {{ {PAGE} edges {{ cursor }} }} }}",
+        {"a": encode_keyset([10**9])},
+        True,
+    ),
+    (
+        "page_edges_only_after",
+        "query($a: String) { residents(first: 1, after: $a) { edges { node { name } } } }",
+        lambda w: {"a": w.cursor(1)},
+        True,
+    ),
     ("page_first_zero", f"{{ residents(first: 0) {{ totalCount {PAGE} edges {{ cursor }} }} }}", None, True),
     ("page_default", f"{{ residents {{ {PAGE} edges {{ cursor node {{ id }} }} }} }}", None, True),
-    ("page_last", f"{{ residents(last: 2) {{ totalCount {PAGE} edges {{ cursor node {{ name }} }} }} }}", None, True),
-    ("page_last_before", f"query($b: String) {{ residents(last: 2, before: $b) {{ totalCount {PAGE} edges {{ cursor node {{ name }} }} }} }}",
-     lambda w: {"b": w.cursor(3)}, True),
-    ("page_first_before", f"query($b: String) {{ residents(first: 5, before: $b) {{ {PAGE} edges {{ cursor node {{ name }} }} }} }}",
-     lambda w: {"b": w.cursor(2)}, True),
-    ("page_after_before", f"query($a: String, $b: String) {{ residents(after: $a, before: $b) {{ {PAGE} edges {{ cursor }} }} }}",
-     lambda w: {"a": w.cursor(0), "b": w.cursor(3)}, True),
-    ("page_bad_cursor", "{ residents(first: 2, after: \"nonsense\") { edges { cursor } } }", None, False),
+    (
+        "page_last",
+        f"{{ residents(last: 2) {{ totalCount {PAGE} edges {{ cursor node {{ name }} }} }} }}",
+        None,
+        True,
+    ),
+    (
+        "page_last_before",
+        f"query($b: String) {{ residents(last: 2, before: $b) {{ totalCount {PAGE} edges {{ cursor node {{ name }} }} }} }}",
+        lambda w: {"b": w.cursor(3)},
+        True,
+    ),
+    (
+        "page_first_before",
+        f"query($b: String) {{ residents(first: 5, before: $b) {{ {PAGE} edges {{ cursor node {{ name }} }} }} }}",
+        lambda w: {"b": w.cursor(2)},
+        True,
+    ),
+    (
+        "page_after_before",
+        f"query($a: String, $b: String) {{ residents(after: $a, before: $b) {{ {PAGE} edges {{ cursor }} }} }}",
+        lambda w: {"a": w.cursor(0), "b": w.cursor(3)},
+        True,
+    ),
+    ("page_bad_cursor", '{ residents(first: 2, after: "nonsense") { edges { cursor } } }', None, False),
     ("page_negative", "{ residents(first: -1) { edges { cursor } } }", None, False),
-    ("order_name_desc", "{ residents(orderBy: {field: NAME, direction: DESC}) { edges { node { name } } } }", None, True),
-    ("order_birth", "{ residents(orderBy: {field: BIRTH_DATE, direction: ASC}, last: 3) { edges { cursor node { name birthDate } } } }",
-     None, True),
-    ("order_created", "{ residents(orderBy: {field: CREATED_AT, direction: DESC}) { edges { node { name } } } }", None, True),
-    ("filter_search", "{ residents(filter: {search: \"张\"}) { totalCount edges { node { name } } } }", None, True),
+    (
+        "order_name_desc",
+        "{ residents(orderBy: {field: NAME, direction: DESC}) { edges { node { name } } } }",
+        None,
+        True,
+    ),
+    (
+        "order_birth",
+        "{ residents(orderBy: {field: BIRTH_DATE, direction: ASC}, last: 3) { edges { cursor node { name birthDate } } } }",
+        None,
+        True,
+    ),
+    (
+        "order_created",
+        "{ residents(orderBy: {field: CREATED_AT, direction: DESC}) { edges { node { name } } } }",
+        None,
+        True,
+    ),
+    (
+        "filter_search",
+        '{ residents(filter: {search: "张"}) { totalCount edges { node { name } } } }',
+        None,
+        True,
+    ),
     # Three characters: on PostgreSQL the trigram index finds the rows, sorted after (index_first).
-    ("filter_search_trigram", "{ residents(first: 2, filter: {search: \"张小1\"}) { totalCount " + PAGE
-     + " edges { cursor node { name } } } }", None, True),
-    ("filter_search_like_chars", "{ residents(filter: {search: \"%_\"}) { totalCount edges { node { name } } } }", None, True),
-    ("filter_phone4", "query($s: String) { residents(filter: {search: $s}) { totalCount edges { node { name phoneMasked } } } }",
-     lambda w: {"s": w.phone4}, True),
-    ("filter_tags", "{ residents(filter: {tags: [\"elderly-alone\"]}) { edges { node { name tags } } } }", None, True),
-    ("filter_misc", "{ residents(filter: {status: MOVED_OUT, residencyType: REGISTERED, isPartyMember: false}) "
-     "{ totalCount edges { node { name status movedOutOn } } } }", None, True),
-    ("filter_party_gender", "{ residents(filter: {isPartyMember: true, gender: FEMALE}) { edges { node { name } } } }", None, True),
-    ("filter_age", "{ residents(filter: {minAge: 30, maxAge: 60}) { edges { node { name age } } } }", None, True),
-    ("filter_area", "query($a: ID) { residents(filter: {areaId: $a}) { totalCount edges { node { name } } } }",
-     lambda w: {"a": gid_of(w.c1)}, True),
-    ("filter_unit", "query($u: ID) { residents(filter: {unitId: $u}) { edges { node { name } } } }",
-     lambda w: {"u": gid_of(w.unit1)}, True),
-    ("community_residents", "query($id: ID!) { node(id: $id) { ... on Community { residents(filter: {status: ACTIVE}, "
-     "orderBy: {field: NAME, direction: ASC}, last: 2) { totalCount " + PAGE + " edges { cursor node { name } } } } } }",
-     lambda w: {"id": gid_of(w.c1)}, True),
-    ("areas", "{ areas(first: 20) { totalCount " + PAGE + " edges { node { " + AREA + " ... on Subdistrict { isTown } "
-     "... on Compound { builtYear } ... on Building { floors } } } } }", None, True),
-    ("areas_filtered", "query($p: ID) { areas(level: COMPOUND, parentId: $p, search: \"小区\") { totalCount edges { node { name } } } }",
-     lambda w: {"p": gid_of(w.c1)}, True),
-    ("areas_bad_parent", "{ areas(parentId: \"bm9wZQ\") { totalCount } }", None, True),
-    ("communities", "query($s: ID) { communities(subdistrictId: $s, first: 1) { totalCount " + PAGE + " edges { node { name } } } }",
-     lambda w: {"s": gid_of(w.s1)}, True),
-    ("communities_search", "{ communities(search: \"安\") { edges { node { name } } } }", None, True),
-    ("units", "query($b: ID, $c: ID) { a: units(buildingId: $b) { totalCount edges { node { label } } } "
-     "b: units(compoundId: $c, usage: RENTED) { edges { node { label usage } } } c: units { totalCount } }",
-     lambda w: {"b": gid_of(w.building1), "c": gid_of(w.compound1)}, True),
-    ("organizations", "{ organizations(kind: PROPERTY_MANAGEMENT) { totalCount edges { node { name partnerCommunities { name } } } } "
-     "all: organizations(search: \"物业\", first: 1) { " + PAGE + " } }", None, True),
-    ("node_each_type", "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id ... on Resident { name unit { label } } "
-     "... on Unit { label } ... on Area { name level } ... on Organization { name } } }",
-     lambda w: {"ids": w.node_ids}, True),
-    ("node_resident", "query($id: ID!) { node(id: $id) { id ... on Resident { " + RESIDENT_FIELDS + " } } }",
-     lambda w: {"id": gid_of(w.residents["zhang"])}, True),
-    ("area_by_id", "query($a: ID!, $r: ID!) { a: area(id: $a) { name ... on Community { unitCount } } "
-     "r: area(id: $r) { name } }", lambda w: {"a": gid_of(w.c1), "r": gid_of(w.residents["zhang"])}, True),
-    ("fragments_directives", """query($yes: Boolean!, $no: Boolean!) { residents(first: 3) { ...Page edges { node { ...R } } } }
+    (
+        "filter_search_trigram",
+        '{ residents(first: 2, filter: {search: "张小1"}) { totalCount '
+        + PAGE
+        + " edges { cursor node { name } } } }",
+        None,
+        True,
+    ),
+    (
+        "filter_search_like_chars",
+        '{ residents(filter: {search: "%_"}) { totalCount edges { node { name } } } }',
+        None,
+        True,
+    ),
+    (
+        "filter_phone4",
+        "query($s: String) { residents(filter: {search: $s}) { totalCount edges { node { name phoneMasked } } } }",
+        lambda w: {"s": w.phone4},
+        True,
+    ),
+    (
+        "filter_tags",
+        '{ residents(filter: {tags: ["elderly-alone"]}) { edges { node { name tags } } } }',
+        None,
+        True,
+    ),
+    (
+        "filter_misc",
+        "{ residents(filter: {status: MOVED_OUT, residencyType: REGISTERED, isPartyMember: false}) "
+        "{ totalCount edges { node { name status movedOutOn } } } }",
+        None,
+        True,
+    ),
+    (
+        "filter_party_gender",
+        "{ residents(filter: {isPartyMember: true, gender: FEMALE}) { edges { node { name } } } }",
+        None,
+        True,
+    ),
+    (
+        "filter_age",
+        "{ residents(filter: {minAge: 30, maxAge: 60}) { edges { node { name age } } } }",
+        None,
+        True,
+    ),
+    (
+        "filter_area",
+        "query($a: ID) { residents(filter: {areaId: $a}) { totalCount edges { node { name } } } }",
+        lambda w: {"a": gid_of(w.c1)},
+        True,
+    ),
+    (
+        "filter_unit",
+        "query($u: ID) { residents(filter: {unitId: $u}) { edges { node { name } } } }",
+        lambda w: {"u": gid_of(w.unit1)},
+        True,
+    ),
+    (
+        "community_residents",
+        "query($id: ID!) { node(id: $id) { ... on Community { residents(filter: {status: ACTIVE}, "
+        "orderBy: {field: NAME, direction: ASC}, last: 2) { totalCount "
+        + PAGE
+        + " edges { cursor node { name } } } } } }",
+        lambda w: {"id": gid_of(w.c1)},
+        True,
+    ),
+    (
+        "areas",
+        "{ areas(first: 20) { totalCount "
+        + PAGE
+        + " edges { node { "
+        + AREA
+        + " ... on Subdistrict { isTown } "
+        "... on Compound { builtYear } ... on Building { floors } } } } }",
+        None,
+        True,
+    ),
+    (
+        "areas_filtered",
+        'query($p: ID) { areas(level: COMPOUND, parentId: $p, search: "小区") { totalCount edges { node { name } } } }',
+        lambda w: {"p": gid_of(w.c1)},
+        True,
+    ),
+    ("areas_bad_parent", '{ areas(parentId: "bm9wZQ") { totalCount } }', None, True),
+    (
+        "communities",
+        "query($s: ID) { communities(subdistrictId: $s, first: 1) { totalCount "
+        + PAGE
+        + " edges { node { name } } } }",
+        lambda w: {"s": gid_of(w.s1)},
+        True,
+    ),
+    ("communities_search", '{ communities(search: "安") { edges { node { name } } } }', None, True),
+    (
+        "units",
+        "query($b: ID, $c: ID) { a: units(buildingId: $b) { totalCount edges { node { label } } } "
+        "b: units(compoundId: $c, usage: RENTED) { edges { node { label usage } } } c: units { totalCount } }",
+        lambda w: {"b": gid_of(w.building1), "c": gid_of(w.compound1)},
+        True,
+    ),
+    (
+        "organizations",
+        "{ organizations(kind: PROPERTY_MANAGEMENT) { totalCount edges { node { name partnerCommunities { name } } } } "
+        'all: organizations(search: "物业", first: 1) { ' + PAGE + " } }",
+        None,
+        True,
+    ),
+    (
+        "node_each_type",
+        "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id ... on Resident { name unit { label } } "
+        "... on Unit { label } ... on Area { name level } ... on Organization { name } } }",
+        lambda w: {"ids": w.node_ids},
+        True,
+    ),
+    (
+        "node_resident",
+        "query($id: ID!) { node(id: $id) { id ... on Resident { " + RESIDENT_FIELDS + " } } }",
+        lambda w: {"id": gid_of(w.residents["zhang"])},
+        True,
+    ),
+    (
+        "area_by_id",
+        "query($a: ID!, $r: ID!) { a: area(id: $a) { name ... on Community { unitCount } } "
+        "r: area(id: $r) { name } }",
+        lambda w: {"a": gid_of(w.c1), "r": gid_of(w.residents["zhang"])},
+        True,
+    ),
+    (
+        "fragments_directives",
+        """query($yes: Boolean!, $no: Boolean!) { residents(first: 3) { ...Page edges { node { ...R } } } }
       fragment Page on ResidentConnection { total: totalCount p: pageInfo { n: hasNextPage } }
       fragment R on Resident { who: name id @include(if: $yes) gender @skip(if: $yes) birthDate @include(if: $no)
-        ... on Resident { unit { label } } unit { floor } }""", {"yes": True, "no": False}, True),
-    ("node_user_falls_back", "{ node(id: \"VXNlcjox\") { id } }", None, False),
+        ... on Resident { unit { label } } unit { floor } }""",
+        {"yes": True, "no": False},
+        True,
+    ),
+    ("node_user_falls_back", '{ node(id: "VXNlcjox") { id } }', None, False),
     ("full_pii_falls_back", "{ residents { edges { node { name idNumber phone } } } }", None, False),
-    ("mixed_roots", "{ me { username } residents(first: 1) { edges { node { name } } } plugins { name } }", None, False),
+    (
+        "mixed_roots",
+        "{ me { username } residents(first: 1) { edges { node { name } } } plugins { name } }",
+        None,
+        False,
+    ),
     ("typename_root", "{ __typename residents(first: 1) { totalCount } }", None, False),
 ]
 
@@ -145,12 +311,21 @@ async def world():
     extra_building = await make_area(AreaLevel.BUILDING, "2号楼", w.compound1, floors=18)
     rented = await make_unit(extra_building, "2-1501", area_sqm=72.5, usage=UnitUsage.RENTED)
     await make_unit(extra_building, "2-1502")
-    gone = await make_resident(rented, "赵%_强", HouseholdRelation.HEAD, status=ResidentStatus.MOVED_OUT,
-                               moved_out_on=dt.date(2024, 5, 1))
+    gone = await make_resident(
+        rented,
+        "赵%_强",
+        HouseholdRelation.HEAD,
+        status=ResidentStatus.MOVED_OUT,
+        moved_out_on=dt.date(2024, 5, 1),
+    )
     await make_resident(rented, "孙丽", HouseholdRelation.HEAD, birth_date=dt.date(2000, 2, 29))
     for i in range(3):
-        await make_resident(w.unit1, f"张小{i}", HouseholdRelation.CHILD, birth_date=dt.date(2010 + i, 12, 31))
-    pm = await m.Organization.create(name="幸福物业", kind=OrganizationKind.PROPERTY_MANAGEMENT, contact_name="刘经理")
+        await make_resident(
+            w.unit1, f"张小{i}", HouseholdRelation.CHILD, birth_date=dt.date(2010 + i, 12, 31)
+        )
+    pm = await m.Organization.create(
+        name="幸福物业", kind=OrganizationKind.PROPERTY_MANAGEMENT, contact_name="刘经理"
+    )
     police = await m.Organization.create(name="上街交警大队", kind=OrganizationKind.POLICE)
     await m.PartnerLink.create(organization=pm, community=w.c1)
     await m.PartnerLink.create(organization=police, community=w.c1)
@@ -158,10 +333,28 @@ async def world():
     w.compound1.property_manager = pm
     await w.compound1.save()
     w.phone4 = (await m.Resident.get(id=gone.id)).phone_masked[-4:]
-    w.node_ids = [gid_of(x) for x in (zhang, w.residents["liu"], w.unit1, w.unit3, w.district, w.s2, w.c1,
-                                      w.compound1, w.building1, pm)]
-    w.node_ids += ["bm9wZQ", gid_of(zhang).rstrip("Q") + "x", "Tm9wZTox", "Q29tbXVuaXR5OjA",
-                   gid_of(w.c1).replace("Community", "Building")]
+    w.node_ids = [
+        gid_of(x)
+        for x in (
+            zhang,
+            w.residents["liu"],
+            w.unit1,
+            w.unit3,
+            w.district,
+            w.s2,
+            w.c1,
+            w.compound1,
+            w.building1,
+            pm,
+        )
+    ]
+    w.node_ids += [
+        "bm9wZQ",
+        gid_of(zhang).rstrip("Q") + "x",
+        "Tm9wZTox",
+        "Q29tbXVuaXR5OjA",
+        gid_of(w.c1).replace("Community", "Building"),
+    ]
     w.tokens["anonymous"] = None
     ids = sorted(await m.Resident.all().values_list("id", flat=True))
     # The cursor of the n-th resident in the default order (by id): what a page's edge carries.
@@ -177,8 +370,10 @@ UNBOUNDED = {"max_query_cost": CEILING, "max_query_cost_resident": CEILING, "max
 
 @pytest.fixture
 async def paths(app_factory):
-    async with GraphQLClient(app_factory(TEST_PLUGINS, compile_reads=False, **UNBOUNDED)) as resolvers, \
-            GraphQLClient(app_factory(TEST_PLUGINS, compile_debug=True, **UNBOUNDED)) as compiled:
+    async with (
+        GraphQLClient(app_factory(TEST_PLUGINS, compile_reads=False, **UNBOUNDED)) as resolvers,
+        GraphQLClient(app_factory(TEST_PLUGINS, compile_debug=True, **UNBOUNDED)) as compiled,
+    ):
         yield resolvers, compiled
 
 
@@ -210,32 +405,43 @@ async def test_corpus_compiled_equals_resolvers(paths, world, viewer, on_postgre
 
 
 async def test_fallback_is_reported_per_root_field(paths, world):
-    _, got, report = await _both(paths, "{ me { username } residents(first: 1) { totalCount } }", None,
-                                 world.tokens["c1_worker"])
+    _, got, report = await _both(
+        paths, "{ me { username } residents(first: 1) { totalCount } }", None, world.tokens["c1_worker"]
+    )
     assert list(got["data"]) == ["me", "residents"]
     assert report["fields"] == ["residents"]
     assert report["fallbacks"][0]["field"] == "me"
-    _, _, report = await _both(paths, "{ residents { edges { node { idNumber } } } }", None, world.tokens["c1_worker"])
+    _, _, report = await _both(
+        paths, "{ residents { edges { node { idNumber } } } }", None, world.tokens["c1_worker"]
+    )
     assert "idNumber" in report["fallbacks"][0]["reason"]
 
 
 async def test_full_personal_data_reads_stay_audited(paths, world):
     before = await m.AuditLog.filter(action="pii.read").count()
-    _, got, _ = await _both(paths, "{ residents(first: 1) { edges { node { idNumber } } } }", None,
-                            world.tokens["c1_worker"])
+    _, got, _ = await _both(
+        paths, "{ residents(first: 1) { edges { node { idNumber } } } }", None, world.tokens["c1_worker"]
+    )
     assert got["data"]["residents"]["edges"][0]["node"]["idNumber"]
     # One audited read per path (the resolvers' app and the compiled app's fallback).
     assert await m.AuditLog.filter(action="pii.read").count() == before + 2
 
 
 BENCH = {
-    "Q1": ("{ residents(first: 100) { edges { node { name unit { label building { compound { name } } } } } } }", None),
-    "Q2": ("""query($id: ID!) { node(id: $id) { ... on Community { name compounds(first: 100) { edges { node { name
+    "Q1": (
+        "{ residents(first: 100) { edges { node { name unit { label building { compound { name } } } } } } }",
+        None,
+    ),
+    "Q2": (
+        """query($id: ID!) { node(id: $id) { ... on Community { name compounds(first: 100) { edges { node { name
         buildings { name units(first: 50) { edges { node { label residents { name } } } } } } } } } } }""",
-           lambda w: {"id": gid_of(w.c1)}),
-    "Q3": ("query($id: ID!) { node(id: $id) { id ... on Resident { name gender birthDate idNumberMasked phoneMasked } } }",
-           lambda w: {"id": gid_of(w.residents["zhang"])}),
-    "Q4": ("{ residents(first: 20, filter: {search: \"张\"}) { edges { node { id name } } } }", None),
+        lambda w: {"id": gid_of(w.c1)},
+    ),
+    "Q3": (
+        "query($id: ID!) { node(id: $id) { id ... on Resident { name gender birthDate idNumberMasked phoneMasked } } }",
+        lambda w: {"id": gid_of(w.residents["zhang"])},
+    ),
+    "Q4": ('{ residents(first: 20, filter: {search: "张"}) { edges { node { id name } } } }', None),
 }
 
 
@@ -278,15 +484,25 @@ async def test_plans_that_read_data_are_not_remembered(paths, world):
 
 FIELD_FALLBACKS = [
     # Full personal data stays on the audited resolver: only that field leaves the statement.
-    ("pii_in_page", "{ residents(first: 3) { totalCount edges { cursor node { name idNumber phone unit { label } } } } }",
-     {"residents.edges.node.idNumber", "residents.edges.node.phone"}),
+    (
+        "pii_in_page",
+        "{ residents(first: 3) { totalCount edges { cursor node { name idNumber phone unit { label } } } } }",
+        {"residents.edges.node.idNumber", "residents.edges.node.phone"},
+    ),
     # A nested argument the compiler does not take (the resolver reports it): Building.units and
     # Unit.building are non-null, so the error nulls `unit`, and `unit` is what is resolved.
-    ("nested_bad_page", "{ residents(first: 2) { edges { node { name unit { label building { name "
-     "units(first: -1) { totalCount } } } } } } }", {"residents.edges.node.unit"}),
-    ("deep_in_tree", "{ districts { name subdistricts { name communities(first: 2) { edges { node { name "
-     "residents(first: 1) { edges { node { name idNumber } } } } } } } } }",
-     {"districts.subdistricts.communities.edges.node.residents.edges.node.idNumber"}),
+    (
+        "nested_bad_page",
+        "{ residents(first: 2) { edges { node { name unit { label building { name "
+        "units(first: -1) { totalCount } } } } } } }",
+        {"residents.edges.node.unit"},
+    ),
+    (
+        "deep_in_tree",
+        "{ districts { name subdistricts { name communities(first: 2) { edges { node { name "
+        "residents(first: 1) { edges { node { name idNumber } } } } } } } } }",
+        {"districts.subdistricts.communities.edges.node.residents.edges.node.idNumber"},
+    ),
 ]
 
 

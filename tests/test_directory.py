@@ -10,7 +10,9 @@ USERS = """query($f: UserFilter, $first: Int, $after: String) { users(filter: $f
   totalCount edges { cursor node { username } } pageInfo { hasNextPage endCursor } } }"""
 AUDIT = """query($f: AuditEntryFilter) { auditEntries(filter: $f) { totalCount edges { node {
   at action field requestId subjectId subject { ... on Resident { name } } actor { username } } } } }"""
-BY_ID_NUMBER = """query($n: String!) { residents(filter: {idNumber: $n}) { totalCount edges { node { name } } } }"""
+BY_ID_NUMBER = (
+    """query($n: String!) { residents(filter: {idNumber: $n}) { totalCount edges { node { name } } } }"""
+)
 READ_ID = "query($id: ID!) { node(id: $id) { ... on Resident { idNumber } } }"
 
 ID_NUMBER = make_id_number("410106", dt.date(1969, 12, 3), 18)  # check digit X
@@ -24,7 +26,13 @@ async def _names(client, token, f=None):
 async def test_users_are_scoped_to_the_viewers_areas(client):
     w = await build_world()
     # The subdistrict manager manages (and reads) everyone at home in s1.
-    assert await _names(client, w.tokens["s1_manager"]) == ["c1_grid", "c1_worker", "c2_worker", "resident", "s1_manager"]
+    assert await _names(client, w.tokens["s1_manager"]) == [
+        "c1_grid",
+        "c1_worker",
+        "c2_worker",
+        "resident",
+        "s1_manager",
+    ]
     # A community worker without user.manage lists the accounts holding roles in their community.
     assert await _names(client, w.tokens["c2_worker"]) == ["c2_worker"]
     assert await _names(client, w.tokens["c1_grid"]) == ["c1_grid", "c1_worker", "resident"]
@@ -73,7 +81,9 @@ async def test_audit_entries_show_who_read_whose_data(client):
     # About a resident of their scope, the auditor sees every entry, whoever read.
     about = (await client.data(AUDIT, {"f": {"subjectId": zhang}}, w.tokens["s1_manager"]))["auditEntries"]
     assert sorted(e["node"]["actor"]["username"] for e in about["edges"]) == ["c1_worker", "super"]
-    assert (await client.data(AUDIT, {"f": {"requestId": "console-42"}}, w.tokens["super"]))["auditEntries"]["totalCount"] == 1
+    assert (await client.data(AUDIT, {"f": {"requestId": "console-42"}}, w.tokens["super"]))["auditEntries"][
+        "totalCount"
+    ] == 1
     # No audit.read: nothing, even about a resident the viewer may read.
     for viewer in ("c1_worker", "c1_grid", "resident"):
         data = await client.data(AUDIT, {"f": {"subjectId": zhang}}, w.tokens[viewer])
@@ -101,7 +111,9 @@ async def test_resident_found_by_full_id_number_is_audited(client):
     assert await m.AuditLog.filter(action="pii.read").count() == 1
     # A number nobody carries matches nobody; a malformed one is a clear INVALID_INPUT.
     other = make_id_number("410106", dt.date(1970, 1, 1), 5)
-    assert (await client.data(BY_ID_NUMBER, {"n": other}, w.tokens["c1_worker"]))["residents"]["totalCount"] == 0
+    assert (await client.data(BY_ID_NUMBER, {"n": other}, w.tokens["c1_worker"]))["residents"][
+        "totalCount"
+    ] == 0
     body = await client(BY_ID_NUMBER, {"n": ID_NUMBER[:-1] + "1"}, w.tokens["c1_worker"], errors_ok=True)
     assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
     assert "check digit" in body["errors"][0]["message"]

@@ -30,7 +30,9 @@ async def _demo():
 def _last_year():
     """The 365 days up to today (a calendar year would be nearly empty in January)."""
     today = clock.today()
-    return clock.local_midnight(today - dt.timedelta(days=365)), clock.local_midnight(today + dt.timedelta(days=1))
+    return clock.local_midnight(today - dt.timedelta(days=365)), clock.local_midnight(
+        today + dt.timedelta(days=1)
+    )
 
 
 MEDIATION = """query($a: ID!, $from: DateTime, $to: DateTime) { mediationStats(areaId: $a, from: $from, to: $to) {
@@ -46,10 +48,14 @@ async def test_disputes_resolved_per_year_and_share_handled(client):
 
     ctx, tok = await _demo()
     start, end = _last_year()
-    s = (await client.data(MEDIATION, {"a": gid_of(ctx.district), "from": start.isoformat(), "to": end.isoformat()},
-                           tok))["mediationStats"]
-    resolved_in_year = await DisputeCase.filter(outcome=DisputeStatus.RESOLVED, resolved_at__gte=start,
-                                                  resolved_at__lt=end).count()
+    s = (
+        await client.data(
+            MEDIATION, {"a": gid_of(ctx.district), "from": start.isoformat(), "to": end.isoformat()}, tok
+        )
+    )["mediationStats"]
+    resolved_in_year = await DisputeCase.filter(
+        outcome=DisputeStatus.RESOLVED, resolved_at__gte=start, resolved_at__lt=end
+    ).count()
     assert s["resolvedInPeriod"] == resolved_in_year > 0
     reported = DisputeCase.filter(reported_at__gte=start, reported_at__lt=end)
     total = await reported.count()
@@ -98,8 +104,11 @@ async def test_volunteer_hours(client):
 
     ctx, tok = await _demo()
     s = (await client.data(VOLUNTEERS, {"a": gid_of(ctx.district)}, tok))["volunteerStats"]
-    signed = await vm.ActivitySignup.filter(verified=True, status=SignupStatus.CHECKED_OUT).annotate(
-        h=Sum("hours")).values("h")
+    signed = (
+        await vm.ActivitySignup.filter(verified=True, status=SignupStatus.CHECKED_OUT)
+        .annotate(h=Sum("hours"))
+        .values("h")
+    )
     logged = await vm.ServiceLog.filter(verified=True).annotate(h=Sum("hours")).values("h")
     hours = float(signed[0]["h"] or 0) + float(logged[0]["h"] or 0)
     assert s["verifiedHours"] == pytest.approx(hours, abs=0.01) and hours > 0
@@ -137,8 +146,11 @@ async def test_share_of_residents_issues_handled(client):
 
     ctx, tok = await _demo()
     start, end = _last_year()
-    s = (await client.data(DELIBERATION, {"a": gid_of(ctx.district), "from": start.isoformat(),
-                                          "to": end.isoformat()}, tok))["deliberationStats"]
+    s = (
+        await client.data(
+            DELIBERATION, {"a": gid_of(ctx.district), "from": start.isoformat(), "to": end.isoformat()}, tok
+        )
+    )["deliberationStats"]
     raised = DeliberationTopic.filter(raised_at__gte=start, raised_at__lt=end)
     total = await raised.count()
     handled = await raised.filter(status__in=[TopicStatus.DONE, TopicStatus.DECLINED]).count()
@@ -146,6 +158,7 @@ async def test_share_of_residents_issues_handled(client):
     assert s["topicsDone"] + s["topicsDeclined"] == handled
     assert s["handledRate"] == pytest.approx(handled / total)
     assert s["handledRate"] > 0.85  # the report's >90%, with the year's latest topics still in progress
-    held = await DeliberationMeeting.filter(status=MeetingStatus.HELD, scheduled_at__gte=start,
-                                            scheduled_at__lt=end).count()
+    held = await DeliberationMeeting.filter(
+        status=MeetingStatus.HELD, scheduled_at__gte=start, scheduled_at__lt=end
+    ).count()
     assert s["meetingsHeld"] == held > 0

@@ -67,7 +67,9 @@ async def test_one_mixin_under_area_extends_all_five_levels():
         data = await client.data(
             "query($d: ID!, $c: ID!) { d: node(id: $d) { ... on District { plaque } }"
             " c: node(id: $c) { ... on Community { plaque } } }",
-            {"d": w.gid(w.district), "c": w.gid(w.c1)}, w.tokens["super"])
+            {"d": w.gid(w.district), "c": w.gid(w.c1)},
+            w.tokens["super"],
+        )
     assert data == {"d": {"plaque": f"[{w.district.name}]"}, "c": {"plaque": f"[{w.c1.name}]"}}
 
 
@@ -76,13 +78,18 @@ async def test_a_root_field_the_plugin_declares_public_answers_anonymous_callers
     w = await build_world()
     async with GraphQLClient(app) as client:
         assert await client.data("{ openingHours }") == {"openingHours": "anonymous"}
-        assert await client.data("{ openingHours }", token=w.tokens["c1_worker"]) == {"openingHours": "signed in"}
+        assert await client.data("{ openingHours }", token=w.tokens["c1_worker"]) == {
+            "openingHours": "signed in"
+        }
         refused = await client('{ openingHours plaqueGreeting(name: "x") }', errors_ok=True)
         assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         assert "plaqueGreeting" in refused["errors"][0]["message"]
         assert "openingHours" not in refused["errors"][0]["message"]
         # core's own public fields are declared the same way
-        assert (await client.data("{ me { id } plugins { name } }")) == {"me": None, "plugins": [{"name": "plaque"}]}
+        assert (await client.data("{ me { id } plugins { name } }")) == {
+            "me": None,
+            "plugins": [{"name": "plaque"}],
+        }
 
 
 async def test_a_plugin_argument_keeps_the_description_the_plugin_gave():

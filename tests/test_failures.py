@@ -40,8 +40,9 @@ def prod_app(app_factory, **extra):
 
 def _client(app) -> httpx.AsyncClient:
     # raise_app_exceptions=False: what a real server would send, even if the app raised.
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
-                             base_url="http://test")
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://test"
+    )
 
 
 def _assert_coded_json(resp, status: int, code: str) -> dict:
@@ -58,8 +59,10 @@ def _assert_coded_json(resp, status: int, code: str) -> dict:
 @pytest.mark.parametrize("depth", [1_000, 1_100, 100_000])
 async def test_deeply_nested_json_is_a_400(app_factory, depth):
     async with _client(prod_app(app_factory)) as http:
-        for body in (b'{"query": "{ plugins { name } }", "variables": {"a": ' + b"[" * depth + b"]" * depth + b"}}",
-                     b"[" * depth):
+        for body in (
+            b'{"query": "{ plugins { name } }", "variables": {"a": ' + b"[" * depth + b"]" * depth + b"}}",
+            b"[" * depth,
+        ):
             resp = await http.post("/graphql", content=body, headers={"content-type": "application/json"})
             if resp.status_code == 200:  # a nesting JSON allows (under 1024) still runs fine
                 assert "errors" not in resp.json()
@@ -67,7 +70,14 @@ async def test_deeply_nested_json_is_a_400(app_factory, depth):
             _assert_coded_json(resp, 400, "BAD_REQUEST")
 
 
-@pytest.mark.parametrize("body", [b'{"query": "\xff\xfe{ plugins { name } }"}', b"\xc3\x28", b'{"query": "{ plugins { name } }", "variables": {"a": "\xff"}}'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"query": "\xff\xfe{ plugins { name } }"}',
+        b"\xc3\x28",
+        b'{"query": "{ plugins { name } }", "variables": {"a": "\xff"}}',
+    ],
+)
 async def test_invalid_utf8_is_a_400(app_factory, body):
     async with _client(prod_app(app_factory)) as http:
         resp = await http.post("/graphql", content=body, headers={"content-type": "application/json"})
@@ -78,14 +88,19 @@ async def test_invalid_utf8_is_a_400(app_factory, body):
 
 def _signed(sub, secret=PROD_SECRET) -> str:
     now = dt.datetime.now(dt.UTC)
-    return jwt.encode({"sub": sub, "iat": now, "exp": now + dt.timedelta(hours=1), "iss": ISSUER}, secret,
-                      algorithm=ALGORITHM)
+    return jwt.encode(
+        {"sub": sub, "iat": now, "exp": now + dt.timedelta(hours=1), "iss": ISSUER},
+        secret,
+        algorithm=ALGORITHM,
+    )
 
 
 @pytest.mark.parametrize("sub", [str(2**31), str(2**63), str(10**30), "-1", "0", "1e3", "０１"])
 async def test_signed_token_with_an_impossible_user_id_is_unauthenticated(app_factory, sub):
     async with _client(prod_app(app_factory)) as http:
-        resp = await http.post("/graphql", json={"query": ME}, headers={"authorization": f"Bearer {_signed(sub)}"})
+        resp = await http.post(
+            "/graphql", json={"query": ME}, headers={"authorization": f"Bearer {_signed(sub)}"}
+        )
         _assert_coded_json(resp, 200, "UNAUTHENTICATED")
 
 
@@ -100,22 +115,28 @@ async def test_database_down_while_reading_the_viewer_is_a_json_503(app_factory,
 
     monkeypatch.setattr(app_module, "viewer_from_token", refused)
     async with _client(prod_app(app_factory)) as http:
-        resp = await http.post("/graphql", json={"query": ME}, headers={"authorization": f"Bearer {_signed('1')}"})
+        resp = await http.post(
+            "/graphql", json={"query": ME}, headers={"authorization": f"Bearer {_signed('1')}"}
+        )
         body = _assert_coded_json(resp, 503, "SERVICE_UNAVAILABLE")
         assert resp.headers["retry-after"] and "5432" not in resp.text and "Connect call" not in resp.text
         assert body["errors"][0]["message"] == failures.UNAVAILABLE_MESSAGE
 
 
 @pytest.mark.parametrize("env", ["production", "development"])
-async def test_database_down_inside_a_resolver_is_a_json_503_not_an_internal_error(app_factory, monkeypatch, env):
+async def test_database_down_inside_a_resolver_is_a_json_503_not_an_internal_error(
+    app_factory, monkeypatch, env
+):
     async def cannot_connect(*args, **kwargs):
         raise asyncpg.CannotConnectNowError("the database system is starting up")
 
     app = app_factory((), env=env, secret_key=PROD_SECRET)
     monkeypatch.setattr(m.User, "get_or_none", cannot_connect)
     async with _client(app) as http:
-        resp = await http.post("/graphql", json={
-            "query": 'mutation { login(username: "admin", password: "whatever-it-is") { token } }'})
+        resp = await http.post(
+            "/graphql",
+            json={"query": 'mutation { login(username: "admin", password: "whatever-it-is") { token } }'},
+        )
         _assert_coded_json(resp, 503, "SERVICE_UNAVAILABLE")
         assert "starting up" not in resp.text and "asyncpg" not in resp.text
 
@@ -134,8 +155,9 @@ async def test_readyz_answers_within_its_timeout_when_the_database_hangs(app_fac
     assert resp.status_code == 503 and resp.json() == {"status": "unavailable"}
 
 
-async def test_an_exception_outside_graphql_execution_is_a_json_500_with_an_error_id(app_factory, monkeypatch,
-                                                                                     caplog):
+async def test_an_exception_outside_graphql_execution_is_a_json_500_with_an_error_id(
+    app_factory, monkeypatch, caplog
+):
     from core.app import LastmileGraphQL
 
     async def broken(self, request, response):
@@ -158,7 +180,10 @@ def test_postgres_connections_carry_connect_and_statement_timeouts():
     credentials = config["connections"]["default"]["credentials"]
     assert credentials["timeout"] == 2 and credentials["command_timeout"] == 4
     assert credentials["server_settings"]["statement_timeout"] == "3000" and credentials["maxsize"] == "7"
-    assert tortoise_config("sqlite://x.sqlite3", connect_timeout=2)["connections"]["default"] == "sqlite://x.sqlite3"
+    assert (
+        tortoise_config("sqlite://x.sqlite3", connect_timeout=2)["connections"]["default"]
+        == "sqlite://x.sqlite3"
+    )
 
 
 def test_database_unavailable_recognises_driver_failures_only():
@@ -166,9 +191,13 @@ def test_database_unavailable_recognises_driver_failures_only():
 
     from core.db import database_unavailable
 
-    for exc in (ConnectionRefusedError(), TimeoutError(), asyncpg.CannotConnectNowError("x"),
-                asyncpg.QueryCanceledError("canceling statement due to statement timeout"),
-                OperationalError(asyncpg.AdminShutdownError("x"))):
+    for exc in (
+        ConnectionRefusedError(),
+        TimeoutError(),
+        asyncpg.CannotConnectNowError("x"),
+        asyncpg.QueryCanceledError("canceling statement due to statement timeout"),
+        OperationalError(asyncpg.AdminShutdownError("x")),
+    ):
         assert database_unavailable(exc), exc
     for exc in (ValueError("x"), OperationalError("syntax error"), asyncpg.UniqueViolationError("x"), None):
         assert not database_unavailable(exc), exc
@@ -183,12 +212,16 @@ async def test_several_operations_without_operation_name_are_refused(core_client
     body = await core_client(doc, token=w.tokens["c1_worker"], errors_ok=True)
     assert "data" not in body and body["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
     assert "operationName" in body["errors"][0]["message"]
-    resp = await core_client.http.post("/graphql", json={"query": doc, "operationName": "B"},
-                                       headers={"authorization": f"Bearer {w.tokens['c1_worker']}"})
+    resp = await core_client.http.post(
+        "/graphql",
+        json={"query": doc, "operationName": "B"},
+        headers={"authorization": f"Bearer {w.tokens['c1_worker']}"},
+    )
     assert resp.json() == {"data": {"plugins": []}}
     # One operation needs no name.
     assert await core_client.data("query A { me { username } }", token=w.tokens["c1_worker"]) == {
-        "me": {"username": "c1_worker"}}
+        "me": {"username": "c1_worker"}
+    }
 
 
 PROBES = [
@@ -215,9 +248,21 @@ async def test_production_validation_errors_name_no_type_to_anonymous_callers(ap
             for error in body["errors"]:
                 code = error["extensions"]["code"]
                 assert code in ("GRAPHQL_VALIDATION_FAILED", "UNAUTHENTICATED"), (probe, error)
-                for name in ("Resident", "ResidentEdge", "LoginPayload", "UserError", "ResidentFilter", "String",
-                             "Plugin", "Query", "Mutation"):
-                    assert f"'{name}" not in error["message"] and f"{name}'" not in error["message"], (probe, error)
+                for name in (
+                    "Resident",
+                    "ResidentEdge",
+                    "LoginPayload",
+                    "UserError",
+                    "ResidentFilter",
+                    "String",
+                    "Plugin",
+                    "Query",
+                    "Mutation",
+                ):
+                    assert f"'{name}" not in error["message"] and f"{name}'" not in error["message"], (
+                        probe,
+                        error,
+                    )
         # A root field that exists and one that does not are refused alike.
         real = (await client("{ residents { totalCount } }", errors_ok=True))["errors"][0]
         fake = (await client("{ residentz { totalCount } }", errors_ok=True))["errors"][0]
@@ -232,10 +277,13 @@ async def test_unused_variable_is_a_validation_error_and_bad_value_is_bad_user_i
     token = w.tokens["c1_worker"]
     body = await core_client("query($x: Int) { plugins { name } }", token=token, errors_ok=True)
     assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
-    body = await core_client("query($x: Int!) { residents(first: $x) { totalCount } }", {"x": "many"}, token=token,
-                             errors_ok=True)
+    body = await core_client(
+        "query($x: Int!) { residents(first: $x) { totalCount } }", {"x": "many"}, token=token, errors_ok=True
+    )
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
-    body = await core_client("query($x: Int!) { residents(first: $x) { totalCount } }", token=token, errors_ok=True)
+    body = await core_client(
+        "query($x: Int!) { residents(first: $x) { totalCount } }", token=token, errors_ok=True
+    )
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
@@ -258,7 +306,9 @@ async def test_client_errors_are_logged_at_info_bounded_and_sampled(app_factory,
             await client("{ residents { totalCount } }", errors_ok=True)  # UNAUTHENTICATED
             await client("{ plugins { name }", token=token, errors_ok=True)  # syntax
     ours = [r for r in caplog.records if r.name.startswith(("lastmile", "strawberry"))]
-    assert ours and not [r for r in ours if r.levelno >= logging.WARNING], [r.getMessage()[:200] for r in ours]
+    assert ours and not [r for r in ours if r.levelno >= logging.WARNING], [
+        r.getMessage()[:200] for r in ours
+    ]
     assert all(len(r.getMessage()) < 600 for r in ours)
     assert not [r for r in ours if "name name name name name" in r.getMessage()]
     client_lines = [r for r in ours if r.name == "lastmile.errors.client"]
@@ -276,24 +326,44 @@ async def test_unexpected_errors_are_still_logged_at_error_in_development(core_c
     caplog.set_level(logging.INFO)
     body = await core_client("{ residents { totalCount } }", token=w.tokens["c1_worker"], errors_ok=True)
     assert body["errors"]
-    assert [r for r in caplog.records if r.levelno == logging.ERROR and r.exc_info and "a bug" in str(r.exc_info[1])]
+    assert [
+        r
+        for r in caplog.records
+        if r.levelno == logging.ERROR and r.exc_info and "a bug" in str(r.exc_info[1])
+    ]
 
 
 # ---------------------------------------------------------------- start-up
 
 
-@pytest.mark.parametrize("env", [
-    {"LASTMILE_PII_KEY": "short"},
-    {"LASTMILE_SECRET_KEY": "short"},
-])
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"LASTMILE_PII_KEY": "short"},
+        {"LASTMILE_SECRET_KEY": "short"},
+    ],
+)
 def test_short_production_keys_stop_lastmile_serve_with_one_line(env, tmp_path):
-    full = {**os.environ, "LASTMILE_ENV": "production", "LASTMILE_SECRET_KEY": "s" * 40,
-            "DATABASE_URL": f"sqlite://{tmp_path}/x.sqlite3", **env}
-    proc = subprocess.run([sys.executable, "-m", "core.cli", "serve", "--port", "9599"], cwd=ROOT, env=full,
-                          capture_output=True, text=True, timeout=120)
+    full = {
+        **os.environ,
+        "LASTMILE_ENV": "production",
+        "LASTMILE_SECRET_KEY": "s" * 40,
+        "DATABASE_URL": f"sqlite://{tmp_path}/x.sqlite3",
+        **env,
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "core.cli", "serve", "--port", "9599"],
+        cwd=ROOT,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("lastmile: ") and "Traceback" not in proc.stderr, proc.stderr
+    assert len(lines) == 1 and lines[0].startswith("lastmile: ") and "Traceback" not in proc.stderr, (
+        proc.stderr
+    )
     assert "32" in lines[0]
 
 

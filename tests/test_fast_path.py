@@ -25,8 +25,11 @@ RESIDENT = "query R($id: ID!) { node(id: $id) { ... on Resident { id name idNumb
 CORPUS = [
     (RESIDENT, "zhang"),
     ("{ residents(first: 3) { edges { node { id name unit { label building { name } } } } } }", None),
-    ("query Named { residents(first: 2, filter: {search: \"张\"}) { edges { node { id name } } } }", None),
-    ("{ a: residents(first: 1) { edges { node { name } } } b: residents(first: 2) { edges { cursor } } }", None),
+    ('query Named { residents(first: 2, filter: {search: "张"}) { edges { node { id name } } } }', None),
+    (
+        "{ a: residents(first: 1) { edges { node { name } } } b: residents(first: 2) { edges { cursor } } }",
+        None,
+    ),
     ("query R($id: ID!) { node(id: $id) { id ... on Resident { name unit { label } } } }", "wang"),
 ]
 VIEWERS = ["super", "district_admin", "c1_grid", "resident"]
@@ -43,7 +46,9 @@ def _samples() -> dict:
         for metric in family.collect():
             for s in metric.samples:
                 # Durations differ between two runs; how many were observed does not.
-                if (family is metrics.LATENCY and not s.name.endswith("_count")) or s.name.endswith("_created"):
+                if (family is metrics.LATENCY and not s.name.endswith("_count")) or s.name.endswith(
+                    "_created"
+                ):
                     continue  # and when a label set first appeared
                 out[(s.name, tuple(sorted(s.labels.items())))] = s.value
     return out
@@ -59,10 +64,25 @@ class _Lines(logging.Handler):
         self.lines: list[dict] = []
 
     def emit(self, record):
-        self.lines.append({k: getattr(record, k, None) for k in (
-            "request_id", "user_id", "operation", "operation_type", "outcome", "statements", "error_codes")}
-            | {"level": record.levelname, "logger": record.name,
-               "message": record.getMessage() if record.name != "lastmile.request" else "graphql operation"})
+        self.lines.append(
+            {
+                k: getattr(record, k, None)
+                for k in (
+                    "request_id",
+                    "user_id",
+                    "operation",
+                    "operation_type",
+                    "outcome",
+                    "statements",
+                    "error_codes",
+                )
+            }
+            | {
+                "level": record.levelname,
+                "logger": record.name,
+                "message": record.getMessage() if record.name != "lastmile.request" else "graphql operation",
+            }
+        )
 
 
 async def _observed(client, body: dict, token: str | None, **headers):
@@ -79,15 +99,22 @@ async def _observed(client, body: dict, token: str | None, **headers):
     before = _samples()
     try:
         with count_statements() as sql:
-            resp = await client.http.post("/graphql", content=orjson.dumps(body),
-                                          headers={"content-type": "application/json", **hdrs})
+            resp = await client.http.post(
+                "/graphql", content=orjson.dumps(body), headers={"content-type": "application/json", **hdrs}
+            )
     finally:
         for lg, level in zip(loggers, old, strict=True):
             lg.removeHandler(handler)
             lg.setLevel(level)
     headers_seen = sorted((k, v) for k, v in resp.headers.items())
-    return {"status": resp.status_code, "headers": headers_seen, "body": resp.content, "sql": list(sql),
-            "logs": handler.lines, "metrics": _delta(before, _samples())}
+    return {
+        "status": resp.status_code,
+        "headers": headers_seen,
+        "body": resp.content,
+        "sql": list(sql),
+        "logs": handler.lines,
+        "metrics": _delta(before, _samples()),
+    }
 
 
 async def _both(app, client, body, token, **headers):
@@ -122,7 +149,9 @@ async def test_the_fast_path_answers_byte_for_byte_as_the_normal_path(app_factor
                 assert quick == normal, (viewer, query)
                 assert normal["status"] == 200 and len(normal["sql"]) == 1, normal
                 # With the graphql-response media type too.
-                normal, quick, hits = await _both(app, client, body, token, accept="application/graphql-response+json")
+                normal, quick, hits = await _both(
+                    app, client, body, token, accept="application/graphql-response+json"
+                )
                 assert hits == 1 and quick == normal
 
 
@@ -191,11 +220,23 @@ async def test_a_disconnected_client_cancels_the_fast_path(app_factory, world, m
     monkeypatch.setattr(execute, "run_raw", stuck)
     body = orjson.dumps({"query": RESIDENT, "variables": {"id": world.gid(world.residents["zhang"])}})
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-        "path": "/graphql", "raw_path": b"/graphql", "query_string": b"", "root_path": "",
-        "headers": [(b"host", b"test"), (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()), (b"authorization", f"Bearer {token}".encode())],
-        "client": ("127.0.0.1", 50000), "server": ("test", 80),
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"test"),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"authorization", f"Bearer {token}".encode()),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("test", 80),
     }
     gone, delivered, sent = asyncio.Event(), [], []
 
@@ -252,9 +293,11 @@ async def test_persisted_queries_and_trusted_documents_keep_their_rules(app_fact
     hits = _fast(app).answered
     async with GraphQLClient(app) as client:
         for _ in range(2):
-            resp = await client.http.post("/graphql", json={"query": RESIDENT, "variables": variables,
-                                                            "extensions": ext},
-                                          headers={"authorization": f"Bearer {token}"})
+            resp = await client.http.post(
+                "/graphql",
+                json={"query": RESIDENT, "variables": variables, "extensions": ext},
+                headers={"authorization": f"Bearer {token}"},
+            )
             assert resp.json()["data"]["node"]["name"]
     assert _fast(app).answered == hits  # extensions: the normal path, which checks the hash
     manifest = tmp_path / "trusted.json"
@@ -272,7 +315,9 @@ async def test_cors_headers_on_the_fast_path(app_factory, world):
     body = {"query": RESIDENT, "variables": {"id": world.gid(world.residents["zhang"])}}
     async with GraphQLClient(app) as client:
         await _observed(client, body, world.tokens["super"], origin="https://front.example")
-        normal, quick, hits = await _both(app, client, body, world.tokens["super"], origin="https://front.example")
+        normal, quick, hits = await _both(
+            app, client, body, world.tokens["super"], origin="https://front.example"
+        )
     assert hits == 1 and quick == normal
     assert ("access-control-allow-origin", "https://front.example") in quick["headers"]
     assert ("access-control-expose-headers", "x-request-id") in quick["headers"]

@@ -26,8 +26,12 @@ def test_vendored_files_match_their_release_record():
     lines = (ASSETS / "VERSIONS").read_text().splitlines()
     assert lines[0].startswith("graphiql 3.")
     sums = [line.split() for line in lines if len(line.split()) == 2 and len(line.split()[0]) == 64]
-    assert {name for _, name in sums} == {"graphiql.min.js", "graphiql.min.css", "react.production.min.js",
-                                         "react-dom.production.min.js"}
+    assert {name for _, name in sums} == {
+        "graphiql.min.js",
+        "graphiql.min.css",
+        "react.production.min.js",
+        "react-dom.production.min.js",
+    }
     for digest, name in sums:
         assert hashlib.sha256((ASSETS / name).read_bytes()).hexdigest() == digest, name
     licences = (ASSETS / "LICENSES.txt").read_text()
@@ -66,10 +70,17 @@ def _browser():
         pytest.skip("needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,800",
-                # The network is blocked: no name resolves but 127.0.0.1, and any other address would
-                # go through a proxy that refuses every connection.
-                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1", "--proxy-server=http://127.0.0.1:9"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,800",
+        # The network is blocked: no name resolves but 127.0.0.1, and any other address would
+        # go through a proxy that refuses every connection.
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+        "--proxy-server=http://127.0.0.1:9",
+    ):
         options.add_argument(arg)
     return webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
 
@@ -82,12 +93,17 @@ def _run_in_browser(base: str) -> tuple[str, str]:
     try:
         query = urllib.parse.quote("{ __typename plugins { name } }")
         driver.get(f"{base}/graphql#query={query}")
-        WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".graphiql-execute-button"))
+        WebDriverWait(driver, 60).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, ".graphiql-execute-button")
+        )
         cdn = driver.execute_async_script(
             "const done = arguments[0];"
-            "fetch('https://unpkg.com/graphiql/graphiql.min.js').then(() => done('reached'), () => done('blocked'));")
+            "fetch('https://unpkg.com/graphiql/graphiql.min.js').then(() => done('reached'), () => done('blocked'));"
+        )
         driver.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
-        WebDriverWait(driver, 60).until(lambda d: "Query" in d.find_element(By.CSS_SELECTOR, ".result-window").text)
+        WebDriverWait(driver, 60).until(
+            lambda d: "Query" in d.find_element(By.CSS_SELECTOR, ".result-window").text
+        )
         return cdn, driver.find_element(By.CSS_SELECTOR, ".result-window").text
     finally:
         driver.quit()
@@ -97,7 +113,9 @@ async def test_graphiql_runs_a_query_with_the_network_blocked(app_factory):
     _browser().quit()  # skip early when there is no browser
     port = _free_port()
     app = app_factory(TEST_PLUGINS)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
     # On the tests' event loop, so that the app uses the session's database connection.
     serving = asyncio.create_task(server.serve())
     try:

@@ -38,18 +38,32 @@ def _audit_folder(tmp: Path) -> Path:
         (work / "node_modules").symlink_to(installed, target_is_directory=True)
         return work
     try:
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=work, check=True,
-                       capture_output=True, timeout=180)
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--silent"],
+            cwd=work,
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
         pytest.skip(f"could not install graphql-http from the npm registry: {exc}")
     return work
 
 
 def _serve(tmp: Path, port: int) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": f"sqlite://{tmp / 'audit.sqlite3'}", "LASTMILE_PLUGINS": "",
-           "LASTMILE_ENV": "development"}
-    proc = subprocess.Popen([sys.executable, str(ROOT / "server.py"), "serve", "--port", str(port)], cwd=tmp,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite://{tmp / 'audit.sqlite3'}",
+        "LASTMILE_PLUGINS": "",
+        "LASTMILE_ENV": "development",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "server.py"), "serve", "--port", str(port)],
+        cwd=tmp,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -68,8 +82,13 @@ def test_graphql_http_audit_reports_no_error_and_no_warning(tmp_path):
     port = _free_port()
     server = _serve(tmp_path, port)
     try:
-        run = subprocess.run(["node", "audit.mjs", f"http://127.0.0.1:{port}/graphql"], cwd=work,
-                             capture_output=True, text=True, timeout=120)
+        run = subprocess.run(
+            ["node", "audit.mjs", f"http://127.0.0.1:{port}/graphql"],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     finally:
         server.terminate()
         server.wait(timeout=15)

@@ -92,8 +92,11 @@ async def test_limits_are_settings(app_factory):
         w = await build_world()
         deep = await client(_nested_units(5), token=w.tokens["super"], errors_ok=True)
         assert "maximum operation depth of 3" in deep["errors"][0]["message"]
-        aliases = await client("{ a: plugins { name } b: plugins { name } c: plugins { name } }",
-                               token=w.tokens["super"], errors_ok=True)
+        aliases = await client(
+            "{ a: plugins { name } b: plugins { name } c: plugins { name } }",
+            token=w.tokens["super"],
+            errors_ok=True,
+        )
         assert "Allowed: 2" in aliases["errors"][0]["message"]
         batch = await client.http.post("/graphql", json=[{"query": "{ __typename }"}] * 3)
         assert batch.status_code == 400 and "at most 2" in batch.json()["errors"][0]["message"]
@@ -105,22 +108,33 @@ async def test_batches_work_and_are_limited(core_client):
     w = await build_world()
     limit = get_settings().max_batch
     resp = await core_client.http.post(
-        "/graphql", json=[{"query": "{ me { username } }"}, {"query": "{ residents { totalCount } }"}],
-        headers={"Authorization": f"Bearer {w.tokens['c1_worker']}"})
+        "/graphql",
+        json=[{"query": "{ me { username } }"}, {"query": "{ residents { totalCount } }"}],
+        headers={"Authorization": f"Bearer {w.tokens['c1_worker']}"},
+    )
     assert resp.status_code == 200
-    assert resp.json() == [{"data": {"me": {"username": "c1_worker"}}}, {"data": {"residents": {"totalCount": 2}}}]
+    assert resp.json() == [
+        {"data": {"me": {"username": "c1_worker"}}},
+        {"data": {"residents": {"totalCount": 2}}},
+    ]
     # Mutations in a batch each run in their own transaction, one after the other.
-    register = ("mutation($n: String!, $u: ID!) { registerResident(input: {name: $n, unitId: $u}) "
-                "{ resident { name } userErrors { code } } }")
+    register = (
+        "mutation($n: String!, $u: ID!) { registerResident(input: {name: $n, unitId: $u}) "
+        "{ resident { name } userErrors { code } } }"
+    )
     resp = await core_client.http.post(
-        "/graphql", json=[{"query": register, "variables": {"n": f"居民{i}", "u": w.gid(w.unit1)}} for i in range(3)],
-        headers={"Authorization": f"Bearer {w.tokens['c1_worker']}"})
+        "/graphql",
+        json=[{"query": register, "variables": {"n": f"居民{i}", "u": w.gid(w.unit1)}} for i in range(3)],
+        headers={"Authorization": f"Bearer {w.tokens['c1_worker']}"},
+    )
     assert [r["data"]["registerResident"]["userErrors"] for r in resp.json()] == [[], [], []]
     assert await m.AuditLog.filter(action="registerResident").count() == 3
     # One operation too many: the whole batch is refused with a clear error, nothing runs.
     resp = await core_client.http.post(
-        "/graphql", json=[{"query": register, "variables": {"n": "多余", "u": w.gid(w.unit1)}}] * (limit + 1),
-        headers={"Authorization": f"Bearer {w.tokens['c1_worker']}"})
+        "/graphql",
+        json=[{"query": register, "variables": {"n": "多余", "u": w.gid(w.unit1)}}] * (limit + 1),
+        headers={"Authorization": f"Bearer {w.tokens['c1_worker']}"},
+    )
     assert resp.status_code == 400
     error = resp.json()["errors"][0]
     assert error["extensions"]["code"] == "BAD_REQUEST"
@@ -131,7 +145,9 @@ async def test_batches_work_and_are_limited(core_client):
 async def test_body_size_limit(core_client):
     limit = get_settings().max_body_bytes
     padding = "x" * (limit + 1)
-    resp = await core_client.http.post("/graphql", json={"query": "{ __typename }", "extensions": {"p": padding}})
+    resp = await core_client.http.post(
+        "/graphql", json={"query": "{ __typename }", "extensions": {"p": padding}}
+    )
     assert resp.status_code == 413
     assert resp.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
     assert str(limit) in resp.json()["errors"][0]["message"]
@@ -143,7 +159,9 @@ async def test_body_size_limit(core_client):
             yield b"x" * 1000
         yield b'"}}'
 
-    resp = await core_client.http.post("/graphql", content=chunks(), headers={"content-type": "application/json"})
+    resp = await core_client.http.post(
+        "/graphql", content=chunks(), headers={"content-type": "application/json"}
+    )
     assert resp.status_code == 413
     assert resp.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
     # Just under the limit is fine.
@@ -188,15 +206,20 @@ async def test_introspection_and_suggestions_off_in_production(app_factory):
             ("{ residents(filter: {status: ACTIV}) { totalCount } }", None, "Value 'ACTIV' does not exist"),
             ('{ node(id: "x") { ... on Residnt { id } } }', None, "Unknown type 'Residnt'"),
             ("query($f: ResidentFiltr) { residents(filter: $f) { totalCount } }", None, "Unknown type"),
-            ("query($f: ResidentFilter) { residents(filter: $f) { totalCount } }", {"f": {"status": "ACTIV"}},
-             "Variable '$f' has invalid value"),
+            (
+                "query($f: ResidentFilter) { residents(filter: $f) { totalCount } }",
+                {"f": {"status": "ACTIV"}},
+                "Variable '$f' has invalid value",
+            ),
         ):
             body = await client(query, variables, token=token, errors_ok=True)
             messages = [e["message"] for e in body["errors"]]
             assert messages[0].startswith(start), messages
             assert not any("Did you mean" in msg or "'ACTIVE'" in msg for msg in messages), messages
         # Ordinary work still goes through, and __typename is no introspection leak.
-        assert (await client.data("{ residents { totalCount } __typename }", token=token))["residents"]["totalCount"] == 4
+        assert (await client.data("{ residents { totalCount } __typename }", token=token))["residents"][
+            "totalCount"
+        ] == 4
         resp = await client.http.get("/graphql", headers={"accept": "text/html"})
         assert resp.status_code == 404 and "graphiql" not in resp.text.lower()
 
@@ -216,13 +239,17 @@ async def test_production_masks_unexpected_errors(app_factory, monkeypatch, capl
         token = prod_token(app, w.users["c1_worker"])
         caplog.set_level(logging.ERROR, logger="lastmile.errors")
         for query, variables in (
-            ("mutation($u: ID!) { registerResident(input: {name: \"x\", unitId: $u}) { userErrors { code } } }",
-             {"u": w.gid(w.unit1)}),
+            (
+                'mutation($u: ID!) { registerResident(input: {name: "x", unitId: $u}) { userErrors { code } } }',
+                {"u": w.gid(w.unit1)},
+            ),
             ("{ residents { totalCount } }", None),
         ):
             caplog.clear()
             resp = await client.post(query, variables, token=token)
-            assert "SELECT" not in resp.text and "Traceback" not in resp.text and "RuntimeError" not in resp.text
+            assert (
+                "SELECT" not in resp.text and "Traceback" not in resp.text and "RuntimeError" not in resp.text
+            )
             error = resp.json()["errors"][0]
             assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
             error_id = error["extensions"]["errorId"]
@@ -263,20 +290,39 @@ async def test_development_shows_unexpected_errors(core_client, monkeypatch):
 
 async def test_mutations_refused_over_get(core_client):
     w = await build_world()
-    resp = await core_client.http.get("/graphql", params={"query": "{ residents { totalCount } }"},
-                                      headers={"Authorization": f"Bearer {w.tokens['c1_worker']}"})
+    resp = await core_client.http.get(
+        "/graphql",
+        params={"query": "{ residents { totalCount } }"},
+        headers={"Authorization": f"Bearer {w.tokens['c1_worker']}"},
+    )
     assert resp.status_code == 200 and resp.json()["data"]["residents"]["totalCount"] == 2
-    mutation = 'mutation { createOrganization(input: {name: "GET 公司", kind: ENTERPRISE}) { userErrors { code } } }'
-    resp = await core_client.http.get("/graphql", params={"query": mutation},
-                                      headers={"Authorization": f"Bearer {w.tokens['super']}"})
+    mutation = (
+        'mutation { createOrganization(input: {name: "GET 公司", kind: ENTERPRISE}) { userErrors { code } } }'
+    )
+    resp = await core_client.http.get(
+        "/graphql", params={"query": mutation}, headers={"Authorization": f"Bearer {w.tokens['super']}"}
+    )
     assert resp.status_code == 405 and resp.headers["allow"] == "POST"
     error = resp.json()["errors"][0]
     assert error["extensions"]["code"] == "METHOD_NOT_ALLOWED" and "POST" in error["message"]
     assert await m.Organization.filter(name="GET 公司").count() == 0
 
 
-@pytest.mark.parametrize("body", ["[1]", "[]", '[{"query": 5}]', '"x"', "5", "null", "[null]",
-                                  '[{"query": "{ __typename }", "variables": "x"}]', '{"query": ["x"]}', "{nope"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[1]",
+        "[]",
+        '[{"query": 5}]',
+        '"x"',
+        "5",
+        "null",
+        "[null]",
+        '[{"query": "{ __typename }", "variables": "x"}]',
+        '{"query": ["x"]}',
+        "{nope",
+    ],
+)
 async def test_malformed_bodies_are_clear_400s(core_client, body):
     resp = await core_client.http.post("/graphql", content=body, headers={"content-type": "application/json"})
     assert resp.status_code == 400, resp.text
@@ -285,7 +331,9 @@ async def test_malformed_bodies_are_clear_400s(core_client, body):
 
 
 async def test_non_json_bodies_are_refused(core_client):
-    resp = await core_client.http.post("/graphql", content="{ __typename }", headers={"content-type": "text/plain"})
+    resp = await core_client.http.post(
+        "/graphql", content="{ __typename }", headers={"content-type": "text/plain"}
+    )
     assert resp.status_code == 415
     assert resp.json()["errors"][0]["extensions"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
 
@@ -294,27 +342,39 @@ async def test_cors_allowlist(app_factory):
     app = app_factory((), cors_origins="https://app.lastmile.example, https://admin.lastmile.example")
     async with GraphQLClient(app) as client:
         allowed, other = "https://admin.lastmile.example", "https://evil.example"
-        pre = await client.http.options("/graphql", headers={
-            "Origin": allowed, "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "authorization, content-type"})
+        pre = await client.http.options(
+            "/graphql",
+            headers={
+                "Origin": allowed,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization, content-type",
+            },
+        )
         assert pre.status_code == 200 and pre.headers["access-control-allow-origin"] == allowed
         assert "authorization" in pre.headers["access-control-allow-headers"].lower()
-        pre = await client.http.options("/graphql", headers={
-            "Origin": other, "Access-Control-Request-Method": "POST"})
+        pre = await client.http.options(
+            "/graphql", headers={"Origin": other, "Access-Control-Request-Method": "POST"}
+        )
         assert "access-control-allow-origin" not in pre.headers
-        resp = await client.http.post("/graphql", json={"query": "{ __typename }"}, headers={"Origin": allowed})
+        resp = await client.http.post(
+            "/graphql", json={"query": "{ __typename }"}, headers={"Origin": allowed}
+        )
         assert resp.headers["access-control-allow-origin"] == allowed
         resp = await client.http.post("/graphql", json={"query": "{ __typename }"}, headers={"Origin": other})
         assert "access-control-allow-origin" not in resp.headers
         # Even a refusal can be read by an allowed front-end.
-        resp = await client.http.post("/graphql", content=b"x" * (get_settings().max_body_bytes + 1),
-                                      headers={"Origin": allowed, "content-type": "application/json"})
+        resp = await client.http.post(
+            "/graphql",
+            content=b"x" * (get_settings().max_body_bytes + 1),
+            headers={"Origin": allowed, "content-type": "application/json"},
+        )
         assert resp.status_code == 413 and resp.headers["access-control-allow-origin"] == allowed
 
 
 async def test_no_cors_headers_without_allowlist(core_client):
-    resp = await core_client.http.post("/graphql", json={"query": "{ __typename }"},
-                                       headers={"Origin": "https://app.lastmile.example"})
+    resp = await core_client.http.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"Origin": "https://app.lastmile.example"}
+    )
     assert "access-control-allow-origin" not in resp.headers
 
 
@@ -330,10 +390,18 @@ def _sample(gtype):
     if isinstance(gtype, GraphQLEnumType):
         return next(iter(gtype.values))
     if isinstance(gtype, GraphQLInputObjectType):
-        return {name: _sample(f.type) for name, f in gtype.fields.items() if isinstance(f.type, GraphQLNonNull)}
+        return {
+            name: _sample(f.type) for name, f in gtype.fields.items() if isinstance(f.type, GraphQLNonNull)
+        }
     assert isinstance(gtype, GraphQLScalarType)
-    return {"Int": 1, "Float": 1.0, "Boolean": True, "Date": "2020-01-01", "DateTime": "2020-01-01T00:00:00Z",
-            "JSON": {}}.get(gtype.name, "x")
+    return {
+        "Int": 1,
+        "Float": 1.0,
+        "Boolean": True,
+        "Date": "2020-01-01",
+        "DateTime": "2020-01-01T00:00:00Z",
+        "JSON": {},
+    }.get(gtype.name, "x")
 
 
 def _operations(schema, root: str):
@@ -386,7 +454,7 @@ async def test_anonymous_cannot_smuggle_fields(core_client):
     await build_world()
     for query, op in (
         ("query { ...F } fragment F on Query { residents { totalCount } }", None),
-        ("query { ... on Query { node(id: \"UmVzaWRlbnQ6MQ==\") { id } } }", None),
+        ('query { ... on Query { node(id: "UmVzaWRlbnQ6MQ==") { id } } }', None),
         ("query A { plugins { name } } query B { residents { totalCount } }", "B"),
         ("{ __typename plugins { name } r: residents { totalCount } }", None),
     ):
@@ -394,14 +462,22 @@ async def test_anonymous_cannot_smuggle_fields(core_client):
         body = resp.json()
         assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", (query, body)
         assert "data" not in body
-    resp = await core_client.http.post("/graphql", json={
-        "query": "query A { plugins { name } } query B { residents { totalCount } }", "operationName": "A"})
+    resp = await core_client.http.post(
+        "/graphql",
+        json={
+            "query": "query A { plugins { name } } query B { residents { totalCount } }",
+            "operationName": "A",
+        },
+    )
     assert resp.json() == {"data": {"plugins": []}}
 
 
 async def test_anonymous_refusal_status_with_graphql_response_media_type(core_client):
-    resp = await core_client.http.post("/graphql", json={"query": "{ residents { totalCount } }"},
-                                       headers={"accept": "application/graphql-response+json"})
+    resp = await core_client.http.post(
+        "/graphql",
+        json={"query": "{ residents { totalCount } }"},
+        headers={"accept": "application/graphql-response+json"},
+    )
     assert resp.status_code == 400
     assert resp.headers["content-type"].startswith("application/graphql-response+json")
     resp = await core_client.http.post("/graphql", json={"query": "{ residents { totalCount } }"})
@@ -413,9 +489,16 @@ async def test_field_errors_keep_data(core_client):
     w = await build_world()
     too_many = ["x"] * (get_settings().max_page_size + 1)
     resp = await core_client.http.post(
-        "/graphql", json={"query": "query($ids: [ID!]!) { nodes(ids: $ids) { id } plugins { name } }",
-                          "variables": {"ids": too_many}},
-        headers={"Authorization": f"Bearer {w.tokens['super']}", "accept": "application/graphql-response+json"})
+        "/graphql",
+        json={
+            "query": "query($ids: [ID!]!) { nodes(ids: $ids) { id } plugins { name } }",
+            "variables": {"ids": too_many},
+        },
+        headers={
+            "Authorization": f"Bearer {w.tokens['super']}",
+            "accept": "application/graphql-response+json",
+        },
+    )
     body = resp.json()
     # nodes is non-null, so its error nulls the whole data: still a field error, with a path.
     assert resp.status_code == 200 and "data" in body and body["data"] is None
@@ -424,8 +507,8 @@ async def test_field_errors_keep_data(core_client):
 
 @pytest.mark.parametrize("header", ["Bearer", "Basic dXNlcjpwYXNz", "Bearer a.b.c"])
 async def test_malformed_authorization_headers(core_client, header):
-    resp = await core_client.http.post("/graphql", json={"query": "{ residents { totalCount } }"},
-                                       headers={"Authorization": header})
+    resp = await core_client.http.post(
+        "/graphql", json={"query": "{ residents { totalCount } }"}, headers={"Authorization": header}
+    )
     assert resp.status_code == 200
     assert resp.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-

@@ -6,7 +6,11 @@ from pathlib import Path
 from core import hookspecs
 
 DOC = (Path(__file__).resolve().parent.parent / "docs" / "plugins.md").read_text(encoding="utf-8")
-HOOKS = [(name, fn) for name, fn in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("lastmile_")]
+HOOKS = [
+    (name, fn)
+    for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
+    if name.startswith("lastmile_")
+]
 
 
 def test_every_hook_has_a_docstring_saying_when_and_what():

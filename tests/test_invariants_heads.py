@@ -30,8 +30,9 @@ MOVE = f"mutation($i: MoveResidentInput!) {{ moveResident(input: $i) {{ {PAYLOAD
 
 
 async def active_heads(unit: m.Unit) -> int:
-    return await m.Resident.filter(unit_id=unit.id, relation_to_head=HouseholdRelation.HEAD,
-                                   status=ResidentStatus.ACTIVE).count()
+    return await m.Resident.filter(
+        unit_id=unit.id, relation_to_head=HouseholdRelation.HEAD, status=ResidentStatus.ACTIVE
+    ).count()
 
 
 async def test_the_database_refuses_a_second_active_head(client):
@@ -51,8 +52,15 @@ async def test_ten_heads_registered_at_once_into_an_empty_unit(client):
     w = await build_world()
     unit = await make_unit(w.building1, "9-901")
     tok = w.tokens["c1_worker"]
-    calls = [(REGISTER, {"i": {"name": f"户主{i}", "unitId": w.gid(unit), "relationToHead": "HEAD"}}, tok,
-              "registerResident") for i in range(N)]
+    calls = [
+        (
+            REGISTER,
+            {"i": {"name": f"户主{i}", "unitId": w.gid(unit), "relationToHead": "HEAD"}},
+            tok,
+            "registerResident",
+        )
+        for i in range(N)
+    ]
     assert await run_all(client, calls) == Counter({"OK": 1, HEAD_TAKEN: N - 1})
     # The losers wrote nothing: one resident in the unit, one registration audited.
     assert await m.Resident.filter(unit_id=unit.id).count() == 1
@@ -64,10 +72,19 @@ async def test_ten_heads_registered_at_once_into_an_empty_unit(client):
 async def test_ten_residents_moved_in_as_head_at_once(client):
     w = await build_world()
     target = await make_unit(w.building1, "9-902")
-    movers = [await make_resident(await make_unit(w.building1, f"8-{i:03d}"), f"搬家{i}", HouseholdRelation.HEAD)
-              for i in range(N)]
-    calls = [(MOVE, {"i": {"residentId": w.gid(r), "unitId": w.gid(target)}}, w.tokens["c1_worker"], "moveResident")
-             for r in movers]
+    movers = [
+        await make_resident(await make_unit(w.building1, f"8-{i:03d}"), f"搬家{i}", HouseholdRelation.HEAD)
+        for i in range(N)
+    ]
+    calls = [
+        (
+            MOVE,
+            {"i": {"residentId": w.gid(r), "unitId": w.gid(target)}},
+            w.tokens["c1_worker"],
+            "moveResident",
+        )
+        for r in movers
+    ]
     assert await run_all(client, calls) == Counter({"OK": 1, HEAD_TAKEN: N - 1})
     assert await m.Resident.filter(unit_id=target.id).count() == 1
     assert await active_heads(target) == 1
@@ -78,8 +95,10 @@ async def test_ten_members_of_one_household_made_head_at_once(client):
     w = await build_world()
     unit = await make_unit(w.building1, "9-903")
     members = [await make_resident(unit, f"家人{i}", HouseholdRelation.CHILD) for i in range(N)]
-    calls = [(UPDATE, {"i": {"id": w.gid(r), "relationToHead": "HEAD"}}, w.tokens["c1_worker"], "updateResident")
-             for r in members]
+    calls = [
+        (UPDATE, {"i": {"id": w.gid(r), "relationToHead": "HEAD"}}, w.tokens["c1_worker"], "updateResident")
+        for r in members
+    ]
     assert await run_all(client, calls) == Counter({"OK": 1, HEAD_TAKEN: N - 1})
     assert await active_heads(unit) == 1
 
@@ -89,10 +108,20 @@ async def test_former_heads_moving_back_at_once(client):
     """Moving back in makes a MOVED_OUT resident ACTIVE again, with the relation they had."""
     w = await build_world()
     unit = await make_unit(w.building1, "9-904")
-    former = [await make_resident(unit, f"老户主{i}", HouseholdRelation.HEAD, status=ResidentStatus.MOVED_OUT,
-                                  moved_out_on=dt.date(2020, 1, 1)) for i in range(N)]
-    calls = [(MOVE, {"i": {"residentId": w.gid(r), "unitId": w.gid(unit)}}, w.tokens["c1_worker"], "moveResident")
-             for r in former]
+    former = [
+        await make_resident(
+            unit,
+            f"老户主{i}",
+            HouseholdRelation.HEAD,
+            status=ResidentStatus.MOVED_OUT,
+            moved_out_on=dt.date(2020, 1, 1),
+        )
+        for i in range(N)
+    ]
+    calls = [
+        (MOVE, {"i": {"residentId": w.gid(r), "unitId": w.gid(unit)}}, w.tokens["c1_worker"], "moveResident")
+        for r in former
+    ]
     assert await run_all(client, calls) == Counter({"OK": 1, HEAD_TAKEN: N - 1})
     assert await active_heads(unit) == 1
 
@@ -105,11 +134,22 @@ async def test_every_path_at_once_still_one_head(client):
     mover = await make_resident(await make_unit(w.building1, "8-999"), "搬家", HouseholdRelation.OTHER)
     tok = w.tokens["c1_worker"]
     calls = [
-        *[(REGISTER, {"i": {"name": f"户主{i}", "unitId": w.gid(unit), "relationToHead": "HEAD"}}, tok,
-           "registerResident") for i in range(3)],
+        *[
+            (
+                REGISTER,
+                {"i": {"name": f"户主{i}", "unitId": w.gid(unit), "relationToHead": "HEAD"}},
+                tok,
+                "registerResident",
+            )
+            for i in range(3)
+        ],
         (UPDATE, {"i": {"id": w.gid(member), "relationToHead": "HEAD"}}, tok, "updateResident"),
-        (MOVE, {"i": {"residentId": w.gid(mover), "unitId": w.gid(unit), "relationToHead": "HEAD"}}, tok,
-         "moveResident"),
+        (
+            MOVE,
+            {"i": {"residentId": w.gid(mover), "unitId": w.gid(unit), "relationToHead": "HEAD"}},
+            tok,
+            "moveResident",
+        ),
     ]
     assert await run_all(client, calls) == Counter({"OK": 1, HEAD_TAKEN: 4})
     assert await active_heads(unit) == 1
@@ -142,8 +182,10 @@ async def test_migration_repairs_units_that_races_left_with_several_heads(client
         extra = [await make_resident(w.unit1, f"多余户主{i}", HouseholdRelation.HEAD) for i in range(2)]
         await migration.demote_extra_heads(None, SimpleNamespace(client=conn))
     finally:
-        await conn.execute_script("CREATE UNIQUE INDEX core_resident_one_head_per_unit ON core_resident (unit_id)"
-                                  " WHERE relation_to_head = 'HEAD' AND status = 'ACTIVE';")
+        await conn.execute_script(
+            "CREATE UNIQUE INDEX core_resident_one_head_per_unit ON core_resident (unit_id)"
+            " WHERE relation_to_head = 'HEAD' AND status = 'ACTIVE';"
+        )
     heads = await m.Resident.filter(unit_id=w.unit1.id, relation_to_head=HouseholdRelation.HEAD)
     assert [r.id for r in heads] == [w.residents["zhang"].id]
     for r in extra:

@@ -14,9 +14,14 @@ from core.enums import HouseholdRelation
 from core.testing import TEST_PLUGINS, GraphQLClient, build_world, count_statements, make_resident
 
 PAGE = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor }"
-ORDERS = [None, "{field: NAME, direction: ASC}", "{field: NAME, direction: DESC}",
-          "{field: BIRTH_DATE, direction: ASC}", "{field: BIRTH_DATE, direction: DESC}",
-          "{field: CREATED_AT, direction: DESC}"]
+ORDERS = [
+    None,
+    "{field: NAME, direction: ASC}",
+    "{field: NAME, direction: DESC}",
+    "{field: BIRTH_DATE, direction: ASC}",
+    "{field: BIRTH_DATE, direction: DESC}",
+    "{field: CREATED_AT, direction: DESC}",
+]
 
 
 @pytest.fixture
@@ -32,16 +37,20 @@ async def world():
 
 @pytest.fixture
 async def paths(app_factory):
-    async with GraphQLClient(app_factory(TEST_PLUGINS, compile_reads=False)) as resolvers, \
-            GraphQLClient(app_factory(TEST_PLUGINS, compile_debug=True)) as compiled:
+    async with (
+        GraphQLClient(app_factory(TEST_PLUGINS, compile_reads=False)) as resolvers,
+        GraphQLClient(app_factory(TEST_PLUGINS, compile_debug=True)) as compiled,
+    ):
         yield resolvers, compiled
 
 
 def _query(order: str | None, args: str) -> str:
     order_arg = f"orderBy: {order}, " if order else ""
     var = "($c: String)" if "$c" in args else ""
-    return (f"query{var} {{ residents({order_arg}{args}) {{ {PAGE} "
-            "edges { cursor node { id name birthDate } } } }")
+    return (
+        f"query{var} {{ residents({order_arg}{args}) {{ {PAGE} "
+        "edges { cursor node { id name birthDate } } } }"
+    )
 
 
 async def _walk(client, token, order, forward: bool, size: int) -> tuple[list[str], int]:
@@ -84,8 +93,14 @@ async def test_both_paths_give_the_same_cursors_and_page_info(paths, world):
     for order in ORDERS:
         first = await resolvers(_query(order, "first: 3"), None, token)
         mid = first["data"]["residents"]["edges"][1]["cursor"]
-        for args in ("first: 3, after: $c", "last: 2, before: $c", "after: $c", "first: 0, after: $c",
-                     "last: 0, before: $c", "before: $c"):
+        for args in (
+            "first: 3, after: $c",
+            "last: 2, before: $c",
+            "after: $c",
+            "first: 0, after: $c",
+            "last: 0, before: $c",
+            "before: $c",
+        ):
             a = await resolvers(_query(order, args), {"c": mid}, token)
             b = await compiled(_query(order, args), {"c": mid}, token)
             assert b.pop("extensions")["compiled"]["fallbacks"] == [], (order, args)
@@ -106,8 +121,18 @@ async def test_a_cursor_is_the_order_key_not_an_offset(paths, world):
     assert after["data"] == before["data"]
 
 
-@pytest.mark.parametrize("cursor", ["nonsense", "bzox", encode_keyset(["x"]), encode_keyset([1, 2, 3]),
-                                    encode_keyset([True]), base64.urlsafe_b64encode(b"k:[1").decode(), "\u00e9"])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "nonsense",
+        "bzox",
+        encode_keyset(["x"]),
+        encode_keyset([1, 2, 3]),
+        encode_keyset([True]),
+        base64.urlsafe_b64encode(b"k:[1").decode(),
+        "\u00e9",
+    ],
+)
 async def test_malformed_cursors_are_input_errors_on_both_paths(paths, world, cursor):
     resolvers, compiled = paths
     token = world.tokens["super"]

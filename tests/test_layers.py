@@ -13,8 +13,26 @@ import pytest
 CORE = Path(__file__).resolve().parent.parent / "core"
 # Domain modules: the rules and the data, below the API. (core.enums is shared with the
 # schema on purpose: its values carry their GraphQL descriptions.)
-DOMAIN = ["access", "audit", "auth", "clock", "dates", "errors", "events", "idempotency", "ids", "integrity",
-          "models", "password_policy", "permissions", "pii", "scheduled", "scopes", "validation", "viewer_cache"]
+DOMAIN = [
+    "access",
+    "audit",
+    "auth",
+    "clock",
+    "dates",
+    "errors",
+    "events",
+    "idempotency",
+    "ids",
+    "integrity",
+    "models",
+    "password_policy",
+    "permissions",
+    "pii",
+    "scheduled",
+    "scopes",
+    "validation",
+    "viewer_cache",
+]
 FORBIDDEN = ("core.api", "strawberry")
 
 
@@ -34,7 +52,9 @@ PLUGINS = CORE.parent / "plugins"
 
 def modules() -> list[Path]:
     plugin_services = sorted(PLUGINS.glob("*/services.py")) + sorted(PLUGINS.glob("*/services/*.py"))
-    return sorted((CORE / "services").glob("*.py")) + [CORE / f"{name}.py" for name in DOMAIN] + plugin_services
+    return (
+        sorted((CORE / "services").glob("*.py")) + [CORE / f"{name}.py" for name in DOMAIN] + plugin_services
+    )
 
 
 def test_the_rule_covers_every_service():
@@ -56,8 +76,13 @@ def test_the_built_in_plugins_services_are_covered_too():
 def _core_api_aliases(path: Path) -> list[str]:
     """``from core import api`` is the same import in other words."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    return [a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module == "core"
-            for a in n.names if a.name == "api"]
+    return [
+        a.name
+        for n in ast.walk(tree)
+        if isinstance(n, ast.ImportFrom) and n.module == "core"
+        for a in n.names
+        if a.name == "api"
+    ]
 
 
 def test_no_service_builds_a_graphql_input_path():

@@ -34,7 +34,9 @@ def _redis_reachable() -> bool:
         return False
 
 
-needs_redis = pytest.mark.skipif(not _redis_reachable(), reason="LASTMILE_TEST_REDIS_URL unset or Redis unreachable")
+needs_redis = pytest.mark.skipif(
+    not _redis_reachable(), reason="LASTMILE_TEST_REDIS_URL unset or Redis unreachable"
+)
 
 
 async def eventually(check, timeout: float = 3.0):
@@ -108,7 +110,9 @@ def test_channel_from_url():
     assert split_url("redis://h:6379/0") == ("redis://h:6379/0", "lastmile:0:events")
     assert split_url("redis://h:6379") == ("redis://h:6379", "lastmile:0:events")
     assert split_url("redis://:pw@h/2?channel=prod&socket_timeout=3") == (
-        "redis://:pw@h/2?socket_timeout=3", "prod")
+        "redis://:pw@h/2?socket_timeout=3",
+        "prod",
+    )
 
 
 # ------------------------------------------------------------------ Redis

@@ -63,7 +63,8 @@ def cluster(database_url):
 @pytest.fixture(scope="module")
 def mediation_cluster(database_url):
     if importlib.util.find_spec("plugins.mediation.plugin") is None or (
-            TEST_PLUGINS is not None and "mediation" not in TEST_PLUGINS):
+        TEST_PLUGINS is not None and "mediation" not in TEST_PLUGINS
+    ):
         pytest.skip("the mediation plugin is not part of this test session")
     yield from _cluster(database_url, "mediation")
 
@@ -71,8 +72,12 @@ def mediation_cluster(database_url):
 def _cluster(database_url: str, plugins: str):
     """Start two servers; always stop them, even when startup fails half-way."""
     channel = f"lastmile-test-{uuid.uuid4().hex}"
-    env = {**os.environ, "DATABASE_URL": database_url, "LASTMILE_REDIS_URL": _redis_url(channel),
-           "LASTMILE_PLUGINS": plugins}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "LASTMILE_REDIS_URL": _redis_url(channel),
+        "LASTMILE_PLUGINS": plugins,
+    }
     env.pop("LASTMILE_PLUGINS_FILE", None)
     servers = []
     try:
@@ -80,9 +85,23 @@ def _cluster(database_url: str, plugins: str):
             port = _free_port()
             log = tempfile.NamedTemporaryFile(prefix=f"lastmile-server-{port}-", suffix=".log", delete=False)
             proc = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "tests.test_live_support:server_app", "--factory",
-                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "tests.test_live_support:server_app",
+                    "--factory",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
             servers.append(SimpleNamespace(proc=proc, port=port, log=log.name, base=f"127.0.0.1:{port}"))
         for server in servers:
@@ -116,8 +135,11 @@ def _wait_ready(server, timeout: float = 60.0) -> None:
 
 async def _post(server, query: str, variables: dict, token: str) -> dict:
     async with httpx.AsyncClient(base_url=f"http://{server.base}") as http:
-        resp = await http.post("/graphql", json={"query": query, "variables": variables},
-                               headers={"Authorization": f"Bearer {token}"})
+        resp = await http.post(
+            "/graphql",
+            json={"query": query, "variables": variables},
+            headers={"Authorization": f"Bearer {token}"},
+        )
     assert resp.status_code == 200, resp.text
     body = resp.json()
     assert not body.get("errors"), body
@@ -174,8 +196,10 @@ async def test_mutation_on_b_notifies_subscriber_on_a(cluster):
     async def via_b(title, ids):
         return await _post(cluster.b, NOTIFY, {"ids": ids, "title": title}, admin)
 
-    async with _subscriber(cluster.a, w.tokens["c1_worker"]) as mine, \
-            _subscriber(cluster.a, w.tokens["c2_worker"]) as theirs:
+    async with (
+        _subscriber(cluster.a, w.tokens["c1_worker"]) as mine,
+        _subscriber(cluster.a, w.tokens["c2_worker"]) as theirs,
+    ):
         await _until_live(mine, lambda t: via_b(t, [me.id]))
         await _until_live(theirs, lambda t: via_b(t, [other.id]))
         await via_b("only for c2", [other.id])
@@ -204,8 +228,10 @@ async def test_a_script_publishing_through_redis_reaches_both_servers(cluster):
         async def publish(title):
             await in_mutation_transaction(context, lambda: notify(context, [me.id], "script.ping", title))
 
-        async with _subscriber(cluster.a, w.tokens["c1_worker"]) as on_a, \
-                _subscriber(cluster.b, w.tokens["c1_worker"]) as on_b:
+        async with (
+            _subscriber(cluster.a, w.tokens["c1_worker"]) as on_a,
+            _subscriber(cluster.b, w.tokens["c1_worker"]) as on_b,
+        ):
             await _until_live(on_a, publish)
             await _until_live(on_b, publish)
             await _drain(on_a)  # the probes for B reached A too (same user)
@@ -248,8 +274,10 @@ async def test_mediation_team_assigned_on_b_notifies_mediator_on_a(mediation_clu
     async def probe(title):
         await _post(mediation_cluster.b, NOTIFY, {"ids": [mediator.id], "title": title}, w.tokens["super"])
 
-    async with _subscriber(mediation_cluster.a, w.tokens["c1_mediator"]) as ws, \
-            _subscriber(mediation_cluster.a, w.tokens["c2_worker"]) as outsider:
+    async with (
+        _subscriber(mediation_cluster.a, w.tokens["c1_mediator"]) as ws,
+        _subscriber(mediation_cluster.a, w.tokens["c2_worker"]) as outsider,
+    ):
         await _until_live(ws, probe)
         case = ok(await report(b, w))
         await to_in_mediation(b, w, case["id"])

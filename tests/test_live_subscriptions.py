@@ -141,8 +141,11 @@ async def test_token_in_token_key_and_unauthorized_subject_is_hidden(live_app, g
         assert note["title"] == "out of scope" and note["subject"] is None
         # Revoking the role takes effect on the next event of the same connection.
         revoke = """mutation($input: GrantRoleInput!) { revokeRole(input: $input) { userErrors { code } } }"""
-        body = await gql(revoke, {"input": {"userId": gid_of(worker), "role": "community_worker",
-                                            "areaId": gid_of(w.c1)}}, w.tokens["super"])
+        body = await gql(
+            revoke,
+            {"input": {"userId": gid_of(worker), "role": "community_worker", "areaId": gid_of(w.c1)}},
+            w.tokens["super"],
+        )
         assert body["data"]["revokeRole"]["userErrors"] == []
         await notify(gql, w.tokens["super"], [worker.id], "after revoke", subject=zhang.id)
         note = (await ws.receive())["payload"]["data"]["notificationAdded"]
@@ -179,8 +182,11 @@ async def test_token_expiry_ends_a_running_subscription(live_app, gql):
     now = dt.datetime.now(dt.UTC)
     # Long enough to connect on a busy machine; the test then waits until it has passed.
     expires = int((now + dt.timedelta(seconds=3)).timestamp())
-    short = jwt.encode({"sub": str(worker.id), "iat": now, "exp": expires, "iss": ISSUER},
-                       settings.secret_key, algorithm=ALGORITHM)
+    short = jwt.encode(
+        {"sub": str(worker.id), "iat": now, "exp": expires, "iss": ISSUER},
+        settings.secret_key,
+        algorithm=ALGORITHM,
+    )
     async with AsgiWebSocket(live_app) as ws:
         assert (await ws.init(bearer(short)))["type"] == "connection_ack"
         await ws.subscribe(NOTIFICATION_ADDED)
@@ -351,7 +357,9 @@ async def test_browser_pages_on_foreign_origins_are_refused_unless_listed():
     with pytest.raises(Closed):
         await AsgiWebSocket(build_live_app(), headers=foreign).connect()
     listed = build_live_app(cors_origins="https://console.example")
-    async with AsgiWebSocket(listed, headers={"origin": "https://console.example", "host": "api.example"}) as ws:
+    async with AsgiWebSocket(
+        listed, headers={"origin": "https://console.example", "host": "api.example"}
+    ) as ws:
         assert (await ws.init())["type"] == "connection_ack"
     with pytest.raises(Closed):
         await AsgiWebSocket(listed, headers=foreign).connect()

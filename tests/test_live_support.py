@@ -40,11 +40,19 @@ class LiveTestNotifyPayload:
 @strawberry.type(description="Test-only mutations.")
 class LiveTestMutation:
     @strawberry.mutation(description="Notifies users; with fail=true it fails after notifying (rolled back).")
-    async def live_test_notify(self, info: Info, user_ids: list[int], title: str, fail: bool = False,
-                               subject_resident_id: int | None = None) -> LiveTestNotifyPayload:
+    async def live_test_notify(
+        self,
+        info: Info,
+        user_ids: list[int],
+        title: str,
+        fail: bool = False,
+        subject_resident_id: int | None = None,
+    ) -> LiveTestNotifyPayload:
         async def work():
             subject = await m.Resident.get(id=subject_resident_id) if subject_resident_id else None
-            notes = await notify(info.context, user_ids, "live_test.ping", title, body="test", subject=subject)
+            notes = await notify(
+                info.context, user_ids, "live_test.ping", title, body="test", subject=subject
+            )
             if fail:
                 raise UserFailure("Refused after notifying.", Code.INVALID_INPUT)
             return len(notes)
@@ -70,7 +78,9 @@ def build_live_app(bus=None, **overrides):
     from core.testing import TEST_PLUGINS
 
     settings = get_settings().model_copy(update=overrides) if overrides else get_settings()
-    host = PluginHost(list(TEST_PLUGINS) if TEST_PLUGINS is not None else None, extra_modules=[plugin_module()])
+    host = PluginHost(
+        list(TEST_PLUGINS) if TEST_PLUGINS is not None else None, extra_modules=[plugin_module()]
+    )
     runtime = build_runtime(settings, host, bus=bus)
     return create_app(settings, runtime=runtime, manage_db=False)
 
@@ -135,14 +145,28 @@ class AsgiWebSocket:
 
     async def connect(self) -> AsgiWebSocket:
         given = {k.lower(): v for k, v in self.headers.items()}
-        defaults = {"host": "test", "connection": "upgrade", "upgrade": "websocket",
-                    "sec-websocket-protocol": "graphql-transport-ws"}
+        defaults = {
+            "host": "test",
+            "connection": "upgrade",
+            "upgrade": "websocket",
+            "sec-websocket-protocol": "graphql-transport-ws",
+        }
         headers = [(k.encode(), v.encode()) for k, v in {**defaults, **given}.items()]
         scope = {
-            "type": "websocket", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
-            "scheme": "ws", "path": self.path, "raw_path": self.path.encode(), "root_path": "",
-            "query_string": b"", "headers": headers, "client": ("127.0.0.1", 50000),
-            "server": ("test", 80), "subprotocols": ["graphql-transport-ws"], "extensions": {}, "state": {},
+            "type": "websocket",
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": "1.1",
+            "scheme": "ws",
+            "path": self.path,
+            "raw_path": self.path.encode(),
+            "root_path": "",
+            "query_string": b"",
+            "headers": headers,
+            "client": ("127.0.0.1", 50000),
+            "server": ("test", 80),
+            "subprotocols": ["graphql-transport-ws"],
+            "extensions": {},
+            "state": {},
         }
         await self.to_app.put({"type": "websocket.connect"})
         self.task = asyncio.create_task(self.app(scope, self._receive, self._send))
@@ -179,7 +203,9 @@ class AsgiWebSocket:
         return await self.receive()
 
     async def subscribe(self, query: str, op_id: str = "1", variables: dict | None = None) -> None:
-        await self.send({"id": op_id, "type": "subscribe", "payload": {"query": query, "variables": variables or {}}})
+        await self.send(
+            {"id": op_id, "type": "subscribe", "payload": {"query": query, "variables": variables or {}}}
+        )
 
     async def disconnect(self) -> None:
         await self.to_app.put({"type": "websocket.disconnect", "code": 1000})

@@ -32,8 +32,9 @@ CREATE_USER = """mutation($input: CreateUserInput!) {
 
 
 async def login(client: GraphQLClient, username: str, password: str, **headers) -> dict:
-    resp = await client.http.post("/graphql", json={"query": LOGIN, "variables": {"u": username, "p": password}},
-                                  headers=headers)
+    resp = await client.http.post(
+        "/graphql", json={"query": LOGIN, "variables": {"u": username, "p": password}}, headers=headers
+    )
     assert resp.status_code == 200, resp.text
     return resp.json()["data"]["login"]
 
@@ -132,10 +133,12 @@ async def test_a_trivial_query_keeps_its_latency_during_20_concurrent_logins(app
     await core_client.http.aclose()
     one_verification = statistics.median(verifications["seconds"])
     assert all(r["token"] for r in results), [r["userErrors"] for r in results]
-    figures = (f"{len(during)} trivial queries during the logins, median "
-               f"{statistics.median(during or [0]) * 1000:.1f} ms, slowest {max(during or [0]) * 1000:.1f} ms; "
-               f"baseline {baseline * 1000:.1f} ms; "
-               f"one argon2 verification (median) {one_verification * 1000:.0f} ms")
+    figures = (
+        f"{len(during)} trivial queries during the logins, median "
+        f"{statistics.median(during or [0]) * 1000:.1f} ms, slowest {max(during or [0]) * 1000:.1f} ms; "
+        f"baseline {baseline * 1000:.1f} ms; "
+        f"one argon2 verification (median) {one_verification * 1000:.0f} ms"
+    )
     print(figures)
     # A blocked loop also shows as hardly any query getting through while the logins run.
     assert len(during) >= 5, figures
@@ -200,19 +203,27 @@ async def test_aliased_and_fragmented_logins_are_refused_before_execution(core_c
     assert await m.LoginAttempt.all().count() == 0
     # Each spread counts: a fragment spread twice at each of 8 levels selects login 256 times.
     chain = " ".join(f"fragment F{i} on Mutation {{ ...F{i + 1} ...F{i + 1} }}" for i in range(8))
-    resp = await core_client.http.post("/graphql", json={
-        "query": f"mutation {{ ...F0 }} {chain} fragment F8 on Mutation {{ login{args} {{ token }} }}"})
+    resp = await core_client.http.post(
+        "/graphql",
+        json={"query": f"mutation {{ ...F0 }} {chain} fragment F8 on Mutation {{ login{args} {{ token }} }}"},
+    )
     assert "256 times" in _refused_document(resp.json())
     # One login, through a fragment or not, still signs in.
-    ok = await core_client.data(f'mutation {{ ...L }} fragment L on Mutation {{ login(username: "c1_worker", '
-                                f'password: "{PASSWORD}") {{ token }} }}')
+    ok = await core_client.data(
+        f'mutation {{ ...L }} fragment L on Mutation {{ login(username: "c1_worker", '
+        f'password: "{PASSWORD}") {{ token }} }}'
+    )
     assert ok["login"]["token"]
 
 
 async def test_a_batch_may_not_carry_a_login_with_anything_else(core_client, verifications):
     await build_world()
     one = {"query": LOGIN, "variables": {"u": "c1_worker", "p": PASSWORD}}
-    for batch in ([one, one], [one, {"query": "{ plugins { name } }"}], [{"query": "{ me { username } }"}, one]):
+    for batch in (
+        [one, one],
+        [one, {"query": "{ plugins { name } }"}],
+        [{"query": "{ me { username } }"}, one],
+    ):
         resp = await core_client.http.post("/graphql", json=batch)
         assert resp.status_code == 400, resp.text
         [error] = resp.json()["errors"]
@@ -235,7 +246,9 @@ async def test_one_address_is_limited_across_accounts(app_factory, verifications
         for name in ("c1_worker", "c2_worker", "nobody-at-all"):
             assert codes(await login(client, name, "wrong guess")) == ["INVALID_CREDENTIALS"]
         refused = await login(client, "c1_grid", PASSWORD)  # the right password of a fourth account
-        assert codes(refused) == ["RATE_LIMITED"] and "from your network" in refused["userErrors"][0]["message"]
+        assert (
+            codes(refused) == ["RATE_LIMITED"] and "from your network" in refused["userErrors"][0]["message"]
+        )
         assert len(verifications["threads"]) == 3
         # X-Forwarded-For is not believed from a peer that is not a trusted proxy.
         spoofed = await login(client, "c1_grid", PASSWORD, **{"X-Forwarded-For": "203.0.113.9"})
@@ -265,8 +278,9 @@ def test_client_address_rules():
     from starlette.datastructures import Headers
 
     def request(peer, xff=None):
-        return SimpleNamespace(client=SimpleNamespace(host=peer),
-                               headers=Headers({"x-forwarded-for": xff} if xff else {}))
+        return SimpleNamespace(
+            client=SimpleNamespace(host=peer), headers=Headers({"x-forwarded-for": xff} if xff else {})
+        )
 
     plain = get_settings().model_copy(update={"trusted_proxies": ""})
     proxied = get_settings().model_copy(update={"trusted_proxies": "127.0.0.1,::1"})
@@ -302,7 +316,9 @@ async def test_30_parallel_guesses_verify_at_most_the_limit(app_factory, on_post
     await core_client.http.aclose()
 
 
-async def test_30_parallel_guesses_at_30_accounts_meet_the_address_limit(app_factory, on_postgres, verifications):
+async def test_30_parallel_guesses_at_30_accounts_meet_the_address_limit(
+    app_factory, on_postgres, verifications
+):
     if not on_postgres:
         pytest.skip("concurrency is proven on PostgreSQL")
     await build_world()
@@ -339,7 +355,9 @@ async def test_two_instances_share_the_limit_through_redis(app_factory, verifica
     try:
         async with GraphQLClient(a) as on_a, GraphQLClient(b) as on_b:
             for i in range(limit):
-                assert codes(await login(on_a if i % 2 else on_b, "c1_worker", "wrong guess")) == ["INVALID_CREDENTIALS"]
+                assert codes(await login(on_a if i % 2 else on_b, "c1_worker", "wrong guess")) == [
+                    "INVALID_CREDENTIALS"
+                ]
             for client in (on_a, on_b):
                 assert codes(await login(client, "c1_worker", PASSWORD)) == ["RATE_LIMITED"]
             assert len(verifications["threads"]) == limit
@@ -357,8 +375,9 @@ async def test_two_instances_share_the_limit_through_redis(app_factory, verifica
 
 
 @needs_redis
-async def test_parallel_guesses_split_over_two_instances_verify_at_most_the_limit(app_factory, on_postgres,
-                                                                                 verifications):
+async def test_parallel_guesses_split_over_two_instances_verify_at_most_the_limit(
+    app_factory, on_postgres, verifications
+):
     if not on_postgres:
         pytest.skip("concurrency is proven on PostgreSQL")
     await build_world()
@@ -367,8 +386,9 @@ async def test_parallel_guesses_split_over_two_instances_verify_at_most_the_limi
     limit = get_settings().login_max_failures
     try:
         async with GraphQLClient(a) as on_a, GraphQLClient(b) as on_b:
-            results = await asyncio.gather(*(login(on_a if i % 2 else on_b, "c1_grid", f"guess-{i}")
-                                             for i in range(30)))
+            results = await asyncio.gather(
+                *(login(on_a if i % 2 else on_b, "c1_grid", f"guess-{i}") for i in range(30))
+            )
             assert sum(codes(r) == ["INVALID_CREDENTIALS"] for r in results) == limit
             assert len(verifications["threads"]) == limit
             assert codes(await login(on_a, "c1_grid", PASSWORD)) == ["RATE_LIMITED"]
@@ -420,18 +440,27 @@ async def test_create_user_refuses_weak_passwords_with_a_helpful_message(core_cl
         "wangfang1990": "too easy to guess",  # the display name and a year
     }
     for password, why in cases.items():
-        body = await core_client.data(CREATE_USER, {"input": {"username": "newgrid", "password": password,
-                                                              "displayName": "Wang Fang"}}, w.tokens["super"])
+        body = await core_client.data(
+            CREATE_USER,
+            {"input": {"username": "newgrid", "password": password, "displayName": "Wang Fang"}},
+            w.tokens["super"],
+        )
         [error] = body["createUser"]["userErrors"]
         assert error["code"] == "WEAK_PASSWORD" and error["field"] == ["input", "password"], (password, error)
         assert why in error["message"], (password, error["message"])
     assert not await m.User.filter(username="newgrid").exists()
-    body = await core_client.data(CREATE_USER, {"input": {"username": "newgrid", "password": "amber kettle orbit 91",
-                                                          "displayName": "Wang Fang"}}, w.tokens["super"])
+    body = await core_client.data(
+        CREATE_USER,
+        {"input": {"username": "newgrid", "password": "amber kettle orbit 91", "displayName": "Wang Fang"}},
+        w.tokens["super"],
+    )
     assert body["createUser"]["userErrors"] == []
     # The demo password is strong enough for the policy too (demo accounts are loaded without it).
-    body = await core_client.data(CREATE_USER, {"input": {"username": "worker9", "password": "lastmile-demo",
-                                                          "displayName": "Worker 9"}}, w.tokens["super"])
+    body = await core_client.data(
+        CREATE_USER,
+        {"input": {"username": "worker9", "password": "lastmile-demo", "displayName": "Worker 9"}},
+        w.tokens["super"],
+    )
     assert body["createUser"]["userErrors"] == []
 
 
@@ -439,6 +468,9 @@ async def test_the_strength_threshold_is_a_setting(app_factory):
     w = await build_world()
     strict = app_factory((), password_min_score=4)
     async with GraphQLClient(strict) as client:
-        body = await client.data(CREATE_USER, {"input": {"username": "u1", "password": "zhangwei1988",
-                                                         "displayName": "U1"}}, w.tokens["super"])
+        body = await client.data(
+            CREATE_USER,
+            {"input": {"username": "u1", "password": "zhangwei1988", "displayName": "U1"}},
+            w.tokens["super"],
+        )
     assert [e["code"] for e in body["createUser"]["userErrors"]] == ["WEAK_PASSWORD"]

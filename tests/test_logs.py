@@ -39,11 +39,16 @@ def operations(stream) -> list[dict]:
 
 async def test_one_json_line_per_operation(client, captured):
     w = await build_world()
-    await client.data("{ __typename }", token=w.tokens["c1_worker"])  # the viewer, loaded before any operation
+    await client.data(
+        "{ __typename }", token=w.tokens["c1_worker"]
+    )  # the viewer, loaded before any operation
     stream = captured("json")
     with count_statements() as statements:
-        resp = await client.post("query Page { residents(first: 3) { edges { node { name unit { label } } } } }",
-                                 token=w.tokens["c1_worker"], **{"X-Request-ID": "req-123"})
+        resp = await client.post(
+            "query Page { residents(first: 3) { edges { node { name unit { label } } } } }",
+            token=w.tokens["c1_worker"],
+            **{"X-Request-ID": "req-123"},
+        )
     assert resp.status_code == 200
     [entry] = operations(stream)
     assert entry["level"] == "info" and entry["logger"] == "lastmile.request"
@@ -79,14 +84,17 @@ async def test_service_failures_are_errors_and_inner_lines_carry_the_request(cli
     monkeypatch.setattr(queries, "resident_where", boom)
     w = await build_world()
     stream = captured("json")
-    await client.post("query Burn { residents { totalCount } }", token=w.tokens["c1_worker"],
-                      **{"X-Request-ID": "req-fire"})
+    await client.post(
+        "query Burn { residents { totalCount } }", token=w.tokens["c1_worker"], **{"X-Request-ID": "req-fire"}
+    )
     entries = lines(stream)
     [op] = [e for e in entries if e["event"] == "graphql operation"]
     assert op["level"] == "error" and op["error_codes"] == ["INTERNAL_SERVER_ERROR"]
     # The error's own line (logged inside the operation) names the same request and user.
     inner = [e for e in entries if e is not op and e["level"] == "error"]
-    assert inner and all(e["request_id"] == "req-fire" and e["user_id"] == w.users["c1_worker"].id for e in inner)
+    assert inner and all(
+        e["request_id"] == "req-fire" and e["user_id"] == w.users["c1_worker"].id for e in inner
+    )
 
 
 async def test_console_format_for_development(client, captured):
@@ -103,4 +111,7 @@ def test_log_format_follows_the_environment():
 
     assert Settings(_env_file=None).log_format_in_use == "console"
     assert Settings(_env_file=None, LASTMILE_ENV="production").log_format_in_use == "json"
-    assert Settings(_env_file=None, LASTMILE_ENV="production", LASTMILE_LOG_FORMAT="console").log_format_in_use == "console"
+    assert (
+        Settings(_env_file=None, LASTMILE_ENV="production", LASTMILE_LOG_FORMAT="console").log_format_in_use
+        == "console"
+    )

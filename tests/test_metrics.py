@@ -26,23 +26,35 @@ def value(samples, name, **labels) -> float:
 
 async def test_operations_latency_and_statements_by_operation(client):
     w = await build_world()
-    await client.data("{ __typename }", token=w.tokens["c1_worker"])  # the viewer, loaded before any operation
+    await client.data(
+        "{ __typename }", token=w.tokens["c1_worker"]
+    )  # the viewer, loaded before any operation
     before = await scrape(client)
-    query = "query ResidentsPage { residents(first: 5) { totalCount edges { node { name unit { label } } } } }"
+    query = (
+        "query ResidentsPage { residents(first: 5) { totalCount edges { node { name unit { label } } } } }"
+    )
     with count_statements() as statements:
         for _ in range(2):
             await client.data(query, token=w.tokens["c1_worker"])
     after = await scrape(client)
     op = {"operation": "ResidentsPage", "outcome": "ok"}
-    assert value(after, "lastmile_graphql_operations_total", **op) - value(
-        before, "lastmile_graphql_operations_total", **op) == 2
-    assert value(after, "lastmile_graphql_operation_duration_seconds_count", **op) - value(
-        before, "lastmile_graphql_operation_duration_seconds_count", **op) == 2
+    assert (
+        value(after, "lastmile_graphql_operations_total", **op)
+        - value(before, "lastmile_graphql_operations_total", **op)
+        == 2
+    )
+    assert (
+        value(after, "lastmile_graphql_operation_duration_seconds_count", **op)
+        - value(before, "lastmile_graphql_operation_duration_seconds_count", **op)
+        == 2
+    )
     # Per operation: what the database really received (compiled reads and the viewer cache make it few).
     n = value(after, "lastmile_sql_statements_per_operation_count", operation="ResidentsPage") - value(
-        before, "lastmile_sql_statements_per_operation_count", operation="ResidentsPage")
+        before, "lastmile_sql_statements_per_operation_count", operation="ResidentsPage"
+    )
     total = value(after, "lastmile_sql_statements_per_operation_sum", operation="ResidentsPage") - value(
-        before, "lastmile_sql_statements_per_operation_sum", operation="ResidentsPage")
+        before, "lastmile_sql_statements_per_operation_sum", operation="ResidentsPage"
+    )
     assert n == 2 and total == len(statements) >= 2, (total, statements)
 
 
@@ -89,7 +101,9 @@ async def test_subscriptions_open_and_pool(client, on_postgres):
         assert value(samples, "lastmile_db_pool_connections", state="open") == 1
 
 
-@pytest.mark.skipif(TEST_PLUGINS is not None and "mediation" not in TEST_PLUGINS, reason="needs the mediation plugin")
+@pytest.mark.skipif(
+    TEST_PLUGINS is not None and "mediation" not in TEST_PLUGINS, reason="needs the mediation plugin"
+)
 async def test_events_published_by_topic(client):
     from plugins.mediation.tests.helpers import mediation_world, ok, report
 
@@ -103,7 +117,9 @@ async def test_events_published_by_topic(client):
 async def test_metrics_token(app_factory):
     async with GraphQLClient(app_factory((), metrics_token="scrape-secret")) as client:
         assert (await client.http.get("/metrics")).status_code == 401
-        assert (await client.http.get("/metrics", headers={"Authorization": "Bearer wrong"})).status_code == 401
+        assert (
+            await client.http.get("/metrics", headers={"Authorization": "Bearer wrong"})
+        ).status_code == 401
         await scrape(client, Authorization="Bearer scrape-secret")
 
 
@@ -112,7 +128,9 @@ async def test_off_or_protected_in_production(app_factory):
         assert (await client.http.get("/metrics")).status_code == 404
     with pytest.raises(InsecureConfiguration, match="LASTMILE_METRICS_TOKEN"):
         app_factory((), env="production", secret_key=PROD_SECRET, metrics_enabled=True)
-    app = app_factory((), env="production", secret_key=PROD_SECRET, metrics_enabled=True, metrics_token="t" * 32)
+    app = app_factory(
+        (), env="production", secret_key=PROD_SECRET, metrics_enabled=True, metrics_token="t" * 32
+    )
     async with GraphQLClient(app) as client:
         await scrape(client, Authorization=f"Bearer {'t' * 32}")
     async with GraphQLClient(app_factory((), metrics_enabled=False)) as client:

@@ -41,8 +41,13 @@ from core.validation import make_id_number
 
 # Argument names (without Id/Ids) that do not name their type.
 ALIASES = {
-    "leader": "Volunteer", "caseOwner": "User", "user": "User", "parent": "Community", "area": "Community",
-    "partnerCommunity": "Community", "organization": "Organization",
+    "leader": "Volunteer",
+    "caseOwner": "User",
+    "user": "User",
+    "parent": "Community",
+    "area": "Community",
+    "partnerCommunity": "Community",
+    "organization": "Organization",
 }
 STRONG_PASSWORD = "Matrix-Pa55word-for-tests!"
 _counter = itertools.count(1)

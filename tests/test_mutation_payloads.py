@@ -14,11 +14,18 @@ DOC = f"""mutation($wife: ID!, $zhang: ID!, $to: ID!) {{
 
 async def test_a_payload_after_a_move_reads_the_households_as_they_are_now(client):
     w = await build_world()
-    data = await client.data(DOC, {"wife": w.gid(w.residents["zhang_wife"]), "zhang": w.gid(w.residents["zhang"]),
-                                   "to": w.gid(w.unit2)}, w.tokens["super"])
+    data = await client.data(
+        DOC,
+        {
+            "wife": w.gid(w.residents["zhang_wife"]),
+            "zhang": w.gid(w.residents["zhang"]),
+            "to": w.gid(w.unit2),
+        },
+        w.tokens["super"],
+    )
     names = lambda part: sorted(r["name"] for r in data[part]["resident"]["unit"]["residents"])  # noqa: E731
     assert data["before"]["userErrors"] == [] and data["move"]["userErrors"] == []
-    assert names("before") == ["张伟", "李娜"]          # read (and cached) before the move
+    assert names("before") == ["张伟", "李娜"]  # read (and cached) before the move
     assert data["move"]["resident"]["unit"]["id"] == w.gid(w.unit2)
     assert names("move") == ["张伟", "王芳"]
-    assert names("after") == ["李娜"]                  # not the household cached by `before`
+    assert names("after") == ["李娜"]  # not the household cached by `before`

@@ -19,7 +19,9 @@ TREE = """
 """
 
 
-async def _grow(subdistricts: int, communities: int, compounds: int, buildings: int, units: int, per_unit: int):
+async def _grow(
+    subdistricts: int, communities: int, compounds: int, buildings: int, units: int, per_unit: int
+):
     district = await make_area(AreaLevel.DISTRICT, "上街区")
     seq = 0
     for s in range(subdistricts):
@@ -40,9 +42,13 @@ async def _grow(subdistricts: int, communities: int, compounds: int, buildings: 
     for unit in await m.Unit.all():
         for i in range(per_unit):
             seq += 1
-            r = m.Resident(name=f"居民{seq}", unit_id=unit.id, community_id=unit.community_ref,
-                           relation_to_head=HouseholdRelation.HEAD if i == 0 else HouseholdRelation.CHILD,
-                           id_number_masked="410106********0000")
+            r = m.Resident(
+                name=f"居民{seq}",
+                unit_id=unit.id,
+                community_id=unit.community_ref,
+                relation_to_head=HouseholdRelation.HEAD if i == 0 else HouseholdRelation.CHILD,
+                id_number_masked="410106********0000",
+            )
             r.set_lineage(unit.lineage())
             residents.append(r)
     await m.Resident.bulk_create(residents, batch_size=500)
@@ -78,7 +84,9 @@ async def test_tree_statement_count_does_not_grow_with_rows(tree_client):
     admin2 = await make_user("admin2", [("admin", district)])
     big_count, big = await _statements(client, token_for(admin2))
     assert big["districts"][0]["residentCount"] == 1280
-    units = big["districts"][0]["subdistricts"][0]["communities"]["edges"][0]["node"]["compounds"]["edges"][0]["node"]
+    units = big["districts"][0]["subdistricts"][0]["communities"]["edges"][0]["node"]["compounds"]["edges"][
+        0
+    ]["node"]
     assert units["buildings"][0]["units"]["totalCount"] == 40
     # Same query shape, four times the rows: the same number of statements,
     # and few of them (one or two per level, a handful for the viewer).

@@ -43,8 +43,11 @@ async def test_apq_hash_then_query_then_hash(client):
     again = await post(client, tok, extensions=apq())
     assert again == {"data": {"me": {"username": "c1_worker"}}}
     # GET with the hash alone, as Apollo sends with useGETForHashedQueries (cacheable URLs).
-    resp = await client.http.get("/graphql", params={"operationName": "Me", "extensions": json.dumps(apq())},
-                                 headers={"Authorization": f"Bearer {tok}", "Accept": "application/json"})
+    resp = await client.http.get(
+        "/graphql",
+        params={"operationName": "Me", "extensions": json.dumps(apq())},
+        headers={"Authorization": f"Bearer {tok}", "Accept": "application/json"},
+    )
     assert resp.status_code == 200 and resp.json() == {"data": {"me": {"username": "c1_worker"}}}
 
 
@@ -64,10 +67,14 @@ async def test_apq_in_a_batch(client):
     w = await build_world()
     tok = w.tokens["c1_worker"]
     await post(client, tok, QUERY, apq())
-    resp = await client.http.post("/graphql", headers={"Authorization": f"Bearer {tok}"}, json=[
-        {"operationName": "Me", "extensions": apq()},
-        {"query": "{ __typename }"},
-    ])
+    resp = await client.http.post(
+        "/graphql",
+        headers={"Authorization": f"Bearer {tok}"},
+        json=[
+            {"operationName": "Me", "extensions": apq()},
+            {"query": "{ __typename }"},
+        ],
+    )
     assert resp.json() == [{"data": {"me": {"username": "c1_worker"}}}, {"data": {"__typename": "Query"}}]
 
 
@@ -81,8 +88,16 @@ async def test_apq_can_be_turned_off(app_factory):
 @pytest.fixture(scope="module")
 def manifest(tmp_path_factory):
     path = tmp_path_factory.mktemp("pq") / "persisted-query-manifest.json"
-    path.write_text(json.dumps({"format": "apollo-persisted-query-manifest", "version": 1, "operations": [
-        {"id": HASH, "name": "Me", "type": "query", "body": QUERY}]}), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "format": "apollo-persisted-query-manifest",
+                "version": 1,
+                "operations": [{"id": HASH, "name": "Me", "type": "query", "body": QUERY}],
+            }
+        ),
+        encoding="utf-8",
+    )
     return str(path)
 
 
@@ -93,7 +108,10 @@ async def test_trusted_documents_only(app_factory, manifest):
         assert await post(client, tok, extensions=apq()) == {"data": {"me": {"username": "c1_worker"}}}
         # The listed document sent as text is the same operation.
         assert await post(client, tok, QUERY) == {"data": {"me": {"username": "c1_worker"}}}
-        assert code_of(await post(client, tok, "query Me { me { username displayName } }")) == "PERSISTED_QUERY_NOT_IN_LIST"
+        assert (
+            code_of(await post(client, tok, "query Me { me { username displayName } }"))
+            == "PERSISTED_QUERY_NOT_IN_LIST"
+        )
         # Registering through APQ is not a way in.
         other = "query Me { me { username isActive } }"
         sha = hashlib.sha256(other.encode()).hexdigest()

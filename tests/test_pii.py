@@ -32,8 +32,16 @@ async def test_raw_row_holds_no_plaintext(core_client):
     reg = await core_client.data(
         """mutation($input: RegisterResidentInput!) { registerResident(input: $input) {
              resident { id } userErrors { code } } }""",
-        {"input": {"name": "吴敏", "idNumber": make_id_number("410106", dt.date(1988, 8, 8), 5),
-                   "phone": "13712345678", "unitId": w.gid(w.unit1)}}, token=w.tokens["c1_worker"])
+        {
+            "input": {
+                "name": "吴敏",
+                "idNumber": make_id_number("410106", dt.date(1988, 8, 8), 5),
+                "phone": "13712345678",
+                "unitId": w.gid(w.unit1),
+            }
+        },
+        token=w.tokens["c1_worker"],
+    )
     assert reg["registerResident"]["userErrors"] == []
     registered_id = make_id_number("410106", dt.date(1988, 8, 8), 5)
     conn = connections.get("default")
@@ -71,15 +79,23 @@ async def test_who_sees_full_values(core_client):
     known = w.gid(w.residents["known"])
     # Community worker of the area: full values.
     data = await core_client.data(NODE, {"id": known}, token=w.tokens["c1_worker"])
-    assert data["node"] == {"name": "周杰", "idNumber": ID_NUMBER, "phone": PHONE,
-                            "idNumberMasked": ID_NUMBER[:6] + "*" * 12}
+    assert data["node"] == {
+        "name": "周杰",
+        "idNumber": ID_NUMBER,
+        "phone": PHONE,
+        "idNumberMasked": ID_NUMBER[:6] + "*" * 12,
+    }
     # Subdistrict manager above it: full values too (resident.pii.read over s1).
     data = await core_client.data(NODE, {"id": known}, token=w.tokens["s1_manager"])
     assert data["node"]["idNumber"] == ID_NUMBER
     # Grid worker of the same community: masked only.
     data = await core_client.data(NODE, {"id": known}, token=w.tokens["c1_grid"])
-    assert data["node"] == {"name": "周杰", "idNumber": None, "phone": None,
-                            "idNumberMasked": ID_NUMBER[:6] + "*" * 12}
+    assert data["node"] == {
+        "name": "周杰",
+        "idNumber": None,
+        "phone": None,
+        "idNumberMasked": ID_NUMBER[:6] + "*" * 12,
+    }
     grid_list = await core_client.data(RESIDENTS, token=w.tokens["c1_grid"])
     for edge in grid_list["residents"]["edges"]:
         node = edge["node"]
@@ -88,20 +104,25 @@ async def test_who_sees_full_values(core_client):
     # Community worker of another community: the resident does not exist for them.
     data = await core_client.data(NODE, {"id": known}, token=w.tokens["c2_worker"])
     assert data["node"] is None
-    names = await core_client.data("{ residents { totalCount edges { node { name } } } }", token=w.tokens["c2_worker"])
+    names = await core_client.data(
+        "{ residents { totalCount edges { node { name } } } }", token=w.tokens["c2_worker"]
+    )
     assert names["residents"] == {"totalCount": 1, "edges": [{"node": {"name": "王芳"}}]}
     # Only the two full reads above (community worker, subdistrict manager) were audited, per field.
     rows = await _audit_rows()
     assert [(r.actor_id, r.subject_gid, r.field) for r in rows] == [
-        (w.users["c1_worker"].id, known, "id_number"), (w.users["c1_worker"].id, known, "phone"),
-        (w.users["s1_manager"].id, known, "id_number"), (w.users["s1_manager"].id, known, "phone"),
+        (w.users["c1_worker"].id, known, "id_number"),
+        (w.users["c1_worker"].id, known, "phone"),
+        (w.users["s1_manager"].id, known, "id_number"),
+        (w.users["s1_manager"].id, known, "phone"),
     ]
 
 
 async def test_resident_sees_own_record_masked(core_client):
     w = await build_world()
-    data = await core_client.data("{ me { resident { name idNumber idNumberMasked phone } } }",
-                                  token=w.tokens["resident"])
+    data = await core_client.data(
+        "{ me { resident { name idNumber idNumberMasked phone } } }", token=w.tokens["resident"]
+    )
     r = data["me"]["resident"]
     assert r["name"] == "张伟" and r["idNumber"] is None and r["phone"] is None and "*" in r["idNumberMasked"]
     assert await m.AuditLog.filter(action="pii.read").count() == 0
@@ -124,7 +145,8 @@ async def test_each_full_read_is_audited_in_one_statement(core_client):
     manager_rows = [r for r in rows if r.actor_id == w.users["s1_manager"].id]
     assert len(manager_rows) == 6
     assert {(r.subject_gid, r.field) for r in manager_rows} == {
-        (e["node"]["id"], f) for e in edges for f in ("id_number", "phone")}
+        (e["node"]["id"], f) for e in edges for f in ("id_number", "phone")
+    }
     assert len({r.request_id for r in manager_rows}) == 1 and manager_rows[0].request_id
     assert all(r.at is not None for r in manager_rows)
     worker_rows = [r for r in rows if r.actor_id == worker.id]
@@ -133,8 +155,9 @@ async def test_each_full_read_is_audited_in_one_statement(core_client):
 
 async def test_masked_reads_write_no_audit_rows(core_client):
     w = await build_world()
-    await core_client.data("{ residents { edges { node { idNumberMasked phoneMasked } } } }",
-                           token=w.tokens["c1_worker"])
+    await core_client.data(
+        "{ residents { edges { node { idNumberMasked phoneMasked } } } }", token=w.tokens["c1_worker"]
+    )
     await core_client.data(RESIDENTS, token=w.tokens["c1_grid"])
     assert await m.AuditLog.all().count() == 0
 
@@ -144,22 +167,27 @@ async def test_mutations_write_audit_rows(core_client):
     res = await core_client.data(
         """mutation($input: RegisterResidentInput!) { registerResident(input: $input) {
              resident { id } userErrors { code } } }""",
-        {"input": {"name": "郑爽", "unitId": w.gid(w.unit1)}}, token=w.tokens["c1_worker"])
+        {"input": {"name": "郑爽", "unitId": w.gid(w.unit1)}},
+        token=w.tokens["c1_worker"],
+    )
     gid = res["registerResident"]["resident"]["id"]
     rows = await m.AuditLog.all()
     assert [(r.action, r.actor_id, r.subject_gid) for r in rows] == [
-        ("registerResident", w.users["c1_worker"].id, gid)]
+        ("registerResident", w.users["c1_worker"].id, gid)
+    ]
     assert rows[0].request_id
     # A refused mutation leaves no row: its transaction is rolled back.
     await core_client.data(
         """mutation($input: RegisterResidentInput!) { registerResident(input: $input) { userErrors { code } } }""",
-        {"input": {"name": "郑爽", "unitId": w.gid(w.unit2)}}, token=w.tokens["c1_worker"])
+        {"input": {"name": "郑爽", "unitId": w.gid(w.unit2)}},
+        token=w.tokens["c1_worker"],
+    )
     assert await m.AuditLog.filter(action="registerResident").count() == 1
 
 
 async def test_logins_are_audited(core_client):
     w = await build_world()
-    login = "mutation($p: String!) { login(username: \"c1_worker\", password: $p) { token } }"
+    login = 'mutation($p: String!) { login(username: "c1_worker", password: $p) { token } }'
     await core_client.data(login, {"p": "wrong-password"})
     await core_client.data(login, {"p": "correct horse battery"})
     rows = await m.AuditLog.filter(action__startswith="login").order_by("id")
@@ -175,7 +203,9 @@ async def test_one_row_per_fact_within_an_operation(core_client):
     data = await core_client.data(
         """query($id: ID!) { a: node(id: $id) { ... on Resident { idNumber x: idNumber } }
              b: residents(filter: {search: "张伟"}) { edges { node { idNumber } } } }""",
-        {"id": zhang}, token=w.tokens["c1_worker"])
+        {"id": zhang},
+        token=w.tokens["c1_worker"],
+    )
     assert data["a"]["idNumber"] == data["a"]["x"] == data["b"]["edges"][0]["node"]["idNumber"]
     rows = await _audit_rows()
     assert [(r.subject_gid, r.field) for r in rows] == [(zhang, "id_number")]

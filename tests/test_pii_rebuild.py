@@ -112,18 +112,22 @@ async def observe(client, token: str, selection: str, community_gids: list[str],
         fields = selection if i == 0 else "id"  # the fields once; the orders as lists of ids
         parts.append(f"q{i}: residents(first: 500{arg}) {{ totalCount edges {{ node {{ {fields} }} }} }}")
         for j, community in enumerate(community_gids):
-            parts.append(f'c{i}_{j}: node(id: "{community}") {{ ... on Community {{ residents(first: 500{arg}) '
-                         f"{{ totalCount edges {{ node {{ id }} }} }} }} }}")
+            parts.append(
+                f'c{i}_{j}: node(id: "{community}") {{ ... on Community {{ residents(first: 500{arg}) '
+                f"{{ totalCount edges {{ node {{ id }} }} }} }} }}"
+            )
     for chunk in range(0, len(parts), 25):
-        body = await client.data("{ " + " ".join(parts[chunk:chunk + 25]) + " }", token=token)
+        body = await client.data("{ " + " ".join(parts[chunk : chunk + 25]) + " }", token=token)
         seen.update(body)
     # Every age cut the filters allow, alone and as a band.
     cuts = [(f"a{a}", f"minAge: {a}, maxAge: {a}") for a in ages]
     cuts += [(f"min{a}", f"minAge: {a}") for a in ages]
     cuts += [(f"max{a}", f"maxAge: {a}") for a in ages]
     for chunk in range(0, len(cuts), 25):
-        doc = " ".join(f"{alias}: residents(first: 500, filter: {{{f}}}) {{ edges {{ node {{ id }} }} }}"
-                       for alias, f in cuts[chunk:chunk + 25])
+        doc = " ".join(
+            f"{alias}: residents(first: 500, filter: {{{f}}}) {{ edges {{ node {{ id }} }} }}"
+            for alias, f in cuts[chunk : chunk + 25]
+        )
         seen.update(await client.data("{ " + doc + " }", token=token))
     return json.loads(json.dumps(seen, sort_keys=True))
 
@@ -163,9 +167,12 @@ def id_candidates(node: dict) -> tuple[int, list[dt.date], list[str]]:
 
     dates = [d for d in _date_window(node) if all(fits(6 + i, c) for i, c in enumerate(f"{d:%Y%m%d}"))]
     parity = {"MALE": 1, "FEMALE": 0}.get(node.get("gender"))
-    seqs = [f"{s:03d}" for s in range(1000)
-            if all(fits(14 + i, c) for i, c in enumerate(f"{s:03d}"))
-            and (parity is None or int(f"{s:03d}"[2]) % 2 == parity)]
+    seqs = [
+        f"{s:03d}"
+        for s in range(1000)
+        if all(fits(14 + i, c) for i, c in enumerate(f"{s:03d}"))
+        and (parity is None or int(f"{s:03d}"[2]) % 2 == parity)
+    ]
     if mask[17] == "*":
         return len(dates) * len(seqs), dates, seqs
     # The check digit is shown: only (date, sequence) pairs whose checksum gives it fit.
@@ -196,32 +203,52 @@ async def _world():
     year = 1985
     people = {
         # Birthdays at both ends of one year and beside today's date, with neighbours born that year.
-        "jan1": dt.date(year, 1, 1), "dec31": dt.date(year, 12, 31), "mid": dt.date(year, 6, 15),
+        "jan1": dt.date(year, 1, 1),
+        "dec31": dt.date(year, 12, 31),
+        "mid": dt.date(year, 6, 15),
         "mid2": dt.date(year, 8, 20),
         "today_md": dt.date(year, TODAY.month, min(TODAY.day, 28)),
         "leap": dt.date(1988, 2, 29),
     }
     for i, (key, born) in enumerate(people.items(), start=1):
         w.residents[key] = await make_resident(
-            w.unit1, f"居民{key}", HouseholdRelation.OTHER, id_number=make_id_number("410106", born, 100 + i),
-            moved_in_on=dt.date(2010, 5, 1))
+            w.unit1,
+            f"居民{key}",
+            HouseholdRelation.OTHER,
+            id_number=make_id_number("410106", born, 100 + i),
+            moved_in_on=dt.date(2010, 5, 1),
+        )
     # Born today and registered today: the narrowest window the rule leaves.
     w.residents["newborn"] = await make_resident(
-        w.unit1, "新生儿", HouseholdRelation.CHILD, id_number=make_id_number("410106", TODAY, 301),
-        moved_in_on=TODAY)
+        w.unit1,
+        "新生儿",
+        HouseholdRelation.CHILD,
+        id_number=make_id_number("410106", TODAY, 301),
+        moved_in_on=TODAY,
+    )
     # A row written under the old masking rule: its columns still hold the birth date's
     # neighbours (410106********1234, 139****5678); they must never be served as stored.
     legacy_id = make_id_number("410106", dt.date(1977, 7, 7), 55)
     w.residents["legacy"] = await make_resident(
-        w.unit1, "老记录", HouseholdRelation.OTHER, id_number=legacy_id, phone="13987654321",
-        moved_in_on=dt.date(2001, 1, 1))
+        w.unit1,
+        "老记录",
+        HouseholdRelation.OTHER,
+        id_number=legacy_id,
+        phone="13987654321",
+        moved_in_on=dt.date(2001, 1, 1),
+    )
     await m.Resident.filter(id=w.residents["legacy"].id).update(
-        id_number_masked=legacy_id[:6] + "********" + legacy_id[-4:], phone_masked="139****4321")
+        id_number_masked=legacy_id[:6] + "********" + legacy_id[-4:], phone_masked="139****4321"
+    )
     # Residents of c2, whose dates the mixed viewer below sees exactly.
     for i, born in enumerate([dt.date(year, 3, 3), dt.date(year, 10, 10)], start=1):
         w.residents[f"c2_{i}"] = await make_resident(
-            w.unit2, f"中安{i}", HouseholdRelation.OTHER, id_number=make_id_number("410106", born, 400 + i),
-            moved_in_on=dt.date(2012, 1, 1))
+            w.unit2,
+            f"中安{i}",
+            HouseholdRelation.OTHER,
+            id_number=make_id_number("410106", born, 400 + i),
+            moved_in_on=dt.date(2012, 1, 1),
+        )
     # Gender as the ID number says (the 17th digit's parity), as registration derives it.
     for r in await m.Resident.all():
         idn = decrypt(r.id_number_cipher, "id_number")
@@ -240,8 +267,13 @@ async def _true_numbers(w) -> dict[str, tuple[str, str]]:
 
 def _documented_window_days(row: m.Resident) -> int:
     """What the rule leaves a viewer without resident.pii.read: the birth year, cut by the record's dates."""
-    last = min(dt.date(row.birth_date.year, 12, 31), TODAY, row.created_at.date(), row.updated_at.date(),
-               *(d for d in (row.moved_in_on, row.moved_out_on) if d))
+    last = min(
+        dt.date(row.birth_date.year, 12, 31),
+        TODAY,
+        row.created_at.date(),
+        row.updated_at.date(),
+        *(d for d in (row.moved_in_on, row.moved_out_on) if d),
+    )
     return (last - dt.date(row.birth_date.year, 1, 1)).days + 1
 
 
@@ -253,8 +285,14 @@ DETAILED = {"c1_worker"}  # holds resident.pii.read over every resident it sees
 async def attacker_client(app_factory):
     """An attacker may send any number of small queries; this test asks for everything at once,
     so it lifts the cost budget (docs/security.md, "Bounded work") that would only slow it down."""
-    async with GraphQLClient(app_factory(TEST_PLUGINS, max_query_cost=CEILING,
-                                         max_query_cost_resident=CEILING, max_resolved_objects=CEILING)) as c:
+    async with GraphQLClient(
+        app_factory(
+            TEST_PLUGINS,
+            max_query_cost=CEILING,
+            max_query_cost_resident=CEILING,
+            max_resolved_objects=CEILING,
+        )
+    ) as c:
         yield c
 
 
@@ -297,11 +335,17 @@ async def test_masked_data_does_not_narrow_to_few_numbers(attacker_client, viewe
 async def _rewrite(row: m.Resident, born: dt.date, seq: str, phone: str, legacy: bool) -> None:
     id_number = make_id_number(row.id_number_masked[:6], born, int(seq))
     await m.Resident.filter(id=row.id).update(
-        birth_date=born, id_number_cipher=encrypt(id_number, "id_number"),
+        birth_date=born,
+        id_number_cipher=encrypt(id_number, "id_number"),
         id_number_hash=blind_index(id_number, "id_number"),
-        id_number_masked=(id_number[:6] + "********" + id_number[-4:]) if legacy else mask_id_number(id_number),
-        phone_cipher=encrypt(phone, "phone"), phone_hash=blind_index(phone, "phone"),
-        phone_masked=(phone[:3] + "****" + phone[-4:]) if legacy else mask_phone(phone), phone_last4=phone[-4:])
+        id_number_masked=(id_number[:6] + "********" + id_number[-4:])
+        if legacy
+        else mask_id_number(id_number),
+        phone_cipher=encrypt(phone, "phone"),
+        phone_hash=blind_index(phone, "phone"),
+        phone_masked=(phone[:3] + "****" + phone[-4:]) if legacy else mask_phone(phone),
+        phone_last4=phone[-4:],
+    )
 
 
 def _alternatives(dates: list[dt.date], seqs: list[str], true_date: dt.date) -> list[tuple[dt.date, str]]:
@@ -309,7 +353,9 @@ def _alternatives(dates: list[dt.date], seqs: list[str], true_date: dt.date) -> 
     in that year (an exact age would change there)."""
     today = (TODAY.month, TODAY.day)
     picks = [dates[0], dates[-1]]
-    picks += [d for d in dates if (d.month, d.day) <= today][-1:] + [d for d in dates if (d.month, d.day) > today][:1]
+    picks += [d for d in dates if (d.month, d.day) <= today][-1:] + [
+        d for d in dates if (d.month, d.day) > today
+    ][:1]
     out = []
     for i, d in enumerate(dict.fromkeys(picks)):
         out.append((d, seqs[(i * 97 + 13) % len(seqs)]))
@@ -328,19 +374,41 @@ async def test_other_candidates_look_exactly_the_same(attacker_client, viewer):
     ages = await _cut_ages()
     before = await observe(client, token, selection, communities, ages)
     nodes = _residents_seen(before)
-    targets = [k for k in ("jan1", "today_md", "newborn", "legacy")
-               if w.gid(w.residents[k]) in nodes]
+    targets = [k for k in ("jan1", "today_md", "newborn", "legacy") if w.gid(w.residents[k]) in nodes]
     assert targets
     for key in targets:
         row = await m.Resident.get(id=w.residents[key].id)
-        original = (row.birth_date, row.id_number_cipher, row.id_number_hash, row.id_number_masked,
-                    row.phone_cipher, row.phone_hash, row.phone_masked, row.phone_last4)
+        original = (
+            row.birth_date,
+            row.id_number_cipher,
+            row.id_number_hash,
+            row.id_number_masked,
+            row.phone_cipher,
+            row.phone_hash,
+            row.phone_masked,
+            row.phone_last4,
+        )
         _, dates, seqs = id_candidates(nodes[w.gid(row)])
         for n, (born, seq) in enumerate(_alternatives(dates, seqs, row.birth_date)):
             phone = f"1{3 + n % 7}{(n * 7919) % 100000:05d}{row.phone_last4}"  # same last four digits
             await _rewrite(row, born, seq, phone, legacy=key == "legacy")
             after = await observe(client, token, selection, communities, ages)
             assert after == before, (viewer, key, born, seq)
-        await m.Resident.filter(id=row.id).update(**dict(zip(
-            ("birth_date", "id_number_cipher", "id_number_hash", "id_number_masked", "phone_cipher", "phone_hash",
-             "phone_masked", "phone_last4"), original, strict=True)))
+        await m.Resident.filter(id=row.id).update(
+            **dict(
+                zip(
+                    (
+                        "birth_date",
+                        "id_number_cipher",
+                        "id_number_hash",
+                        "id_number_masked",
+                        "phone_cipher",
+                        "phone_hash",
+                        "phone_masked",
+                        "phone_last4",
+                    ),
+                    original,
+                    strict=True,
+                )
+            )
+        )

@@ -52,8 +52,21 @@ def test_every_dotted_name_in_the_plugin_guide_imports(dotted):
 def test_every_core_testing_export_is_documented():
     import core.testing
 
-    fixtures = {"app_factory", "clean_tables", "client", "core_client", "database", "database_url",
-                "lastmile_plugins", "on_postgres", "pytest_report_header", "reset_tables", "TEST_DB",
-                "TEST_PLUGINS", "StatementCounter", "new_id_number"}
+    fixtures = {
+        "app_factory",
+        "clean_tables",
+        "client",
+        "core_client",
+        "database",
+        "database_url",
+        "lastmile_plugins",
+        "on_postgres",
+        "pytest_report_header",
+        "reset_tables",
+        "TEST_DB",
+        "TEST_PLUGINS",
+        "StatementCounter",
+        "new_id_number",
+    }
     undocumented = [n for n in core.testing.__all__ if n not in fixtures and f"core.testing.{n}" not in DOC]
     assert not undocumented, undocumented

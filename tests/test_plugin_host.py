@@ -30,12 +30,20 @@ async def test_third_party_plugin_through_entry_point(hello_installed):
     assert host.names == ["hello"]
     w = await build_world()
     async with GraphQLClient(build_test_app(["hello"])) as client:
-        data = await client.data('{ plugins { name version description } hello(name: "上街") }',
-                                 token=w.tokens["c1_worker"])
-        assert data == {"plugins": [{"name": "hello", "version": "0.1.0", "description": "Greets people (an example plugin)."}],
-                        "hello": "你好, 上街!"}
-        res = await client.data("query($id: ID!) { node(id: $id) { ... on Resident { greeting } } }",
-                                {"id": w.gid(w.residents["zhang"])}, w.tokens["c1_worker"])
+        data = await client.data(
+            '{ plugins { name version description } hello(name: "上街") }', token=w.tokens["c1_worker"]
+        )
+        assert data == {
+            "plugins": [
+                {"name": "hello", "version": "0.1.0", "description": "Greets people (an example plugin)."}
+            ],
+            "hello": "你好, 上街!",
+        }
+        res = await client.data(
+            "query($id: ID!) { node(id: $id) { ... on Resident { greeting } } }",
+            {"id": w.gid(w.residents["zhang"])},
+            w.tokens["c1_worker"],
+        )
         assert res["node"]["greeting"] == "你好, 张伟!"
         roles = await client.data("{ roles { name permissions } }", token=w.tokens["c1_worker"])
         worker = next(r for r in roles["roles"] if r["name"] == "community_worker")

@@ -11,11 +11,18 @@ from tortoise.connection import connections
 
 # Filter columns of the read API that are not foreign keys: (table, column).
 FILTER_COLUMNS = [
-    ("core_resident", "status"), ("core_resident", "birth_date"), ("core_resident", "phone_last4"),
-    ("core_resident", "phone_hash"), ("core_resident", "created_at"), ("core_area", "level"),
+    ("core_resident", "status"),
+    ("core_resident", "birth_date"),
+    ("core_resident", "phone_last4"),
+    ("core_resident", "phone_hash"),
+    ("core_resident", "created_at"),
+    ("core_area", "level"),
     ("core_organization", "kind"),
-    *[(t, f"{lv}_ref") for t in ("core_area", "core_unit", "core_resident")
-      for lv in ("district", "subdistrict", "community", "compound", "building")],
+    *[
+        (t, f"{lv}_ref")
+        for t in ("core_area", "core_unit", "core_resident")
+        for lv in ("district", "subdistrict", "community", "compound", "building")
+    ],
 ]
 
 LEADING_COLUMNS = """
@@ -62,7 +69,8 @@ async def test_name_search_has_trigram_indexes(on_postgres):
     if not on_postgres:
         pytest.skip("pg_trgm is PostgreSQL's")
     rows = await connections.get("default").execute_query_dict(
-        "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexdef LIKE '%gin_trgm_ops%'")
+        "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexdef LIKE '%gin_trgm_ops%'"
+    )
     tables = {r["tablename"] for r in rows}
     assert {"core_resident", "core_area", "core_organization"} <= tables, rows
 

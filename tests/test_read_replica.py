@@ -26,9 +26,11 @@ async def _replica_url(database_url: str) -> str:
     exists = await conn.execute_query_dict("SELECT 1 FROM pg_roles WHERE rolname = $1", [READER])
     if not exists:
         await conn.execute_script(f"CREATE ROLE {READER} LOGIN")
-    await conn.execute_script(f"ALTER ROLE {READER} SET default_transaction_read_only = on; "
-                              f"GRANT USAGE ON SCHEMA public TO {READER}; "
-                              f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {READER};")
+    await conn.execute_script(
+        f"ALTER ROLE {READER} SET default_transaction_read_only = on; "
+        f"GRANT USAGE ON SCHEMA public TO {READER}; "
+        f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {READER};"
+    )
     scheme, rest = database_url.split("://", 1)
     return f"{scheme}://{READER}@{rest.split('@', 1)[1]}"
 
@@ -81,11 +83,16 @@ async def test_queries_read_the_replica_and_mutations_the_primary(replica, app_f
     w = await build_world()
     async with GraphQLClient(app_factory((), read_database_url=url, read_after_write_seconds=60)) as client:
         await _viewers_loaded(client, primary, reader, w, "district_admin", "super", "s1_manager")
-        assert (await client.data(DISTRICTS, token=w.tokens["district_admin"]))["districts"] == [{"name": "上街区"}]
+        assert (await client.data(DISTRICTS, token=w.tokens["district_admin"]))["districts"] == [
+            {"name": "上街区"}
+        ]
         assert reader.take() and primary.take() == []
 
-        body = await client(CREATE, {"input": {"parentId": w.gid(w.s1), "level": "COMMUNITY", "name": "颐苑社区"}},
-                            w.tokens["super"])
+        body = await client(
+            CREATE,
+            {"input": {"parentId": w.gid(w.s1), "level": "COMMUNITY", "name": "颐苑社区"}},
+            w.tokens["super"],
+        )
         assert body["data"]["createArea"] == {"area": {"name": "颐苑社区"}, "userErrors": []}
         assert reader.take() == []  # checks, insert and the payload read: all on the primary
 
@@ -102,8 +109,11 @@ async def test_without_read_after_write_the_writer_reads_the_replica_too(replica
     w = await build_world()
     async with GraphQLClient(app_factory((), read_database_url=url, read_after_write_seconds=0)) as client:
         await _viewers_loaded(client, primary, reader, w, "super")
-        await client(CREATE, {"input": {"parentId": w.gid(w.s1), "level": "COMMUNITY", "name": "晨光社区"}},
-                     w.tokens["super"])
+        await client(
+            CREATE,
+            {"input": {"parentId": w.gid(w.s1), "level": "COMMUNITY", "name": "晨光社区"}},
+            w.tokens["super"],
+        )
         reader.take(), primary.take()
         await client(DISTRICTS, token=w.tokens["super"])
         assert reader.take() and primary.take() == []

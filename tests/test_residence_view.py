@@ -42,15 +42,29 @@ async def test_after_moving_out_only_the_own_record(client, status):
     w = await build_world()
     before = await _view(client, w)
     assert _names(before) == {"张伟", "李娜"} and before["units"]["totalCount"] == 1
-    await _ok(client, MOVE_OUT, {"residentId": w.gid(w.residents["zhang"]), "status": status},
-              w.tokens["c1_worker"], "moveOutResident")
+    await _ok(
+        client,
+        MOVE_OUT,
+        {"residentId": w.gid(w.residents["zhang"]), "status": status},
+        w.tokens["c1_worker"],
+        "moveOutResident",
+    )
     # A newcomer moves into the unit afterwards.
-    newcomer = await _ok(client, REGISTER, {"name": "新来的", "unitId": w.gid(w.unit1)}, w.tokens["c1_worker"],
-                         "registerResident")
+    newcomer = await _ok(
+        client,
+        REGISTER,
+        {"name": "新来的", "unitId": w.gid(w.unit1)},
+        w.tokens["c1_worker"],
+        "registerResident",
+    )
 
     after = await _view(client, w)
-    assert after["me"]["resident"] == {"name": "张伟", "status": status, "unit": None,
-                                       "community": {"name": "三湾街社区"}}
+    assert after["me"]["resident"] == {
+        "name": "张伟",
+        "status": status,
+        "unit": None,
+        "community": {"name": "三湾街社区"},
+    }
     assert after["residents"] == {"totalCount": 1, "edges": [{"node": {"name": "张伟"}}]}
     assert after["units"] == {"totalCount": 0, "edges": []}
     # The community is context of the own record (its name), no resident of it is counted.
@@ -63,14 +77,21 @@ async def test_after_moving_out_only_the_own_record(client, status):
 async def test_view_follows_a_move_to_another_unit(client):
     w = await build_world()
     zhang = w.gid(w.residents["zhang"])
-    await _ok(client, MOVE, {"residentId": zhang, "unitId": w.gid(w.unit2), "relationToHead": "OTHER"},
-              w.tokens["s1_manager"], "moveResident")
+    await _ok(
+        client,
+        MOVE,
+        {"residentId": zhang, "unitId": w.gid(w.unit2), "relationToHead": "OTHER"},
+        w.tokens["s1_manager"],
+        "moveResident",
+    )
     view = await _view(client, w)
     assert _names(view) == {"张伟", "王芳"}  # the new household, not 李娜 of the old one
     assert [e["node"]["id"] for e in view["units"]["edges"]] == [w.gid(w.unit2)]
     assert view["me"]["resident"]["community"] == {"name": "中安街社区"}
     assert (await client.data(NODE, {"id": w.gid(w.unit1)}, w.tokens["resident"]))["node"] is None
-    assert (await client.data(NODE, {"id": w.gid(w.residents["zhang_wife"])}, w.tokens["resident"]))["node"] is None
+    assert (await client.data(NODE, {"id": w.gid(w.residents["zhang_wife"])}, w.tokens["resident"]))[
+        "node"
+    ] is None
     # A newcomer in the new unit is seen; one in the old unit is not.
     await make_resident(w.unit2, "新邻居", HouseholdRelation.OTHER)
     await make_resident(w.unit1, "旧邻居", HouseholdRelation.OTHER)
@@ -82,6 +103,8 @@ async def test_moving_back_in_restores_the_household(client):
     zhang = w.gid(w.residents["zhang"])
     await _ok(client, MOVE_OUT, {"residentId": zhang}, w.tokens["c1_worker"], "moveOutResident")
     assert _names(await _view(client, w)) == {"张伟"}
-    await _ok(client, MOVE, {"residentId": zhang, "unitId": w.gid(w.unit1)}, w.tokens["c1_worker"], "moveResident")
+    await _ok(
+        client, MOVE, {"residentId": zhang, "unitId": w.gid(w.unit1)}, w.tokens["c1_worker"], "moveResident"
+    )
     view = await _view(client, w)
     assert _names(view) == {"张伟", "李娜"} and view["me"]["resident"]["status"] == "ACTIVE"

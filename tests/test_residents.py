@@ -30,9 +30,20 @@ def test_gb11643_check_digit():
 
 async def test_register_derives_and_masks(client):
     w = await build_world()
-    res = await client.data(REGISTER, {"input": {"name": "赵敏", "idNumber": VALID_ID, "phone": "138 1234 5678",
-                                                 "unitId": w.gid(w.unit1), "relationToHead": "CHILD",
-                                                 "tags": ["veteran", "disabled"]}}, w.tokens["c1_worker"])
+    res = await client.data(
+        REGISTER,
+        {
+            "input": {
+                "name": "赵敏",
+                "idNumber": VALID_ID,
+                "phone": "138 1234 5678",
+                "unitId": w.gid(w.unit1),
+                "relationToHead": "CHILD",
+                "tags": ["veteran", "disabled"],
+            }
+        },
+        w.tokens["c1_worker"],
+    )
     r = res["registerResident"]["resident"]
     assert res["registerResident"]["userErrors"] == []
     assert r["birthDate"] == "1990-05-17" and r["gender"] == "MALE"
@@ -47,7 +58,11 @@ async def test_register_refusals_leave_nothing(client):
     tok = w.tokens["c1_worker"]
     before = await m.Resident.all().count()
     cases = [
-        ({"idNumber": VALID_ID[:-1] + ("0" if VALID_ID[-1] != "0" else "1")}, "INVALID_ID_NUMBER", ["input", "idNumber"]),
+        (
+            {"idNumber": VALID_ID[:-1] + ("0" if VALID_ID[-1] != "0" else "1")},
+            "INVALID_ID_NUMBER",
+            ["input", "idNumber"],
+        ),
         ({"idNumber": "41010619901340123X"}, "INVALID_ID_NUMBER", ["input", "idNumber"]),
         ({"phone": "02112345678"}, "INVALID_PHONE", ["input", "phone"]),
         ({"unitId": None, "communityId": None}, "INVALID_INPUT", ["input", "unitId"]),
@@ -68,9 +83,13 @@ async def test_register_refusals_leave_nothing(client):
 async def test_duplicate_id_number(client):
     w = await build_world()
     tok = w.tokens["c1_worker"]
-    first = await client.data(REGISTER, {"input": {"name": "甲", "idNumber": VALID_ID, "unitId": w.gid(w.unit1)}}, tok)
+    first = await client.data(
+        REGISTER, {"input": {"name": "甲", "idNumber": VALID_ID, "unitId": w.gid(w.unit1)}}, tok
+    )
     assert first["registerResident"]["userErrors"] == []
-    again = await client.data(REGISTER, {"input": {"name": "乙", "idNumber": VALID_ID.lower(), "unitId": w.gid(w.unit1)}}, tok)
+    again = await client.data(
+        REGISTER, {"input": {"name": "乙", "idNumber": VALID_ID.lower(), "unitId": w.gid(w.unit1)}}, tok
+    )
     assert again["registerResident"]["userErrors"][0]["code"] == "DUPLICATE"
 
 
@@ -86,8 +105,14 @@ async def test_client_mutation_id_is_idempotent(client):
 
 async def test_filters_and_order(client):
     w = await build_world()
-    await make_resident(w.unit1, "张三丰", tags_text="|elderly-alone|veteran|", birth_date=dt.date(1940, 1, 1),
-                        is_party_member=True, phone="13900001234")
+    await make_resident(
+        w.unit1,
+        "张三丰",
+        tags_text="|elderly-alone|veteran|",
+        birth_date=dt.date(1940, 1, 1),
+        is_party_member=True,
+        phone="13900001234",
+    )
     su = w.tokens["super"]
     q = """query($f: ResidentFilter, $o: ResidentOrder) { residents(filter: $f, orderBy: $o) {
         totalCount edges { node { name } } } }"""
@@ -123,7 +148,9 @@ async def test_backward_pagination(client):
     assert conn["pageInfo"]["hasPreviousPage"] and not conn["pageInfo"]["hasNextPage"]
     data = await client.data(q, {"l": 5, "b": conn["pageInfo"]["startCursor"]}, w.tokens["super"])
     assert [e["node"]["name"] for e in data["residents"]["edges"]] == ["张伟", "李娜"]
-    bad = await client("{ residents(after: \"nonsense\") { totalCount } }", token=w.tokens["super"], errors_ok=True)
+    bad = await client(
+        '{ residents(after: "nonsense") { totalCount } }', token=w.tokens["super"], errors_ok=True
+    )
     assert bad["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
 
 
@@ -133,25 +160,51 @@ async def test_move_and_move_out(client):
     move = """mutation($input: MoveResidentInput!) { moveResident(input: $input) {
         resident { unit { label building { compound { community { name } } } } community { name } relationToHead }
         userErrors { code field } } }"""
-    res = await client.data(move, {"input": {"residentId": w.gid(w.residents["zhang_wife"]), "unitId": w.gid(w.unit2),
-                                            "relationToHead": "TENANT"}}, tok)
+    res = await client.data(
+        move,
+        {
+            "input": {
+                "residentId": w.gid(w.residents["zhang_wife"]),
+                "unitId": w.gid(w.unit2),
+                "relationToHead": "TENANT",
+            }
+        },
+        tok,
+    )
     r = res["moveResident"]["resident"]
     assert r["community"]["name"] == "中安街社区" and r["relationToHead"] == "TENANT"
-    counts = await client.data("query($a: ID!, $b: ID!) { a: node(id: $a) { ... on Community { residentCount } } b: node(id: $b) { ... on Community { residentCount } } }",
-                               {"a": w.gid(w.c1), "b": w.gid(w.c2)}, tok)
+    counts = await client.data(
+        "query($a: ID!, $b: ID!) { a: node(id: $a) { ... on Community { residentCount } } b: node(id: $b) { ... on Community { residentCount } } }",
+        {"a": w.gid(w.c1), "b": w.gid(w.c2)},
+        tok,
+    )
     assert counts["a"]["residentCount"] == 1 and counts["b"]["residentCount"] == 2
     # Moving into another subdistrict is out of the manager's scope.
-    res = await client.data(move, {"input": {"residentId": w.gid(w.residents["zhang"]), "unitId": w.gid(w.unit3)}}, tok)
+    res = await client.data(
+        move, {"input": {"residentId": w.gid(w.residents["zhang"]), "unitId": w.gid(w.unit3)}}, tok
+    )
     assert res["moveResident"]["userErrors"][0]["code"] == "NOT_FOUND"
     out = """mutation($input: MoveOutResidentInput!) { moveOutResident(input: $input) {
         resident { status movedOutOn } userErrors { code } } }"""
-    res = await client.data(out, {"input": {"residentId": w.gid(w.residents["zhang"]), "status": "DECEASED",
-                                           "movedOutOn": "2026-01-02"}}, tok)
+    res = await client.data(
+        out,
+        {
+            "input": {
+                "residentId": w.gid(w.residents["zhang"]),
+                "status": "DECEASED",
+                "movedOutOn": "2026-01-02",
+            }
+        },
+        tok,
+    )
     assert res["moveOutResident"]["resident"] == {"status": "DECEASED", "movedOutOn": "2026-01-02"}
     again = await client.data(out, {"input": {"residentId": w.gid(w.residents["zhang"])}}, tok)
     assert again["moveOutResident"]["userErrors"][0]["code"] == "INVALID_TRANSITION"
-    unit = await client.data("query($u: ID!) { node(id: $u) { ... on Unit { residents { name } householdHead { name } } } }",
-                             {"u": w.gid(w.unit1)}, tok)
+    unit = await client.data(
+        "query($u: ID!) { node(id: $u) { ... on Unit { residents { name } householdHead { name } } } }",
+        {"u": w.gid(w.unit1)},
+        tok,
+    )
     assert unit["node"] == {"residents": [], "householdHead": None}
 
 
@@ -167,7 +220,14 @@ async def test_one_global_id_per_object(client):
     q = "query($id: ID!) { node(id: $id) { id } }"
     ok = await client.data(q, {"id": gid(str(pk))}, w.tokens["super"])
     assert ok["node"]["id"] == w.gid(w.residents["zhang"])
-    for variant in (f"+{pk}", f"0{pk}", f" {pk}", f"{pk}_0"[:-2] + "_" + f"{pk}"[-1:] if pk > 9 else f"{pk}_", "١", "99999999999999999999"):
+    for variant in (
+        f"+{pk}",
+        f"0{pk}",
+        f" {pk}",
+        f"{pk}_0"[:-2] + "_" + f"{pk}"[-1:] if pk > 9 else f"{pk}_",
+        "١",
+        "99999999999999999999",
+    ):
         data = await client.data(q, {"id": gid(variant)}, w.tokens["super"])
         assert data["node"] is None, variant
 
@@ -179,16 +239,33 @@ async def test_moving_back_in_and_the_resident_account_follows(client):
     move = """mutation($input: MoveResidentInput!) { moveResident(input: $input) {
         resident { status movedOutOn community { name } } userErrors { code } } }"""
     # The resident account of 张伟 (c1) moves to c2: its resident grant follows.
-    res = await client.data(move, {"input": {"residentId": w.gid(w.residents["zhang"]), "unitId": w.gid(w.unit2),
-                                            "relationToHead": "TENANT"}}, tok)
+    res = await client.data(
+        move,
+        {
+            "input": {
+                "residentId": w.gid(w.residents["zhang"]),
+                "unitId": w.gid(w.unit2),
+                "relationToHead": "TENANT",
+            }
+        },
+        tok,
+    )
     assert res["moveResident"]["resident"]["community"]["name"] == "中安街社区"
     mine = await client.data(me, token=w.tokens["resident"])
     assert mine["me"]["roles"] == [{"role": {"name": "resident"}, "area": {"name": "中安街社区"}}]
     # Moved out, then back in: ACTIVE again; a deceased resident cannot move.
     out = """mutation($input: MoveOutResidentInput!) { moveOutResident(input: $input) { userErrors { code } } }"""
     await client.data(out, {"input": {"residentId": w.gid(w.residents["zhang"])}}, tok)
-    res = await client.data(move, {"input": {"residentId": w.gid(w.residents["zhang"]), "unitId": w.gid(w.unit1)}}, tok)
-    assert res["moveResident"]["resident"] == {"status": "ACTIVE", "movedOutOn": None, "community": {"name": "三湾街社区"}}
+    res = await client.data(
+        move, {"input": {"residentId": w.gid(w.residents["zhang"]), "unitId": w.gid(w.unit1)}}, tok
+    )
+    assert res["moveResident"]["resident"] == {
+        "status": "ACTIVE",
+        "movedOutOn": None,
+        "community": {"name": "三湾街社区"},
+    }
     await client.data(out, {"input": {"residentId": w.gid(w.residents["wang"]), "status": "DECEASED"}}, tok)
-    res = await client.data(move, {"input": {"residentId": w.gid(w.residents["wang"]), "unitId": w.gid(w.unit1)}}, tok)
+    res = await client.data(
+        move, {"input": {"residentId": w.gid(w.residents["wang"]), "unitId": w.gid(w.unit1)}}, tok
+    )
     assert res["moveResident"]["userErrors"][0]["code"] == "INVALID_TRANSITION"

@@ -29,8 +29,11 @@ async def test_scale_district_is_valid_and_served(core_client):
         assert gender_from_id(id_number) == r.gender.value
         assert r.id_number_hash == blind_index(id_number, "id_number")
         assert r.phone_hash == blind_index(phone, "phone")
-        assert (r.id_number_masked, r.phone_masked, r.phone_last4) == (mask_id_number(id_number), mask_phone(phone),
-                                                                          phone[-4:])
+        assert (r.id_number_masked, r.phone_masked, r.phone_last4) == (
+            mask_id_number(id_number),
+            mask_phone(phone),
+            phone[-4:],
+        )
         assert r.lineage() == units[r.unit_id].lineage() and r.community_id == r.community_ref
     assert len({r.id_number_hash for r in residents}) == 700
 

@@ -87,7 +87,9 @@ async def test_events_are_published_after_commit_through_the_app_bus():
     runtime.bus.publish = spy
     outcome = await run_scheduled_job(app, "reminder.once", now=T0)
     assert outcome.ran and len(seen) == outcome.acted_on
-    assert {e.data["user_id"] for e in seen} == set(await m.User.filter(is_active=True).values_list("id", flat=True))
+    assert {e.data["user_id"] for e in seen} == set(
+        await m.User.filter(is_active=True).values_list("id", flat=True)
+    )
     assert w.tokens  # the world's accounts were the ones reminded
     with pytest.raises(KeyError, match="reminder.once"):
         await run_scheduled_job(app, "reminder.nope")

@@ -33,7 +33,9 @@ def _served(plugins: list[str] | None):
 
 
 @pytest.mark.skipif(not CONTRACT.exists(), reason="contract folder not beside the checkout")
-@pytest.mark.parametrize("plugins", [[]] + [[p] for p in available_plugins() if (CONTRACT / f"{p}.graphql").exists()])
+@pytest.mark.parametrize(
+    "plugins", [[]] + [[p] for p in available_plugins() if (CONTRACT / f"{p}.graphql").exists()]
+)
 def test_contract_honoured(plugins):
     breaking = find_breaking_changes(_contract(plugins), _served(plugins))
     assert breaking == [], [b.description for b in breaking]
@@ -83,8 +85,15 @@ def test_disabled_plugins_leave_no_trace():
     contract_core = _contract([])
     # Additions beyond the contract are named here, so that a new core field is a decision.
     assert set(contract_core.query_type.fields) <= set(core_only.query_type.fields)
-    assert set(core_only.query_type.fields) - set(contract_core.query_type.fields) <= {"users", "auditEntries", "importJob"}  # importJob: issue 14 (ledgers)
-    assert set(core_only.mutation_type.fields) - set(contract_core.mutation_type.fields) <= {"setUserActive", "importResidents"}
+    assert set(core_only.query_type.fields) - set(contract_core.query_type.fields) <= {
+        "users",
+        "auditEntries",
+        "importJob",
+    }  # importJob: issue 14 (ledgers)
+    assert set(core_only.mutation_type.fields) - set(contract_core.mutation_type.fields) <= {
+        "setUserActive",
+        "importResidents",
+    }
 
 
 def test_unknown_plugin_names_the_available_ones():
@@ -97,8 +106,13 @@ def test_unknown_plugin_names_the_available_ones():
 
 def test_cli_refuses_unknown_plugin():
     env = {"LASTMILE_PLUGINS": "nope", "PATH": "/usr/bin:/bin"}
-    proc = subprocess.run([sys.executable, str(ROOT / "server.py"), "export-schema"], capture_output=True,
-                          text=True, env=env, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "server.py"), "export-schema"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     assert proc.returncode != 0
     assert "nope" in proc.stderr and "Available plugins" in proc.stderr
 

@@ -81,7 +81,9 @@ async def test_superuser_who_is_a_resident_still_reads_everyone(client):
     w = await build_world()
     boss = await make_user("boss", superuser=True, resident=w.residents["liu"])
     token = token_for(boss)
-    body = await client("{ residents(first: 50) { totalCount } units(first: 50) { totalCount } }", token=token)
+    body = await client(
+        "{ residents(first: 50) { totalCount } units(first: 50) { totalCount } }", token=token
+    )
     assert body["data"]["residents"]["totalCount"] == await m.Resident.all().count() == 4
     assert body["data"]["units"]["totalCount"] == await m.Unit.all().count()
 

@@ -25,6 +25,11 @@ async def test_nested_lists_use_the_indexes(on_postgres):
     if on_postgres:
         pytest.skip("SQLite's planner")
     client = connections.get("default")
-    for sql in ('SELECT id FROM core_resident WHERE unit_id = 1', 'SELECT id FROM core_area WHERE parent_id = 1'):
-        plan = " ".join(str(r.get("detail")) for r in await client.execute_query_dict("EXPLAIN QUERY PLAN " + sql))
+    for sql in (
+        "SELECT id FROM core_resident WHERE unit_id = 1",
+        "SELECT id FROM core_area WHERE parent_id = 1",
+    ):
+        plan = " ".join(
+            str(r.get("detail")) for r in await client.execute_query_dict("EXPLAIN QUERY PLAN " + sql)
+        )
         assert "USING" in plan and "INDEX" in plan, plan

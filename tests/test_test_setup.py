@@ -18,11 +18,19 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_unreachable_postgres_stops_the_run_in_one_line():
     env = {k: v for k, v in os.environ.items() if not k.startswith("LASTMILE_")}
     env["LASTMILE_TEST_DATABASE_URL"] = "postgres://postgres@127.0.0.1:1/nowhere"  # nothing listens on port 1
-    proc = subprocess.run([sys.executable, "-m", "pytest", "tests/test_smoke.py"], capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/test_smoke.py"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert proc.returncode == 4  # pytest's usage error: nothing ran
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("ERROR: PostgreSQL for the tests is unreachable at 127.0.0.1:1"), proc.stderr
+    assert len(lines) == 1 and lines[0].startswith(
+        "ERROR: PostgreSQL for the tests is unreachable at 127.0.0.1:1"
+    ), proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
 
 

@@ -18,9 +18,13 @@ async def test_login_and_grant_role_through_the_api(core_client):
     w = await build_world()
     newcomer = await make_user("newcomer")
     token = await login(core_client, "newcomer")
-    assert (await core_client.data("{ residents(first: 5) { totalCount } }", token=token))["residents"]["totalCount"] == 0
+    assert (await core_client.data("{ residents(first: 5) { totalCount } }", token=token))["residents"][
+        "totalCount"
+    ] == 0
     await grant_role(newcomer, "grid_worker", w.c1)
-    seen = await core_client.data("{ residents(first: 5) { totalCount } }", token=await login(core_client, "newcomer"))
+    seen = await core_client.data(
+        "{ residents(first: 5) { totalCount } }", token=await login(core_client, "newcomer")
+    )
     assert seen["residents"]["totalCount"] == 2
 
 
@@ -37,7 +41,9 @@ async def test_app_client_serves_the_plugins_asked_for():
 async def test_count_statements_sees_each_statement(core_client):
     w = await build_world()
     with count_statements() as sql:
-        await core_client.data("{ residents(first: 50) { edges { node { name } } } }", token=w.tokens["super"])
+        await core_client.data(
+            "{ residents(first: 50) { edges { node { name } } } }", token=w.tokens["super"]
+        )
     assert 1 <= len(sql) <= 6
     with count_statements() as sql:
         await m.Resident.all().count()

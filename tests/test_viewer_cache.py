@@ -30,8 +30,11 @@ async def test_revoked_role_is_forgotten_at_once(core_client):
     w = await build_world()
     worker = w.tokens["c1_worker"]
     assert (await core_client.data(RESIDENTS, token=worker))["residents"]["edges"]
-    body = await core_client(REVOKE, {"input": {"userId": w.gid(w.users["c1_worker"]), "role": "community_worker",
-                                                "areaId": w.gid(w.c1)}}, w.tokens["super"])
+    body = await core_client(
+        REVOKE,
+        {"input": {"userId": w.gid(w.users["c1_worker"]), "role": "community_worker", "areaId": w.gid(w.c1)}},
+        w.tokens["super"],
+    )
     assert body["data"]["revokeRole"]["userErrors"] == []
     assert (await core_client.data(RESIDENTS, token=worker))["residents"]["edges"] == []
     assert (await core_client.data(ME, token=worker))["me"]["roles"] == []
@@ -41,8 +44,11 @@ async def test_granted_role_counts_at_once(core_client):
     w = await build_world()
     grid = w.tokens["c1_grid"]
     assert (await core_client.data(ME, token=grid))["me"]["roles"] == [{"role": {"name": "grid_worker"}}]
-    body = await core_client(GRANT, {"input": {"userId": w.gid(w.users["c1_grid"]), "role": "grid_worker",
-                                               "areaId": w.gid(w.c3)}}, w.tokens["super"])
+    body = await core_client(
+        GRANT,
+        {"input": {"userId": w.gid(w.users["c1_grid"]), "role": "grid_worker", "areaId": w.gid(w.c3)}},
+        w.tokens["super"],
+    )
     assert body["data"]["grantRole"]["userErrors"] == []
     names = {e["node"]["name"] for e in (await core_client.data(RESIDENTS, token=grid))["residents"]["edges"]}
     assert "刘洋" in names  # c3's resident

@@ -120,8 +120,9 @@ class CostPlan:
         }
         _size_introspection(self, schema)
         # ``__Type.ofType`` deeper than the deepest wrapping in this schema ([X!]! is three) is null.
-        self.max_wrapping = max((_wrapping(f.type) for t in schema.type_map.values()
-                                 for f in _fields_and_args(t)), default=0)
+        self.max_wrapping = max(
+            (_wrapping(f.type) for t in schema.type_map.values() for f in _fields_and_args(t)), default=0
+        )
 
 
 def _wrapping(gtype) -> int:
@@ -154,8 +155,12 @@ def _size_introspection(plan: CostPlan, schema: GraphQLSchema) -> None:
     ... (so the standard introspection query costs about what it returns, while a
     circular ``types { fields { type { fields ...`` multiplies like any list)."""
     types = list(schema.type_map.values())
-    fields = [f for t in types for f in (getattr(t, "fields", None) or {}).values()
-              if isinstance(t, GraphQLObjectType | GraphQLInterfaceType)]
+    fields = [
+        f
+        for t in types
+        for f in (getattr(t, "fields", None) or {}).values()
+        if isinstance(t, GraphQLObjectType | GraphQLInterfaceType)
+    ]
 
     def average(counts: list[int]) -> float:
         # Fractional on purpose: a field has 0.4 arguments on average; the total is rounded up once.
@@ -170,18 +175,23 @@ def _size_introspection(plan: CostPlan, schema: GraphQLSchema) -> None:
         ("__Schema", "types"): len(types),
         ("__Schema", "directives"): len(schema.directives),
         ("__Type", "fields"): per_type(lambda t: len(t.fields) if isinstance(t, composite) else 0),
-        ("__Type", "inputFields"): per_type(lambda t: len(t.fields) if isinstance(t, GraphQLInputObjectType) else 0),
+        ("__Type", "inputFields"): per_type(
+            lambda t: len(t.fields) if isinstance(t, GraphQLInputObjectType) else 0
+        ),
         ("__Type", "enumValues"): per_type(lambda t: len(t.values) if isinstance(t, GraphQLEnumType) else 0),
         ("__Type", "interfaces"): per_type(lambda t: len(t.interfaces) if isinstance(t, composite) else 0),
-        ("__Type", "possibleTypes"): per_type(lambda t: len(schema.get_possible_types(t)) if is_abstract_type(t)
-                                              else 0),
+        ("__Type", "possibleTypes"): per_type(
+            lambda t: len(schema.get_possible_types(t)) if is_abstract_type(t) else 0
+        ),
         ("__Field", "args"): average([len(f.args) for f in fields]),
         ("__Directive", "args"): average([len(d.args) for d in schema.directives]),
     }
     for (type_name, field_name), size in sizes.items():
         existing = plan.fields.get(type_name, {}).get(field_name)
         if existing is not None:
-            plan.fields[type_name][field_name] = FieldPlan(existing.target, True, existing.paged, ListSize(size))
+            plan.fields[type_name][field_name] = FieldPlan(
+                existing.target, True, existing.paged, ListSize(size)
+            )
 
 
 # Introspection's entry points, which no type lists among its fields.
@@ -204,8 +214,13 @@ def plan_for(schema: GraphQLSchema, default_list_size: int) -> CostPlan:
 
 
 class _Walk:
-    def __init__(self, plan: CostPlan, fragments: dict[str, FragmentDefinitionNode], variables: dict[str, Any],
-                 max_page: int):
+    def __init__(
+        self,
+        plan: CostPlan,
+        fragments: dict[str, FragmentDefinitionNode],
+        variables: dict[str, Any],
+        max_page: int,
+    ):
         self.plan = plan
         self.fragments = fragments
         self.variables = variables
@@ -301,14 +316,16 @@ class _Walk:
             return 0
         if key not in self.memo:
             self.open.add(key)
-            self.memo[key] = self.selections(fragment.selection_set, fragment.type_condition.name.value, page,
-                                             root_base)
+            self.memo[key] = self.selections(
+                fragment.selection_set, fragment.type_condition.name.value, page, root_base
+            )
             self.open.discard(key)
         return self.memo[key]
 
 
-def operation_cost(plan: CostPlan, document, operation_name: str | None, variables: dict | None,
-                   max_page: int) -> int:
+def operation_cost(
+    plan: CostPlan, document, operation_name: str | None, variables: dict | None, max_page: int
+) -> int:
     """The cost of the operation of ``document`` that would run (the dearest, if the choice is ambiguous)."""
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name:
@@ -354,8 +371,12 @@ def introspection_only(document, operation_name: str | None) -> bool:
                     return False
         return True
 
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)
-                  and (not operation_name or (d.name and d.name.value == operation_name))]
+    operations = [
+        d
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
+        and (not operation_name or (d.name and d.name.value == operation_name))
+    ]
     return bool(operations) and all(only(op.selection_set, frozenset()) for op in operations)
 
 
@@ -393,13 +414,17 @@ def cost_extensions(settings: Settings) -> list:
             ec = self.execution_context
             if ec.pre_execution_errors is None and ec.validation_rules:
                 # Nothing validated yet (no ValidationCache before us): validate now, once.
-                ec.pre_execution_errors = validate(ec.schema._schema, ec.graphql_document, ec.validation_rules)
+                ec.pre_execution_errors = validate(
+                    ec.schema._schema, ec.graphql_document, ec.validation_rules
+                )
             if not ec.pre_execution_errors and ec.graphql_document is not None:
                 plan = plan_for(ec.schema._schema, settings.cost_list_size)
-                cost = operation_cost(plan, ec.graphql_document, ec.operation_name, ec.variables,
-                                      settings.max_page_size)
-                budget = budget_for(getattr(ec.context, "viewer", None), settings, ec.graphql_document,
-                                    ec.operation_name)
+                cost = operation_cost(
+                    plan, ec.graphql_document, ec.operation_name, ec.variables, settings.max_page_size
+                )
+                budget = budget_for(
+                    getattr(ec.context, "viewer", None), settings, ec.graphql_document, ec.operation_name
+                )
                 if cost > budget:
                     ec.pre_execution_errors = [too_complex(cost, budget)]
             yield

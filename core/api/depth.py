@@ -31,8 +31,12 @@ class _Shape(NamedTuple):
     aliases: int  # aliased fields, fragments counted where spread
 
 
-def _shape(selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode],
-           memo: dict[str, _Shape], visiting: frozenset[str] = frozenset()) -> _Shape:
+def _shape(
+    selection_set: SelectionSetNode | None,
+    fragments: dict[str, FragmentDefinitionNode],
+    memo: dict[str, _Shape],
+    visiting: frozenset[str] = frozenset(),
+) -> _Shape:
     """Depth and alias count of ``selection_set`` in one walk, each fragment measured once."""
     depth = aliases = 0
     for selection in selection_set.selections if selection_set else ():
@@ -63,8 +67,11 @@ def _operations(context) -> list[tuple[OperationDefinitionNode, _Shape]]:
     definitions = context.document.definitions
     fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
     memo: dict[str, _Shape] = {}
-    return [(op, _shape(op.selection_set, fragments, memo)) for op in definitions
-            if isinstance(op, OperationDefinitionNode)]
+    return [
+        (op, _shape(op.selection_set, fragments, memo))
+        for op in definitions
+        if isinstance(op, OperationDefinitionNode)
+    ]
 
 
 def depth_rule(max_depth: int) -> type[ValidationRule]:
@@ -76,8 +83,9 @@ def depth_rule(max_depth: int) -> type[ValidationRule]:
             for op, shape in _operations(context):
                 if shape.depth > max_depth:
                     name = op.name.value if op.name else "anonymous"
-                    context.report_error(GraphQLError(
-                        f"'{name}' exceeds maximum operation depth of {max_depth}", [op]))
+                    context.report_error(
+                        GraphQLError(f"'{name}' exceeds maximum operation depth of {max_depth}", [op])
+                    )
 
     return DepthLimit
 

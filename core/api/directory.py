@@ -25,39 +25,62 @@ TEXT_MAX = 64  # the widest of the audit log's short columns (action, field, req
 @strawberry.input(description="Which accounts to return; every given condition must hold.")
 class UserFilter:
     area_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Any area: accounts holding a role over it or over an area below it.")
+        default=None, description="Any area: accounts holding a role over it or over an area below it."
+    )
     role: str | None = strawberry.field(
-        default=None, description="Only accounts holding this role (a name from Query.roles), wherever the role is held.")
+        default=None,
+        description="Only accounts holding this role (a name from Query.roles), wherever the role is held.",
+    )
     search: str | None = strawberry.field(
-        default=None, description="Matches the login name or the display name (substring).")
+        default=None, description="Matches the login name or the display name (substring)."
+    )
     is_active: bool | None = strawberry.field(
-        default=None, description="Only active (true) or only deactivated (false) accounts.")
+        default=None, description="Only active (true) or only deactivated (false) accounts."
+    )
 
 
 @strawberry.input(description="Which audit entries to return; every given condition must hold.")
 class AuditEntryFilter:
-    actor_id: strawberry.ID | None = strawberry.field(default=None, description="Only entries of this account.")
+    actor_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only entries of this account."
+    )
     subject_id: strawberry.ID | None = strawberry.field(
         default=None,
         description="Only entries about this object, e.g. a resident. Given a resident the viewer may audit, "
-                    "every entry about them is shown, whoever the actor was.")
+        "every entry about them is shown, whoever the actor was.",
+    )
     action: str | None = strawberry.field(
-        default=None, description="Only this action, e.g. pii.read or a mutation name such as registerResident.")
+        default=None,
+        description="Only this action, e.g. pii.read or a mutation name such as registerResident.",
+    )
     field: str | None = strawberry.field(
-        default=None, description="Only reads of this personal-data field: id_number or phone.")
+        default=None, description="Only reads of this personal-data field: id_number or phone."
+    )
     request_id: str | None = strawberry.field(
-        default=None, description="Only entries written by this request (the X-Request-ID of the response).")
-    since: dt.datetime | None = strawberry.field(default=None, description="Only entries written at or after this time.")
-    until: dt.datetime | None = strawberry.field(default=None, description="Only entries written before this time.")
+        default=None, description="Only entries written by this request (the X-Request-ID of the response)."
+    )
+    since: dt.datetime | None = strawberry.field(
+        default=None, description="Only entries written at or after this time."
+    )
+    until: dt.datetime | None = strawberry.field(
+        default=None, description="Only entries written before this time."
+    )
 
 
-@strawberry.type(description="One row of the audit log: a full read of personal data, or a change made through a mutation.")
+@strawberry.type(
+    description="One row of the audit log: a full read of personal data, or a change made through a mutation."
+)
 class AuditEntry:
     at: dt.datetime = strawberry.field(description="When it happened.")
-    action: str = strawberry.field(description="What was done: pii.read for a full read, else the mutation's name.")
-    field: str | None = strawberry.field(description="For pii.read, the field read in full (id_number or phone).")
+    action: str = strawberry.field(
+        description="What was done: pii.read for a full read, else the mutation's name."
+    )
+    field: str | None = strawberry.field(
+        description="For pii.read, the field read in full (id_number or phone)."
+    )
     request_id: str | None = strawberry.field(
-        description="The request it came from (X-Request-ID), to tie it to proxy and front-end logs.")
+        description="The request it came from (X-Request-ID), to tie it to proxy and front-end logs."
+    )
     detail: str | None = strawberry.field(description="Extra facts the action recorded, if any.")
 
     @strawberry.field(description="Global id of the object concerned, kept even when the object is gone.")
@@ -70,7 +93,9 @@ class AuditEntry:
             return None
         return await info.context.runtime.nodes.resolve(info, self.subject_gid)
 
-    @strawberry.field(description="The account that acted; null for actions without one (e.g. a failed sign-in).")
+    @strawberry.field(
+        description="The account that acted; null for actions without one (e.g. a failed sign-in)."
+    )
     async def actor(self, info: Info) -> UserT | None:
         # Shown as context of an entry the viewer may audit, like the area of a role grant.
         return await info.context.loaders.context_by_id(m.User).load(self.actor_id) if self.actor_id else None
@@ -136,21 +161,31 @@ async def _audited_subject(info: Info, gid: str | None) -> bool:
 
 @strawberry.type(description="Staff-console look-ups: accounts and the audit log.")
 class DirectoryQuery:
-    @strawberry.field(description="Accounts of the viewer's areas, by login name: their own, those they manage "
-                                  "(user.manage) and those holding a role over an area the viewer may read. "
-                                  "For picking mediators, team members and case owners.")
-    async def users(self, info: Info, filter: UserFilter | None = None, first: int | None = None,
-                    after: str | None = None) -> Connection[UserT]:
+    @strawberry.field(
+        description="Accounts of the viewer's areas, by login name: their own, those they manage "
+        "(user.manage) and those holding a role over an area the viewer may read. "
+        "For picking mediators, team members and case owners."
+    )
+    async def users(
+        self, info: Info, filter: UserFilter | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[UserT]:
         where = await _users_where(info, filter)
         viewer = info.context.viewer
         qs = m.User.filter(Q(staff_directory(viewer).q(), where)).distinct().order_by("username", "id")
         return await connection_from_queryset(qs, first, after)
 
-    @strawberry.field(description="The audit log, newest first. Needs audit.read: entries of accounts whose home "
-                                  "area lies in the viewer's audit.read scope, and every entry about a resident of "
-                                  "that scope when filtered by subjectId. Empty for anyone else.")
-    async def audit_entries(self, info: Info, filter: AuditEntryFilter | None = None, first: int | None = None,
-                            after: str | None = None) -> Connection[AuditEntry]:
+    @strawberry.field(
+        description="The audit log, newest first. Needs audit.read: entries of accounts whose home "
+        "area lies in the viewer's audit.read scope, and every entry about a resident of "
+        "that scope when filtered by subjectId. Empty for anyone else."
+    )
+    async def audit_entries(
+        self,
+        info: Info,
+        filter: AuditEntryFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[AuditEntry]:
         where, subject = _audit_where(info, filter)
         qs = visible(info.context.viewer, m.AuditLog)
         if await _audited_subject(info, subject):

@@ -38,8 +38,10 @@ def unavailable_error(error: GraphQLError | None = None) -> GraphQLError:
     """The error a client gets instead of a driver's message when the database is not answering."""
     return GraphQLError(
         UNAVAILABLE_MESSAGE,
-        nodes=error.nodes if error else None, source=error.source if error else None,
-        positions=error.positions if error else None, path=error.path if error else None,
+        nodes=error.nodes if error else None,
+        source=error.source if error else None,
+        positions=error.positions if error else None,
+        path=error.path if error else None,
         extensions={"code": SERVICE_UNAVAILABLE},
     )
 
@@ -59,8 +61,9 @@ class DatabaseUnavailableErrors(SchemaExtension):
         result = self.execution_context.result
         errors = getattr(result, "errors", None)
         if errors:
-            result.errors = [unavailable_error(e) if database_unavailable(e.original_error) else e
-                             for e in errors]
+            result.errors = [
+                unavailable_error(e) if database_unavailable(e.original_error) else e for e in errors
+            ]
 
 
 class SingleOperation(SchemaExtension):
@@ -72,11 +75,20 @@ class SingleOperation(SchemaExtension):
     def on_execute(self):
         ec = self.execution_context
         document = ec.graphql_document
-        if document is not None and getattr(ec, "_provided_operation_name", None) is None and sum(
-                isinstance(d, OperationDefinitionNode) for d in document.definitions) > 1:
-            ec.result = ExecutionResult(data=None, errors=[GraphQLError(
-                "Must provide operationName: the document contains several operations.",
-                extensions={"code": "BAD_REQUEST"})])
+        if (
+            document is not None
+            and getattr(ec, "_provided_operation_name", None) is None
+            and sum(isinstance(d, OperationDefinitionNode) for d in document.definitions) > 1
+        ):
+            ec.result = ExecutionResult(
+                data=None,
+                errors=[
+                    GraphQLError(
+                        "Must provide operationName: the document contains several operations.",
+                        extensions={"code": "BAD_REQUEST"},
+                    )
+                ],
+            )
         yield
 
 
@@ -126,8 +138,9 @@ def log_errors(errors: list[GraphQLError], execution_context=None) -> None:
     for error in errors:
         if not _is_client_error(error):
             if database_unavailable(error.original_error):
-                client_log.warning("database unavailable at %s: %s", error.path,
-                                   _bounded(repr(error.original_error)))
+                client_log.warning(
+                    "database unavailable at %s: %s", error.path, _bounded(repr(error.original_error))
+                )
                 continue
             # Production masks it and logs it under its error id (MaskUnexpectedErrors); development logs it here.
             if not _masked_later(execution_context):
@@ -138,8 +151,12 @@ def log_errors(errors: list[GraphQLError], execution_context=None) -> None:
             client_log.info("%d client error line(s) left out in the last %.0fs", dropped, WINDOW_SECONDS)
         if admitted:
             code = (error.extensions or {}).get("code", "-")
-            client_log.info("client error %s in %s: %s", code, operation or "(anonymous operation)",
-                            _bounded(error.message))
+            client_log.info(
+                "client error %s in %s: %s",
+                code,
+                operation or "(anonymous operation)",
+                _bounded(error.message),
+            )
 
 
 def _masked_later(execution_context) -> bool:

@@ -55,20 +55,39 @@ def _check_age(name: str, value: int | None) -> None:
 
 @strawberry.input(description="Which residents to return; every given condition must hold.")
 class ResidentFilter:
-    area_id: strawberry.ID | None = strawberry.field(default=None, description="Any area; matches residents anywhere below it.")
-    unit_id: strawberry.ID | None = strawberry.field(default=None, description="Residents registered at this unit.")
-    search: str | None = strawberry.field(default=None, description="Matches name (substring) or the last four digits of the phone number.")
-    tags: list[str] | None = strawberry.field(default=None, description="Residents carrying every one of these tags.")
-    status: ResidentStatus | None = strawberry.field(default=None, description="Only residents with this status.")
-    residency_type: ResidencyType | None = strawberry.field(default=None, description="Only registered or only non-registered residents.")
-    is_party_member: bool | None = strawberry.field(default=None, description="Only party members (true) or non-members (false).")
+    area_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Any area; matches residents anywhere below it."
+    )
+    unit_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Residents registered at this unit."
+    )
+    search: str | None = strawberry.field(
+        default=None, description="Matches name (substring) or the last four digits of the phone number."
+    )
+    tags: list[str] | None = strawberry.field(
+        default=None, description="Residents carrying every one of these tags."
+    )
+    status: ResidentStatus | None = strawberry.field(
+        default=None, description="Only residents with this status."
+    )
+    residency_type: ResidencyType | None = strawberry.field(
+        default=None, description="Only registered or only non-registered residents."
+    )
+    is_party_member: bool | None = strawberry.field(
+        default=None, description="Only party members (true) or non-members (false)."
+    )
     gender: Gender | None = strawberry.field(default=None, description="Only this gender.")
-    min_age: int | None = strawberry.field(default=None, description="At least this many whole years old today.")
-    max_age: int | None = strawberry.field(default=None, description="At most this many whole years old today.")
+    min_age: int | None = strawberry.field(
+        default=None, description="At least this many whole years old today."
+    )
+    max_age: int | None = strawberry.field(
+        default=None, description="At most this many whole years old today."
+    )
     id_number: str | None = strawberry.field(
         default=None,
         description="The full 18-character ID card number, matched exactly through the blind index. Finds only "
-                    "residents over whom the viewer holds resident.pii.read; each match is audited as a full read.")
+        "residents over whom the viewer holds resident.pii.read; each match is audited as a full read.",
+    )
 
 
 @strawberry.input(description="Sort order for residents; ties are broken by id.")
@@ -121,11 +140,15 @@ async def resident_where(info: Info, f: ResidentFilter | None) -> tuple[Q, tuple
     if f.gender is not None:
         parts.append(Q(gender=f.gender))
     parts.extend(_age_parts(f.min_age, f.max_age, birth_date_everywhere(info.context.viewer)))
-    key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in vars(f).items() if v is not None))
+    key = tuple(
+        sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in vars(f).items() if v is not None)
+    )
     return (Q(*parts) if parts else Q()), key
 
 
-def _age_parts(min_age: int | None, max_age: int | None, exact: bool, today: dt.date | None = None) -> list[Q]:
+def _age_parts(
+    min_age: int | None, max_age: int | None, exact: bool, today: dt.date | None = None
+) -> list[Q]:
     """Age bounds as birth-date conditions: to the day for a viewer who may see every birth
     date in the list, else by birth year (the age reached this year), which is all such a
     viewer learns from `age` (core.pii: bisecting exact cuts would reveal the birthday)."""
@@ -156,11 +179,18 @@ async def _id_number_match(info: Info, raw: str) -> Q:
     if problem := id_number_problem(value):
         raise ApiError(f"`idNumber`: {problem}", Code.INVALID_INPUT)
     viewer = info.context.viewer
-    ids = await visible(viewer, m.Resident).filter(
-        viewer.scope("resident.pii.read").rows().q(), id_number_hash=blind_index(value, "id_number"),
-    ).values_list("id", flat=True)
+    ids = (
+        await visible(viewer, m.Resident)
+        .filter(
+            viewer.scope("resident.pii.read").rows().q(),
+            id_number_hash=blind_index(value, "id_number"),
+        )
+        .values_list("id", flat=True)
+    )
     for pk in ids:
-        info.context.audit_reads.append(AuditEntry("pii.read", encode_gid("Resident", pk), "id_number", "search"))
+        info.context.audit_reads.append(
+            AuditEntry("pii.read", encode_gid("Resident", pk), "id_number", "search")
+        )
     return Q(id__in=list(ids)) if ids else NO_MATCH
 
 
@@ -176,8 +206,11 @@ BIRTH_YEAR = "birth_year"  # annotation added by order_residents for ordering by
 
 def coarse_birth_order(info: Info, order: ResidentOrder | None) -> bool:
     """Whether BIRTH_DATE ordering must go by birth year for this viewer (core.pii)."""
-    return (order is not None and order.field == ResidentOrderField.BIRTH_DATE
-            and not birth_date_everywhere(info.context.viewer))
+    return (
+        order is not None
+        and order.field == ResidentOrderField.BIRTH_DATE
+        and not birth_date_everywhere(info.context.viewer)
+    )
 
 
 def resident_ordering(order: ResidentOrder | None) -> tuple[str, ...]:
@@ -203,7 +236,8 @@ def order_residents(info: Info, qs: QuerySet, order: ResidentOrder | None) -> Qu
         return qs.order_by(*resident_ordering(order))
     desc = order.direction == OrderDirection.DESC
     return qs.annotate(**{BIRTH_YEAR: _birth_year_sql()}).order_by(
-        *((f"-{BIRTH_YEAR}", "-id") if desc else (BIRTH_YEAR, "id")))
+        *((f"-{BIRTH_YEAR}", "-id") if desc else (BIRTH_YEAR, "id"))
+    )
 
 
 def sort_residents(info: Info, rows: list, order: ResidentOrder | None) -> list:
@@ -213,8 +247,9 @@ def sort_residents(info: Info, rows: list, order: ResidentOrder | None) -> list:
     desc = order.direction == OrderDirection.DESC
     # Rows without a birth date sort as the database sorts NULLs: first ascending on
     # SQLite, last on PostgreSQL; keep whatever order the database gave them.
-    dated = sorted((r for r in rows if r.birth_date is not None),
-                   key=lambda r: (r.birth_date.year, r.id), reverse=desc)
+    dated = sorted(
+        (r for r in rows if r.birth_date is not None), key=lambda r: (r.birth_date.year, r.id), reverse=desc
+    )
     undated = [r for r in rows if r.birth_date is None]
     nulls_first = m.Resident._meta.db.capabilities.dialect == "sqlite"
     return (undated + dated) if nulls_first != desc else (dated + undated)

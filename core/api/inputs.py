@@ -120,15 +120,21 @@ def changes(data) -> ResidentChanges:
 
 def move(data) -> ResidentMove:
     """moveResident's ``input``."""
-    return ResidentMove(resident_id=decode_int_gid(data.resident_id, "Resident") or 0,
-                        unit_id=decode_int_gid(data.unit_id, "Unit") or 0,
-                        relation_to_head=data.relation_to_head, moved_on=data.moved_on)
+    return ResidentMove(
+        resident_id=decode_int_gid(data.resident_id, "Resident") or 0,
+        unit_id=decode_int_gid(data.unit_id, "Unit") or 0,
+        relation_to_head=data.relation_to_head,
+        moved_on=data.moved_on,
+    )
 
 
 def move_out(data) -> MoveOut:
     """moveOutResident's ``input``."""
-    return MoveOut(resident_id=decode_int_gid(data.resident_id, "Resident") or 0,
-                   moved_out_on=data.moved_out_on, status=data.status)
+    return MoveOut(
+        resident_id=decode_int_gid(data.resident_id, "Resident") or 0,
+        moved_out_on=data.moved_out_on,
+        status=data.status,
+    )
 
 
 # ---------------------------------------------------------------- areas and units
@@ -145,12 +151,14 @@ def new_area(data) -> NewArea:
     """createArea's ``input``."""
     level = data.level
     return NewArea(
-        level=level, name=require_text(data.name, "name", "name", AREA_NAME_MAX),
+        level=level,
+        name=require_text(data.name, "name", "name", AREA_NAME_MAX),
         parent_id=given_pk(data.parent_id, *AREA_TYPE_NAMES),
         code=optional_text(data.code, "code", "code", CODE_MAX),
         is_town=bool(data.is_town) if level == AreaLevel.SUBDISTRICT else False,
         address=optional_text(data.address, "address", "address", ADDRESS_MAX),
-        built_year=data.built_year, floors=data.floors,
+        built_year=data.built_year,
+        floors=data.floors,
     )
 
 
@@ -159,8 +167,10 @@ def area_changes(data) -> AreaChanges:
     return AreaChanges(
         area_id=decode_int_gid(data.id, *AREA_TYPE_NAMES) or 0,
         name=require_text(data.name, "name", "name", AREA_NAME_MAX) if data.name is not None else None,
-        code=_clearable(data.code, "code", CODE_MAX), address=_clearable(data.address, "address", ADDRESS_MAX),
-        built_year=data.built_year, floors=data.floors,
+        code=_clearable(data.code, "code", CODE_MAX),
+        address=_clearable(data.address, "address", ADDRESS_MAX),
+        built_year=data.built_year,
+        floors=data.floors,
     )
 
 
@@ -171,16 +181,24 @@ def area_id(gid: str) -> int:
 
 def new_unit(data) -> NewUnit:
     """createUnit's ``input``."""
-    return NewUnit(building_id=decode_int_gid(data.building_id, "Building") or 0,
-                   label=require_text(data.label, "label", "label", LABEL_MAX),
-                   floor=data.floor, area_sqm=data.area_sqm, usage=data.usage)
+    return NewUnit(
+        building_id=decode_int_gid(data.building_id, "Building") or 0,
+        label=require_text(data.label, "label", "label", LABEL_MAX),
+        floor=data.floor,
+        area_sqm=data.area_sqm,
+        usage=data.usage,
+    )
 
 
 def unit_changes(data) -> UnitChanges:
     """updateUnit's ``input``."""
-    return UnitChanges(unit_id=decode_int_gid(data.id, "Unit") or 0,
-                       label=require_text(data.label, "label", "label", LABEL_MAX) if data.label is not None else None,
-                       floor=data.floor, area_sqm=data.area_sqm, usage=data.usage)
+    return UnitChanges(
+        unit_id=decode_int_gid(data.id, "Unit") or 0,
+        label=require_text(data.label, "label", "label", LABEL_MAX) if data.label is not None else None,
+        floor=data.floor,
+        area_sqm=data.area_sqm,
+        usage=data.usage,
+    )
 
 
 # ---------------------------------------------------------------- accounts
@@ -191,18 +209,25 @@ def new_user(data) -> NewUser:
     is the service's to judge, against the names)."""
     password = storable(data.password, "password", "password") or ""
     if len(password) > MAX_PASSWORD:
-        raise UserFailure(f"The password may be at most {MAX_PASSWORD} characters.", Code.INVALID_INPUT,
-                          "password")
-    return NewUser(username=require_text(data.username, "username", "username", 64),
-                   display_name=require_text(data.display_name, "displayName", "displayName", 100),
-                   password=password, resident_id=given_pk(data.resident_id, "Resident"),
-                   area_id=given_pk(data.area_id, *AREA_TYPE_NAMES))
+        raise UserFailure(
+            f"The password may be at most {MAX_PASSWORD} characters.", Code.INVALID_INPUT, "password"
+        )
+    return NewUser(
+        username=require_text(data.username, "username", "username", 64),
+        display_name=require_text(data.display_name, "displayName", "displayName", 100),
+        password=password,
+        resident_id=given_pk(data.resident_id, "Resident"),
+        area_id=given_pk(data.area_id, *AREA_TYPE_NAMES),
+    )
 
 
 def grant(data) -> Grant:
     """grantRole's and revokeRole's ``input``."""
-    return Grant(user_id=decode_int_gid(data.user_id, "User") or 0, role=data.role,
-                 area_id=decode_int_gid(data.area_id, *AREA_TYPE_NAMES) or 0)
+    return Grant(
+        user_id=decode_int_gid(data.user_id, "User") or 0,
+        role=data.role,
+        area_id=decode_int_gid(data.area_id, *AREA_TYPE_NAMES) or 0,
+    )
 
 
 def user_id(gid: str) -> int:
@@ -217,19 +242,24 @@ def contact_phone(raw: str | None) -> str | None:
     """A work phone as written (landlines too): digits, spaces, +, - and brackets, at most 32."""
     phone = (raw or "").strip() or None
     if phone and (len(phone) > 32 or not all(c.isdigit() or c in "+- ()" for c in phone)):
-        raise UserFailure("contactPhone may hold digits, spaces, +, - and brackets.", Code.INVALID_PHONE,
-                          "contactPhone")
+        raise UserFailure(
+            "contactPhone may hold digits, spaces, +, - and brackets.", Code.INVALID_PHONE, "contactPhone"
+        )
     return phone
 
 
 def new_organization(data) -> NewOrganization:
     """createOrganization's ``input``."""
-    communities = dict.fromkeys(decode_int_gid(gid, "Community") or 0
-                                for gid in dict.fromkeys(data.partner_community_ids or []))
-    return NewOrganization(name=require_text(data.name, "name", "name", ORGANIZATION_NAME_MAX), kind=data.kind,
-                           contact_name=optional_text(data.contact_name, "contactName", "contactName", 100),
-                           contact_phone=contact_phone(data.contact_phone),
-                           partner_community_ids=tuple(communities))
+    communities = dict.fromkeys(
+        decode_int_gid(gid, "Community") or 0 for gid in dict.fromkeys(data.partner_community_ids or [])
+    )
+    return NewOrganization(
+        name=require_text(data.name, "name", "name", ORGANIZATION_NAME_MAX),
+        kind=data.kind,
+        contact_name=optional_text(data.contact_name, "contactName", "contactName", 100),
+        contact_phone=contact_phone(data.contact_phone),
+        partner_community_ids=tuple(communities),
+    )
 
 
 def organization_id(gid: str) -> int:

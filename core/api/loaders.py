@@ -85,7 +85,9 @@ class Loaders:
 
         return self.custom(("children", model, fk, order, tag), batch)
 
-    def counts(self, model: type[Model], fk: str, *, where: Q | None = None, tag: Hashable = None) -> DataLoader:
+    def counts(
+        self, model: type[Model], fk: str, *, where: Q | None = None, tag: Hashable = None
+    ) -> DataLoader:
         """Number of visible ``model`` rows per value of column ``fk``, in one GROUP BY."""
 
         async def batch(keys: list[Any]) -> list[int]:

@@ -83,18 +83,35 @@ class UnitPayload:
 @strawberry.input(description="A resident to register.")
 class RegisterResidentInput:
     name: str = F(description="Full name.")
-    id_number: str | None = F(default=None, description="18-character mainland ID card number (GB 11643); its check digit is verified.")
+    id_number: str | None = F(
+        default=None,
+        description="18-character mainland ID card number (GB 11643); its check digit is verified.",
+    )
     gender: Gender | None = F(default=None, description="Gender; derived from the ID number when omitted.")
-    birth_date: dt.date | None = F(default=None, description="Date of birth; derived from the ID number when omitted.")
+    birth_date: dt.date | None = F(
+        default=None, description="Date of birth; derived from the ID number when omitted."
+    )
     phone: str | None = F(default=None, description="11-digit mainland mobile number.")
-    unit_id: strawberry.ID | None = F(default=None, description="Where the resident lives; give unitId, or communityId for a resident not yet placed in a unit.")
-    community_id: strawberry.ID | None = F(default=None, description="The resident's community when no unit is given.")
-    relation_to_head: HouseholdRelation | None = F(default=None, description="Relation to the household head; a unit has at most one HEAD.")
-    residency_type: ResidencyType | None = F(default=None, description="Registered here or not (default REGISTERED).")
+    unit_id: strawberry.ID | None = F(
+        default=None,
+        description="Where the resident lives; give unitId, or communityId for a resident not yet placed in a unit.",
+    )
+    community_id: strawberry.ID | None = F(
+        default=None, description="The resident's community when no unit is given."
+    )
+    relation_to_head: HouseholdRelation | None = F(
+        default=None, description="Relation to the household head; a unit has at most one HEAD."
+    )
+    residency_type: ResidencyType | None = F(
+        default=None, description="Registered here or not (default REGISTERED)."
+    )
     is_party_member: bool | None = F(default=None, description="Party member (default false).")
     tags: list[str] | None = F(default=None, description="Care and governance tags.")
     moved_in_on: dt.date | None = F(default=None, description="Move-in date (default today).")
-    client_mutation_id: str | None = F(default=None, description="Idempotency key: repeating a registration with the same key returns the first result and creates nothing new.")
+    client_mutation_id: str | None = F(
+        default=None,
+        description="Idempotency key: repeating a registration with the same key returns the first result and creates nothing new.",
+    )
 
 
 @strawberry.input(description="Changes to a resident; omitted fields stay as they are.")
@@ -105,7 +122,9 @@ class UpdateResidentInput:
     gender: Gender | None = F(default=None, description="Gender.")
     birth_date: dt.date | None = F(default=None, description="Date of birth.")
     phone: str | None = F(default=None, description="New mobile number (empty string clears it).")
-    relation_to_head: HouseholdRelation | None = F(default=None, description="Relation to the household head.")
+    relation_to_head: HouseholdRelation | None = F(
+        default=None, description="Relation to the household head."
+    )
     residency_type: ResidencyType | None = F(default=None, description="Registered here or not.")
     is_party_member: bool | None = F(default=None, description="Party member.")
     tags: list[str] | None = F(default=None, description="Replaces the resident's tags.")
@@ -115,7 +134,9 @@ class UpdateResidentInput:
 class MoveResidentInput:
     resident_id: strawberry.ID = F(description="The resident.")
     unit_id: strawberry.ID = F(description="The unit they move to.")
-    relation_to_head: HouseholdRelation | None = F(default=None, description="Relation to the new household's head (default: unchanged).")
+    relation_to_head: HouseholdRelation | None = F(
+        default=None, description="Relation to the new household's head (default: unchanged)."
+    )
     moved_on: dt.date | None = F(default=None, description="Move date (default today).")
 
 
@@ -138,22 +159,33 @@ class CreateOrganizationInput:
     kind: OrganizationKind = F(description="What kind of body it is.")
     contact_name: str | None = F(default=None, description="Contact person.")
     contact_phone: str | None = F(default=None, description="Contact person's work phone.")
-    partner_community_ids: list[strawberry.ID] | None = F(default=None, description="Communities to link up with at once.")
+    partner_community_ids: list[strawberry.ID] | None = F(
+        default=None, description="Communities to link up with at once."
+    )
 
 
 @strawberry.type(description="Result of an organisation mutation.")
 class OrganizationPayload:
-    organization: OrganizationT | None = F(description="The organisation as it is now; null when the mutation failed.")
+    organization: OrganizationT | None = F(
+        description="The organisation as it is now; null when the mutation failed."
+    )
     user_errors: list[UserError] = F(description="Why the mutation failed; empty on success.")
 
 
 @strawberry.input(description="A new login account.")
 class CreateUserInput:
     username: str = F(description="Login name, unique.")
-    password: str = F(description="At least 8 characters, hard to guess, not on a breach list and not containing the username (else WEAK_PASSWORD); stored only as an argon2 hash.")
+    password: str = F(
+        description="At least 8 characters, hard to guess, not on a breach list and not containing the username (else WEAK_PASSWORD); stored only as an argon2 hash."
+    )
     display_name: str = F(description="Name shown in the apps.")
-    resident_id: strawberry.ID | None = F(default=None, description="Make this the resident's own account (grants the resident role).")
-    area_id: strawberry.ID | None = F(default=None, description="Area whose user managers administer the account; defaults to the resident's community, or to your own single area.")
+    resident_id: strawberry.ID | None = F(
+        default=None, description="Make this the resident's own account (grants the resident role)."
+    )
+    area_id: strawberry.ID | None = F(
+        default=None,
+        description="Area whose user managers administer the account; defaults to the resident's community, or to your own single area.",
+    )
 
 
 @strawberry.input(description="A role over an area, to grant or revoke.")
@@ -185,7 +217,10 @@ class DeletePayload:
 
 @strawberry.type(description="Core mutations.")
 class CoreMutation:
-    @strawberry.mutation(description="Signs in; returns a bearer token. Repeated failures lock the username, and the client address, for a while (RATE_LIMITED). One login per request: aliases and batches are refused (ONE_LOGIN_PER_REQUEST).", metadata=public())
+    @strawberry.mutation(
+        description="Signs in; returns a bearer token. Repeated failures lock the username, and the client address, for a while (RATE_LIMITED). One login per request: aliases and batches are refused (ONE_LOGIN_PER_REQUEST).",
+        metadata=public(),
+    )
     async def login(self, info: Info, username: str, password: str) -> LoginPayload:
         try:
             # Not one transaction: each attempt is counted and committed before the password is checked.
@@ -196,75 +231,130 @@ class CoreMutation:
 
     @strawberry.mutation(description="Creates an account (needs user.manage).")
     async def create_user(self, info: Info, input: CreateUserInput) -> UserPayload:
-        return await run_mutation(info, lambda: accounts.create_user(info.context, parse.new_user(input)), UserPayload, "user")
+        return await run_mutation(
+            info, lambda: accounts.create_user(info.context, parse.new_user(input)), UserPayload, "user"
+        )
 
-    @strawberry.mutation(description="Grants a role over an area (needs user.manage there, and every permission the role holds).")
+    @strawberry.mutation(
+        description="Grants a role over an area (needs user.manage there, and every permission the role holds)."
+    )
     async def grant_role(self, info: Info, input: GrantRoleInput) -> UserPayload:
-        return await run_mutation(info, lambda: accounts.grant_role(info.context, parse.grant(input)), UserPayload, "user")
+        return await run_mutation(
+            info, lambda: accounts.grant_role(info.context, parse.grant(input)), UserPayload, "user"
+        )
 
     @strawberry.mutation(description="Revokes a role grant (NOT_FOUND when the user does not hold it).")
     async def revoke_role(self, info: Info, input: GrantRoleInput) -> UserPayload:
-        return await run_mutation(info, lambda: accounts.revoke_role(info.context, parse.grant(input)), UserPayload, "user")
+        return await run_mutation(
+            info, lambda: accounts.revoke_role(info.context, parse.grant(input)), UserPayload, "user"
+        )
 
-    @strawberry.mutation(description="Activates or deactivates an account; a deactivated account's tokens stop working at once.")
+    @strawberry.mutation(
+        description="Activates or deactivates an account; a deactivated account's tokens stop working at once."
+    )
     async def set_user_active(self, info: Info, user_id: strawberry.ID, active: bool) -> UserPayload:
-        return await run_mutation(info, lambda: accounts.set_user_active(info.context, parse.user_id(user_id), active),
-                                  UserPayload, "user")
+        return await run_mutation(
+            info,
+            lambda: accounts.set_user_active(info.context, parse.user_id(user_id), active),
+            UserPayload,
+            "user",
+        )
 
     @strawberry.mutation(description="Creates an area below its parent (a district only as superuser).")
     async def create_area(self, info: Info, input: CreateAreaInput) -> AreaPayload:
-        return await run_mutation(info, lambda: areas.create_area(info.context, parse.new_area(input)), AreaPayload, "area")
+        return await run_mutation(
+            info, lambda: areas.create_area(info.context, parse.new_area(input)), AreaPayload, "area"
+        )
 
     @strawberry.mutation(description="Renames or updates an area.")
     async def update_area(self, info: Info, input: UpdateAreaInput) -> AreaPayload:
-        return await run_mutation(info, lambda: areas.update_area(info.context, parse.area_changes(input)), AreaPayload, "area")
+        return await run_mutation(
+            info, lambda: areas.update_area(info.context, parse.area_changes(input)), AreaPayload, "area"
+        )
 
-    @strawberry.mutation(description="Refuses (userErrors code NOT_EMPTY) while the area has children, units or residents.")
+    @strawberry.mutation(
+        description="Refuses (userErrors code NOT_EMPTY) while the area has children, units or residents."
+    )
     async def delete_area(self, info: Info, id: strawberry.ID) -> DeletePayload:
-        return await run_mutation(info, lambda: areas.delete_area(info.context, parse.area_id(id)), DeletePayload, "deleted_id")
+        return await run_mutation(
+            info, lambda: areas.delete_area(info.context, parse.area_id(id)), DeletePayload, "deleted_id"
+        )
 
     @strawberry.mutation(description="Creates a dwelling unit in a building.")
     async def create_unit(self, info: Info, input: CreateUnitInput) -> UnitPayload:
-        return await run_mutation(info, lambda: areas.create_unit(info.context, parse.new_unit(input)), UnitPayload, "unit")
+        return await run_mutation(
+            info, lambda: areas.create_unit(info.context, parse.new_unit(input)), UnitPayload, "unit"
+        )
 
     @strawberry.mutation(description="Updates a dwelling unit.")
     async def update_unit(self, info: Info, input: UpdateUnitInput) -> UnitPayload:
-        return await run_mutation(info, lambda: areas.update_unit(info.context, parse.unit_changes(input)), UnitPayload, "unit")
+        return await run_mutation(
+            info, lambda: areas.update_unit(info.context, parse.unit_changes(input)), UnitPayload, "unit"
+        )
 
     @strawberry.mutation(description="Registers a resident; idempotent by clientMutationId.")
     async def register_resident(self, info: Info, input: RegisterResidentInput) -> ResidentPayload:
-        return await run_mutation(info, lambda: residents.register_resident(info.context, parse.registration(input)), ResidentPayload,
-                                  "resident")
+        return await run_mutation(
+            info,
+            lambda: residents.register_resident(info.context, parse.registration(input)),
+            ResidentPayload,
+            "resident",
+        )
 
     @strawberry.mutation(description="Updates a resident's record.")
     async def update_resident(self, info: Info, input: UpdateResidentInput) -> ResidentPayload:
-        return await run_mutation(info, lambda: residents.update_resident(info.context, parse.changes(input)), ResidentPayload,
-                                  "resident")
+        return await run_mutation(
+            info,
+            lambda: residents.update_resident(info.context, parse.changes(input)),
+            ResidentPayload,
+            "resident",
+        )
 
     @strawberry.mutation(description="Moves an active resident to another unit.")
     async def move_resident(self, info: Info, input: MoveResidentInput) -> ResidentPayload:
-        return await run_mutation(info, lambda: residents.move_resident(info.context, parse.move(input)), ResidentPayload,
-                                  "resident")
+        return await run_mutation(
+            info,
+            lambda: residents.move_resident(info.context, parse.move(input)),
+            ResidentPayload,
+            "resident",
+        )
 
     @strawberry.mutation(description="Records that a resident moved out or died.")
     async def move_out_resident(self, info: Info, input: MoveOutResidentInput) -> ResidentPayload:
-        return await run_mutation(info, lambda: residents.move_out_resident(info.context, parse.move_out(input)),
-                                  ResidentPayload, "resident")
+        return await run_mutation(
+            info,
+            lambda: residents.move_out_resident(info.context, parse.move_out(input)),
+            ResidentPayload,
+            "resident",
+        )
 
     @strawberry.mutation(description="Creates a partner organisation.")
     async def create_organization(self, info: Info, input: CreateOrganizationInput) -> OrganizationPayload:
-        return await run_mutation(info, lambda: organizations.create_organization(info.context, parse.new_organization(input)),
-                                  OrganizationPayload, "organization")
-
-    @strawberry.mutation(description="Links an organisation with a community (党建联建); DUPLICATE if already linked.")
-    async def link_partner(self, info: Info, organization_id: strawberry.ID, community_id: strawberry.ID) -> OrganizationPayload:
         return await run_mutation(
-            info, lambda: organizations.link_partner(info.context, parse.organization_id(organization_id),
-                                                   parse.community_id(community_id)),
-            OrganizationPayload, "organization",
+            info,
+            lambda: organizations.create_organization(info.context, parse.new_organization(input)),
+            OrganizationPayload,
+            "organization",
         )
 
-    @strawberry.mutation(description="Marks the signed-in user's notifications read; returns how many changed.")
+    @strawberry.mutation(
+        description="Links an organisation with a community (党建联建); DUPLICATE if already linked."
+    )
+    async def link_partner(
+        self, info: Info, organization_id: strawberry.ID, community_id: strawberry.ID
+    ) -> OrganizationPayload:
+        return await run_mutation(
+            info,
+            lambda: organizations.link_partner(
+                info.context, parse.organization_id(organization_id), parse.community_id(community_id)
+            ),
+            OrganizationPayload,
+            "organization",
+        )
+
+    @strawberry.mutation(
+        description="Marks the signed-in user's notifications read; returns how many changed."
+    )
     async def mark_notifications_read(self, info: Info, ids: list[strawberry.ID]) -> int:
         context = info.context
         if not context.viewer.authenticated:

@@ -26,10 +26,13 @@ from core.errors import Code
 
 LOGIN_FIELD = "login"
 
-TOO_MANY_IN_DOCUMENT = ("One sign-in per request: this document selects login {n} times "
-                        "(aliases and fragments included). Send one login per request.")
-NOT_ALONE_IN_BATCH = ("One sign-in per request: a login must be sent on its own, "
-                      "not in a batch with other operations.")
+TOO_MANY_IN_DOCUMENT = (
+    "One sign-in per request: this document selects login {n} times "
+    "(aliases and fragments included). Send one login per request."
+)
+NOT_ALONE_IN_BATCH = (
+    "One sign-in per request: a login must be sent on its own, not in a batch with other operations."
+)
 
 
 def count_logins(document: DocumentNode) -> int:
@@ -57,8 +60,11 @@ def count_logins(document: DocumentNode) -> int:
                 count += totals[name]
         return count
 
-    return sum(in_selection(d.selection_set, frozenset()) for d in document.definitions
-               if isinstance(d, OperationDefinitionNode) and d.operation == OperationType.MUTATION)
+    return sum(
+        in_selection(d.selection_set, frozenset())
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode) and d.operation == OperationType.MUTATION
+    )
 
 
 class OneLoginPerDocument(ValidationRule):
@@ -67,8 +73,11 @@ class OneLoginPerDocument(ValidationRule):
     def enter_document(self, node: DocumentNode, *_):
         n = count_logins(node)
         if n > 1:
-            self.report_error(GraphQLError(TOO_MANY_IN_DOCUMENT.format(n=n),
-                                           extensions={"code": Code.ONE_LOGIN_PER_REQUEST}))
+            self.report_error(
+                GraphQLError(
+                    TOO_MANY_IN_DOCUMENT.format(n=n), extensions={"code": Code.ONE_LOGIN_PER_REQUEST}
+                )
+            )
         return False  # nothing below the document concerns this rule
 
 

@@ -133,7 +133,9 @@ class PersistedQueries:
             return cls(enabled=False)
         store = None
         if trusted is None:
-            store = RedisStore(settings.redis_url) if settings.redis_url else MemoryStore(settings.apq_cache_size)
+            store = (
+                RedisStore(settings.redis_url) if settings.redis_url else MemoryStore(settings.apq_cache_size)
+            )
         return cls(store=store, trusted=trusted)
 
     async def close(self) -> None:
@@ -145,10 +147,14 @@ class PersistedQueries:
         extensions = data.extensions if isinstance(data.extensions, dict) else {}
         persisted = extensions.get("persistedQuery")
         if persisted is None:
-            if self.trusted is not None and (data.query is None or sha256_of(data.query) not in self._trusted_texts):
+            if self.trusted is not None and (
+                data.query is None or sha256_of(data.query) not in self._trusted_texts
+            ):
                 raise PersistedQueryRefused(
                     "Only the operations of this deployment's front-ends are accepted here (trusted documents); "
-                    "send a listed document or its id in extensions.persistedQuery.", NOT_TRUSTED)
+                    "send a listed document or its id in extensions.persistedQuery.",
+                    NOT_TRUSTED,
+                )
             return data
         if not self.enabled:
             raise PersistedQueryRefused("PersistedQueryNotSupported", NOT_SUPPORTED)
@@ -161,7 +167,8 @@ class PersistedQueries:
             document = self.trusted.get(key)
             if document is None or (data.query is not None and data.query != document):
                 raise PersistedQueryRefused(
-                    "This operation is not among the trusted documents of this deployment.", NOT_TRUSTED)
+                    "This operation is not among the trusted documents of this deployment.", NOT_TRUSTED
+                )
             return replace(data, query=document)
         if data.query is not None:
             if not _SHA256.fullmatch(key) or sha256_of(data.query) != key:

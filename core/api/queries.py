@@ -39,12 +39,16 @@ def _area_pk(gid: str | None, *types: str) -> int | None:
 
 @strawberry.type(description="Core queries.")
 class CoreQuery:
-    @strawberry.field(description="Fetches any object by its global id; null when unknown or outside the viewer's scope.")
+    @strawberry.field(
+        description="Fetches any object by its global id; null when unknown or outside the viewer's scope."
+    )
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await info.context.runtime.nodes.resolve(info, id)
 
-    @strawberry.field(description="Fetches objects by global ids, in order; null for each unknown or out-of-scope id.",
-                      metadata=list_size(argument="ids"))
+    @strawberry.field(
+        description="Fetches objects by global ids, in order; null for each unknown or out-of-scope id.",
+        metadata=list_size(argument="ids"),
+    )
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
         if len(ids) > info.context.runtime.settings.max_page_size:
             from core.errors import ApiError, Code
@@ -60,8 +64,10 @@ class CoreQuery:
 
     @strawberry.field(description="Plugins enabled in this deployment.", metadata=public())
     def plugins(self, info: Info) -> list[PluginInfo]:
-        return [PluginInfo(name=p.name, version=p.version, description=p.description)
-                for p in info.context.host.infos()]
+        return [
+            PluginInfo(name=p.name, version=p.version, description=p.description)
+            for p in info.context.host.infos()
+        ]
 
     @strawberry.field(description="Every role that can be granted, with its permissions.")
     def roles(self, info: Info) -> list[Role]:
@@ -69,16 +75,25 @@ class CoreQuery:
 
     @strawberry.field(description="Districts the viewer may see, by name.")
     async def districts(self, info: Info) -> list[DistrictT]:
-        return await visible(info.context.viewer, m.Area).filter(level=AreaLevel.DISTRICT).order_by("name", "id")
+        return (
+            await visible(info.context.viewer, m.Area).filter(level=AreaLevel.DISTRICT).order_by("name", "id")
+        )
 
     @strawberry.field(description="One area by global id; null when unknown or out of scope.")
     async def area(self, info: Info, id: strawberry.ID) -> Area | None:
         return await info.context.runtime.nodes.resolve(info, id, *AREA_TYPE_NAMES)
 
-    @strawberry.field(description="Areas the viewer may see, by level, parent and name substring; ordered by level then name.")
+    @strawberry.field(
+        description="Areas the viewer may see, by level, parent and name substring; ordered by level then name."
+    )
     async def areas(
-        self, info: Info, level: AreaLevel | None = None, parent_id: strawberry.ID | None = None,
-        search: str | None = None, first: int | None = None, after: str | None = None,
+        self,
+        info: Info,
+        level: AreaLevel | None = None,
+        parent_id: strawberry.ID | None = None,
+        search: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[Area]:
         qs = visible(info.context.viewer, m.Area)
         if level is not None:
@@ -90,10 +105,16 @@ class CoreQuery:
             qs = qs.filter(name__icontains=term)
         return await connection_from_queryset(qs.order_by("level", "name", "id"), first, after)
 
-    @strawberry.field(description="Communities the viewer may see, optionally of one subdistrict or matching a name; by name.")
+    @strawberry.field(
+        description="Communities the viewer may see, optionally of one subdistrict or matching a name; by name."
+    )
     async def communities(
-        self, info: Info, subdistrict_id: strawberry.ID | None = None, search: str | None = None,
-        first: int | None = None, after: str | None = None,
+        self,
+        info: Info,
+        subdistrict_id: strawberry.ID | None = None,
+        search: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[CommunityT]:
         qs = visible(info.context.viewer, m.Area).filter(level=AreaLevel.COMMUNITY)
         if subdistrict_id is not None:
@@ -105,17 +126,30 @@ class CoreQuery:
 
     @strawberry.field(description="Residents the viewer may see, filtered and ordered (default: by id).")
     async def residents(
-        self, info: Info, filter: ResidentFilter | None = None, order_by: ResidentOrder | None = None,
-        first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None,
+        self,
+        info: Info,
+        filter: ResidentFilter | None = None,
+        order_by: ResidentOrder | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[ResidentT]:
         where, _ = await resident_where(info, filter)
         qs = order_residents(info, visible(info.context.viewer, m.Resident).filter(where), order_by)
         return await connection_from_queryset(qs, first, after, last, before)
 
-    @strawberry.field(description="Dwelling units the viewer may see, by building or compound and usage; by label.")
+    @strawberry.field(
+        description="Dwelling units the viewer may see, by building or compound and usage; by label."
+    )
     async def units(
-        self, info: Info, building_id: strawberry.ID | None = None, compound_id: strawberry.ID | None = None,
-        usage: UnitUsage | None = None, first: int | None = None, after: str | None = None,
+        self,
+        info: Info,
+        building_id: strawberry.ID | None = None,
+        compound_id: strawberry.ID | None = None,
+        usage: UnitUsage | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[UnitT]:
         qs = visible(info.context.viewer, m.Unit)
         if building_id is not None:
@@ -130,8 +164,13 @@ class CoreQuery:
 
     @strawberry.field(description="Partner organisations, by kind, community partnership or name; by name.")
     async def organizations(
-        self, info: Info, kind: OrganizationKind | None = None, community_id: strawberry.ID | None = None,
-        search: str | None = None, first: int | None = None, after: str | None = None,
+        self,
+        info: Info,
+        kind: OrganizationKind | None = None,
+        community_id: strawberry.ID | None = None,
+        search: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[OrganizationT]:
         qs = visible(info.context.viewer, m.Organization)
         if kind is not None:
@@ -150,7 +189,11 @@ class CoreQuery:
 
     @strawberry.field(description="The signed-in user's notifications, newest first.")
     async def my_notifications(
-        self, info: Info, unread_only: bool | None = None, first: int | None = None, after: str | None = None,
+        self,
+        info: Info,
+        unread_only: bool | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[NotificationType]:
         qs = visible(info.context.viewer, m.Notification)
         if unread_only:

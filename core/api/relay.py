@@ -24,7 +24,10 @@ from core.settings import get_settings
 
 T = TypeVar("T")
 
-@strawberry.interface(description="Relay object identification: every entity has an opaque, globally unique id.")
+
+@strawberry.interface(
+    description="Relay object identification: every entity has an opaque, globally unique id."
+)
 class Node:
     @strawberry.field(description="Opaque global id; pass it to `node` to fetch the object again.")
     def id(self) -> strawberry.ID:
@@ -51,7 +54,9 @@ class PageInfo:
 
 @strawberry.type(description="One item of a connection and its cursor.")
 class Edge(Generic[T]):
-    cursor: str = strawberry.field(description="Opaque cursor: pass as `after` or `before` to page from here.")
+    cursor: str = strawberry.field(
+        description="Opaque cursor: pass as `after` or `before` to page from here."
+    )
     node: T = strawberry.field(description="The item.")
 
 
@@ -108,8 +113,9 @@ def _check_count(name: str, value: int | None) -> None:
 DEFAULT_PAGE = 50
 
 
-def window(total: int, first: int | None, after: str | None, last: int | None = None,
-           before: str | None = None) -> Window:
+def window(
+    total: int, first: int | None, after: str | None, last: int | None = None, before: str | None = None
+) -> Window:
     _check_count("first", first)
     _check_count("last", last)
     start = decode_cursor(after) + 1 if after else 0
@@ -141,10 +147,12 @@ def connection_from_slice(items: Sequence, win: Window, total: int) -> Connectio
 def connection_from_list(items: Sequence, first=None, after=None, last=None, before=None) -> Connection:
     """Paginate a list already in memory (children batched by a DataLoader)."""
     win = window(len(items), first, after, last, before)
-    return connection_from_slice(items[win.start:win.stop], win, len(items))
+    return connection_from_slice(items[win.start : win.stop], win, len(items))
 
 
-async def connection_from_queryset(qs: QuerySet, first=None, after=None, last=None, before=None) -> Connection:
+async def connection_from_queryset(
+    qs: QuerySet, first=None, after=None, last=None, before=None
+) -> Connection:
     """Paginate in the database by keyset: one query of the page and one extra row (whether
     more follow), from the order key values the cursor carries; COUNT only if totalCount is
     asked. ``qs`` must be ordered, ties broken by ``id``. The compiled read path
@@ -172,7 +180,7 @@ async def connection_from_queryset(qs: QuerySet, first=None, after=None, last=No
     else:
         has_prev, has_next = bool(after), more
         if last is not None and len(rows) > last:  # first and last: the last items of the first ones
-            rows, has_prev = rows[len(rows) - last:], True
+            rows, has_prev = rows[len(rows) - last :], True
     charge(len(rows))  # the request's cap on resolved objects
     edges = [Edge(cursor=encode_keyset([key_value(row, k) for k in keys]), node=row) for row in rows]
 
@@ -181,9 +189,12 @@ async def connection_from_queryset(qs: QuerySet, first=None, after=None, last=No
 
     return Connection(
         edges=edges,
-        page_info=PageInfo(has_next_page=has_next, has_previous_page=has_prev,
-                           start_cursor=edges[0].cursor if edges else None,
-                           end_cursor=edges[-1].cursor if edges else None),
+        page_info=PageInfo(
+            has_next_page=has_next,
+            has_previous_page=has_prev,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
         total=count,
     )
 
@@ -209,8 +220,15 @@ class Key:
 def _kind(field) -> str | None:
     from tortoise import fields as f
 
-    for cls, kind in ((f.DatetimeField, "datetime"), (f.DateField, "date"), (f.IntField, "int"),
-                      (f.BigIntField, "int"), (f.SmallIntField, "int"), (f.CharField, "text"), (f.TextField, "text")):
+    for cls, kind in (
+        (f.DatetimeField, "datetime"),
+        (f.DateField, "date"),
+        (f.IntField, "int"),
+        (f.BigIntField, "int"),
+        (f.SmallIntField, "int"),
+        (f.CharField, "text"),
+        (f.TextField, "text"),
+    ):
         if isinstance(field, cls):
             return kind
     return None
@@ -300,7 +318,11 @@ def decode_keyset(cursor: str, keys: Sequence[Key]) -> list:
                     raise ValueError
                 out.append(None)
             elif key.kind in ("int", "year"):
-                if not isinstance(v, int) or isinstance(v, bool) or (key.kind == "year" and not 1 <= v < 9999):
+                if (
+                    not isinstance(v, int)
+                    or isinstance(v, bool)
+                    or (key.kind == "year" and not 1 <= v < 9999)
+                ):
                     raise ValueError
                 out.append(v)
             elif not isinstance(v, str):

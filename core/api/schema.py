@@ -61,7 +61,9 @@ def _compose(name: str, parts: list[type], description: str | None):
                 own -= set(_field_names(base))
         for field in own:
             if field in seen:
-                raise SchemaConflict(f"{name}.{field} is defined by both {seen[field]} and {part.__qualname__}")
+                raise SchemaConflict(
+                    f"{name}.{field} is defined by both {seen[field]} and {part.__qualname__}"
+                )
             seen[field] = part.__qualname__
     # Later parts first in the MRO would shadow earlier ones; conflicts are refused above.
     cls = type(name, tuple(reversed(parts)), {"__module__": built.__name__})
@@ -102,12 +104,16 @@ def build_schema(host: PluginHost, settings: Settings) -> tuple[strawberry.Schem
         setattr(built, name, composed[name])
 
     query = _compose("Query", host.query_fields(), "Read entry points.")
-    mutation = _compose("Mutation", host.mutation_fields(),
-                        "Changes; each runs in one transaction and reports failures as userErrors.")
+    mutation = _compose(
+        "Mutation",
+        host.mutation_fields(),
+        "Changes; each runs in one transaction and reports failures as userErrors.",
+    )
     subscription_parts = host.subscription_fields()
     subscription = (
         _compose("Subscription", subscription_parts, "Live updates over graphql-transport-ws at /graphql.")
-        if subscription_parts else None
+        if subscription_parts
+        else None
     )
     from core.api.budget import CountingExecutionContext, limits_extensions
     from core.api.cost import cost_extensions

@@ -54,6 +54,7 @@ def _asks_root_kinds(document) -> bool:
     (``queryType { name kind }``), that of their predecessors does not: the
     only sign a server gets of which generation of client is asking.
     """
+
     def walk(selection_set, inside_query_type: bool) -> bool:
         for sel in selection_set.selections if selection_set else ():
             if isinstance(sel, FieldNode):
@@ -65,8 +66,9 @@ def _asks_root_kinds(document) -> bool:
                 return True
         return False
 
-    return any(isinstance(d, OperationDefinitionNode) and walk(d.selection_set, False)
-               for d in document.definitions)
+    return any(
+        isinstance(d, OperationDefinitionNode) and walk(d.selection_set, False) for d in document.definitions
+    )
 
 
 def _strip_new_directive_locations(value) -> None:
@@ -98,6 +100,7 @@ class PortableIntrospection(SchemaExtension):
             return
         if not _asks_root_kinds(ec.graphql_document):
             _strip_new_directive_locations(data)
+
 
 PUBLIC_KEY = "lastmile.public"
 # Introspection answers anonymous callers too (production turns it off altogether).
@@ -174,7 +177,9 @@ class AnonymousGate(SchemaExtension):
             allowed = self.public_fields - {"me"} if problem else self.public_fields
             blocked = [n for n in _root_fields(ec.graphql_document, ec.operation_name) if n not in allowed]
             if blocked:
-                reason = problem or "Sign in first: send 'Authorization: Bearer <token>' from the login mutation."
+                reason = (
+                    problem or "Sign in first: send 'Authorization: Bearer <token>' from the login mutation."
+                )
                 return ApiError(f"{reason} (fields: {', '.join(blocked)})", Code.UNAUTHENTICATED)
         return None
 
@@ -219,8 +224,13 @@ class MaskValidationForAnonymous(SchemaExtension):
         for error in errors:
             _tag_limit_error(error)
             if (error.extensions or {}).get("code") == "GRAPHQL_VALIDATION_FAILED":
-                error = GraphQLError(ANONYMOUS_VALIDATION_MESSAGE, nodes=error.nodes, source=error.source,
-                                     positions=error.positions, extensions={"code": "GRAPHQL_VALIDATION_FAILED"})
+                error = GraphQLError(
+                    ANONYMOUS_VALIDATION_MESSAGE,
+                    nodes=error.nodes,
+                    source=error.source,
+                    positions=error.positions,
+                    extensions={"code": "GRAPHQL_VALIDATION_FAILED"},
+                )
             masked.append(error)
         ec.pre_execution_errors = masked
 
@@ -246,8 +256,12 @@ class MaskUnexpectedErrors(MaskErrors):
         log.error("error %s at %s: %s", error_id, error.path, message, exc_info=error.original_error)
         return GraphQLError(
             message=f"Internal error (id {error_id}).",
-            nodes=error.nodes, source=error.source, positions=error.positions, path=error.path,
-            original_error=None, extensions={"code": "INTERNAL_SERVER_ERROR", "errorId": error_id},
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=None,
+            extensions={"code": "INTERNAL_SERVER_ERROR", "errorId": error_id},
         )
 
 
@@ -313,8 +327,10 @@ def _tag_limit_error(error: GraphQLError) -> None:
 
 # graphql-core's messages for variable values that do not coerce (execution, not validation:
 # "Variable '$x' is never used" is a validation error).
-_COERCION = re.compile(r"Variable '\$\w+' (got invalid value|has invalid value|of required type .* was not provided"
-                       r"|of non-null type .* must not be null)")
+_COERCION = re.compile(
+    r"Variable '\$\w+' (got invalid value|has invalid value|of required type .* was not provided"
+    r"|of non-null type .* must not be null)"
+)
 
 
 def _request_error_code(error: GraphQLError) -> str | None:

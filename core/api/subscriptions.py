@@ -35,8 +35,9 @@ from core.permissions import Viewer
 from core.services.notifications import TOPIC
 
 
-async def live_events(info: Info, topic: str,
-                      only: Callable[[Event, Viewer], bool] | None = None) -> AsyncIterator[Event]:
+async def live_events(
+    info: Info, topic: str, only: Callable[[Event, Viewer], bool] | None = None
+) -> AsyncIterator[Event]:
     """Events on ``topic`` for a signed-in subscriber, until the client goes away.
 
     ``only`` is a cheap filter on the event's data (no database) applied before
@@ -65,8 +66,9 @@ async def live_events(info: Info, topic: str,
         sub.close()
 
 
-async def rows_changed_at_or_below(info: Info, area_id: str, topic: str, model: type,
-                                   id_key: str) -> AsyncIterator:
+async def rows_changed_at_or_below(
+    info: Info, area_id: str, topic: str, model: type, id_key: str
+) -> AsyncIterator:
     """The ``model`` row named by ``event.data[id_key]`` each time an event on ``topic`` says it
     changed at or below the area ``area_id`` (the event carries ``area_ids``: the lineage of the
     row's area), re-read through the subscriber's scoped loaders (rows they may not read are
@@ -101,7 +103,9 @@ def _addressed_to_viewer(event: Event, viewer: Viewer) -> bool:
 
 @strawberry.type(description="Core subscriptions (graphql-transport-ws at /graphql).")
 class CoreSubscription:
-    @strawberry.subscription(description="Notifications for the signed-in user as they are created (graphql-transport-ws).")
+    @strawberry.subscription(
+        description="Notifications for the signed-in user as they are created (graphql-transport-ws)."
+    )
     async def notification_added(self, info: Info) -> AsyncGenerator[Notification, None]:
         async with aclosing(live_events(info, TOPIC, only=_addressed_to_viewer)) as events:
             async for event in events:

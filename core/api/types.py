@@ -79,18 +79,24 @@ class Area(Node):
             return None
         return ctx(info).loaders.by_id(m.Area).load(self.parent_id)
 
-    @strawberry.field(description="Ancestors from the district down to the parent.", metadata=list_size(len(LEVELS) - 1))
+    @strawberry.field(
+        description="Ancestors from the district down to the parent.", metadata=list_size(len(LEVELS) - 1)
+    )
     async def ancestors(self, info: Info) -> list[Area]:
         ids = [getattr(self, lineage_column(lv)) for lv in LEVELS[: LEVELS.index(self.level)]]
         rows = await ctx(info).loaders.by_id(m.Area).load_many([i for i in ids if i])
         return [r for r in rows if r is not None]
 
-    @strawberry.field(description="Active residents living anywhere below this area (that the viewer may see).")
+    @strawberry.field(
+        description="Active residents living anywhere below this area (that the viewer may see)."
+    )
     def resident_count(self, info: Info) -> int:
         col = lineage_column(self.level)
-        return ctx(info).loaders.counts(
-            m.Resident, col, where=Q(status=ResidentStatus.ACTIVE), tag="active"
-        ).load(self.id)
+        return (
+            ctx(info)
+            .loaders.counts(m.Resident, col, where=Q(status=ResidentStatus.ACTIVE), tag="active")
+            .load(self.id)
+        )
 
 
 def _load_area(info: Info, area_id: int | None):
@@ -98,9 +104,11 @@ def _load_area(info: Info, area_id: int | None):
 
 
 def _area_children(info: Info, parent_id: int, level: AreaLevel):
-    return ctx(info).loaders.children(
-        m.Area, "parent_id", where=Q(level=level), order=("name", "id"), tag=level
-    ).load(parent_id)
+    return (
+        ctx(info)
+        .loaders.children(m.Area, "parent_id", where=Q(level=level), order=("name", "id"), tag=level)
+        .load(parent_id)
+    )
 
 
 def _is_area(level: AreaLevel):
@@ -122,18 +130,24 @@ class DistrictBase(Area):
 @strawberry.type(name="SubdistrictBase", description="A subdistrict (街道) or town (镇).")
 class SubdistrictBase(Area):
     is_type_of = _is_area(AreaLevel.SUBDISTRICT)
-    is_town: bool = strawberry.field(description="True for a town (镇), false for an urban subdistrict (街道).")
+    is_town: bool = strawberry.field(
+        description="True for a town (镇), false for an urban subdistrict (街道)."
+    )
 
     @strawberry.field(description="The district the subdistrict belongs to.")
     def district(self, info: Info) -> DistrictT:
         return _load_area(info, self.parent_id)
 
     @strawberry.field(description="Communities of the subdistrict, by name.")
-    async def communities(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[CommunityT]:
+    async def communities(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[CommunityT]:
         return connection_from_list(await _area_children(info, self.id, AreaLevel.COMMUNITY), first, after)
 
 
-@strawberry.type(name="CommunityBase", description="A community (社区): the level where residents are served.")
+@strawberry.type(
+    name="CommunityBase", description="A community (社区): the level where residents are served."
+)
 class CommunityBase(Area):
     is_type_of = _is_area(AreaLevel.COMMUNITY)
 
@@ -142,10 +156,14 @@ class CommunityBase(Area):
         return _load_area(info, self.parent_id)
 
     @strawberry.field(description="Compounds (小区/楼院) of the community, by name.")
-    async def compounds(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[CompoundT]:
+    async def compounds(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[CompoundT]:
         return connection_from_list(await _area_children(info, self.id, AreaLevel.COMPOUND), first, after)
 
-    @strawberry.field(description="Residents of the community, filtered and ordered; the filter's areaId narrows further.")
+    @strawberry.field(
+        description="Residents of the community, filtered and ordered; the filter's areaId narrows further."
+    )
     async def residents(
         self,
         info: Info,
@@ -160,15 +178,19 @@ class CommunityBase(Area):
 
         where, tag = await resident_where(info, filter)
         order = resident_ordering(order_by)
-        rows = await ctx(info).loaders.children(
-            m.Resident, "community_ref", where=where, order=order, tag=tag
-        ).load(self.id)
+        rows = (
+            await ctx(info)
+            .loaders.children(m.Resident, "community_ref", where=where, order=order, tag=tag)
+            .load(self.id)
+        )
         return connection_from_list(sort_residents(info, rows, order_by), first, after, last, before)
 
     @strawberry.field(description="Partner organisations (共建单位) linked to this community.")
     async def partners(self, info: Info) -> list[OrganizationT]:
         links = await ctx(info).loaders.children(m.PartnerLink, "community_id", tag="partners").load(self.id)
-        orgs = await ctx(info).loaders.by_id(m.Organization).load_many([link.organization_id for link in links])
+        orgs = (
+            await ctx(info).loaders.by_id(m.Organization).load_many([link.organization_id for link in links])
+        )
         return [o for o in orgs if o is not None]
 
     @strawberry.field(description="Number of dwelling units in the community.")
@@ -180,7 +202,9 @@ class CommunityBase(Area):
 class CompoundBase(Area):
     is_type_of = _is_area(AreaLevel.COMPOUND)
     address: str | None = strawberry.field(description="Street address of the compound.")
-    built_year: int | None = strawberry.field(description="Year built, used to find old compounds due for renovation.")
+    built_year: int | None = strawberry.field(
+        description="Year built, used to find old compounds due for renovation."
+    )
 
     @strawberry.field(description="The community the compound belongs to.")
     def community(self, info: Info) -> CommunityT:
@@ -207,7 +231,9 @@ class BuildingBase(Area):
         return _load_area(info, self.parent_id)
 
     @strawberry.field(description="Dwelling units in the building, by label.")
-    async def units(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[UnitT]:
+    async def units(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[UnitT]:
         rows = await ctx(info).loaders.children(m.Unit, "building_id", order=("label", "id")).load(self.id)
         return connection_from_list(rows, first, after)
 
@@ -216,14 +242,20 @@ class BuildingBase(Area):
 
 
 def _active_residents(info: Info, unit_id: int):
-    return ctx(info).loaders.children(
-        m.Resident, "unit_id", where=Q(status=ResidentStatus.ACTIVE), tag="active"
-    ).load(unit_id)
+    return (
+        ctx(info)
+        .loaders.children(m.Resident, "unit_id", where=Q(status=ResidentStatus.ACTIVE), tag="active")
+        .load(unit_id)
+    )
 
 
-@strawberry.type(name="UnitBase", description="A dwelling unit (户/房屋): the household's address inside a building.")
+@strawberry.type(
+    name="UnitBase", description="A dwelling unit (户/房屋): the household's address inside a building."
+)
 class UnitBase(Node):
-    label: str = strawberry.field(description='Label as written on the door, e.g. "3-201" (entrance 3, room 201).')
+    label: str = strawberry.field(
+        description='Label as written on the door, e.g. "3-201" (entrance 3, room 201).'
+    )
     floor: int | None = strawberry.field(description="Floor the unit is on.")
     area_sqm: float | None = strawberry.field(description="Floor area in square metres.")
     usage: UnitUsage = strawberry.field(description="How the unit is used.")
@@ -267,22 +299,31 @@ def _year_age(born: dt.date | None, today: dt.date | None = None) -> int | None:
     return (today or dt.date.today()).year - born.year
 
 
-@strawberry.type(name="ResidentBase", description="A resident (居民) of the district. ID and phone numbers are personal data: masked unless the viewer may read them in full.")
+@strawberry.type(
+    name="ResidentBase",
+    description="A resident (居民) of the district. ID and phone numbers are personal data: masked unless the viewer may read them in full.",
+)
 class ResidentBase(Node):
     name: str = strawberry.field(description="Full name.")
     gender: Gender | None = strawberry.field(description="Gender as on the ID card.")
 
-    @strawberry.field(description="Date of birth. It is digits 7-14 of the ID card number: null unless the viewer holds resident.pii.read for this resident's area (others get the birth year through age).")
+    @strawberry.field(
+        description="Date of birth. It is digits 7-14 of the ID card number: null unless the viewer holds resident.pii.read for this resident's area (others get the birth year through age)."
+    )
     def birth_date(self, info: Info) -> dt.date | None:
         return self.birth_date if sees_birth_date(ctx(info).viewer, self) else None
 
     status: ResidentStatus = strawberry.field(description="Whether the resident still lives here.")
-    residency_type: ResidencyType = strawberry.field(description="Whether the household registration (户籍) is here.")
+    residency_type: ResidencyType = strawberry.field(
+        description="Whether the household registration (户籍) is here."
+    )
     is_party_member: bool = strawberry.field(description="Whether the resident is a Communist Party member.")
     tags: list[str] = strawberry.field(
         description="Free-form care and governance tags, e.g. elderly-alone, disabled, veteran, low-income."
     )
-    relation_to_head: HouseholdRelation | None = strawberry.field(description="Relation to the household head.")
+    relation_to_head: HouseholdRelation | None = strawberry.field(
+        description="Relation to the household head."
+    )
     moved_in_on: dt.date | None = strawberry.field(description="When the resident moved in.")
     moved_out_on: dt.date | None = strawberry.field(description="When the resident moved out or died.")
     created_at: dt.datetime = strawberry.field(description="When the record was created.")
@@ -292,17 +333,23 @@ class ResidentBase(Node):
     def is_type_of(cls, obj, info) -> bool:
         return isinstance(obj, m.Resident)
 
-    @strawberry.field(description="Age in whole years today, derived from birthDate. For a viewer without resident.pii.read for this resident's area: the age the resident reaches this calendar year (current year minus birth year).")
+    @strawberry.field(
+        description="Age in whole years today, derived from birthDate. For a viewer without resident.pii.read for this resident's area: the age the resident reaches this calendar year (current year minus birth year)."
+    )
     def age(self, info: Info) -> int | None:
         if sees_birth_date(ctx(info).viewer, self):
             return _age(self.birth_date)
         return _year_age(self.birth_date)
 
-    @strawberry.field(description="ID card number with everything but the region code hidden, e.g. 410106************. Visible to anyone who may read the resident.")
+    @strawberry.field(
+        description="ID card number with everything but the region code hidden, e.g. 410106************. Visible to anyone who may read the resident."
+    )
     def id_number_masked(self) -> str | None:
         return served_id_mask(self.id_number_masked)
 
-    @strawberry.field(description="Full ID card number. Null unless the viewer holds the resident.pii.read permission for this resident's area; each non-null read is audited.")
+    @strawberry.field(
+        description="Full ID card number. Null unless the viewer holds the resident.pii.read permission for this resident's area; each non-null read is audited."
+    )
     def id_number(self, info: Info) -> str | None:
         from core.audit import read_pii
 
@@ -312,7 +359,9 @@ class ResidentBase(Node):
     def phone_masked(self) -> str | None:
         return served_phone_mask(self.phone_masked)
 
-    @strawberry.field(description="Full mobile number; same rule as idNumber: needs resident.pii.read in scope, audited.")
+    @strawberry.field(
+        description="Full mobile number; same rule as idNumber: needs resident.pii.read in scope, audited."
+    )
     def phone(self, info: Info) -> str | None:
         from core.audit import read_pii
 
@@ -330,7 +379,10 @@ class ResidentBase(Node):
 # ---------------------------------------------------------------- organisations
 
 
-@strawberry.type(name="OrganizationBase", description="A department, party organisation, company or other body that works with communities (共建单位, 职能部门).")
+@strawberry.type(
+    name="OrganizationBase",
+    description="A department, party organisation, company or other body that works with communities (共建单位, 职能部门).",
+)
 class OrganizationBase(Node):
     name: str = strawberry.field(description="Official name.")
     kind: OrganizationKind = strawberry.field(description="What kind of body it is.")
@@ -341,9 +393,13 @@ class OrganizationBase(Node):
     def is_type_of(cls, obj, info) -> bool:
         return isinstance(obj, m.Organization)
 
-    @strawberry.field(description="Communities this organisation has a partnership (党建联建) with, that the viewer may see.")
+    @strawberry.field(
+        description="Communities this organisation has a partnership (党建联建) with, that the viewer may see."
+    )
     async def partner_communities(self, info: Info) -> list[CommunityT]:
-        links = await ctx(info).loaders.children(m.PartnerLink, "organization_id", tag="partners").load(self.id)
+        links = (
+            await ctx(info).loaders.children(m.PartnerLink, "organization_id", tag="partners").load(self.id)
+        )
         rows = await ctx(info).loaders.by_id(m.Area).load_many([link.community_id for link in links])
         return [r for r in rows if r is not None]
 
@@ -351,7 +407,9 @@ class OrganizationBase(Node):
 # ---------------------------------------------------------------- accounts
 
 
-@strawberry.type(description="A named set of permissions. Core defines the built-in roles; plugins add permissions and may add roles.")
+@strawberry.type(
+    description="A named set of permissions. Core defines the built-in roles; plugins add permissions and may add roles."
+)
 class Role:
     name: str = strawberry.field(description="Stable role name used in grants, e.g. community_worker.")
     description: str = strawberry.field(description="What the role is for.")
@@ -379,11 +437,16 @@ class RoleGrant:
         return await ctx(info).loaders.context_by_id(m.Area).load(self.area_id)
 
 
-@strawberry.type(name="UserBase", description="A login account. Permissions are granted as roles scoped to one area and everything below it.")
+@strawberry.type(
+    name="UserBase",
+    description="A login account. Permissions are granted as roles scoped to one area and everything below it.",
+)
 class UserBase(Node):
     username: str = strawberry.field(description="Login name, unique in the deployment.")
     display_name: str = strawberry.field(description="Name shown in the apps.")
-    is_active: bool = strawberry.field(description="Deactivated accounts cannot sign in and their tokens stop working.")
+    is_active: bool = strawberry.field(
+        description="Deactivated accounts cannot sign in and their tokens stop working."
+    )
 
     @classmethod
     def is_type_of(cls, obj, info) -> bool:
@@ -405,19 +468,27 @@ class PluginInfo:
     description: str = strawberry.field(description="What the plugin adds.")
 
 
-@strawberry.type(description="Something a user should know about: a case assigned, an activity cancelled, a demand dispatched. Plugins create them.")
+@strawberry.type(
+    description="Something a user should know about: a case assigned, an activity cancelled, a demand dispatched. Plugins create them."
+)
 class Notification(Node):
-    kind: str = strawberry.field(description="Dotted kind owned by the plugin that made it, e.g. mediation.assigned.")
+    kind: str = strawberry.field(
+        description="Dotted kind owned by the plugin that made it, e.g. mediation.assigned."
+    )
     title: str = strawberry.field(description="One-line summary.")
     body: str | None = strawberry.field(description="Longer text, if any.")
     created_at: dt.datetime = strawberry.field(description="When the notification was created.")
-    read_at: dt.datetime | None = strawberry.field(description="When the user marked it read; null while unread.")
+    read_at: dt.datetime | None = strawberry.field(
+        description="When the user marked it read; null while unread."
+    )
 
     @classmethod
     def is_type_of(cls, obj, info) -> bool:
         return isinstance(obj, m.Notification)
 
-    @strawberry.field(description="The entity the notification is about, for a front-end to open (null if gone or out of scope).")
+    @strawberry.field(
+        description="The entity the notification is about, for a front-end to open (null if gone or out of scope)."
+    )
     async def subject(self, info: Info) -> Node | None:
         if not self.subject_gid:
             return None

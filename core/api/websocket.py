@@ -55,8 +55,10 @@ async def authenticate_connection(view, context):
 
 
 def session_ended() -> ApiError:
-    return ApiError("The session ended (token expired, account deactivated); sign in again and resubscribe.",
-                    Code.UNAUTHENTICATED)
+    return ApiError(
+        "The session ended (token expired, account deactivated); sign in again and resubscribe.",
+        Code.UNAUTHENTICATED,
+    )
 
 
 async def refresh_viewer(context) -> None:

@@ -88,8 +88,15 @@ class _WatchedContext:
 
 
 class Builder:
-    def __init__(self, selection: Selection, registry: MappingRegistry, dialect: Dialect, params: Params,
-                 context, node_types: dict):
+    def __init__(
+        self,
+        selection: Selection,
+        registry: MappingRegistry,
+        dialect: Dialect,
+        params: Params,
+        context,
+        node_types: dict,
+    ):
         self.sel = selection
         self.registry = registry
         self.d = dialect
@@ -194,8 +201,10 @@ class Builder:
         object. NOT MATERIALIZED: SQLite folds the CTE into the lookup (an INTEGER PRIMARY KEY
         search per row), never computing objects of rows that are not read."""
         name = f"lm_c{len(self.ctes) + 1}"
-        self.ctes.append(f'{name} AS NOT MATERIALIZED (SELECT {_q(alias)}."id" AS lm_id, {value} AS lm_j '
-                         f"FROM {_q(tm.model._meta.db_table)} {_q(alias)})")
+        self.ctes.append(
+            f'{name} AS NOT MATERIALIZED (SELECT {_q(alias)}."id" AS lm_id, {value} AS lm_j '
+            f"FROM {_q(tm.model._meta.db_table)} {_q(alias)})"
+        )
         return f"json((SELECT h.lm_j FROM {name} h WHERE h.lm_id = {self.col(alias, 'id')}))"
 
     async def _value(self, tm: TypeMap, alias: str, nodes: list[FieldNode], path: str) -> str:
@@ -208,13 +217,26 @@ class Builder:
             pairs = []
             for key in collected[0]:
                 name = collected[0][key][0].name.value
-                same_nodes = all([id(n) for n in c[key]] == [id(n) for n in collected[0][key]] for c in collected)
+                same_nodes = all(
+                    [id(n) for n in c[key]] == [id(n) for n in collected[0][key]] for c in collected
+                )
                 specs = [vtm.fields.get(name) for _, vtm in variants]
-                shared = (name != "__typename" and same_nodes and specs[0] is not None
-                          and not isinstance(specs[0], GlobalId) and all(sp == specs[0] for sp in specs))
+                shared = (
+                    name != "__typename"
+                    and same_nodes
+                    and specs[0] is not None
+                    and not isinstance(specs[0], GlobalId)
+                    and all(sp == specs[0] for sp in specs)
+                )
                 if shared:
-                    pairs.append((key, await self.field(variants[0][1], specs[0], alias, collected[0][key],
-                                                        f"{path}.{key}")))
+                    pairs.append(
+                        (
+                            key,
+                            await self.field(
+                                variants[0][1], specs[0], alias, collected[0][key], f"{path}.{key}"
+                            ),
+                        )
+                    )
                     continue
                 branches = []
                 for (disc, vtm), c in zip(variants, collected, strict=True):
@@ -223,7 +245,7 @@ class Builder:
                 pairs.append((key, f"CASE {disc_col} {' '.join(branches)} END"))
             return self.d.obj(pairs)
         branches = []
-        for (disc, vtm) in variants:
+        for disc, vtm in variants:
             obj = await self.object(vtm, alias, nodes, path)
             branches.append(f"WHEN {lit(disc)} THEN {obj}")
         case = f"CASE {disc_col} {' '.join(branches)} END"
@@ -278,7 +300,10 @@ class Builder:
     async def field(self, tm: TypeMap, spec, alias: str, nodes: list[FieldNode], path: str) -> str:
         node = nodes[0]
         name = node.name.value
-        if isinstance(spec, Column | GlobalId | Computed | Count | Ancestors | Ref | Through) and node.arguments:
+        if (
+            isinstance(spec, Column | GlobalId | Computed | Count | Ancestors | Ref | Through)
+            and node.arguments
+        ):
             args = self.sel.arguments(tm.name, node)
             if any(v is not None for v in args.values()):
                 raise Unsupported(f"{path}: arguments are not compiled")
@@ -330,10 +355,14 @@ class Builder:
         a = self.alias()
         if spec.unscoped:
             self.unscoped.add(a)
-        conds = [f"{self.col(a, spec.target_column)} = {self.col(alias, spec.column)}",
-                 *self.scope(tm, a, spec.unscoped)]
+        conds = [
+            f"{self.col(a, spec.target_column)} = {self.col(alias, spec.column)}",
+            *self.scope(tm, a, spec.unscoped),
+        ]
         obj = await self.value(tm.name, a, nodes, path)
-        return self.d.sub(f"SELECT {obj} FROM {_q(tm.model._meta.db_table)} {_q(a)} WHERE {' AND '.join(conds)}")
+        return self.d.sub(
+            f"SELECT {obj} FROM {_q(tm.model._meta.db_table)} {_q(a)} WHERE {' AND '.join(conds)}"
+        )
 
     def count(self, spec: Count, alias: str) -> str:
         a = self.alias()
@@ -350,10 +379,16 @@ class Builder:
         tm = self.target_map(spec.target)
         a = self.alias()
         refs = [self.col(alias, c) for c in spec.columns]
-        ordinal = "CASE " + " ".join(f"WHEN {self.col(a, 'id')} = {r} THEN {i}" for i, r in enumerate(refs)) + " END"
+        ordinal = (
+            "CASE "
+            + " ".join(f"WHEN {self.col(a, 'id')} = {r} THEN {i}" for i, r in enumerate(refs))
+            + " END"
+        )
         conds = [f"{self.col(a, 'id')} IN ({', '.join(refs)})", *self.scope(tm, a)]
-        inner = (f"SELECT {_q(a)}.*, {ordinal} AS lm_ord FROM {_q(tm.model._meta.db_table)} {_q(a)} "
-                 f"WHERE {' AND '.join(conds)} ORDER BY lm_ord")
+        inner = (
+            f"SELECT {_q(a)}.*, {ordinal} AS lm_ord FROM {_q(tm.model._meta.db_table)} {_q(a)} "
+            f"WHERE {' AND '.join(conds)} ORDER BY lm_ord"
+        )
         obj = await self.value(tm.name, a, nodes, path)
         return self.d.sub(f"SELECT {self.d.agg(obj, self.col(a, 'lm_ord'))} FROM ({inner}) {_q(a)}")
 
@@ -361,11 +396,16 @@ class Builder:
         tm = self.target_map(spec.target)
         a, link = self.alias(), self.alias()
         link_map = TypeMap(name="", model=spec.link_model)
-        conds = [f"{self.col(link, spec.link_fk)} = {self.col(alias, 'id')}",
-                 *self.scope(link_map, link), *self.scope(tm, a)]
-        inner = (f"SELECT {_q(a)}.*, {self.col(link, 'id')} AS lm_ord FROM {_q(spec.link_model._meta.db_table)} {_q(link)} "
-                 f"JOIN {_q(tm.model._meta.db_table)} {_q(a)} ON {self.col(a, 'id')} = {self.col(link, spec.link_target)} "
-                 f"WHERE {' AND '.join(conds)} ORDER BY lm_ord")
+        conds = [
+            f"{self.col(link, spec.link_fk)} = {self.col(alias, 'id')}",
+            *self.scope(link_map, link),
+            *self.scope(tm, a),
+        ]
+        inner = (
+            f"SELECT {_q(a)}.*, {self.col(link, 'id')} AS lm_ord FROM {_q(spec.link_model._meta.db_table)} {_q(link)} "
+            f"JOIN {_q(tm.model._meta.db_table)} {_q(a)} ON {self.col(a, 'id')} = {self.col(link, spec.link_target)} "
+            f"WHERE {' AND '.join(conds)} ORDER BY lm_ord"
+        )
         obj = await self.value(tm.name, a, nodes, path)
         return self.d.sub(f"SELECT {self.d.agg(obj, self.col(a, 'lm_ord'))} FROM ({inner}) {_q(a)}")
 
@@ -403,7 +443,9 @@ class Builder:
         if extra:
             conds.append(extra)
         obj = await self.object(tm, a, nodes, path)
-        return self.d.sub(f"SELECT {obj} FROM {_q(tm.model._meta.db_table)} {_q(a)} WHERE {' AND '.join(conds)}")
+        return self.d.sub(
+            f"SELECT {obj} FROM {_q(tm.model._meta.db_table)} {_q(a)} WHERE {' AND '.join(conds)}"
+        )
 
     # ------------------------------------------------------------ lists and connections
 
@@ -450,8 +492,9 @@ class Builder:
         if spec.fk is None:
             # A root connection pages by keyset, as core.api.relay.connection_from_queryset does.
             fence = self.d.postgres and spec.index_first is not None and spec.index_first(args)
-            return await self.keyset_connection(ret, item_type, tm, table, order, args, where_of, a, nodes, path,
-                                                fence)
+            return await self.keyset_connection(
+                ret, item_type, tm, table, order, args, where_of, a, nodes, path, fence
+            )
         return await self.connection(spec, ret, item_type, table, order, args, where_of, a, nodes, path)
 
     def _page_args(self, args: dict, path: str):
@@ -467,7 +510,9 @@ class Builder:
             raise Unsupported(f"{path}: invalid cursor (the resolvers report it)") from None
         return first, after, last, before
 
-    async def connection(self, spec, conn_type, item_type, table, order, args, where_of, a, nodes, path) -> str:
+    async def connection(
+        self, spec, conn_type, item_type, table, order, args, where_of, a, nodes, path
+    ) -> str:
         first, after, last, before = self._page_args(args, path)
         collected = self.sel.collect(conn_type, nodes)
         if not {n[0].name.value for n in collected.values()} & {"edges", "pageInfo"}:
@@ -486,10 +531,14 @@ class Builder:
             start = after + 1 if after is not None else 0
             n = first if first is not None else DEFAULT_PAGE
             # Numbered after LIMIT: the window sorts n+1 rows, not every matching row.
-            page_rows = (f"SELECT {_q(a)}.* FROM {table} {_q(a)}{where_of(a)} ORDER BY {self.order_sql(a, order)} "
-                         f"LIMIT {n + 1} OFFSET {start}")
-            inner = (f"SELECT {_q(a)}.*, row_number() OVER (ORDER BY {self.order_sql(a, order)}) + {start - 1} AS lm_rn "
-                     f"FROM ({page_rows}) {_q(a)} ORDER BY {self.order_sql(a, order)}")
+            page_rows = (
+                f"SELECT {_q(a)}.* FROM {table} {_q(a)}{where_of(a)} ORDER BY {self.order_sql(a, order)} "
+                f"LIMIT {n + 1} OFFSET {start}"
+            )
+            inner = (
+                f"SELECT {_q(a)}.*, row_number() OVER (ORDER BY {self.order_sql(a, order)}) + {start - 1} AS lm_rn "
+                f"FROM ({page_rows}) {_q(a)} ORDER BY {self.order_sql(a, order)}"
+            )
             in_page = f"{rn} < {start + n}"
             if start == 0:
                 has_prev = "false" if self.d.postgres else "0"
@@ -498,12 +547,15 @@ class Builder:
                 def has_prev():
                     x = self.alias()
                     return f"({cnt} > 0 OR EXISTS (SELECT 1 FROM {table} {_q(x)}{where_of(x)}))"
+
             page = {
                 "hasNextPage": f"{cnt} > {n}",
                 "hasPreviousPage": has_prev,
                 "startCursor": self.d.cursor(f"min({rn})"),
                 # LEAST ignores NULL on PostgreSQL: an empty page must keep a null cursor.
-                "endCursor": self.d.cursor(f"CASE WHEN {cnt} > 0 THEN {self.d.least(f'max({rn})', str(start + n - 1))} END"),
+                "endCursor": self.d.cursor(
+                    f"CASE WHEN {cnt} > 0 THEN {self.d.least(f'max({rn})', str(start + n - 1))} END"
+                ),
             }
         else:
             total = self.col(a, "lm_total")
@@ -517,13 +569,17 @@ class Builder:
             if first is None and last is None:
                 stop = self.d.least(stop, f"{s} + {DEFAULT_PAGE}")
             w = self.alias()
-            base = (f"SELECT {_q(w)}.*, row_number() OVER (ORDER BY {self.order_sql(w, order)}) - 1 AS lm_rn, "
-                    f"count(*) OVER () AS lm_total FROM {table} {_q(w)}{where_of(w)}")
+            base = (
+                f"SELECT {_q(w)}.*, row_number() OVER (ORDER BY {self.order_sql(w, order)}) - 1 AS lm_rn, "
+                f"count(*) OVER () AS lm_total FROM {table} {_q(w)}{where_of(w)}"
+            )
             total_a = self.col(a, "lm_total")
             s_sql = s.replace(total, total_a)
             stop_sql = stop.replace(total, total_a)
-            inner = (f"SELECT {_q(a)}.*, {s_sql} AS lm_s, {stop_sql} AS lm_e FROM ({base}) {_q(a)} "
-                     f"ORDER BY {_q(a)}.lm_rn")
+            inner = (
+                f"SELECT {_q(a)}.*, {s_sql} AS lm_s, {stop_sql} AS lm_e FROM ({base}) {_q(a)} "
+                f"ORDER BY {_q(a)}.lm_rn"
+            )
             in_page = f"{rn} >= {self.col(a, 'lm_s')} AND {rn} < {self.col(a, 'lm_e')}"
             false = "false" if self.d.postgres else "0"
             page = {
@@ -593,8 +649,9 @@ class Builder:
     def keyset_cursor(self, keys, alias: str) -> str:
         return self.d.keyset([self.key_sql(k, alias) for k in keys])
 
-    async def keyset_connection(self, conn_type, item_type, tm, table, order, args, where_of, a, nodes, path,
-                                fence: bool = False) -> str:
+    async def keyset_connection(
+        self, conn_type, item_type, tm, table, order, args, where_of, a, nodes, path, fence: bool = False
+    ) -> str:
         limit = self.context.runtime.settings.max_page_size
         first, last = args.get("first"), args.get("last")
         for name, v in (("first", first), ("last", last)):
@@ -620,8 +677,14 @@ class Builder:
             only = []
             for key, field_nodes in collected.items():
                 x = self.alias()
-                only.append((key, lit(conn_type) if field_nodes[0].name.value == "__typename"
-                             else f"(SELECT count(*) FROM {table} {_q(x)}{where_of(x)})"))
+                only.append(
+                    (
+                        key,
+                        lit(conn_type)
+                        if field_nodes[0].name.value == "__typename"
+                        else f"(SELECT count(*) FROM {table} {_q(x)}{where_of(x)})",
+                    )
+                )
             return self.d.sub(f"SELECT {self.d.obj(only)}")
         backwards = last is not None
         n = last if backwards else (first if first is not None else DEFAULT_PAGE)
@@ -634,8 +697,10 @@ class Builder:
             source = f"(SELECT {_q(a)}.* FROM {source} OFFSET 0) {_q(a)}"
         page_rows = f"SELECT {_q(a)}.* FROM {source} ORDER BY {self.order_sql(a, walk)} LIMIT {n + 1}"
         # Numbered in walking order (the extra row is the last one), handed on in the list's order.
-        inner = (f"SELECT {_q(a)}.*, row_number() OVER (ORDER BY {self.order_sql(a, walk)}) AS lm_rn, "
-                 f"count(*) OVER () AS lm_cnt FROM ({page_rows}) {_q(a)} ORDER BY {self.order_sql(a, order)}")
+        inner = (
+            f"SELECT {_q(a)}.*, row_number() OVER (ORDER BY {self.order_sql(a, walk)}) AS lm_rn, "
+            f"count(*) OVER () AS lm_cnt FROM ({page_rows}) {_q(a)} ORDER BY {self.order_sql(a, order)}"
+        )
         in_page = f"{rn} <= {n}"
         cursor = self.keyset_cursor(keys, a)
         near = f"max(CASE WHEN {rn} = {min(1, n)} THEN {cursor} END)"
@@ -683,7 +748,9 @@ class Builder:
                         edge_pairs.append((ekey, await self.value(item_type, a, enodes, f"{sub}.{ekey}")))
                     else:
                         raise Unsupported(f"{sub}.{ekey}: unknown Edge field")
-                pairs.append((key, self.d.agg_filtered(self.d.obj(edge_pairs), self.order_sql(a, order), in_page)))
+                pairs.append(
+                    (key, self.d.agg_filtered(self.d.obj(edge_pairs), self.order_sql(a, order), in_page))
+                )
             else:
                 raise Unsupported(f"{sub}: unknown connection field {name}")
         return self.d.sub(f"SELECT {self.d.obj(pairs)} FROM ({inner}) {_q(a)}")

@@ -37,11 +37,19 @@ class OperationPlan:
 
 
 def viewer_key(viewer) -> tuple:
-    return (viewer.user_id, viewer.is_superuser, tuple(viewer.grants), viewer.resident_id,
-            viewer.resident_unit_id, tuple(viewer.resident_lineage))
+    return (
+        viewer.user_id,
+        viewer.is_superuser,
+        tuple(viewer.grants),
+        viewer.resident_id,
+        viewer.resident_unit_id,
+        tuple(viewer.resident_lineage),
+    )
 
 
-def plan_key(query: str | None, operation: str | None, variables: dict | None, viewer, dialect: str) -> tuple | None:
+def plan_key(
+    query: str | None, operation: str | None, variables: dict | None, viewer, dialect: str
+) -> tuple | None:
     if query is None:
         return None
     try:

@@ -44,8 +44,14 @@ ALL_PAGES = frozenset({"first", "after", "last", "before"})
 
 
 def _level_rows(level: AreaLevel, connection: bool) -> Rows:
-    return Rows(target=level.value.title(), fk="parent_id", connection=connection, where=Q(level=level),
-                order=("name", "id"), pages=PAGES if connection else frozenset())
+    return Rows(
+        target=level.value.title(),
+        fk="parent_id",
+        connection=connection,
+        where=Q(level=level),
+        order=("name", "id"),
+        pages=PAGES if connection else frozenset(),
+    )
 
 
 async def _resident_filter(args, info):
@@ -80,8 +86,16 @@ def _resident_order(args, viewer):
     # core.api.filters.order_residents: BIRTH_DATE goes by birth year, then id, for a viewer
     # who may not see every birth date in the list (core.pii.birth_date_everywhere).
     order = args.get("order_by")
-    if order is not None and order.field == ResidentOrderField.BIRTH_DATE and not birth_date_everywhere(viewer):
-        return ("-year:birth_date", "-id") if order.direction == OrderDirection.DESC else ("year:birth_date", "id")
+    if (
+        order is not None
+        and order.field == ResidentOrderField.BIRTH_DATE
+        and not birth_date_everywhere(viewer)
+    ):
+        return (
+            ("-year:birth_date", "-id")
+            if order.direction == OrderDirection.DESC
+            else ("year:birth_date", "id")
+        )
     return resident_ordering(order)
 
 
@@ -110,8 +124,15 @@ def _area_maps() -> list[TypeMap]:
         "Community": {
             "subdistrict": Ref("Subdistrict", "parent_id"),
             "compounds": _level_rows(P, True),
-            "residents": Rows("Resident", fk="community_ref", connection=True, where=_resident_filter,
-                              order=_resident_order, pages=ALL_PAGES, args=frozenset({"filter", "order_by"})),
+            "residents": Rows(
+                "Resident",
+                fk="community_ref",
+                connection=True,
+                where=_resident_filter,
+                order=_resident_order,
+                pages=ALL_PAGES,
+                args=frozenset({"filter", "order_by"}),
+            ),
             "partners": Through("Organization", m.PartnerLink, "community_id", "organization_id"),
             "unitCount": Count(m.Unit, "community_ref"),
         },
@@ -131,8 +152,9 @@ def _area_maps() -> list[TypeMap]:
     out = []
     for level, (name, extra) in zip(LEVELS, maps.items(), strict=True):
         out.append(TypeMap(name, m.Area, {**_area_fields(level), **extra}, node_where=Q(level=level)))
-    out.append(TypeMap("Area", m.Area, discriminator="level",
-                       variants={lv.value: lv.value.title() for lv in LEVELS}))
+    out.append(
+        TypeMap("Area", m.Area, discriminator="level", variants={lv.value: lv.value.title() for lv in LEVELS})
+    )
     return out
 
 
@@ -175,49 +197,62 @@ def _phone_mask(builder, alias: str) -> str:
     return builder.d.mask_phone(builder.col(alias, "phone_masked"))
 
 
-RESIDENT = TypeMap("Resident", m.Resident, {
-    "id": GlobalId(),
-    "name": Column("name"),
-    "gender": Column("gender", "enum"),
-    "birthDate": Computed(_birth_date),
-    "status": Column("status", "enum"),
-    "residencyType": Column("residency_type", "enum"),
-    "isPartyMember": Column("is_party_member", "bool"),
-    "tags": Column("tags_text", "tags"),
-    "relationToHead": Column("relation_to_head", "enum"),
-    "movedInOn": Column("moved_in_on", "date"),
-    "movedOutOn": Column("moved_out_on", "date"),
-    "createdAt": Column("created_at", "datetime"),
-    "updatedAt": Column("updated_at", "datetime"),
-    "age": Computed(_age),
-    # The masked forms as served (older rows' columns re-masked); the full ones stay on the
-    # audited resolver path.
-    "idNumberMasked": Computed(_id_mask),
-    "phoneMasked": Computed(_phone_mask),
-    "unit": Ref("Unit", "unit_id"),
-    "community": Ref("Community", "community_id"),
-})
+RESIDENT = TypeMap(
+    "Resident",
+    m.Resident,
+    {
+        "id": GlobalId(),
+        "name": Column("name"),
+        "gender": Column("gender", "enum"),
+        "birthDate": Computed(_birth_date),
+        "status": Column("status", "enum"),
+        "residencyType": Column("residency_type", "enum"),
+        "isPartyMember": Column("is_party_member", "bool"),
+        "tags": Column("tags_text", "tags"),
+        "relationToHead": Column("relation_to_head", "enum"),
+        "movedInOn": Column("moved_in_on", "date"),
+        "movedOutOn": Column("moved_out_on", "date"),
+        "createdAt": Column("created_at", "datetime"),
+        "updatedAt": Column("updated_at", "datetime"),
+        "age": Computed(_age),
+        # The masked forms as served (older rows' columns re-masked); the full ones stay on the
+        # audited resolver path.
+        "idNumberMasked": Computed(_id_mask),
+        "phoneMasked": Computed(_phone_mask),
+        "unit": Ref("Unit", "unit_id"),
+        "community": Ref("Community", "community_id"),
+    },
+)
 
-UNIT = TypeMap("Unit", m.Unit, {
-    "id": GlobalId(),
-    "label": Column("label"),
-    "floor": Column("floor", "int"),
-    "areaSqm": Column("area_sqm", "float"),
-    "usage": Column("usage", "enum"),
-    "building": Ref("Building", "building_id"),
-    "residents": Rows("Resident", fk="unit_id", where=ACTIVE),
-    "householdHead": Rows("Resident", fk="unit_id", single=True,
-                          where=Q(ACTIVE, Q(relation_to_head="HEAD"))),
-})
+UNIT = TypeMap(
+    "Unit",
+    m.Unit,
+    {
+        "id": GlobalId(),
+        "label": Column("label"),
+        "floor": Column("floor", "int"),
+        "areaSqm": Column("area_sqm", "float"),
+        "usage": Column("usage", "enum"),
+        "building": Ref("Building", "building_id"),
+        "residents": Rows("Resident", fk="unit_id", where=ACTIVE),
+        "householdHead": Rows(
+            "Resident", fk="unit_id", single=True, where=Q(ACTIVE, Q(relation_to_head="HEAD"))
+        ),
+    },
+)
 
-ORGANIZATION = TypeMap("Organization", m.Organization, {
-    "id": GlobalId(),
-    "name": Column("name"),
-    "kind": Column("kind", "enum"),
-    "contactName": Column("contact_name"),
-    "contactPhone": Column("contact_phone"),
-    "partnerCommunities": Through("Community", m.PartnerLink, "organization_id", "community_id"),
-})
+ORGANIZATION = TypeMap(
+    "Organization",
+    m.Organization,
+    {
+        "id": GlobalId(),
+        "name": Column("name"),
+        "kind": Column("kind", "enum"),
+        "contactName": Column("contact_name"),
+        "contactPhone": Column("contact_phone"),
+        "partnerCommunities": Through("Community", m.PartnerLink, "organization_id", "community_id"),
+    },
+)
 
 
 def _area_pk(gid, *types):
@@ -268,23 +303,66 @@ def _organizations_where(args, info):
     return Q(*parts) if parts else None
 
 
-QUERY = TypeMap("Query", None, {
-    "node": NodeLookup(),
-    "nodes": NodeLookup(many=True),
-    "area": NodeLookup(types=AREA_TYPE_NAMES),
-    "districts": Rows("District", fk=None, where=Q(level=AreaLevel.DISTRICT), order=("name", "id")),
-    "areas": Rows("Area", fk=None, connection=True, where=_areas_where, order=("level", "name", "id"), pages=PAGES,
-                  args=frozenset({"level", "parent_id", "search"}), index_first=_search_indexed),
-    "communities": Rows("Community", fk=None, connection=True, where=_communities_where, order=("name", "id"),
-                        pages=PAGES, args=frozenset({"subdistrict_id", "search"}), index_first=_search_indexed),
-    "residents": Rows("Resident", fk=None, connection=True, where=_root_resident_filter, order=_resident_order,
-                      pages=ALL_PAGES, args=frozenset({"filter", "order_by"}), index_first=_resident_search_indexed),
-    "units": Rows("Unit", fk=None, connection=True, where=_units_where, order=("building_id", "label", "id"),
-                  pages=PAGES, args=frozenset({"building_id", "compound_id", "usage"})),
-    # communityId needs the community's visibility first: left to the resolver.
-    "organizations": Rows("Organization", fk=None, connection=True, where=_organizations_where, order=("name", "id"),
-                          pages=PAGES, args=frozenset({"kind", "search"}), index_first=_search_indexed),
-})
+QUERY = TypeMap(
+    "Query",
+    None,
+    {
+        "node": NodeLookup(),
+        "nodes": NodeLookup(many=True),
+        "area": NodeLookup(types=AREA_TYPE_NAMES),
+        "districts": Rows("District", fk=None, where=Q(level=AreaLevel.DISTRICT), order=("name", "id")),
+        "areas": Rows(
+            "Area",
+            fk=None,
+            connection=True,
+            where=_areas_where,
+            order=("level", "name", "id"),
+            pages=PAGES,
+            args=frozenset({"level", "parent_id", "search"}),
+            index_first=_search_indexed,
+        ),
+        "communities": Rows(
+            "Community",
+            fk=None,
+            connection=True,
+            where=_communities_where,
+            order=("name", "id"),
+            pages=PAGES,
+            args=frozenset({"subdistrict_id", "search"}),
+            index_first=_search_indexed,
+        ),
+        "residents": Rows(
+            "Resident",
+            fk=None,
+            connection=True,
+            where=_root_resident_filter,
+            order=_resident_order,
+            pages=ALL_PAGES,
+            args=frozenset({"filter", "order_by"}),
+            index_first=_resident_search_indexed,
+        ),
+        "units": Rows(
+            "Unit",
+            fk=None,
+            connection=True,
+            where=_units_where,
+            order=("building_id", "label", "id"),
+            pages=PAGES,
+            args=frozenset({"building_id", "compound_id", "usage"}),
+        ),
+        # communityId needs the community's visibility first: left to the resolver.
+        "organizations": Rows(
+            "Organization",
+            fk=None,
+            connection=True,
+            where=_organizations_where,
+            order=("name", "id"),
+            pages=PAGES,
+            args=frozenset({"kind", "search"}),
+            index_first=_search_indexed,
+        ),
+    },
+)
 
 
 def core_mappings() -> list[TypeMap]:

@@ -55,7 +55,7 @@ class Postgres(Dialect):
         if not pairs:
             return "json_build_object()"
         # json_build_object takes at most 100 arguments; longer objects are concatenated text-wise.
-        chunks = [pairs[i:i + 50] for i in range(0, len(pairs), 50)]
+        chunks = [pairs[i : i + 50] for i in range(0, len(pairs), 50)]
         parts = ["json_build_object(" + ", ".join(f"{lit(k)}, {v}" for k, v in c) + ")" for c in chunks]
         if len(parts) == 1:
             return parts[0]
@@ -96,17 +96,21 @@ class Postgres(Dialect):
     def datetime(self, col: str) -> str:
         # Python's isoformat: six fractional digits unless they are all zero.
         utc = f"({col} AT TIME ZONE 'UTC')"
-        return (f"CASE WHEN {col} IS NULL THEN NULL WHEN date_part('microseconds', {utc})::int % 1000000 = 0 "
-                f"THEN to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS\"+00:00\"') "
-                f"ELSE to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"') END")
+        return (
+            f"CASE WHEN {col} IS NULL THEN NULL WHEN date_part('microseconds', {utc})::int % 1000000 = 0 "
+            f'THEN to_char({utc}, \'YYYY-MM-DD"T"HH24:MI:SS"+00:00"\') '
+            f'ELSE to_char({utc}, \'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"\') END'
+        )
 
     def date(self, col: str) -> str:
         return f"to_char({col}, 'YYYY-MM-DD')"
 
     def float(self, col: str) -> str:
         # float8's JSON drops ".0" from whole numbers; Python keeps it.
-        return (f"CASE WHEN {col} IS NULL THEN NULL WHEN {col} = trunc({col}) AND abs({col}) < 1e15 "
-                f"THEN ({col}::text || '.0')::json ELSE to_json({col}) END")
+        return (
+            f"CASE WHEN {col} IS NULL THEN NULL WHEN {col} = trunc({col}) AND abs({col}) < 1e15 "
+            f"THEN ({col}::text || '.0')::json ELSE to_json({col}) END"
+        )
 
     def tags(self, col: str) -> str:
         return f"array_to_json(array_remove(string_to_array(coalesce({col}, ''), '|'), ''))"
@@ -118,17 +122,23 @@ class Postgres(Dialect):
         return f"GREATEST({a}, {b})"
 
     def age(self, col: str, today: str) -> str:
-        return (f"CASE WHEN {col} IS NULL THEN NULL ELSE (date_part('year', {today}::date) - date_part('year', {col}) "
-                f"- CASE WHEN to_char({today}::date, 'MMDD') < to_char({col}, 'MMDD') THEN 1 ELSE 0 END)::int END")
+        return (
+            f"CASE WHEN {col} IS NULL THEN NULL ELSE (date_part('year', {today}::date) - date_part('year', {col}) "
+            f"- CASE WHEN to_char({today}::date, 'MMDD') < to_char({col}, 'MMDD') THEN 1 ELSE 0 END)::int END"
+        )
 
     # core.pii's disclosure rules (served_id_mask, served_phone_mask, the birth year).
     def mask_id(self, col: str) -> str:
-        return (f"CASE WHEN {col} IS NULL OR {col} = '' THEN NULL "
-                f"ELSE substr({col}, 1, 6) || repeat('*', GREATEST(length({col}) - 6, 0)) END")
+        return (
+            f"CASE WHEN {col} IS NULL OR {col} = '' THEN NULL "
+            f"ELSE substr({col}, 1, 6) || repeat('*', GREATEST(length({col}) - 6, 0)) END"
+        )
 
     def mask_phone(self, col: str) -> str:
-        return (f"CASE WHEN {col} IS NULL OR {col} = '' THEN NULL "
-                f"ELSE repeat('*', GREATEST(length({col}) - 4, 0)) || right({col}, 4) END")
+        return (
+            f"CASE WHEN {col} IS NULL OR {col} = '' THEN NULL "
+            f"ELSE repeat('*', GREATEST(length({col}) - 4, 0)) || right({col}, 4) END"
+        )
 
     def year(self, col: str) -> str:
         return f"EXTRACT(YEAR FROM {col})"
@@ -202,9 +212,11 @@ class SQLite(Dialect):
         return f"max({a}, {b})"
 
     def age(self, col: str, today: str) -> str:
-        return (f"CASE WHEN {col} IS NULL THEN NULL ELSE CAST(substr({today}, 1, 4) AS INTEGER) "
-                f"- CAST(substr({col}, 1, 4) AS INTEGER) "
-                f"- (substr({today}, 6, 2) || substr({today}, 9, 2) < substr({col}, 6, 2) || substr({col}, 9, 2)) END")
+        return (
+            f"CASE WHEN {col} IS NULL THEN NULL ELSE CAST(substr({today}, 1, 4) AS INTEGER) "
+            f"- CAST(substr({col}, 1, 4) AS INTEGER) "
+            f"- (substr({today}, 6, 2) || substr({today}, 9, 2) < substr({col}, 6, 2) || substr({col}, 9, 2)) END"
+        )
 
     # core.pii's disclosure rules (served_id_mask, served_phone_mask, the birth year).
     def mask_id(self, col: str) -> str:

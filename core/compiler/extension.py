@@ -93,8 +93,11 @@ def resolved_objects(data) -> int:
 
 def _with_selections(document: DocumentNode, op: OperationDefinitionNode, selections) -> DocumentNode:
     rest_op = OperationDefinitionNode(
-        operation=op.operation, name=op.name, variable_definitions=op.variable_definitions,
-        directives=op.directives, selection_set=SelectionSetNode(selections=tuple(selections)),
+        operation=op.operation,
+        name=op.name,
+        variable_definitions=op.variable_definitions,
+        directives=op.directives,
+        selection_set=SelectionSetNode(selections=tuple(selections)),
     )
     return DocumentNode(definitions=tuple(rest_op if d is op else d for d in document.definitions))
 
@@ -114,7 +117,7 @@ def find_markers(data) -> list[tuple]:
     out: list[tuple] = []
 
     def walk(value, path):
-        for k, v in (value.items() if isinstance(value, dict) else enumerate(value)):
+        for k, v in value.items() if isinstance(value, dict) else enumerate(value):
             if isinstance(v, dict):
                 if MARKER in v:
                     out.append((value, k, int(v[MARKER]), v["pk"], [*path, k]))
@@ -132,13 +135,25 @@ def with_lookups(plan: OperationPlan, markers: list[tuple]) -> DocumentNode:
     lookups = []
     for n, (_, _, index, pk, _) in enumerate(markers):
         d = plan.deferred[index]
-        lookups.append(FieldNode(
-            alias=NameNode(value=f"{LOOKUP}{n}"), name=NameNode(value="node"),
-            arguments=(ArgumentNode(name=NameNode(value="id"), value=StringValueNode(value=encode_gid(d.type_name, pk))),),
-            selection_set=SelectionSetNode(selections=(InlineFragmentNode(
-                type_condition=NamedTypeNode(name=NameNode(value=d.type_name)),
-                selection_set=SelectionSetNode(selections=d.nodes)),)),
-        ))
+        lookups.append(
+            FieldNode(
+                alias=NameNode(value=f"{LOOKUP}{n}"),
+                name=NameNode(value="node"),
+                arguments=(
+                    ArgumentNode(
+                        name=NameNode(value="id"), value=StringValueNode(value=encode_gid(d.type_name, pk))
+                    ),
+                ),
+                selection_set=SelectionSetNode(
+                    selections=(
+                        InlineFragmentNode(
+                            type_condition=NamedTypeNode(name=NameNode(value=d.type_name)),
+                            selection_set=SelectionSetNode(selections=d.nodes),
+                        ),
+                    )
+                ),
+            )
+        )
     return _with_selections(plan.document, op, [*keep, *lookups])
 
 
@@ -169,8 +184,11 @@ class CompiledReads(SchemaExtension):
             return True
         request = getattr(context, "request", None)
         headers = getattr(request, "headers", None)
-        return (not self.compiler.settings.is_production and headers is not None
-                and headers.get(DEBUG_HEADER, "").lower() == "debug")
+        return (
+            not self.compiler.settings.is_production
+            and headers is not None
+            and headers.get(DEBUG_HEADER, "").lower() == "debug"
+        )
 
     async def on_execute(self):
         ec = self.execution_context
@@ -178,8 +196,12 @@ class CompiledReads(SchemaExtension):
         # Keyed by the operation name the request gave (None for a document's only operation), as
         # the fast path (core/compiler/fast.py) knows it without parsing the document.
         named = (ec.query, provided_name(ec))
-        if (ec.result is not None or not settings.compile_reads or ec.graphql_document is None
-                or named in self.compiler.too_deep):
+        if (
+            ec.result is not None
+            or not settings.compile_reads
+            or ec.graphql_document is None
+            or named in self.compiler.too_deep
+        ):
             if ec.result is None and named in self.compiler.too_deep and self._debug(ec.context):
                 self.report = {"fields": [], "fallbacks": [{"field": "*", "reason": TOO_DEEP}]}
             yield
@@ -226,8 +248,12 @@ class CompiledReads(SchemaExtension):
             # Over the cap or past the deadline: the request stops with that code and no data,
             # exactly as on the resolver path (never a fallback that would read the rows again).
             if debug:
-                self.report = {"fields": plan.fields if plan else [], "fallbacks": plan.fallbacks if plan else [],
-                               "statements": 1, "refused": exc.extensions["code"]}
+                self.report = {
+                    "fields": plan.fields if plan else [],
+                    "fallbacks": plan.fallbacks if plan else [],
+                    "statements": 1,
+                    "refused": exc.extensions["code"],
+                }
             ec.result = ExecutionResult(data=None, errors=[exc])
             yield
             return
@@ -275,8 +301,11 @@ class CompiledReads(SchemaExtension):
             rest = result.data
             if markers:
                 splice(plan, markers, rest, result)
-            result.data = {k: data[k] if k in plan.compiled else rest[k] for k in plan.order
-                           if k in plan.compiled or k in rest}
+            result.data = {
+                k: data[k] if k in plan.compiled else rest[k]
+                for k in plan.order
+                if k in plan.compiled or k in rest
+            }
 
     async def _plan(self, ec, dialect) -> tuple[OperationPlan | None, bool]:
         """The operation's plan (None when it is not a query or its variables do not coerce) and
@@ -322,14 +351,28 @@ class CompiledReads(SchemaExtension):
         for d in builder.deferred:
             fallbacks.append({"field": d.path, "reason": d.reason, "resolved": "field"})
         compiled = frozenset(k for k, _ in pairs)
-        keep = [s for s in op.selection_set.selections if (s.alias.value if s.alias else s.name.value) not in compiled]
+        keep = [
+            s
+            for s in op.selection_set.selections
+            if (s.alias.value if s.alias else s.name.value) not in compiled
+        ]
         rest = _with_selections(document, op, keep) if len(pairs) < len(roots) else None
         sql = f"SELECT {dialect.obj(pairs)} AS lm_json"
         if builder.ctes:
             sql = "WITH " + ", ".join(builder.ctes) + " " + sql
-        return OperationPlan(sql, list(params.values), order, compiled, fields, fallbacks, rest,
-                             deferred=list(builder.deferred), document=document,
-                             operation=(op, tuple(keep)), scalar_lists=builder.scalar_lists), builder.cacheable
+        return OperationPlan(
+            sql,
+            list(params.values),
+            order,
+            compiled,
+            fields,
+            fallbacks,
+            rest,
+            deferred=list(builder.deferred),
+            document=document,
+            operation=(op, tuple(keep)),
+            scalar_lists=builder.scalar_lists,
+        ), builder.cacheable
 
     def get_results(self):
         return {"compiled": self.report} if self.report is not None else {}

@@ -54,16 +54,30 @@ class FastReads:
         settings = runtime.settings
         self.runtime, self.settings = runtime, settings
         self.compiler = runtime.schema.compiler
-        self.enabled = (settings.fast_reads and settings.compile_reads and not settings.compile_debug
-                        and not settings.read_database_url and view.persisted.trusted is None)
+        self.enabled = (
+            settings.fast_reads
+            and settings.compile_reads
+            and not settings.compile_debug
+            and not settings.read_database_url
+            and view.persisted.trusted is None
+        )
         self.answered = 0  # requests this path answered (tests tell the two paths apart by it)
         self._log_context = SimpleNamespace(operation_name=None, context=SimpleNamespace(runtime=runtime))
 
     def _plan(self, request, data, viewer, dialect):
-        plan = self.compiler.plans.get(plan_key(data.get("query"), data.get("operationName"), data.get("variables"),
-                                                viewer, dialect.name))
-        if (plan is None or plan.sql is None or plan.rest is not None or plan.deferred or plan.scalar_lists
-                or plan.operation is None):
+        plan = self.compiler.plans.get(
+            plan_key(
+                data.get("query"), data.get("operationName"), data.get("variables"), viewer, dialect.name
+            )
+        )
+        if (
+            plan is None
+            or plan.sql is None
+            or plan.rest is not None
+            or plan.deferred
+            or plan.scalar_lists
+            or plan.operation is None
+        ):
             return None
         return plan
 
@@ -73,8 +87,12 @@ class FastReads:
             return None
         headers = request.headers
         accept = headers.get("accept", "")
-        if (headers.get("content-type") not in _JSON or "multipart" in accept or "event-stream" in accept
-                or headers.get("x-lastmile-compiled") is not None):
+        if (
+            headers.get("content-type") not in _JSON
+            or "multipart" in accept
+            or "event-stream" in accept
+            or headers.get("x-lastmile-compiled") is not None
+        ):
             return None
         from core.auth import bearer_token, viewer_from_token
 
@@ -88,13 +106,19 @@ class FastReads:
         if type(data) is not dict or not _KEYS.issuperset(data):
             return None
         query, variables, name = data.get("query"), data.get("variables"), data.get("operationName")
-        if (type(query) is not str or not (variables is None or type(variables) is dict)
-                or not (name is None or type(name) is str) or (query, name) in self.compiler.too_deep):
+        if (
+            type(query) is not str
+            or not (variables is None or type(variables) is dict)
+            or not (name is None or type(name) is str)
+            or (query, name) in self.compiler.too_deep
+        ):
             return None
         if (query, name) not in self.compiler.plans.whole_documents:
             return None  # never planned whole: not worth the viewer lookup
         try:
-            viewer = await viewer_from_token(token, self.settings, self.runtime.host.registry, bus=self.runtime.bus)
+            viewer = await viewer_from_token(
+                token, self.settings, self.runtime.host.registry, bus=self.runtime.bus
+            )
         except Exception:  # noqa: BLE001 - the normal path answers the failure (503) as it always does
             return None
         # Looked up once per request: the normal path, if it takes over, uses this one.
@@ -138,9 +162,16 @@ class FastReads:
             if not refused:
                 seconds = time.perf_counter() - started
                 outcome = metrics.record_operation(name, result, seconds, stats)
-                log_operation(request_id=request_id, user_id=viewer.user_id, operation=name or stats.operation,
-                              operation_type=stats.operation_type, outcome=outcome, seconds=seconds,
-                              statements=stats.statements, codes=stats.codes)
+                log_operation(
+                    request_id=request_id,
+                    user_id=viewer.user_id,
+                    operation=name or stats.operation,
+                    operation_type=stats.operation_type,
+                    outcome=outcome,
+                    seconds=seconds,
+                    statements=stats.statements,
+                    codes=stats.codes,
+                )
         return await self._response(request, result, request_id)
 
     async def _execute(self, request, plan, conn, stats) -> ExecutionResult:
@@ -148,7 +179,9 @@ class FastReads:
         settings = self.settings
         seconds = settings.operation_timeout_seconds
         scope = request.scope
-        budget = work.WorkBudget(settings.max_resolved_objects, seconds, scope.setdefault("lastmile.resolved_objects", [0]))
+        budget = work.WorkBudget(
+            settings.max_resolved_objects, seconds, scope.setdefault("lastmile.resolved_objects", [0])
+        )
         reset = work._current.set(budget)
         timeout = asyncio.timeout(seconds if seconds > 0 else None)
         error = None

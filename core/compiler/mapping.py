@@ -160,8 +160,15 @@ class MappingRegistry:
         for tm in maps:
             have = self.types.get(tm.name)
             if have is None:
-                self.types[tm.name] = TypeMap(tm.name, tm.model, dict(tm.fields), tm.policy, tm.node_where,
-                                              tm.discriminator, dict(tm.variants))
+                self.types[tm.name] = TypeMap(
+                    tm.name,
+                    tm.model,
+                    dict(tm.fields),
+                    tm.policy,
+                    tm.node_where,
+                    tm.discriminator,
+                    dict(tm.variants),
+                )
                 continue
             for name in tm.fields:
                 if name in have.fields:

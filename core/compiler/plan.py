@@ -30,7 +30,9 @@ from core.compiler.mapping import Unsupported
 class Selection:
     """What an operation asks for, with the schema to read it against."""
 
-    def __init__(self, strawberry_schema, fragments: dict[str, FragmentDefinitionNode], variables: dict[str, Any]):
+    def __init__(
+        self, strawberry_schema, fragments: dict[str, FragmentDefinitionNode], variables: dict[str, Any]
+    ):
         self.schema = strawberry_schema
         self.gql: GraphQLSchema = strawberry_schema._schema
         self.fragments = fragments
@@ -103,5 +105,9 @@ class Selection:
         field = (fdef.extensions or {}).get("strawberry-definition")
         if field is None:
             raise Unsupported(f"{parent_type}.{node.name.value}: no strawberry field")
-        return convert_arguments(raw, field.arguments, scalar_registry=self.schema.schema_converter.scalar_registry,
-                                 config=self.schema.config)
+        return convert_arguments(
+            raw,
+            field.arguments,
+            scalar_registry=self.schema.schema_converter.scalar_registry,
+            config=self.schema.config,
+        )

@@ -28,20 +28,36 @@ async def run_cli_import(args, host) -> ImportResult:
         # audited with no account (the audit row's detail names the operating-system user).
         viewer = Viewer(is_superuser=True, registry=host.registry)
     report = ReportWriter(args.report) if args.report else None
-    options = ImportOptions(dry_run=args.dry_run, create_areas=args.create_areas, skip_invalid=args.skip_invalid)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=False) as bar:
+    options = ImportOptions(
+        dry_run=args.dry_run, create_areas=args.create_areas, skip_invalid=args.skip_invalid
+    )
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
         tasks: dict[str, int] = {}
 
         def progress(phase: str, done: int, total: int | None) -> None:
             if phase not in tasks:
-                tasks[phase] = bar.add_task({"check": "checking rows", "write": "writing rows"}[phase], total=total)
+                tasks[phase] = bar.add_task(
+                    {"check": "checking rows", "write": "writing rows"}[phase], total=total
+                )
             bar.update(tasks[phase], completed=done)
 
         with open(args.file, "rb") as stream:
-            result = await import_residents(stream, args.file, viewer, options, progress=progress,
-                                            on_problem=report.add if report else None,
-                                            request_id=f"cli:{getpass.getuser()}")
+            result = await import_residents(
+                stream,
+                args.file,
+                viewer,
+                options,
+                progress=progress,
+                on_problem=report.add if report else None,
+                request_id=f"cli:{getpass.getuser()}",
+            )
     if report is not None:
         report.close(result.summary())
     _summary(console, result, args)
@@ -51,18 +67,30 @@ async def run_cli_import(args, host) -> ImportResult:
 def _summary(console, r: ImportResult, args) -> None:
     from rich.table import Table
 
-    table = Table(title=f"import {'(dry run) ' if args.dry_run else ''}{r.filename}: {r.status}", show_header=False)
-    for label, value in (("rows read", r.rows_read), ("created", r.created), ("updated", r.updated),
-                         ("unchanged", r.unchanged), ("rejected", r.rejected), ("duplicate rows skipped", r.duplicates),
-                         ("areas created", r.areas_created), ("units created", r.units_created),
-                         ("written", "yes" if r.committed else "no"), ("seconds", f"{r.seconds:.1f}"),
-                         ("file SHA-256", r.sha256)):
+    table = Table(
+        title=f"import {'(dry run) ' if args.dry_run else ''}{r.filename}: {r.status}", show_header=False
+    )
+    for label, value in (
+        ("rows read", r.rows_read),
+        ("created", r.created),
+        ("updated", r.updated),
+        ("unchanged", r.unchanged),
+        ("rejected", r.rejected),
+        ("duplicate rows skipped", r.duplicates),
+        ("areas created", r.areas_created),
+        ("units created", r.units_created),
+        ("written", "yes" if r.committed else "no"),
+        ("seconds", f"{r.seconds:.1f}"),
+        ("file SHA-256", r.sha256),
+    ):
         table.add_row(label, str(value))
     console.print(table)
     for p in r.problems[:20]:
         console.print(f"  row {p.row} {p.column or '-'}: {p.code}: {p.message}")
     if r.rejected > 20:
-        console.print(f"  ... {r.rejected - 20} more rejected rows" + (f" (see {args.report})" if args.report else
-                                                                      " (use --report FILE.xlsx for all of them)"))
+        console.print(
+            f"  ... {r.rejected - 20} more rejected rows"
+            + (f" (see {args.report})" if args.report else " (use --report FILE.xlsx for all of them)")
+        )
     if r.message:
         console.print(r.message)

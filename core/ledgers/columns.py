@@ -32,10 +32,14 @@ REGISTRY_COLUMNS: tuple[Column, ...] = (
     Column("building", ("楼栋", "楼号", "楼栋号", "栋"), "Building."),
     Column("unit", ("户号", "房号", "门牌号", "单元房号", "住址户号"), "Unit label, e.g. 1-101."),
     Column("name", ("姓名", "居民姓名"), "Full name (required)."),
-    Column("idNumber", ("身份证号", "身份证号码", "公民身份号码", "居民身份证号"), "18-character ID card number."),
+    Column(
+        "idNumber", ("身份证号", "身份证号码", "公民身份号码", "居民身份证号"), "18-character ID card number."
+    ),
     Column("phone", ("联系电话", "手机号", "手机号码", "电话"), "Mainland mobile number."),
     Column("gender", ("性别",), "男/女 or MALE/FEMALE; follows from the ID number when it is given."),
-    Column("birthDate", ("出生日期", "出生年月日"), "Birth date; follows from the ID number when it is given."),
+    Column(
+        "birthDate", ("出生日期", "出生年月日"), "Birth date; follows from the ID number when it is given."
+    ),
     Column("residencyType", ("户籍类型", "人口类型", "户籍/流动"), "户籍 (registered) or 流动 (floating)."),
     Column("relationToHead", ("与户主关系", "与户主的关系", "户主关系"), "户主, 配偶, 子女, 父母, ..."),
     Column("isPartyMember", ("党员", "是否党员"), "是/否."),

@@ -76,8 +76,13 @@ async def keyset(qs, batch: int = BATCH) -> AsyncIterator[list]:
 # ---------------------------------------------------------------- core's lists
 
 RESIDENT_COLUMNS = tuple(ExportColumn(c.key, c.header) for c in REGISTRY_COLUMNS) + (
-    ExportColumn("status", "状态"),)
-STATUS_LABEL = {ResidentStatus.ACTIVE: "在住", ResidentStatus.MOVED_OUT: "迁出", ResidentStatus.DECEASED: "死亡"}
+    ExportColumn("status", "状态"),
+)
+STATUS_LABEL = {
+    ResidentStatus.ACTIVE: "在住",
+    ResidentStatus.MOVED_OUT: "迁出",
+    ResidentStatus.DECEASED: "死亡",
+}
 
 
 async def _resident_where(viewer, filters: dict) -> Q:
@@ -109,8 +114,15 @@ async def _resident_rows(viewer, filters: dict, full: bool) -> AsyncIterator[lis
     areas: dict[int, str] = {}
     units: dict[int, str] = {}
     async for batch in keyset(qs):
-        need_areas = {getattr(r, c) for r in batch for c in ("district_ref", "subdistrict_ref", "community_ref",
-                                                             "compound_ref", "building_ref")} - set(areas) - {None}
+        need_areas = (
+            {
+                getattr(r, c)
+                for r in batch
+                for c in ("district_ref", "subdistrict_ref", "community_ref", "compound_ref", "building_ref")
+            }
+            - set(areas)
+            - {None}
+        )
         if need_areas:
             areas.update(dict(await m.Area.filter(id__in=list(need_areas)).values_list("id", "name")))
         need_units = {r.unit_id for r in batch if r.unit_id} - set(units)
@@ -120,14 +132,26 @@ async def _resident_rows(viewer, filters: dict, full: bool) -> AsyncIterator[lis
             reads = full and viewer.can(PII_READ, r)
             birth = r.birth_date if sees_birth_date(viewer, r) else None
             yield [
-                areas.get(r.district_ref), areas.get(r.subdistrict_ref), areas.get(r.community_ref),
-                areas.get(r.compound_ref), areas.get(r.building_ref), units.get(r.unit_id), r.name,
-                decrypt(r.id_number_cipher, "id_number") if reads and r.id_number_cipher
+                areas.get(r.district_ref),
+                areas.get(r.subdistrict_ref),
+                areas.get(r.community_ref),
+                areas.get(r.compound_ref),
+                areas.get(r.building_ref),
+                units.get(r.unit_id),
+                r.name,
+                decrypt(r.id_number_cipher, "id_number")
+                if reads and r.id_number_cipher
                 else served_id_mask(r.id_number_masked),
-                decrypt(r.phone_cipher, "phone") if reads and r.phone_cipher else served_phone_mask(r.phone_masked),
-                GENDER_LABEL.get(r.gender), birth.isoformat() if birth else None,
-                RESIDENCY_LABEL.get(r.residency_type), RELATION_LABEL.get(r.relation_to_head),
-                "是" if r.is_party_member else "否", "、".join(r.tags), r.moved_in_on.isoformat() if r.moved_in_on else None,
+                decrypt(r.phone_cipher, "phone")
+                if reads and r.phone_cipher
+                else served_phone_mask(r.phone_masked),
+                GENDER_LABEL.get(r.gender),
+                birth.isoformat() if birth else None,
+                RESIDENCY_LABEL.get(r.residency_type),
+                RELATION_LABEL.get(r.relation_to_head),
+                "是" if r.is_party_member else "否",
+                "、".join(r.tags),
+                r.moved_in_on.isoformat() if r.moved_in_on else None,
                 STATUS_LABEL.get(r.status),
             ]
 
@@ -151,12 +175,29 @@ async def _organization_rows(viewer, filters: dict, full: bool) -> AsyncIterator
 def core_exports() -> list[ExportDefinition]:
     return [
         ExportDefinition("residents", "居民台账", RESIDENT_COLUMNS, _resident_rows),
-        ExportDefinition("units", "房屋台账", (ExportColumn("building", "楼栋"), ExportColumn("label", "户号"),
-                                           ExportColumn("floor", "楼层"), ExportColumn("areaSqm", "面积（平方米）"),
-                                           ExportColumn("usage", "用途")), _unit_rows),
-        ExportDefinition("organizations", "共建单位", (ExportColumn("name", "名称"), ExportColumn("kind", "类别"),
-                                                   ExportColumn("contactName", "联系人"),
-                                                   ExportColumn("contactPhone", "联系电话")), _organization_rows),
+        ExportDefinition(
+            "units",
+            "房屋台账",
+            (
+                ExportColumn("building", "楼栋"),
+                ExportColumn("label", "户号"),
+                ExportColumn("floor", "楼层"),
+                ExportColumn("areaSqm", "面积（平方米）"),
+                ExportColumn("usage", "用途"),
+            ),
+            _unit_rows,
+        ),
+        ExportDefinition(
+            "organizations",
+            "共建单位",
+            (
+                ExportColumn("name", "名称"),
+                ExportColumn("kind", "类别"),
+                ExportColumn("contactName", "联系人"),
+                ExportColumn("contactPhone", "联系电话"),
+            ),
+            _organization_rows,
+        ),
     ]
 
 
@@ -167,8 +208,9 @@ def _cell(value) -> object:
     return "" if value is None else value
 
 
-async def csv_stream(definition: ExportDefinition, rows: AsyncIterator[list], english_keys: bool,
-                     counter: list[int]) -> AsyncIterator[bytes]:
+async def csv_stream(
+    definition: ExportDefinition, rows: AsyncIterator[list], english_keys: bool, counter: list[int]
+) -> AsyncIterator[bytes]:
     """UTF-8 with a byte-order mark (Excel opens it as UTF-8), a batch of rows per chunk."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)

@@ -59,8 +59,13 @@ UNIT_CACHE_BUILDINGS = 256
 KEPT_ERRORS = 100  # problems kept in memory (and on the job); the report has them all
 AUDIT_ACTION = "ledgers.importResidents"
 ID_REFUSED = "resident.idNumberRefused"  # the same action registerResident audits
-LEVEL_OF = {"district": AreaLevel.DISTRICT, "subdistrict": AreaLevel.SUBDISTRICT, "community": AreaLevel.COMMUNITY,
-            "compound": AreaLevel.COMPOUND, "building": AreaLevel.BUILDING}
+LEVEL_OF = {
+    "district": AreaLevel.DISTRICT,
+    "subdistrict": AreaLevel.SUBDISTRICT,
+    "community": AreaLevel.COMMUNITY,
+    "compound": AreaLevel.COMPOUND,
+    "building": AreaLevel.BUILDING,
+}
 
 
 @dataclass
@@ -89,10 +94,20 @@ class ImportResult:
     seconds: float = 0.0
 
     def summary(self) -> dict:
-        return {"file": self.filename, "sha256": self.sha256, "rowsRead": self.rows_read, "created": self.created,
-                "updated": self.updated, "unchanged": self.unchanged, "rejected": self.rejected,
-                "duplicates": self.duplicates, "areasCreated": self.areas_created,
-                "unitsCreated": self.units_created, "committed": self.committed, "status": self.status}
+        return {
+            "file": self.filename,
+            "sha256": self.sha256,
+            "rowsRead": self.rows_read,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "duplicates": self.duplicates,
+            "areasCreated": self.areas_created,
+            "unitsCreated": self.units_created,
+            "committed": self.committed,
+            "status": self.status,
+        }
 
 
 Progress = Callable[[str, int, int | None], object]  # (phase "check"/"write", rows done, rows in all or None)
@@ -161,7 +176,9 @@ def _open(stream, filename) -> tuple[RowSource, Header, Iterator[tuple[int, dict
             break
     header = find_header(buffered)
     if header is None:
-        raise UnreadableFile("No header row found: the first rows must name the columns (姓名, 身份证号, 社区, ...).")
+        raise UnreadableFile(
+            "No header row found: the first rows must name the columns (姓名, 身份证号, 社区, ...)."
+        )
     return source, header, _records(source, header, buffered, rows)
 
 
@@ -227,8 +244,16 @@ class _Covers:
 
 
 class ImportRun:
-    def __init__(self, viewer, filename: str, options: ImportOptions, *, request_id: str | None = None,
-                 progress: Progress | None = None, on_problem: Callable[[Problem], None] | None = None):
+    def __init__(
+        self,
+        viewer,
+        filename: str,
+        options: ImportOptions,
+        *,
+        request_id: str | None = None,
+        progress: Progress | None = None,
+        on_problem: Callable[[Problem], None] | None = None,
+    ):
         self.viewer = viewer
         self.options = options
         self.request_id = request_id
@@ -267,7 +292,9 @@ class ImportRun:
             return r
         if r.rejected and not self.options.skip_invalid:
             r.status = "REJECTED"
-            r.message = f"{r.rejected} row(s) rejected: nothing was written (use skip-invalid to import the others)."
+            r.message = (
+                f"{r.rejected} row(s) rejected: nothing was written (use skip-invalid to import the others)."
+            )
         elif not self.options.dry_run and (r.created or r.updated):
             checked, duplicates = (r.created, r.updated, r.unchanged), r.duplicates
             r.created = r.updated = r.unchanged = r.areas_created = r.units_created = 0
@@ -276,7 +303,9 @@ class ImportRun:
             r.duplicates = duplicates
             r.committed = True
             if (r.created, r.updated, r.unchanged) != checked:
-                r.message = "The database changed between the check and the write; the counts are the write's."
+                r.message = (
+                    "The database changed between the check and the write; the counts are the write's."
+                )
         r.seconds = time.perf_counter() - started
         await self._audit()
         return r
@@ -294,7 +323,9 @@ class ImportRun:
                 r.committed = bool(r.created or r.updated or r.areas_created or r.units_created)
         except _RollBack:
             r.status = "REJECTED"
-            r.message = f"{r.rejected} row(s) rejected: nothing was written (use skip-invalid to import the others)."
+            r.message = (
+                f"{r.rejected} row(s) rejected: nothing was written (use skip-invalid to import the others)."
+            )
         except UnreadableFile as exc:
             r.status, r.message = "FAILED", str(exc)
         r.seconds = time.perf_counter() - started
@@ -302,10 +333,19 @@ class ImportRun:
         return r
 
     async def _audit(self) -> None:
-        detail = dict(self.result.summary(), dryRun=self.options.dry_run, createAreas=self.options.create_areas,
-                      skipInvalid=self.options.skip_invalid)
-        await m.AuditLog.create(actor_id=self.viewer.user_id, action=AUDIT_ACTION, subject_gid=None,
-                                request_id=self.request_id, detail=json.dumps(detail, ensure_ascii=False))
+        detail = dict(
+            self.result.summary(),
+            dryRun=self.options.dry_run,
+            createAreas=self.options.create_areas,
+            skipInvalid=self.options.skip_invalid,
+        )
+        await m.AuditLog.create(
+            actor_id=self.viewer.user_id,
+            action=AUDIT_ACTION,
+            subject_gid=None,
+            request_id=self.request_id,
+            detail=json.dumps(detail, ensure_ascii=False),
+        )
 
     async def _pass(self, stream, write: bool, conn=None) -> None:
         source, header, records = _open(stream, self.result.filename)
@@ -334,9 +374,19 @@ class ImportRun:
                 if hasattr(outcome, "__await__"):
                     await outcome
         if self._refused:
-            await m.AuditLog.bulk_create([
-                m.AuditLog(actor_id=self.viewer.user_id, action=ID_REFUSED, subject_gid=gid, field="id_number",
-                           request_id=self.request_id, detail="import") for gid in self._refused])
+            await m.AuditLog.bulk_create(
+                [
+                    m.AuditLog(
+                        actor_id=self.viewer.user_id,
+                        action=ID_REFUSED,
+                        subject_gid=gid,
+                        field="id_number",
+                        request_id=self.request_id,
+                        detail="import",
+                    )
+                    for gid in self._refused
+                ]
+            )
             self._refused = []
 
     def _reset_caches(self) -> None:
@@ -373,8 +423,12 @@ class ImportRun:
             if name:
                 self._reject(row, "district", Code.NOT_FOUND, f"District {name!r} not found.")
             else:
-                self._reject(row, "district", Code.NOT_FOUND,
-                             "Several districts (or none) are visible: name the district in a 区 column.")
+                self._reject(
+                    row,
+                    "district",
+                    Code.NOT_FOUND,
+                    "Several districts (or none) are visible: name the district in a 区 column.",
+                )
         return area
 
     async def _area(self, row: RowData, write: bool, conn):
@@ -412,13 +466,21 @@ class ImportRun:
             found = await qs.first()
         if found is not None:
             return found
-        label = {"subdistrict": "Subdistrict", "community": "Community", "compound": "Compound",
-                 "building": "Building"}[key]
+        label = {
+            "subdistrict": "Subdistrict",
+            "community": "Community",
+            "compound": "Compound",
+            "building": "Building",
+        }[key]
         if not self.options.create_areas:
-            self._reject(row, key, Code.NOT_FOUND, f"{label} {name!r} not found (import with create-areas to add it).")
+            self._reject(
+                row, key, Code.NOT_FOUND, f"{label} {name!r} not found (import with create-areas to add it)."
+            )
             return None
         if not self.viewer.can("area.manage", _Covers(parent.lineage())):
-            self._reject(row, key, Code.FORBIDDEN, f"Creating {label} {name!r} needs area.manage over its parent.")
+            self._reject(
+                row, key, Code.FORBIDDEN, f"Creating {label} {name!r} needs area.manage over its parent."
+            )
             return None
         self.result.areas_created += 1
         if not write:
@@ -435,7 +497,9 @@ class ImportRun:
         if not row.unit:
             return None
         if getattr(building, "level", None) != AreaLevel.BUILDING:
-            self._reject(row, "building", Code.INVALID_LEVEL, "户号 (unit) is given without its 楼栋 (building).")
+            self._reject(
+                row, "building", Code.INVALID_LEVEL, "户号 (unit) is given without its 楼栋 (building)."
+            )
             return None
         key = building.id if building.id is not None else id(building)
         units = self._units.get(key)
@@ -456,7 +520,12 @@ class ImportRun:
         if unit is not None:
             return unit
         if not self.options.create_areas:
-            self._reject(row, "unit", Code.NOT_FOUND, f"Unit {row.unit!r} not found (import with create-areas to add it).")
+            self._reject(
+                row,
+                "unit",
+                Code.NOT_FOUND,
+                f"Unit {row.unit!r} not found (import with create-areas to add it).",
+            )
             return None
         if not self.viewer.can("unit.write", _Covers(building.lineage())):
             self._reject(row, "unit", Code.FORBIDDEN, "Creating units needs unit.write over the building.")
@@ -480,9 +549,13 @@ class ImportRun:
             unit.set_lineage(planned.building.lineage())
             rows.append(unit)
         await m.Unit.bulk_create(rows)
-        ids = {(b, label): pk for b, label, pk in await m.Unit.filter(
-            building_id__in=sorted({p.building.id for p in new}), label__in=sorted({p.label for p in new}),
-        ).values_list("building_id", "label", "id")}
+        ids = {
+            (b, label): pk
+            for b, label, pk in await m.Unit.filter(
+                building_id__in=sorted({p.building.id for p in new}),
+                label__in=sorted({p.label for p in new}),
+            ).values_list("building_id", "label", "id")
+        }
         for planned in new:
             planned.id = ids[(planned.building.id, planned.label)]
 
@@ -521,7 +594,9 @@ class ImportRun:
                 continue
             if not self._head_free(row, unit, twin, heads):
                 continue
-            plans.append(_Plan(row, community, unit, twin, _changes(row, community, unit, twin) if twin else None))
+            plans.append(
+                _Plan(row, community, unit, twin, _changes(row, community, unit, twin) if twin else None)
+            )
         for plan in plans:
             if plan.existing is None:
                 self.result.created += 1
@@ -541,8 +616,12 @@ class ImportRun:
         if row.id_number:
             key = _digest(row.id_number)
             if key in self._seen_ids:
-                self._reject(row, "idNumber", Code.DUPLICATE,
-                             "This ID card number is on an earlier row of the file with different data.")
+                self._reject(
+                    row,
+                    "idNumber",
+                    Code.DUPLICATE,
+                    "This ID card number is on an earlier row of the file with different data.",
+                )
                 return False
             self._seen_ids[key] = content
         return True
@@ -558,8 +637,11 @@ class ImportRun:
         anonymous = [(r, c, u) for r, c, u in placed if not r.id_number and getattr(u or c, "id", None)]
         if anonymous:
             names = sorted({r.name for r, _c, _u in anonymous})
-            qs = visible(self.viewer, m.Resident).filter(id_number_hash=None, name__in=names,
-                                                         community_id__in=sorted({c.id for _r, c, _u in anonymous}))
+            qs = visible(self.viewer, m.Resident).filter(
+                id_number_hash=None,
+                name__in=names,
+                community_id__in=sorted({c.id for _r, c, _u in anonymous}),
+            )
             by_place: dict[tuple, m.Resident] = {}
             for resident in await qs:
                 by_place.setdefault((resident.community_id, resident.unit_id, resident.name), resident)
@@ -577,27 +659,39 @@ class ImportRun:
         from core.api.relay import gid_of
 
         if self._refusals_left <= 0:
-            self._reject(row, "idNumber", Code.RATE_LIMITED, "Too many ID card numbers were refused for this "
-                         "account today; try again tomorrow or ask the district office.")
+            self._reject(
+                row,
+                "idNumber",
+                Code.RATE_LIMITED,
+                "Too many ID card numbers were refused for this "
+                "account today; try again tomorrow or ask the district office.",
+            )
             return
         self._refusals_left -= 1
         self._refused.append(gid_of(twin))
-        self._reject(row, "idNumber", Code.ID_NUMBER_UNAVAILABLE,
-                     "This ID card number cannot be accepted here; the district office can look into it.")
+        self._reject(
+            row,
+            "idNumber",
+            Code.ID_NUMBER_UNAVAILABLE,
+            "This ID card number cannot be accepted here; the district office can look into it.",
+        )
 
     async def _heads_in_db(self, units, conn) -> dict[int, set[int]]:
         ids = sorted({u.id for u in units})
         if not ids:
             return {}
-        qs = m.Resident.filter(unit_id__in=ids, relation_to_head=HouseholdRelation.HEAD,
-                               status=ResidentStatus.ACTIVE).values_list("unit_id", "id")
+        qs = m.Resident.filter(
+            unit_id__in=ids, relation_to_head=HouseholdRelation.HEAD, status=ResidentStatus.ACTIVE
+        ).values_list("unit_id", "id")
         heads: dict[int, set[int]] = {}
         for unit_id, rid in await qs:
             heads.setdefault(unit_id, set()).add(rid)
         return heads
 
     def _head_free(self, row: RowData, unit, twin, heads) -> bool:
-        relation = row.relation_to_head if "relationToHead" in row.given else getattr(twin, "relation_to_head", None)
+        relation = (
+            row.relation_to_head if "relationToHead" in row.given else getattr(twin, "relation_to_head", None)
+        )
         if unit is None or relation != HouseholdRelation.HEAD:
             return True
         if twin is not None and twin.status != ResidentStatus.ACTIVE:
@@ -605,7 +699,9 @@ class ImportRun:
         key = (unit.building.id or id(unit.building), unit.label)  # stable even if the unit cache forgot it
         others = heads.get(getattr(unit, "id", None), set()) - ({twin.id} if twin is not None else set())
         if key in self._heads or others:
-            self._reject(row, "relationToHead", Code.DUPLICATE, "This unit already has an active household head.")
+            self._reject(
+                row, "relationToHead", Code.DUPLICATE, "This unit already has an active household head."
+            )
             return False
         self._heads.add(key)
         return True
@@ -628,11 +724,33 @@ class ImportRun:
             await m.Resident.bulk_update([p.existing for p in changed], fields=sorted(fields), using_db=conn)
 
 
-INSERT_COLUMNS = ("district_ref", "subdistrict_ref", "community_ref", "compound_ref", "building_ref", "name", "gender",
-                  "birth_date", "id_number_cipher", "id_number_hash", "id_number_masked", "phone_cipher",
-                  "phone_hash", "phone_masked", "phone_last4", "status", "residency_type", "is_party_member",
-                  "tags_text", "unit_id", "relation_to_head", "community_id", "moved_in_on", "created_at",
-                  "updated_at")
+INSERT_COLUMNS = (
+    "district_ref",
+    "subdistrict_ref",
+    "community_ref",
+    "compound_ref",
+    "building_ref",
+    "name",
+    "gender",
+    "birth_date",
+    "id_number_cipher",
+    "id_number_hash",
+    "id_number_masked",
+    "phone_cipher",
+    "phone_hash",
+    "phone_masked",
+    "phone_last4",
+    "status",
+    "residency_type",
+    "is_party_member",
+    "tags_text",
+    "unit_id",
+    "relation_to_head",
+    "community_id",
+    "moved_in_on",
+    "created_at",
+    "updated_at",
+)
 
 
 def _tags_text(tags: list[str]) -> str:
@@ -644,17 +762,27 @@ def _new_row(plan: _Plan, now: dt.datetime, today: dt.date) -> tuple:
     lineage = (unit or plan.community).lineage()
     id_number, phone = row.id_number, row.phone
     return (
-        *(lineage.get(c) for c in INSERT_COLUMNS[:5]), row.name, row.gender.value if row.gender else None,
+        *(lineage.get(c) for c in INSERT_COLUMNS[:5]),
+        row.name,
+        row.gender.value if row.gender else None,
         row.birth_date,
         encrypt(id_number, "id_number") if id_number else None,
         blind_index(id_number, "id_number") if id_number else None,
         mask_id_number(id_number) if id_number else None,
-        encrypt(phone, "phone") if phone else None, blind_index(phone, "phone") if phone else None,
-        mask_phone(phone) if phone else None, phone[-4:] if phone else None,
-        ResidentStatus.ACTIVE.value, (row.residency_type or ResidencyType.REGISTERED).value,
-        bool(row.is_party_member), _tags_text(row.tags or []), unit.id if unit else None,
-        row.relation_to_head.value if row.relation_to_head else None, plan.community.id,
-        row.moved_in_on or today, now, now,
+        encrypt(phone, "phone") if phone else None,
+        blind_index(phone, "phone") if phone else None,
+        mask_phone(phone) if phone else None,
+        phone[-4:] if phone else None,
+        ResidentStatus.ACTIVE.value,
+        (row.residency_type or ResidencyType.REGISTERED).value,
+        bool(row.is_party_member),
+        _tags_text(row.tags or []),
+        unit.id if unit else None,
+        row.relation_to_head.value if row.relation_to_head else None,
+        plan.community.id,
+        row.moved_in_on or today,
+        now,
+        now,
     )
 
 
@@ -666,7 +794,9 @@ async def _insert(conn, rows: list[tuple], postgres: bool) -> None:
             return
         marks = ",".join("?" * len(INSERT_COLUMNS))
         sql = f'INSERT INTO "{table}" ({",".join(INSERT_COLUMNS)}) VALUES ({marks})'
-        await raw.executemany(sql, [tuple(v.isoformat() if isinstance(v, dt.date) else v for v in r) for r in rows])
+        await raw.executemany(
+            sql, [tuple(v.isoformat() if isinstance(v, dt.date) else v for v in r) for r in rows]
+        )
 
 
 def _changes(row: RowData, community, unit, twin: m.Resident) -> dict:
@@ -687,10 +817,14 @@ def _changes(row: RowData, community, unit, twin: m.Resident) -> dict:
     if "phone" in row.given:
         phone = row.phone
         if (blind_index(phone, "phone") if phone else None) != twin.phone_hash:
-            want.update({"phone_cipher": encrypt(phone, "phone") if phone else None,
-                         "phone_hash": blind_index(phone, "phone") if phone else None,
-                         "phone_masked": mask_phone(phone) if phone else None,
-                         "phone_last4": phone[-4:] if phone else None})
+            want.update(
+                {
+                    "phone_cipher": encrypt(phone, "phone") if phone else None,
+                    "phone_hash": blind_index(phone, "phone") if phone else None,
+                    "phone_masked": mask_phone(phone) if phone else None,
+                    "phone_last4": phone[-4:] if phone else None,
+                }
+            )
     if "residencyType" in row.given and row.residency_type is not None:
         want["residency_type"] = row.residency_type
     if "relationToHead" in row.given:
@@ -714,6 +848,8 @@ def _differs(current, wanted) -> bool:
     return current != wanted
 
 
-async def import_residents(stream, filename: str, viewer, options: ImportOptions | None = None, **kwargs) -> ImportResult:
+async def import_residents(
+    stream, filename: str, viewer, options: ImportOptions | None = None, **kwargs
+) -> ImportResult:
     """Import the registry file ``stream`` (a seekable binary file) as ``viewer``."""
     return await ImportRun(viewer, filename, options or ImportOptions(), **kwargs).run(stream)

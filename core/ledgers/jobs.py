@@ -44,7 +44,9 @@ def import_job_policy(viewer) -> object:
 
 async def save_upload(upload) -> tuple[str, str, int]:
     """(path of a private copy, SHA-256, size) of an uploaded file (starlette UploadFile)."""
-    fd, path = tempfile.mkstemp(prefix="lastmile-import-", suffix=os.path.splitext(upload.filename or "")[1][:8])
+    fd, path = tempfile.mkstemp(
+        prefix="lastmile-import-", suffix=os.path.splitext(upload.filename or "")[1][:8]
+    )
     size = 0
     with os.fdopen(fd, "wb") as out:
         while chunk := await upload.read(1 << 20):
@@ -84,7 +86,9 @@ class _Reporter:
         now = time.monotonic()
         if now - self.last >= PROGRESS_EVERY:
             self.last = now
-            self.queue.put_nowait({"status": "RUNNING", "rows_read": done, "message": f"{phase}: {done} rows"})
+            self.queue.put_nowait(
+                {"status": "RUNNING", "rows_read": done, "message": f"{phase}: {done} rows"}
+            )
 
     async def _drain(self) -> None:
         while True:
@@ -116,15 +120,30 @@ async def _run(job_id: int, path: str, viewer, bus, request_id: str | None) -> N
     final: dict
     try:
         with open(path, "rb") as stream:
-            result = await import_residents(stream, job.filename, viewer, ImportOptions(dry_run=job.dry_run),
-                                            progress=reporter.progress, on_problem=report.add,
-                                            request_id=request_id)
-        errors = [{"row": p.row, "column": p.column, "code": p.code, "message": p.message}
-                  for p in result.problems[:KEPT_ERRORS]]
-        final = {"status": result.status, "rows_read": result.rows_read, "created": result.created,
-                 "updated": result.updated, "unchanged": result.unchanged, "rejected": result.rejected,
-                 "first_errors": json.dumps(errors, ensure_ascii=False), "message": result.message or None,
-                 "report": report.close(result.summary())}
+            result = await import_residents(
+                stream,
+                job.filename,
+                viewer,
+                ImportOptions(dry_run=job.dry_run),
+                progress=reporter.progress,
+                on_problem=report.add,
+                request_id=request_id,
+            )
+        errors = [
+            {"row": p.row, "column": p.column, "code": p.code, "message": p.message}
+            for p in result.problems[:KEPT_ERRORS]
+        ]
+        final = {
+            "status": result.status,
+            "rows_read": result.rows_read,
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "rejected": result.rejected,
+            "first_errors": json.dumps(errors, ensure_ascii=False),
+            "message": result.message or None,
+            "report": report.close(result.summary()),
+        }
     except Exception as exc:
         log.exception("import job %s failed", job_id)
         final = {"status": "FAILED", "message": f"The import stopped: {type(exc).__name__}."}

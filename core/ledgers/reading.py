@@ -86,7 +86,7 @@ class _Borrowed(io.RawIOBase):
 
     def readinto(self, buffer) -> int:
         data = self.stream.read(len(buffer))
-        buffer[:len(data)] = data
+        buffer[: len(data)] = data
         return len(data)
 
 

@@ -17,8 +17,24 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def template_bytes(fmt: str) -> bytes:
     """An empty registry: the Chinese headers, then the English keys as a second header
     row (the importer reads either), then one example row."""
-    example = ["上街区", "济源路街道", "三湾街社区", "幸福小区", "1号楼", "1-101", "张伟", "410106198001010011",
-               "13800138000", "男", "1980-01-01", "户籍", "户主", "否", "elderly-alone", "2020-01-01"]
+    example = [
+        "上街区",
+        "济源路街道",
+        "三湾街社区",
+        "幸福小区",
+        "1号楼",
+        "1-101",
+        "张伟",
+        "410106198001010011",
+        "13800138000",
+        "男",
+        "1980-01-01",
+        "户籍",
+        "户主",
+        "否",
+        "elderly-alone",
+        "2020-01-01",
+    ]
     if fmt == "csv":
         import csv
 
@@ -46,8 +62,11 @@ def template_bytes(fmt: str) -> bytes:
 async def template(request: Request) -> Response:
     fmt = request.path_params["fmt"]
     media = XLSX if fmt == "xlsx" else "text/csv; charset=utf-8"
-    return Response(template_bytes(fmt), media_type=media,
-                    headers={"content-disposition": f'attachment; filename="residents-template.{fmt}"'})
+    return Response(
+        template_bytes(fmt),
+        media_type=media,
+        headers={"content-disposition": f'attachment; filename="residents-template.{fmt}"'},
+    )
 
 
 def problem(status: int, code: str, message: str) -> JSONResponse:
@@ -77,8 +96,11 @@ async def import_report(request: Request) -> Response:
     job = await visible(viewer, m.ImportJob).get_or_none(id=pk) if pk else None
     if job is None or job.report is None:
         return problem(404, "NOT_FOUND", "No such import job, or its report is not ready yet.")
-    return Response(bytes(job.report), media_type=XLSX,
-                    headers={"content-disposition": f'attachment; filename="import-report-{job.id}.xlsx"'})
+    return Response(
+        bytes(job.report),
+        media_type=XLSX,
+        headers={"content-disposition": f'attachment; filename="import-report-{job.id}.xlsx"'},
+    )
 
 
 def ledger_routes() -> list[Route]:
@@ -118,17 +140,33 @@ async def export(request: Request) -> Response:
 
     async def audit() -> None:
         # One entry for the whole export, written once the last row has gone out.
-        await m.AuditLog.create(actor_id=viewer.user_id, action="ledgers.export", subject_gid=None,
-                                field="full" if full else None,
-                                detail=json.dumps({"list": name, "format": fmt, "rows": counter[0], "full": full,
-                                                   "filter": filters}, ensure_ascii=False))
+        await m.AuditLog.create(
+            actor_id=viewer.user_id,
+            action="ledgers.export",
+            subject_gid=None,
+            field="full" if full else None,
+            detail=json.dumps(
+                {"list": name, "format": fmt, "rows": counter[0], "full": full, "filter": filters},
+                ensure_ascii=False,
+            ),
+        )
 
     disposition = {"content-disposition": f'attachment; filename="{name}.{fmt}"'}
     if fmt == "csv":
-        return StreamingResponse(csv_stream(definition, rows, keys, counter), media_type="text/csv; charset=utf-8",
-                                 headers=disposition, background=BackgroundTask(audit))
+        return StreamingResponse(
+            csv_stream(definition, rows, keys, counter),
+            media_type="text/csv; charset=utf-8",
+            headers=disposition,
+            background=BackgroundTask(audit),
+        )
     from core.ledgers.xlsx_stream import xlsx_stream
 
-    header_rows = [[c.header for c in definition.columns]] + ([[c.key for c in definition.columns]] if keys else [])
-    return StreamingResponse(xlsx_stream(definition.title, header_rows, rows, counter), media_type=XLSX,
-                             headers=disposition, background=BackgroundTask(audit))
+    header_rows = [[c.header for c in definition.columns]] + (
+        [[c.key for c in definition.columns]] if keys else []
+    )
+    return StreamingResponse(
+        xlsx_stream(definition.title, header_rows, rows, counter),
+        media_type=XLSX,
+        headers=disposition,
+        background=BackgroundTask(audit),
+    )

@@ -36,27 +36,57 @@ TAG_MAX = 50
 TAGS_MAX = 50
 
 GENDERS = {"男": Gender.MALE, "女": Gender.FEMALE, "m": Gender.MALE, "f": Gender.FEMALE}
-RESIDENCY = {"户籍": ResidencyType.REGISTERED, "户籍人口": ResidencyType.REGISTERED, "本地": ResidencyType.REGISTERED,
-             "常住": ResidencyType.REGISTERED, "流动": ResidencyType.NON_REGISTERED,
-             "流动人口": ResidencyType.NON_REGISTERED, "外来": ResidencyType.NON_REGISTERED,
-             "非户籍": ResidencyType.NON_REGISTERED}
-RELATIONS = {"户主": HouseholdRelation.HEAD, "本人": HouseholdRelation.HEAD, "配偶": HouseholdRelation.SPOUSE,
-             "妻": HouseholdRelation.SPOUSE, "夫": HouseholdRelation.SPOUSE, "子女": HouseholdRelation.CHILD,
-             "子": HouseholdRelation.CHILD, "女": HouseholdRelation.CHILD, "儿子": HouseholdRelation.CHILD,
-             "女儿": HouseholdRelation.CHILD, "父母": HouseholdRelation.PARENT, "父亲": HouseholdRelation.PARENT,
-             "母亲": HouseholdRelation.PARENT, "孙子女": HouseholdRelation.GRANDCHILD,
-             "孙子": HouseholdRelation.GRANDCHILD, "孙女": HouseholdRelation.GRANDCHILD,
-             "外孙": HouseholdRelation.GRANDCHILD, "外孙女": HouseholdRelation.GRANDCHILD,
-             "祖父母": HouseholdRelation.GRANDPARENT, "兄弟姐妹": HouseholdRelation.SIBLING,
-             "兄弟": HouseholdRelation.SIBLING, "姐妹": HouseholdRelation.SIBLING, "租户": HouseholdRelation.TENANT,
-             "租客": HouseholdRelation.TENANT, "其他": HouseholdRelation.OTHER}
+RESIDENCY = {
+    "户籍": ResidencyType.REGISTERED,
+    "户籍人口": ResidencyType.REGISTERED,
+    "本地": ResidencyType.REGISTERED,
+    "常住": ResidencyType.REGISTERED,
+    "流动": ResidencyType.NON_REGISTERED,
+    "流动人口": ResidencyType.NON_REGISTERED,
+    "外来": ResidencyType.NON_REGISTERED,
+    "非户籍": ResidencyType.NON_REGISTERED,
+}
+RELATIONS = {
+    "户主": HouseholdRelation.HEAD,
+    "本人": HouseholdRelation.HEAD,
+    "配偶": HouseholdRelation.SPOUSE,
+    "妻": HouseholdRelation.SPOUSE,
+    "夫": HouseholdRelation.SPOUSE,
+    "子女": HouseholdRelation.CHILD,
+    "子": HouseholdRelation.CHILD,
+    "女": HouseholdRelation.CHILD,
+    "儿子": HouseholdRelation.CHILD,
+    "女儿": HouseholdRelation.CHILD,
+    "父母": HouseholdRelation.PARENT,
+    "父亲": HouseholdRelation.PARENT,
+    "母亲": HouseholdRelation.PARENT,
+    "孙子女": HouseholdRelation.GRANDCHILD,
+    "孙子": HouseholdRelation.GRANDCHILD,
+    "孙女": HouseholdRelation.GRANDCHILD,
+    "外孙": HouseholdRelation.GRANDCHILD,
+    "外孙女": HouseholdRelation.GRANDCHILD,
+    "祖父母": HouseholdRelation.GRANDPARENT,
+    "兄弟姐妹": HouseholdRelation.SIBLING,
+    "兄弟": HouseholdRelation.SIBLING,
+    "姐妹": HouseholdRelation.SIBLING,
+    "租户": HouseholdRelation.TENANT,
+    "租客": HouseholdRelation.TENANT,
+    "其他": HouseholdRelation.OTHER,
+}
 # Labels written back by exports and templates (the inverse of the first spelling above).
 GENDER_LABEL = {Gender.MALE: "男", Gender.FEMALE: "女"}
 RESIDENCY_LABEL = {ResidencyType.REGISTERED: "户籍", ResidencyType.NON_REGISTERED: "流动"}
-RELATION_LABEL = {HouseholdRelation.HEAD: "户主", HouseholdRelation.SPOUSE: "配偶", HouseholdRelation.CHILD: "子女",
-                  HouseholdRelation.PARENT: "父母", HouseholdRelation.GRANDCHILD: "孙子女",
-                  HouseholdRelation.GRANDPARENT: "祖父母", HouseholdRelation.SIBLING: "兄弟姐妹",
-                  HouseholdRelation.TENANT: "租户", HouseholdRelation.OTHER: "其他"}
+RELATION_LABEL = {
+    HouseholdRelation.HEAD: "户主",
+    HouseholdRelation.SPOUSE: "配偶",
+    HouseholdRelation.CHILD: "子女",
+    HouseholdRelation.PARENT: "父母",
+    HouseholdRelation.GRANDCHILD: "孙子女",
+    HouseholdRelation.GRANDPARENT: "祖父母",
+    HouseholdRelation.SIBLING: "兄弟姐妹",
+    HouseholdRelation.TENANT: "租户",
+    HouseholdRelation.OTHER: "其他",
+}
 
 
 @dataclass
@@ -96,15 +126,30 @@ class RowData:
 
     def fingerprint(self) -> tuple:
         """The row's meaning, to tell a repeated row from a conflicting one."""
-        return (tuple(sorted(self.area.items())), self.unit, self.name, self.id_number, self.phone, self.gender,
-                self.birth_date, self.residency_type, self.relation_to_head, self.is_party_member,
-                tuple(self.tags or ()), self.moved_in_on)
+        return (
+            tuple(sorted(self.area.items())),
+            self.unit,
+            self.name,
+            self.id_number,
+            self.phone,
+            self.gender,
+            self.birth_date,
+            self.residency_type,
+            self.relation_to_head,
+            self.is_party_member,
+            tuple(self.tags or ()),
+            self.moved_in_on,
+        )
 
 
 def _clean_text(row: RowData, key: str, cell: object, max_len: int) -> str | None:
     value = v.text(cell)
     if unstorable_text(value):
-        row.fail(key, Code.INVALID_INPUT, f"{BY_KEY[key].header} may not contain NUL characters or unpaired surrogates.")
+        row.fail(
+            key,
+            Code.INVALID_INPUT,
+            f"{BY_KEY[key].header} may not contain NUL characters or unpaired surrogates.",
+        )
         return None
     if len(value) > max_len:
         row.fail(key, Code.INVALID_INPUT, f"{BY_KEY[key].header} may be at most {max_len} characters.")
@@ -126,7 +171,9 @@ def _choice(row: RowData, key: str, cell: object, table: dict, enum) -> object |
     return found
 
 
-def parse_row(number: int, cells: dict[str, object], given: frozenset[str], today: dt.date | None = None) -> RowData:
+def parse_row(
+    number: int, cells: dict[str, object], given: frozenset[str], today: dt.date | None = None
+) -> RowData:
     """``cells``: {column key: raw cell value} of one row."""
     today = today or clock.today()
     row = RowData(row=number, given=given)
@@ -148,10 +195,13 @@ def parse_row(number: int, cells: dict[str, object], given: frozenset[str], toda
         row.birth_date = _date(row, "birthDate", cells.get("birthDate"))
     _reconcile(row, today)
     if "residencyType" in given:
-        row.residency_type = _choice(row, "residencyType", cells.get("residencyType"), RESIDENCY, ResidencyType)
+        row.residency_type = _choice(
+            row, "residencyType", cells.get("residencyType"), RESIDENCY, ResidencyType
+        )
     if "relationToHead" in given:
-        row.relation_to_head = _choice(row, "relationToHead", cells.get("relationToHead"), RELATIONS,
-                                       HouseholdRelation)
+        row.relation_to_head = _choice(
+            row, "relationToHead", cells.get("relationToHead"), RELATIONS, HouseholdRelation
+        )
     if "isPartyMember" in given:
         try:
             row.is_party_member = v.yes_no(cells.get("isPartyMember"))
@@ -226,7 +276,9 @@ def _tags(row: RowData, cell: object) -> list[str]:
         return []
     for tag in tags:
         if unstorable_text(tag):
-            row.fail("tags", Code.INVALID_INPUT, "A tag may not contain NUL characters or unpaired surrogates.")
+            row.fail(
+                "tags", Code.INVALID_INPUT, "A tag may not contain NUL characters or unpaired surrogates."
+            )
             return []
         if len(tag) > TAG_MAX:
             row.fail("tags", Code.INVALID_INPUT, f"A tag may be at most {TAG_MAX} characters.")
@@ -241,5 +293,7 @@ def _levels(row: RowData) -> None:
     for i in range(1, len(chain)):
         if values[i] and not values[i - 1]:
             above = BY_KEY[chain[i - 1]].header
-            row.fail(chain[i - 1], Code.INVALID_LEVEL, f"{BY_KEY[chain[i]].header} is given without its {above}.")
+            row.fail(
+                chain[i - 1], Code.INVALID_LEVEL, f"{BY_KEY[chain[i]].header} is given without its {above}."
+            )
             return

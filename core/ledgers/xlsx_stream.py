@@ -33,8 +33,10 @@ WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
 <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>
 </Relationships>"""
-SHEET_HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-              '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+SHEET_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+)
 SHEET_TAIL = "</sheetData></worksheet>"
 _BAD_XML = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
 
@@ -88,8 +90,13 @@ def row_xml(number: int, values) -> str:
     return f'<row r="{number}">{"".join(cells)}</row>'
 
 
-async def xlsx_stream(sheet_name: str, header_rows: list[list], rows: AsyncIterator[list],
-                      counter: list[int], flush_rows: int = 1000) -> AsyncIterator[bytes]:
+async def xlsx_stream(
+    sheet_name: str,
+    header_rows: list[list],
+    rows: AsyncIterator[list],
+    counter: list[int],
+    flush_rows: int = 1000,
+) -> AsyncIterator[bytes]:
     sink = _Sink()
     book = zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
     book.writestr("[Content_Types].xml", CONTENT_TYPES)

@@ -53,15 +53,19 @@ def _wrong() -> UserFailure:
 
 
 def _busy() -> UserFailure:
-    return UserFailure("The server is busy with other sign-ins; try again in a few seconds.", Code.RATE_LIMITED, [])
+    return UserFailure(
+        "The server is busy with other sign-ins; try again in a few seconds.", Code.RATE_LIMITED, []
+    )
 
 
 def _locked(kind: str, seconds: int) -> UserFailure:
     if kind == ACCOUNT:
-        return UserFailure(f"Too many failed sign-ins; try again in {seconds} seconds.", Code.RATE_LIMITED,
-                           "username")
-    return UserFailure(f"Too many failed sign-ins from your network; try again in {seconds} seconds.",
-                       Code.RATE_LIMITED, [])
+        return UserFailure(
+            f"Too many failed sign-ins; try again in {seconds} seconds.", Code.RATE_LIMITED, "username"
+        )
+    return UserFailure(
+        f"Too many failed sign-ins from your network; try again in {seconds} seconds.", Code.RATE_LIMITED, []
+    )
 
 
 async def login(context, username: str, password: str):
@@ -162,9 +166,17 @@ async def create_user(context, data: NewUser) -> m.User:
         raise _busy() from None
     # UNIQUE username and UNIQUE resident_id behind the checks: a twin created meanwhile reads the same.
     try:
-        user = await refusing(lambda: m.User.create(username=username, display_name=display,
-                                                    password_hash=password_hash, resident=resident,
-                                                    home_area=home), taken, ("username",))
+        user = await refusing(
+            lambda: m.User.create(
+                username=username,
+                display_name=display,
+                password_hash=password_hash,
+                resident=resident,
+                home_area=home,
+            ),
+            taken,
+            ("username",),
+        )
     except IntegrityError as exc:
         if violates(exc, ("resident_id",)):
             raise _has_account() from None
@@ -192,8 +204,11 @@ async def _grant_target(context, data: Grant) -> tuple[m.User, str, m.Area]:
         # Nobody hands out more than they hold there.
         missing = [p for p in registry.expand(role) if not viewer.can(p, area)]
         if missing:
-            raise UserFailure(f"You cannot grant {role.name}: you lack {', '.join(sorted(missing))} here.",
-                              Code.FORBIDDEN, "role")
+            raise UserFailure(
+                f"You cannot grant {role.name}: you lack {', '.join(sorted(missing))} here.",
+                Code.FORBIDDEN,
+                "role",
+            )
     return user, role.name, area
 
 
@@ -206,7 +221,9 @@ async def grant_role(context, data: Grant) -> m.User:
     if await m.RoleGrant.filter(user_id=user.id, role=role, area_id=area.id).exists():
         raise held
     # UNIQUE (user_id, role, area_id) behind the check.
-    await refusing(lambda: m.RoleGrant.create(user=user, role=role, area=area), held, ("user_id", "role", "area_id"))
+    await refusing(
+        lambda: m.RoleGrant.create(user=user, role=role, area=area), held, ("user_id", "role", "area_id")
+    )
     if user.home_area_id is None and not user.is_superuser:
         # An account made without an area (by a superuser) becomes an account of the
         # area of its first grant, so that the user managers there can administer it:

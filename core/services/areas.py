@@ -108,13 +108,15 @@ async def create_area(context, data: NewArea) -> m.Area:
         parent = None
     else:
         if data.parent_id is None:
-            raise UserFailure(f"A {level.value} needs a parent {want_parent.value}.", Code.INVALID_LEVEL,
-                              "parentId")
+            raise UserFailure(
+                f"A {level.value} needs a parent {want_parent.value}.", Code.INVALID_LEVEL, "parentId"
+            )
         parent = await find_pk(viewer, m.Area, data.parent_id, "parentId", "Parent area")
         if parent.level != want_parent:
             raise UserFailure(
                 f"A {level.value}'s parent must be a {want_parent.value}, not a {parent.level.value}.",
-                Code.INVALID_LEVEL, "parentId",
+                Code.INVALID_LEVEL,
+                "parentId",
             )
         require(viewer, "area.manage", parent, "parentId")
     if await _name_taken(parent.id if parent else None, name):
@@ -122,7 +124,10 @@ async def create_area(context, data: NewArea) -> m.Area:
     _check_year(data.built_year)
     _check_floors(data.floors)
     area = m.Area(
-        level=level, name=name, code=data.code, parent=parent,
+        level=level,
+        name=name,
+        code=data.code,
+        parent=parent,
         is_town=bool(data.is_town) if level == AreaLevel.SUBDISTRICT else False,
         address=data.address if level == AreaLevel.COMPOUND else None,
         built_year=data.built_year if level == AreaLevel.COMPOUND else None,
@@ -215,8 +220,13 @@ async def create_unit(context, data: NewUnit) -> m.Unit:
     _check_unit_numbers(data)
     if await m.Unit.filter(building_id=building.id, label=label).exists():
         raise _label_taken_failure(label)
-    unit = m.Unit(building=building, label=label, floor=data.floor, area_sqm=data.area_sqm,
-                  usage=data.usage or UnitUsage.OWNER_OCCUPIED)
+    unit = m.Unit(
+        building=building,
+        label=label,
+        floor=data.floor,
+        area_sqm=data.area_sqm,
+        usage=data.usage or UnitUsage.OWNER_OCCUPIED,
+    )
     unit.set_lineage(building.lineage())
     await refusing(unit.save, _label_taken_failure(label), ("building_id", "label"))
     await record(context, "createUnit", gid_of(unit))
@@ -240,4 +250,3 @@ async def update_unit(context, data: UnitChanges) -> m.Unit:
     await refusing(unit.save, _label_taken_failure(unit.label), ("building_id", "label"))
     await record(context, "updateUnit", gid_of(unit))
     return unit
-

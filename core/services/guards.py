@@ -11,19 +11,33 @@ from core.permissions import Viewer
 from core.validation import unstorable_text
 
 
-async def find(viewer: Viewer, model: type[Model], gid: str | None, field: Field, *type_names: str,
-               what: str | None = None, for_update: bool = False):
+async def find(
+    viewer: Viewer,
+    model: type[Model],
+    gid: str | None,
+    field: Field,
+    *type_names: str,
+    what: str | None = None,
+    for_update: bool = False,
+):
     """The visible ``model`` row the global id ``gid`` names; NOT_FOUND (never FORBIDDEN) otherwise.
 
     For plugin services still handed global ids; core's services get ids decoded at the API
     edge and call :func:`find_pk`."""
     pk = decode_int_gid(gid, *(type_names or (model.__name__,)))
-    return await find_pk(viewer, model, pk, field, what or (type_names[0] if type_names else None),
-                         for_update=for_update)
+    return await find_pk(
+        viewer, model, pk, field, what or (type_names[0] if type_names else None), for_update=for_update
+    )
 
 
-async def find_pk(viewer: Viewer, model: type[Model], pk: int | None, field: Field, what: str | None = None,
-                  for_update: bool = False):
+async def find_pk(
+    viewer: Viewer,
+    model: type[Model],
+    pk: int | None,
+    field: Field,
+    what: str | None = None,
+    for_update: bool = False,
+):
     """The visible ``model`` row with primary key ``pk``; NOT_FOUND (never FORBIDDEN) otherwise,
     also for ``pk=None`` (an id that named nothing)."""
     label = what or model.__name__
@@ -50,7 +64,9 @@ def require(viewer: Viewer, permission: str, obj=None, field: Field | None = Non
 def storable(value: str | None, field: Field, what: str) -> str | None:
     """``value`` unless it holds text no database can store (INVALID_INPUT)."""
     if value is not None and unstorable_text(value):
-        raise UserFailure(f"{what} may not contain NUL characters or unpaired surrogates", Code.INVALID_INPUT, field)
+        raise UserFailure(
+            f"{what} may not contain NUL characters or unpaired surrogates", Code.INVALID_INPUT, field
+        )
     return value
 
 

@@ -16,8 +16,9 @@ from core.ids import gid_of
 TOPIC = "notification.added"
 
 
-async def notify(context, user_ids: Iterable[int], kind: str, title: str, body: str | None = None,
-                 subject=None) -> list[m.Notification]:
+async def notify(
+    context, user_ids: Iterable[int], kind: str, title: str, body: str | None = None, subject=None
+) -> list[m.Notification]:
     """Notify each user once. ``subject`` is a model instance the notification is about.
 
     Call it inside a mutation (``run_mutation``): the rows share its transaction
@@ -30,8 +31,9 @@ async def notify(context, user_ids: Iterable[int], kind: str, title: str, body: 
     active = set(await m.User.filter(id__in=wanted, is_active=True).values_list("id", flat=True))
     created = []
     for user_id in (u for u in wanted if u in active):
-        note = await m.Notification.create(user_id=user_id, kind=kind, title=title, body=body,
-                                           subject_gid=subject_gid)
+        note = await m.Notification.create(
+            user_id=user_id, kind=kind, title=title, body=body, subject_gid=subject_gid
+        )
         created.append(note)
         emit(context, TOPIC, user_id=user_id, notification_id=note.id)
     return created

@@ -47,8 +47,13 @@ async def create_organization(context, data: NewOrganization) -> m.Organization:
         raise name_taken
     phone, contact_name = data.contact_phone, data.contact_name
     # UNIQUE name behind the check: a twin created meanwhile reads the same.
-    org = await refusing(lambda: m.Organization.create(name=name, kind=data.kind, contact_name=contact_name,
-                                                       contact_phone=phone), name_taken, ("name",))
+    org = await refusing(
+        lambda: m.Organization.create(
+            name=name, kind=data.kind, contact_name=contact_name, contact_phone=phone
+        ),
+        name_taken,
+        ("name",),
+    )
     for community in communities:
         await m.PartnerLink.create(organization=org, community=community)
     await record(context, "createOrganization", gid_of(org))
@@ -59,12 +64,16 @@ async def link_partner(context, organization_id: int, community_id: int) -> m.Or
     viewer = context.viewer
     org = await find_pk(viewer, m.Organization, organization_id, "organizationId", "Organization")
     community = await _community(viewer, community_id, "communityId")
-    linked = UserFailure("The organisation is already a partner of this community.", Code.DUPLICATE,
-                         "communityId")
+    linked = UserFailure(
+        "The organisation is already a partner of this community.", Code.DUPLICATE, "communityId"
+    )
     if await m.PartnerLink.filter(organization_id=org.id, community_id=community.id).exists():
         raise linked
     # UNIQUE (organization_id, community_id) behind the check: a twin linked meanwhile reads the same.
-    await refusing(lambda: m.PartnerLink.create(organization=org, community=community), linked,
-                   ("organization_id", "community_id"))
+    await refusing(
+        lambda: m.PartnerLink.create(organization=org, community=community),
+        linked,
+        ("organization_id", "community_id"),
+    )
     await record(context, "linkPartner", gid_of(org), detail=gid_of(community))
     return org

@@ -101,15 +101,18 @@ def _set_phone(resident: m.Resident, value: str | None) -> None:
     resident.phone_last4 = value[-4:]
 
 
-def _reconcile_with_id(resident: m.Resident, id_number: str | None, birth: dt.date | None, gender: Gender | None,
-                       ) -> None:
+def _reconcile_with_id(
+    resident: m.Resident,
+    id_number: str | None,
+    birth: dt.date | None,
+    gender: Gender | None,
+) -> None:
     """Birth date and gender follow from the (normalised) ID number; refuse contradictions."""
     if id_number:
         value = id_number
         id_birth, id_gender = birth_date_from_id(value), Gender(gender_from_id(value))
         if birth is not None and birth != id_birth:
-            raise UserFailure("birthDate does not match the ID card number.", Code.INVALID_INPUT,
-                              "birthDate")
+            raise UserFailure("birthDate does not match the ID card number.", Code.INVALID_INPUT, "birthDate")
         if gender is not None and gender != id_gender:
             raise UserFailure("gender does not match the ID card number.", Code.INVALID_INPUT, "gender")
         resident.birth_date, resident.gender = id_birth, id_gender
@@ -144,18 +147,27 @@ async def _guard_id_entry(context, where, field: Field) -> None:
     limit = get_settings().id_number_refusals_per_day
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
     if await m.AuditLog.filter(actor_id=viewer.user_id, action=ID_REFUSED, at__gte=since).count() >= limit:
-        raise UserFailure("Too many ID card numbers were refused for this account today; try again "
-                          "tomorrow or ask the district office.", Code.RATE_LIMITED, ID_FIELD)
+        raise UserFailure(
+            "Too many ID card numbers were refused for this account today; try again "
+            "tomorrow or ask the district office.",
+            Code.RATE_LIMITED,
+            ID_FIELD,
+        )
 
 
 def _refuse_twin(context, twin: m.Resident) -> UserFailure:
     viewer = context.viewer
     if viewer.can("resident.read", twin) and viewer.can(PII_READ, twin):
-        return UserFailure("A resident with this ID card number is already registered.", Code.DUPLICATE, ID_FIELD)
+        return UserFailure(
+            "A resident with this ID card number is already registered.", Code.DUPLICATE, ID_FIELD
+        )
     # Collected with the operation's reads, so the row is written after the rollback.
     context.audit_reads.append(AuditEntry(ID_REFUSED, gid_of(twin), "id_number"))
-    return UserFailure("This ID card number cannot be accepted here; the district office can look into it.",
-                       Code.ID_NUMBER_UNAVAILABLE, ID_FIELD)
+    return UserFailure(
+        "This ID card number cannot be accepted here; the district office can look into it.",
+        Code.ID_NUMBER_UNAVAILABLE,
+        ID_FIELD,
+    )
 
 
 async def _twin(resident: m.Resident) -> m.Resident | None:
@@ -188,8 +200,11 @@ async def _save_unique(context, resident: m.Resident) -> None:
         if violates(exc, ("id_number_hash",)):
             twin = await _twin(resident)
             if twin is None:  # the twin's transaction is not visible yet: say nothing about it
-                raise UserFailure("This ID card number cannot be accepted here; the district office can look "
-                                  "into it.", Code.ID_NUMBER_UNAVAILABLE, ID_FIELD) from None
+                raise UserFailure(
+                    "This ID card number cannot be accepted here; the district office can look into it.",
+                    Code.ID_NUMBER_UNAVAILABLE,
+                    ID_FIELD,
+                ) from None
             raise _refuse_twin(context, twin) from None
         if violates(exc, ("unit_id",), HEAD_INDEX):
             raise UserFailure(HEAD_TAKEN, Code.DUPLICATE, "relationToHead") from None
@@ -204,7 +219,9 @@ async def _check_single_head(unit_id: int | None, relation, exclude_id: int | No
     if unit_id is None or relation != HouseholdRelation.HEAD:
         return
     await m.Unit.filter(id=unit_id).select_for_update(no_key=True).first()
-    qs = m.Resident.filter(unit_id=unit_id, relation_to_head=HouseholdRelation.HEAD, status=ResidentStatus.ACTIVE)
+    qs = m.Resident.filter(
+        unit_id=unit_id, relation_to_head=HouseholdRelation.HEAD, status=ResidentStatus.ACTIVE
+    )
     if exclude_id:
         qs = qs.exclude(id=exclude_id)
     if await qs.exists():
@@ -213,8 +230,11 @@ async def _check_single_head(unit_id: int | None, relation, exclude_id: int | No
 
 async def _placement(viewer, unit_id: int | None, community_id: int | None) -> tuple[m.Unit | None, m.Area]:
     if unit_id is None and community_id is None:
-        raise UserFailure("Give unitId, or communityId for a resident not yet placed in a unit.",
-                          Code.INVALID_INPUT, "unitId")
+        raise UserFailure(
+            "Give unitId, or communityId for a resident not yet placed in a unit.",
+            Code.INVALID_INPUT,
+            "unitId",
+        )
     unit = None
     if unit_id is not None:
         unit = await find_pk(viewer, m.Unit, unit_id, "unitId", "Unit")
@@ -313,8 +333,9 @@ async def update_resident(context, change: ResidentChanges) -> m.Resident:
 
 def _require_active(resident: m.Resident) -> None:
     if resident.status != ResidentStatus.ACTIVE:
-        raise UserFailure(f"The resident is {resident.status.value}, not ACTIVE.", Code.INVALID_TRANSITION,
-                          "residentId")
+        raise UserFailure(
+            f"The resident is {resident.status.value}, not ACTIVE.", Code.INVALID_TRANSITION, "residentId"
+        )
 
 
 async def move_resident(context, data: Move) -> m.Resident:

@@ -63,10 +63,13 @@ class GraphQLClient:
     async def post(self, query: str, variables: dict | None = None, token: str | None = None, **headers):
         hdrs = {"Authorization": f"Bearer {token}"} if token else {}
         hdrs.update(headers)
-        return await self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=hdrs)
+        return await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=hdrs
+        )
 
-    async def __call__(self, query: str, variables: dict | None = None, token: str | None = None,
-                       *, errors_ok: bool = False) -> dict:
+    async def __call__(
+        self, query: str, variables: dict | None = None, token: str | None = None, *, errors_ok: bool = False
+    ) -> dict:
         """The response body; fails the test on GraphQL errors unless errors_ok."""
         resp = await self.post(query, variables, token)
         assert resp.status_code in (200, 400), resp.text
@@ -123,7 +126,9 @@ async def run_scheduled_job(target, name: str, now=None, force: bool = True):
     app's bus. Returns ``core.scheduled.RunOutcome``."""
     from core.scheduled import run_job
 
-    runtime = getattr(getattr(target, "state", None), "runtime", None) or (target if hasattr(target, "host") else None)
+    runtime = getattr(getattr(target, "state", None), "runtime", None) or (
+        target if hasattr(target, "host") else None
+    )
     host = runtime.host if runtime is not None else target
     jobs = {job.name: job for job in host.scheduled_jobs()}
     if name not in jobs:

@@ -42,31 +42,58 @@ def new_id_number(born=None) -> str:
     return make_id_number("410106", born or dt.date(1980, 1, 1) + dt.timedelta(days=_seq[0]), _seq[0])
 
 
-async def make_resident(unit: m.Unit, name: str, relation=HouseholdRelation.OTHER, *, id_number: str | None = None,
-                        phone: str | None = None, **extra) -> m.Resident:
+async def make_resident(
+    unit: m.Unit,
+    name: str,
+    relation=HouseholdRelation.OTHER,
+    *,
+    id_number: str | None = None,
+    phone: str | None = None,
+    **extra,
+) -> m.Resident:
     """A resident of ``unit`` with a valid (generated) ID number and phone, stored encrypted."""
     import datetime as dt
 
     idn = id_number or new_id_number(extra.get("birth_date"))
     ph = phone or f"139{_seq[0]:08d}"
     r = m.Resident(
-        name=name, unit=unit, community_id=unit.community_ref, relation_to_head=relation,
-        gender=Gender.MALE, birth_date=extra.pop("birth_date", dt.date(int(idn[6:10]), int(idn[10:12]), int(idn[12:14]))),
-        id_number_cipher=encrypt(idn, "id_number"), id_number_hash=blind_index(idn, "id_number"),
-        id_number_masked=mask_id_number(idn), phone_cipher=encrypt(ph, "phone"),
-        phone_hash=blind_index(ph, "phone"), phone_masked=mask_phone(ph), phone_last4=ph[-4:], **extra,
+        name=name,
+        unit=unit,
+        community_id=unit.community_ref,
+        relation_to_head=relation,
+        gender=Gender.MALE,
+        birth_date=extra.pop("birth_date", dt.date(int(idn[6:10]), int(idn[10:12]), int(idn[12:14]))),
+        id_number_cipher=encrypt(idn, "id_number"),
+        id_number_hash=blind_index(idn, "id_number"),
+        id_number_masked=mask_id_number(idn),
+        phone_cipher=encrypt(ph, "phone"),
+        phone_hash=blind_index(ph, "phone"),
+        phone_masked=mask_phone(ph),
+        phone_last4=ph[-4:],
+        **extra,
     )
     r.set_lineage(unit.lineage())
     await r.save()
     return r
 
 
-async def make_user(username: str, grants: list[tuple[str, m.Area]] = (), *, superuser: bool = False,
-                    resident: m.Resident | None = None, home: m.Area | None = None) -> m.User:
+async def make_user(
+    username: str,
+    grants: list[tuple[str, m.Area]] = (),
+    *,
+    superuser: bool = False,
+    resident: m.Resident | None = None,
+    home: m.Area | None = None,
+) -> m.User:
     """An account with password :data:`PASSWORD` and ``grants`` [(role, area)]."""
-    user = await m.User.create(username=username, display_name=username.title(), password_hash=_PW_HASH,
-                               is_superuser=superuser, resident=resident,
-                               home_area=home or (grants[0][1] if grants else None))
+    user = await m.User.create(
+        username=username,
+        display_name=username.title(),
+        password_hash=_PW_HASH,
+        is_superuser=superuser,
+        resident=resident,
+        home_area=home or (grants[0][1] if grants else None),
+    )
     for role, area in grants:
         await m.RoleGrant.create(user=user, role=role, area=area)
     return user
@@ -152,5 +179,3 @@ async def build_world() -> World:
     w.users["resident"] = await make_user("resident", [("resident", w.c1)], resident=w.residents["zhang"])
     w.tokens = {name: token_for(u) for name, u in w.users.items()}
     return w
-
-

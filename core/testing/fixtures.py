@@ -49,8 +49,10 @@ def pytest_configure(config):
         asyncio.run(ensure_postgres_database(normalise_url(TEST_DB), timeout=5))
     except Exception as exc:  # noqa: BLE001 - refused, timed out, unknown host, bad password: all end the run
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise pytest.UsageError(f"PostgreSQL for the tests is unreachable at {where} ({reason}); start it, "
-                                "or unset LASTMILE_TEST_DATABASE_URL to test on SQLite") from None
+        raise pytest.UsageError(
+            f"PostgreSQL for the tests is unreachable at {where} ({reason}); start it, "
+            "or unset LASTMILE_TEST_DATABASE_URL to test on SQLite"
+        ) from None
 
 
 def pytest_report_header(config):

@@ -31,8 +31,9 @@ class Subscription:
 
 
 @contextlib.asynccontextmanager
-async def subscribe(app, query: str, variables: dict | None = None, token: str | None = None,
-                    *, path: str = "/graphql") -> AsyncIterator[Subscription]:
+async def subscribe(
+    app, query: str, variables: dict | None = None, token: str | None = None, *, path: str = "/graphql"
+) -> AsyncIterator[Subscription]:
     """``async with subscribe(app, "subscription { ... }", token=t) as sub: await sub.next()``.
 
     Opens the socket, sends connection_init (with the token, as a browser would)
@@ -46,8 +47,9 @@ async def subscribe(app, query: str, variables: dict | None = None, token: str |
             ack = await ws.receive_json(timeout=5)
             assert ack.get("type") == "connection_ack", ack
             before = bus.subscriber_count()
-            await ws.send_json({"id": "1", "type": "subscribe",
-                                "payload": {"query": query, "variables": variables or {}}})
+            await ws.send_json(
+                {"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables or {}}}
+            )
             for _ in range(500):
                 if bus.subscriber_count() > before:
                     break

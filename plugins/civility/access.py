@@ -30,8 +30,11 @@ PERMISSIONS = {
 
 ROLES = [
     # Assessors must see the households and people they rate: core read permissions too.
-    RoleDef("assessor", "Civility assessor (评审员): reviews and scores nominations of the area.",
-            frozenset({READ, ASSESS, "area.read", "resident.read"})),
+    RoleDef(
+        "assessor",
+        "Civility assessor (评审员): reviews and scores nominations of the area.",
+        frozenset({READ, ASSESS, "area.read", "resident.read"}),
+    ),
     RoleDef("area_manager", "", frozenset({READ, MANAGE, NOMINATE})),
     RoleDef("community_worker", "", frozenset({READ, NOMINATE})),
     RoleDef("grid_worker", "", frozenset({READ, NOMINATE})),
@@ -56,7 +59,9 @@ def lives_in(viewer: Viewer, area_id: int) -> bool:
 
 def campaign_rows(viewer: Viewer, prefix: str = "", *, residents: bool = True) -> RowScope:
     above = ancestors_of_grants(viewer, READ) | (set(viewer.resident_lineage) if residents else set())
-    return viewer.scope(READ).rows(prefix) | (where(**{f"{prefix}area_id__in": sorted(above)}) if above else NOWHERE)
+    return viewer.scope(READ).rows(prefix) | (
+        where(**{f"{prefix}area_id__in": sorted(above)}) if above else NOWHERE
+    )
 
 
 def _campaign_policy(viewer: Viewer) -> RowScope:

@@ -25,20 +25,33 @@ async def _campaign_where(args, info):
 
 
 def mappings() -> list[TypeMap]:
-    campaign = TypeMap("CivilityCampaign", cm.Campaign, {
-        "id": GlobalId(),
-        "title": Column("title"),
-        "kind": Column("kind", "enum"),
-        "year": Column("year", "int"),
-        "status": Column("status", "enum"),
-        "publicNoticeEndsOn": Column("public_notice_ends_on", "date"),
-        "cancelReason": Column("cancel_reason"),
-        "publishedAt": Column("published_at", "datetime"),
-        "createdAt": Column("created_at", "datetime"),
-    })
-    query = TypeMap("Query", fields={
-        "civilityCampaigns": Rows("CivilityCampaign", fk=None, connection=True, where=_campaign_where,
-                                  order=("-year", "-id"), pages=frozenset({"first", "after"}),
-                                  args=frozenset({"area_id", "kind", "year", "status"})),
-    })
+    campaign = TypeMap(
+        "CivilityCampaign",
+        cm.Campaign,
+        {
+            "id": GlobalId(),
+            "title": Column("title"),
+            "kind": Column("kind", "enum"),
+            "year": Column("year", "int"),
+            "status": Column("status", "enum"),
+            "publicNoticeEndsOn": Column("public_notice_ends_on", "date"),
+            "cancelReason": Column("cancel_reason"),
+            "publishedAt": Column("published_at", "datetime"),
+            "createdAt": Column("created_at", "datetime"),
+        },
+    )
+    query = TypeMap(
+        "Query",
+        fields={
+            "civilityCampaigns": Rows(
+                "CivilityCampaign",
+                fk=None,
+                connection=True,
+                where=_campaign_where,
+                order=("-year", "-id"),
+                pages=frozenset({"first", "after"}),
+                args=frozenset({"area_id", "kind", "year", "status"}),
+            ),
+        },
+    )
     return [campaign, query]

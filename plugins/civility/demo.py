@@ -23,18 +23,33 @@ STAR_CRITERIA = [
     ("热心公益", "参加志愿服务和社区活动", 1.0, 5.0),
 ]
 FAMILY_CRITERIA = [("家风家教", "家风淳朴，教子有方", 1.0, 10.0), ("邻里互助", "热心帮助邻里", 1.0, 10.0)]
-REASONS = ["孝老爱亲，照顾年迈父母多年", "热心社区志愿服务", "庭院整洁，带头垃圾分类", "邻里和睦，乐于助人",
-           "家风淳朴，子女品学兼优"]
+REASONS = [
+    "孝老爱亲，照顾年迈父母多年",
+    "热心社区志愿服务",
+    "庭院整洁，带头垃圾分类",
+    "邻里和睦，乐于助人",
+    "家风淳朴，子女品学兼优",
+]
 
 
-async def _campaign(ctx: DemoContext, title: str, kind: CampaignKind, year: int, status: CampaignStatus,
-                    criteria, **extra) -> tuple[cm.Campaign, list[cm.Criterion]]:
-    c = cm.Campaign(title=title, kind=kind, area_id=ctx.district.id, year=year, status=status,
-                    created_by_id=ctx.users["admin"].id, **extra)
+async def _campaign(
+    ctx: DemoContext, title: str, kind: CampaignKind, year: int, status: CampaignStatus, criteria, **extra
+) -> tuple[cm.Campaign, list[cm.Criterion]]:
+    c = cm.Campaign(
+        title=title,
+        kind=kind,
+        area_id=ctx.district.id,
+        year=year,
+        status=status,
+        created_by_id=ctx.users["admin"].id,
+        **extra,
+    )
     c.set_lineage(ctx.district.lineage())
     await c.save()
-    rows = [await cm.Criterion.create(campaign=c, name=n, description=d, weight=w, max_score=mx, position=i)
-            for i, (n, d, w, mx) in enumerate(criteria)]
+    rows = [
+        await cm.Criterion.create(campaign=c, name=n, description=d, weight=w, max_score=mx, position=i)
+        for i, (n, d, w, mx) in enumerate(criteria)
+    ]
     return c, rows
 
 
@@ -47,7 +62,9 @@ def _households(ctx: DemoContext, count: int) -> list[tuple[m.Unit, m.Resident]]
 
 
 async def _nominate(campaign: cm.Campaign, unit: m.Unit, reason: str, by: m.User, status: NominationStatus):
-    n = cm.Nomination(campaign_id=campaign.id, unit_id=unit.id, reason=reason, nominated_by_id=by.id, status=status)
+    n = cm.Nomination(
+        campaign_id=campaign.id, unit_id=unit.id, reason=reason, nominated_by_id=by.id, status=status
+    )
     n.set_lineage(unit.lineage())
     await n.save()
     return n
@@ -59,17 +76,24 @@ async def load_demo(ctx: DemoContext) -> None:
     pw = hash_password(DEMO_PASSWORD)
     assessors = []
     for i in (1, 2):
-        user = await m.User.create(username=f"assessor{i}", display_name=f"评审员{i}", password_hash=pw,
-                                   home_area=ctx.district)
+        user = await m.User.create(
+            username=f"assessor{i}", display_name=f"评审员{i}", password_hash=pw, home_area=ctx.district
+        )
         await m.RoleGrant.create(user=user, role="assessor", area=ctx.district)
         ctx.users[user.username] = user
         assessors.append(user)
 
     last_year = ctx.today.year - 1
     star, criteria = await _campaign(
-        ctx, f"{last_year}年度星级文明户评选", CampaignKind.STAR_HOUSEHOLD, last_year, CampaignStatus.PUBLISHED,
-        STAR_CRITERIA, star_thresholds=[dict(t) for t in DEFAULT_STAR_THRESHOLDS],
-        public_notice_ends_on=dt.date(last_year, 12, 20), published_at=dt.datetime(last_year, 12, 28, tzinfo=dt.UTC),
+        ctx,
+        f"{last_year}年度星级文明户评选",
+        CampaignKind.STAR_HOUSEHOLD,
+        last_year,
+        CampaignStatus.PUBLISHED,
+        STAR_CRITERIA,
+        star_thresholds=[dict(t) for t in DEFAULT_STAR_THRESHOLDS],
+        public_notice_ends_on=dt.date(last_year, 12, 20),
+        published_at=dt.datetime(last_year, 12, 28, tzinfo=dt.UTC),
     )
     for unit, _head in _households(ctx, 12):
         n = await _nominate(star, unit, rng.choice(REASONS), admin, NominationStatus.APPROVED)
@@ -81,12 +105,23 @@ async def load_demo(ctx: DemoContext) -> None:
     await award(SimpleNamespace(viewer=Viewer(), pending_events=[]), star)
 
     family, _ = await _campaign(
-        ctx, f"{ctx.today.year}年度最美家庭评选", CampaignKind.MOST_BEAUTIFUL_FAMILY, ctx.today.year,
-        CampaignStatus.NOMINATING, FAMILY_CRITERIA,
+        ctx,
+        f"{ctx.today.year}年度最美家庭评选",
+        CampaignKind.MOST_BEAUTIFUL_FAMILY,
+        ctx.today.year,
+        CampaignStatus.NOMINATING,
+        FAMILY_CRITERIA,
     )
-    nominees = [await _nominate(family, unit, rng.choice(REASONS),
-                                ctx.community_workers.get(unit.community_ref, admin), NominationStatus.PENDING)
-                for unit, _head in _households(ctx, 8)]
+    nominees = [
+        await _nominate(
+            family,
+            unit,
+            rng.choice(REASONS),
+            ctx.community_workers.get(unit.community_ref, admin),
+            NominationStatus.PENDING,
+        )
+        for unit, _head in _households(ctx, 8)
+    ]
     voters = [r for r in ctx.residents if r.status == ResidentStatus.ACTIVE]
     votes = []
     for n in nominees:

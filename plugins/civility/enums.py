@@ -16,7 +16,8 @@ class CampaignKind(Enum):
         description="Star-rated civilized household (星级文明户): a unit is scored and given 1 to 5 stars.",
     )
     MOST_BEAUTIFUL_FAMILY = v(
-        "MOST_BEAUTIFUL_FAMILY", description="Most beautiful family (最美家庭): a unit is nominated and voted on."
+        "MOST_BEAUTIFUL_FAMILY",
+        description="Most beautiful family (最美家庭): a unit is nominated and voted on.",
     )
     MODEL_PERSON = v(
         "MODEL_PERSON", description="Model person (先进人物/道德模范): a resident is nominated and voted on."
@@ -41,7 +42,9 @@ class CampaignStatus(Enum):
 @strawberry.enum(description="Where a nomination stands.")
 class NominationStatus(Enum):
     PENDING = v("PENDING", description="Nominated, not yet reviewed by an assessor.")
-    APPROVED = v("APPROVED", description="Approved by an assessor; will be awarded on publication if it passes.")
+    APPROVED = v(
+        "APPROVED", description="Approved by an assessor; will be awarded on publication if it passes."
+    )
     REJECTED = v("REJECTED", description="Rejected by an assessor, or by an upheld objection.")
     WITHDRAWN = v("WITHDRAWN", description="Withdrawn by the nominator or a manager.")
     AWARDED = v("AWARDED", description="Honoured when the campaign was published.")
@@ -51,7 +54,10 @@ class NominationStatus(Enum):
 class NominationOrder(Enum):
     SUBMITTED = v("SUBMITTED", description="In the order they were made (the default).")
     VOTES = v("VOTES", description="Most votes first; ties in the order they were made.")
-    TOTAL_SCORE = v("TOTAL_SCORE", description="Highest total score first, unscored last; ties in the order they were made.")
+    TOTAL_SCORE = v(
+        "TOTAL_SCORE",
+        description="Highest total score first, unscored last; ties in the order they were made.",
+    )
 
 
 HOUSEHOLD_KINDS = (CampaignKind.STAR_HOUSEHOLD, CampaignKind.MOST_BEAUTIFUL_FAMILY)

@@ -40,11 +40,15 @@ def nominations(info: Info, campaign_id: int, status: NominationStatus | None):
 
 
 def scores(info: Info, nomination_id: int):
-    return _loaders(info).children(cm.Score, "nomination_id", order=("criterion_id", "id")).load(nomination_id)
+    return (
+        _loaders(info).children(cm.Score, "nomination_id", order=("criterion_id", "id")).load(nomination_id)
+    )
 
 
 def objections(info: Info, nomination_id: int):
-    return _loaders(info).children(cm.Objection, "nomination_id", order=("filed_at", "id")).load(nomination_id)
+    return (
+        _loaders(info).children(cm.Objection, "nomination_id", order=("filed_at", "id")).load(nomination_id)
+    )
 
 
 def vote_count(info: Info, nomination_id: int):
@@ -99,8 +103,7 @@ def viewer_has_voted(info: Info, nomination_id: int):
 async def criterion_means(scores_qs, nomination_ids: list[int]) -> dict[int, dict[int, float]]:
     """nomination id -> {criterion id: mean of assessors' scores}, in one GROUP BY over ``scores_qs``."""
     rows = (
-        await scores_qs
-        .filter(nomination_id__in=list(set(nomination_ids)))
+        await scores_qs.filter(nomination_id__in=list(set(nomination_ids)))
         .annotate(mean=Avg("score"))
         .group_by("nomination_id", "criterion_id")
         .values("nomination_id", "criterion_id", "mean")
@@ -142,11 +145,17 @@ async def stars(info: Info, nomination: cm.Nomination) -> int | None:
 def honors(info: Info, column: str, owner_id: int):
     """AWARDED nominations of a unit (column unit_id) or resident (resident_id), newest first: by the
     campaign's year, then its publication."""
-    return _loaders(info).children(
-        cm.Nomination, column, where=Q(status=NominationStatus.AWARDED),
-        order=("-campaign__year", "-campaign__published_at", "-id"),
-        tag="awarded",
-    ).load(owner_id)
+    return (
+        _loaders(info)
+        .children(
+            cm.Nomination,
+            column,
+            where=Q(status=NominationStatus.AWARDED),
+            order=("-campaign__year", "-campaign__published_at", "-id"),
+            tag="awarded",
+        )
+        .load(owner_id)
+    )
 
 
 def current_star_level(info: Info, unit_id: int):
@@ -155,8 +164,11 @@ def current_star_level(info: Info, unit_id: int):
     async def batch(ids: list[int]):
         rows = (
             await visible(viewer, cm.Nomination)
-            .filter(unit_id__in=list(set(ids)), campaign__kind=CampaignKind.STAR_HOUSEHOLD,
-                    campaign__status=CampaignStatus.PUBLISHED)
+            .filter(
+                unit_id__in=list(set(ids)),
+                campaign__kind=CampaignKind.STAR_HOUSEHOLD,
+                campaign__status=CampaignStatus.PUBLISHED,
+            )
             .values("unit_id", "status", "award_stars", "campaign__year", "campaign__published_at", "id")
         )
         latest: dict[int, tuple] = {}
@@ -185,17 +197,33 @@ def nominee_name(info: Info, nomination: cm.Nomination):
 
     async def batch(ids: list[int]):
         shown = visible(viewer, cm.Nomination).filter(id__in=list(set(ids)))
-        rows = [{"id": r.id, "unit_id": r.unit_id, "resident_id": r.resident_id}
-                for r in await shown if _announced_to(viewer, r)]
+        rows = [
+            {"id": r.id, "unit_id": r.unit_id, "resident_id": r.resident_id}
+            for r in await shown
+            if _announced_to(viewer, r)
+        ]
         unit_ids = [r["unit_id"] for r in rows if r["unit_id"]]
         resident_ids = [r["resident_id"] for r in rows if r["resident_id"]]
-        heads = {
-            r["unit_id"]: r["name"]
-            for r in await m.Resident.filter(unit_id__in=unit_ids, status=ResidentStatus.ACTIVE,
-                                             relation_to_head=HouseholdRelation.HEAD).values("unit_id", "name")
-        } if unit_ids else {}
-        people = dict(await m.Resident.filter(id__in=resident_ids).values_list("id", "name")) if resident_ids else {}
-        names = {r["id"]: heads.get(r["unit_id"]) if r["unit_id"] else people.get(r["resident_id"]) for r in rows}
+        heads = (
+            {
+                r["unit_id"]: r["name"]
+                for r in await m.Resident.filter(
+                    unit_id__in=unit_ids,
+                    status=ResidentStatus.ACTIVE,
+                    relation_to_head=HouseholdRelation.HEAD,
+                ).values("unit_id", "name")
+            }
+            if unit_ids
+            else {}
+        )
+        people = (
+            dict(await m.Resident.filter(id__in=resident_ids).values_list("id", "name"))
+            if resident_ids
+            else {}
+        )
+        names = {
+            r["id"]: heads.get(r["unit_id"]) if r["unit_id"] else people.get(r["resident_id"]) for r in rows
+        }
         return [names.get(i) for i in ids]
 
     return _loaders(info).custom(("civility", "nominee_name"), batch).load(nomination.id)

@@ -20,7 +20,9 @@ class Campaign(Lineage, Model):
     id = fields.IntField(primary_key=True)
     title = fields.CharField(max_length=200)
     kind = fields.CharEnumField(CampaignKind, max_length=32, db_index=True)
-    area = fields.ForeignKeyField("core.Area", related_name="civility_campaigns", on_delete=fields.RESTRICT, db_index=True)
+    area = fields.ForeignKeyField(
+        "core.Area", related_name="civility_campaigns", on_delete=fields.RESTRICT, db_index=True
+    )
     year = fields.IntField(db_index=True)
     status = fields.CharEnumField(CampaignStatus, max_length=16, default=CampaignStatus.DRAFT, db_index=True)
     # [{"stars": int, "minScore": float}, ...] ordered by stars; empty for kinds without stars.
@@ -28,7 +30,11 @@ class Campaign(Lineage, Model):
     public_notice_ends_on = fields.DateField(null=True)
     cancel_reason = fields.TextField(null=True)
     created_by = fields.ForeignKeyField(
-        "core.User", related_name="civility_campaigns_created", null=True, on_delete=fields.SET_NULL, db_index=True
+        "core.User",
+        related_name="civility_campaigns_created",
+        null=True,
+        on_delete=fields.SET_NULL,
+        db_index=True,
     )
     published_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -54,18 +60,26 @@ class Criterion(Model):
 
 class Nomination(Lineage, Model):
     id = fields.IntField(primary_key=True)
-    campaign = fields.ForeignKeyField("civility.Campaign", related_name="nominations", on_delete=fields.CASCADE)
+    campaign = fields.ForeignKeyField(
+        "civility.Campaign", related_name="nominations", on_delete=fields.CASCADE
+    )
     unit = fields.ForeignKeyField(
         "core.Unit", related_name="civility_nominations", null=True, on_delete=fields.RESTRICT, db_index=True
     )
     resident = fields.ForeignKeyField(
-        "core.Resident", related_name="civility_nominations", null=True, on_delete=fields.RESTRICT, db_index=True
+        "core.Resident",
+        related_name="civility_nominations",
+        null=True,
+        on_delete=fields.RESTRICT,
+        db_index=True,
     )
     reason = fields.TextField()
     nominated_by = fields.ForeignKeyField(
         "core.User", related_name="civility_nominations", null=True, on_delete=fields.SET_NULL, db_index=True
     )
-    status = fields.CharEnumField(NominationStatus, max_length=16, default=NominationStatus.PENDING, db_index=True)
+    status = fields.CharEnumField(
+        NominationStatus, max_length=16, default=NominationStatus.PENDING, db_index=True
+    )
     review_note = fields.TextField(null=True)
     reviewed_by = fields.ForeignKeyField(
         "core.User", related_name="civility_reviews", null=True, on_delete=fields.SET_NULL, db_index=True
@@ -85,9 +99,15 @@ class Nomination(Lineage, Model):
 
 class Score(Model):
     id = fields.IntField(primary_key=True)
-    nomination = fields.ForeignKeyField("civility.Nomination", related_name="scores", on_delete=fields.CASCADE)
-    criterion = fields.ForeignKeyField("civility.Criterion", related_name="scores", on_delete=fields.CASCADE, db_index=True)
-    assessor = fields.ForeignKeyField("core.User", related_name="civility_scores", on_delete=fields.RESTRICT, db_index=True)
+    nomination = fields.ForeignKeyField(
+        "civility.Nomination", related_name="scores", on_delete=fields.CASCADE
+    )
+    criterion = fields.ForeignKeyField(
+        "civility.Criterion", related_name="scores", on_delete=fields.CASCADE, db_index=True
+    )
+    assessor = fields.ForeignKeyField(
+        "core.User", related_name="civility_scores", on_delete=fields.RESTRICT, db_index=True
+    )
     score = fields.FloatField()
     comment = fields.TextField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -101,8 +121,12 @@ class Score(Model):
 class Vote(Model):
     id = fields.IntField(primary_key=True)
     nomination = fields.ForeignKeyField("civility.Nomination", related_name="votes", on_delete=fields.CASCADE)
-    resident = fields.ForeignKeyField("core.Resident", related_name="civility_votes", on_delete=fields.CASCADE, db_index=True)
-    user = fields.ForeignKeyField("core.User", related_name="civility_votes", null=True, on_delete=fields.SET_NULL, db_index=True)
+    resident = fields.ForeignKeyField(
+        "core.Resident", related_name="civility_votes", on_delete=fields.CASCADE, db_index=True
+    )
+    user = fields.ForeignKeyField(
+        "core.User", related_name="civility_votes", null=True, on_delete=fields.SET_NULL, db_index=True
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -112,7 +136,9 @@ class Vote(Model):
 
 class Objection(Model):
     id = fields.IntField(primary_key=True)
-    nomination = fields.ForeignKeyField("civility.Nomination", related_name="objections", on_delete=fields.CASCADE, db_index=True)
+    nomination = fields.ForeignKeyField(
+        "civility.Nomination", related_name="objections", on_delete=fields.CASCADE, db_index=True
+    )
     reason = fields.TextField()
     filed_by = fields.ForeignKeyField(
         "core.User", related_name="civility_objections", null=True, on_delete=fields.SET_NULL, db_index=True
@@ -121,7 +147,11 @@ class Objection(Model):
     # True = upheld, False = dismissed, None = undecided.
     upheld = fields.BooleanField(null=True)
     decided_by = fields.ForeignKeyField(
-        "core.User", related_name="civility_objection_decisions", null=True, on_delete=fields.SET_NULL, db_index=True
+        "core.User",
+        related_name="civility_objection_decisions",
+        null=True,
+        on_delete=fields.SET_NULL,
+        db_index=True,
     )
     decided_at = fields.DatetimeField(null=True)
 

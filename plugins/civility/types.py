@@ -32,7 +32,9 @@ class RatingCriterion:
     name: str = F(description="Name of the criterion.")
     description: str | None = F(description="What assessors look at for this criterion.")
     weight: float = F(description="Relative weight of this criterion in the total score.")
-    max_score: float = F(description="Highest score an assessor may give for this criterion (the lowest is 0).")
+    max_score: float = F(
+        description="Highest score an assessor may give for this criterion (the lowest is 0)."
+    )
 
 
 @strawberry.type(description="Total-score threshold (0-100) a nomination needs for a star level.")
@@ -41,7 +43,9 @@ class StarThreshold:
     min_score: float = F(description="Lowest total score (0-100) that earns these stars.")
 
 
-@strawberry.type(description="A yearly civility selection (星级文明户, 最美家庭, 先进人物 评选) run for one area.")
+@strawberry.type(
+    description="A yearly civility selection (星级文明户, 最美家庭, 先进人物 评选) run for one area."
+)
 class CivilityCampaign(Node):
     title: str = F(description="Title, e.g. 2025年度星级文明户评选.")
     kind: CampaignKind = F(description="What the campaign selects.")
@@ -66,8 +70,10 @@ class CivilityCampaign(Node):
     async def criteria(self, info: Info) -> list[RatingCriterion]:
         return await loaders.criteria(info, self.id)
 
-    @F(description="Stars by total score, fewest stars first. Only STAR_HOUSEHOLD campaigns give stars; for other "
-                   "kinds this is empty unless thresholds were given at creation.")
+    @F(
+        description="Stars by total score, fewest stars first. Only STAR_HOUSEHOLD campaigns give stars; for other "
+        "kinds this is empty unless thresholds were given at creation."
+    )
     def star_thresholds(self) -> list[StarThreshold]:
         return [StarThreshold(stars=t["stars"], min_score=t["minScore"]) for t in self.star_thresholds]
 
@@ -75,17 +81,24 @@ class CivilityCampaign(Node):
     def voting_open(self) -> bool:
         return voting_open(self)
 
-    @F(description="Whether the signed-in user may advance or cancel this campaign and decide its objections.")
+    @F(
+        description="Whether the signed-in user may advance or cancel this campaign and decide its objections."
+    )
     def viewer_can_manage(self, info: Info) -> bool:
         return info.context.viewer.can(MANAGE, self)
 
     @F(description="Nominations of the campaign in the order they were made, optionally of one status.")
     async def nominations(
-        self, info: Info,
-        status: Annotated[NominationStatus | None, arg(description="Only nominations with this status.")] = None,
+        self,
+        info: Info,
+        status: Annotated[
+            NominationStatus | None, arg(description="Only nominations with this status.")
+        ] = None,
         first: Annotated[int | None, arg(description="Page size (default 50).")] = None,
         after: Annotated[str | None, arg(description="Cursor to continue after.")] = None,
-        order_by: Annotated[NominationOrder | None, arg(description="Ranking order (default SUBMITTED).")] = None,
+        order_by: Annotated[
+            NominationOrder | None, arg(description="Ranking order (default SUBMITTED).")
+        ] = None,
     ) -> Connection[Nomination]:
         rows = await loaders.nominations(info, self.id, status)
         if order_by == NominationOrder.VOTES:
@@ -94,8 +107,12 @@ class CivilityCampaign(Node):
         elif order_by == NominationOrder.TOTAL_SCORE:
             # Gathered, so that the loaders batch all rows into one query.
             totals = await asyncio.gather(*(loaders.total(info, n) for n in rows))
-            rows = [n for _, n in sorted(zip(totals, rows, strict=True),
-                                         key=lambda p: (p[0] is None, -(p[0] or 0), p[1].id))]
+            rows = [
+                n
+                for _, n in sorted(
+                    zip(totals, rows, strict=True), key=lambda p: (p[0] is None, -(p[0] or 0), p[1].id)
+                )
+            ]
         return connection_from_list(rows, first, after)
 
 
@@ -147,17 +164,23 @@ class Nomination(Node):
     async def campaign(self, info: Info) -> CivilityCampaign:
         return await loaders.campaign(info, self.campaign_id)
 
-    @F(description="The nominated household (STAR_HOUSEHOLD, MOST_BEAUTIFUL_FAMILY); null if the viewer may not see the unit.")
+    @F(
+        description="The nominated household (STAR_HOUSEHOLD, MOST_BEAUTIFUL_FAMILY); null if the viewer may not see the unit."
+    )
     async def unit(self, info: Info) -> UnitT | None:
         return await info.context.loaders.by_id(m.Unit).load(self.unit_id) if self.unit_id else None
 
     @F(description="The nominated person (MODEL_PERSON); null if the viewer may not see the resident.")
     async def resident(self, info: Info) -> ResidentT | None:
-        return await info.context.loaders.by_id(m.Resident).load(self.resident_id) if self.resident_id else None
+        return (
+            await info.context.loaders.by_id(m.Resident).load(self.resident_id) if self.resident_id else None
+        )
 
-    @F(description="The nominee's name as publicly announced (公示) to everyone who sees the campaign: the "
-                   "household head's name for household kinds (null if the unit has no recorded head), the "
-                   "person's name for MODEL_PERSON. Shown even where unit or resident is null for the viewer.")
+    @F(
+        description="The nominee's name as publicly announced (公示) to everyone who sees the campaign: the "
+        "household head's name for household kinds (null if the unit has no recorded head), the "
+        "person's name for MODEL_PERSON. Shown even where unit or resident is null for the viewer."
+    )
     async def nominee_name(self, info: Info) -> str | None:
         return await loaders.nominee_name(info, self)
 
@@ -167,19 +190,25 @@ class Nomination(Node):
             return None
         return await info.context.loaders.by_id(m.User).load(self.nominated_by_id)
 
-    @F(description="Every assessor's current score per criterion; staff only (empty for residents, who see "
-                   "totalScore and starLevel).")
+    @F(
+        description="Every assessor's current score per criterion; staff only (empty for residents, who see "
+        "totalScore and starLevel)."
+    )
     async def scores(self, info: Info) -> list[CriterionScore]:
         return await loaders.scores(info, self.id)
 
-    @F(description="Weighted score on a 0-100 scale: per criterion the mean of assessors' scores as a share of "
-                   "maxScore, weighted by criterion weight. A criterion nobody scored counts as 0; null while "
-                   "nothing is scored.")
+    @F(
+        description="Weighted score on a 0-100 scale: per criterion the mean of assessors' scores as a share of "
+        "maxScore, weighted by criterion weight. A criterion nobody scored counts as 0; null while "
+        "nothing is scored."
+    )
     async def total_score(self, info: Info) -> float | None:
         return await loaders.total(info, self)
 
-    @F(description="Stars from starThresholds once scored (STAR_HOUSEHOLD): the most stars whose minScore the "
-                   "total reaches; null below every threshold and for other kinds. Frozen at publication.")
+    @F(
+        description="Stars from starThresholds once scored (STAR_HOUSEHOLD): the most stars whose minScore the "
+        "total reaches; null below every threshold and for other kinds. Frozen at publication."
+    )
     async def star_level(self, info: Info) -> int | None:
         return await loaders.stars(info, self)
 
@@ -219,11 +248,15 @@ class CivilityHonor:
 
 @strawberry.type(description="Result of a campaign mutation.")
 class CivilityCampaignPayload:
-    campaign: CivilityCampaign | None = F(description="The campaign as it is now; null when the mutation failed.")
+    campaign: CivilityCampaign | None = F(
+        description="The campaign as it is now; null when the mutation failed."
+    )
     user_errors: list[UserError] = F(description="Why the mutation failed; empty on success.")
 
 
 @strawberry.type(description="Result of a nomination mutation.")
 class NominationPayload:
-    nomination: Nomination | None = F(description="The nomination as it is now; null when the mutation failed.")
+    nomination: Nomination | None = F(
+        description="The nomination as it is now; null when the mutation failed."
+    )
     user_errors: list[UserError] = F(description="Why the mutation failed; empty on success.")

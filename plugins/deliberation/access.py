@@ -40,7 +40,7 @@ RAISE = "deliberation.topic.raise"
 PERMISSIONS = {
     READ: "Read deliberation topics, meetings, decisions, action items and 1+1+1 charters of the area.",
     MANAGE: "Adopt charters, set venues, plan, hold and cancel meetings, record decisions, decline topics and "
-            "complete any action item of the area.",
+    "complete any action item of the area.",
     RAISE: "Raise deliberation topics for the area on residents' behalf.",
 }
 
@@ -97,4 +97,3 @@ POLICIES = {
     AgendaItem: _of_visible_meetings,
     TopicSupport: _supports_policy,
 }
-

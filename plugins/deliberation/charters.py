@@ -22,8 +22,15 @@ from plugins.deliberation.services import deliberating_area
 CHARTER_TEXT = 50000
 
 
-async def adopt_document(context, *, area_pk: int | None, kind: CharterDocumentKind, text: str,
-                         adopted_on: dt.date, meeting_pk: int | None) -> m.Area:
+async def adopt_document(
+    context,
+    *,
+    area_pk: int | None,
+    kind: CharterDocumentKind,
+    text: str,
+    adopted_on: dt.date,
+    meeting_pk: int | None,
+) -> m.Area:
     """Adopt version n+1 of the area's rules or covenant (the first adoption is version 1)."""
     viewer = context.viewer
     area = await deliberating_area(viewer, area_pk, ["input", "areaId"])
@@ -35,26 +42,40 @@ async def adopt_document(context, *, area_pk: int | None, kind: CharterDocumentK
         if meeting is None:
             raise not_found("Meeting", ["input", "meetingId"])
         if meeting.status != MeetingStatus.HELD:
-            raise UserFailure("A charter is adopted at a meeting that was held.", Code.INVALID_INPUT,
-                              ["input", "meetingId"])
+            raise UserFailure(
+                "A charter is adopted at a meeting that was held.", Code.INVALID_INPUT, ["input", "meetingId"]
+            )
         meeting_id = meeting.id
     current = await CharterDocument.filter(area_id=area.id, kind=kind).order_by("-version").first()
     if current is not None and adopted_on < current.adopted_on:
-        raise UserFailure(f"Version {current.version} was adopted on {current.adopted_on.isoformat()}; a new "
-                          "version cannot be adopted before it.", Code.INVALID_INPUT, ["input", "adoptedOn"])
+        raise UserFailure(
+            f"Version {current.version} was adopted on {current.adopted_on.isoformat()}; a new "
+            "version cannot be adopted before it.",
+            Code.INVALID_INPUT,
+            ["input", "adoptedOn"],
+        )
     version = (current.version if current else 0) + 1
     try:
         async with in_transaction():  # a savepoint: UNIQUE (area, kind, version) refuses a racing twin
-            await CharterDocument.create(area_id=area.id, **area.lineage(), kind=kind, version=version, text=text,
-                                         adopted_on=adopted_on, adopted_at_id=meeting_id)
+            await CharterDocument.create(
+                area_id=area.id,
+                **area.lineage(),
+                kind=kind,
+                version=version,
+                text=text,
+                adopted_on=adopted_on,
+                adopted_at_id=meeting_id,
+            )
     except IntegrityError:
-        raise UserFailure("Another version was adopted meanwhile; reload and try again.", Code.DUPLICATE,
-                          ["input", "kind"]) from None
+        raise UserFailure(
+            "Another version was adopted meanwhile; reload and try again.", Code.DUPLICATE, ["input", "kind"]
+        ) from None
     return area
 
 
-async def set_venue(context, *, area_pk: int | None, name: str, address: str | None,
-                    capacity: int | None) -> m.Area:
+async def set_venue(
+    context, *, area_pk: int | None, name: str, address: str | None, capacity: int | None
+) -> m.Area:
     viewer = context.viewer
     area = await deliberating_area(viewer, area_pk, ["input", "areaId"])
     require(viewer, MANAGE, area, ["input", "areaId"])
@@ -66,8 +87,9 @@ async def set_venue(context, *, area_pk: int | None, name: str, address: str | N
     if not updated:
         try:
             async with in_transaction():
-                await MeetingVenue.create(area_id=area.id, **area.lineage(), name=name, address=address,
-                                          capacity=capacity)
+                await MeetingVenue.create(
+                    area_id=area.id, **area.lineage(), name=name, address=address, capacity=capacity
+                )
         except IntegrityError:  # set at the same moment by someone else: ours wins, as the later write
             await MeetingVenue.filter(area_id=area.id).update(name=name, address=address, capacity=capacity)
     return area
@@ -97,23 +119,31 @@ def _coverage_sql(viewer: Viewer, area: m.Area) -> str:
     def flag(qs) -> str:
         return f"CASE WHEN a.id IN ({qs.sql(params_inline=True)}) THEN 1 ELSE 0 END"
 
-    return (f"SELECT a.id AS id, a.name AS name, {flag(rules)} AS r, {flag(covenant)} AS c, {flag(venues)} AS v "
-            f"FROM core_area a WHERE a.id IN ({areas.sql(params_inline=True)})")
+    return (
+        f"SELECT a.id AS id, a.name AS name, {flag(rules)} AS r, {flag(covenant)} AS c, {flag(venues)} AS v "
+        f"FROM core_area a WHERE a.id IN ({areas.sql(params_inline=True)})"
+    )
 
 
 async def coverage(viewer: Viewer, area: m.Area) -> Coverage:
     rows = await m.Area._meta.db.execute_query_dict(
         "SELECT COUNT(*) AS n, SUM(r) AS r, SUM(c) AS c, SUM(v) AS v, "
-        f"SUM(CASE WHEN r + c + v = 3 THEN 1 ELSE 0 END) AS full_ FROM ({_coverage_sql(viewer, area)}) x")
+        f"SUM(CASE WHEN r + c + v = 3 THEN 1 ELSE 0 END) AS full_ FROM ({_coverage_sql(viewer, area)}) x"
+    )
     row = rows[0] if rows else {}
-    return Coverage(int(row.get("n") or 0), int(row.get("r") or 0), int(row.get("c") or 0),
-                    int(row.get("v") or 0), int(row.get("full_") or 0))
+    return Coverage(
+        int(row.get("n") or 0),
+        int(row.get("r") or 0),
+        int(row.get("c") or 0),
+        int(row.get("v") or 0),
+        int(row.get("full_") or 0),
+    )
 
 
 async def incomplete(viewer: Viewer, area: m.Area, first: int) -> list[int]:
     """Ids of the areas still missing a part, those missing most first (then by name)."""
     rows = await m.Area._meta.db.execute_query_dict(
         f"SELECT id FROM ({_coverage_sql(viewer, area)}) x WHERE r + c + v < 3 "
-        f"ORDER BY r + c + v, name, id LIMIT {int(first)}")
+        f"ORDER BY r + c + v, name, id LIMIT {int(first)}"
+    )
     return [int(r["id"]) for r in rows]
-

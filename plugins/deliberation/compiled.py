@@ -26,40 +26,65 @@ def _topics_order(args) -> tuple[str, ...]:
 async def _meetings_where(args, info):
     from plugins.deliberation.schema import meetings_where
 
-    return await meetings_where(info, args.get("area_id"), args.get("status"), args.get("from_"), args.get("to"))
+    return await meetings_where(
+        info, args.get("area_id"), args.get("status"), args.get("from_"), args.get("to")
+    )
 
 
 def mappings() -> list[TypeMap]:
     from plugins.deliberation.schema import MEETINGS_ORDER
 
-    topic = TypeMap("DeliberationTopic", DeliberationTopic, {
-        "id": GlobalId(),
-        "title": Column("title"),
-        "description": Column("description"),
-        "status": Column("status", "enum"),
-        "raisedAt": Column("raised_at", "datetime"),
-        "supportCount": Column("support_count", "int"),
-        "declineReason": Column("decline_reason"),
-        "doneAt": Column("done_at", "datetime"),
-        "raisedBy": Ref("Resident", "raised_by_id"),
-        "meeting": Ref("DeliberationMeeting", "meeting_id"),
-    })
-    meeting = TypeMap("DeliberationMeeting", DeliberationMeeting, {
-        "id": GlobalId(),
-        "title": Column("title"),
-        "kind": Column("kind", "enum"),
-        "format": Column("format", "enum"),
-        "scheduledAt": Column("scheduled_at", "datetime"),
-        "status": Column("status", "enum"),
-        "minutes": Column("minutes"),
-        "heldAt": Column("held_at", "datetime"),
-    })
-    query = TypeMap("Query", fields={
-        "deliberationTopics": Rows("DeliberationTopic", fk=None, connection=True, where=_topics_where,
-                                   order=_topics_order, pages=frozenset({"first", "after"}),
-                                   args=frozenset({"area_id", "status", "order_by_support"})),
-        "deliberationMeetings": Rows("DeliberationMeeting", fk=None, connection=True, where=_meetings_where,
-                                     order=MEETINGS_ORDER, pages=frozenset({"first", "after"}),
-                                     args=frozenset({"area_id", "status", "from_", "to"})),
-    })
+    topic = TypeMap(
+        "DeliberationTopic",
+        DeliberationTopic,
+        {
+            "id": GlobalId(),
+            "title": Column("title"),
+            "description": Column("description"),
+            "status": Column("status", "enum"),
+            "raisedAt": Column("raised_at", "datetime"),
+            "supportCount": Column("support_count", "int"),
+            "declineReason": Column("decline_reason"),
+            "doneAt": Column("done_at", "datetime"),
+            "raisedBy": Ref("Resident", "raised_by_id"),
+            "meeting": Ref("DeliberationMeeting", "meeting_id"),
+        },
+    )
+    meeting = TypeMap(
+        "DeliberationMeeting",
+        DeliberationMeeting,
+        {
+            "id": GlobalId(),
+            "title": Column("title"),
+            "kind": Column("kind", "enum"),
+            "format": Column("format", "enum"),
+            "scheduledAt": Column("scheduled_at", "datetime"),
+            "status": Column("status", "enum"),
+            "minutes": Column("minutes"),
+            "heldAt": Column("held_at", "datetime"),
+        },
+    )
+    query = TypeMap(
+        "Query",
+        fields={
+            "deliberationTopics": Rows(
+                "DeliberationTopic",
+                fk=None,
+                connection=True,
+                where=_topics_where,
+                order=_topics_order,
+                pages=frozenset({"first", "after"}),
+                args=frozenset({"area_id", "status", "order_by_support"}),
+            ),
+            "deliberationMeetings": Rows(
+                "DeliberationMeeting",
+                fk=None,
+                connection=True,
+                where=_meetings_where,
+                order=MEETINGS_ORDER,
+                pages=frozenset({"first", "after"}),
+                args=frozenset({"area_id", "status", "from_", "to"}),
+            ),
+        },
+    )
     return [topic, meeting, query]

@@ -70,12 +70,19 @@ WORRIES = [
 ]
 ACTIONS = ["物业负责落实", "社区跟进协调", "联系相关单位施工", "张贴公告告知住户", "组织志愿者巡查"]
 KIND_FORMAT = {
-    K.SMALL_BENCH: MeetingFormat.ONE_SIX_X, K.RESIDENTS_COUNCIL: MeetingFormat.ONE_SIX_X,
-    K.COORDINATION: MeetingFormat.ONE_SIX_X, K.WEEKEND_FACE_TO_FACE: MeetingFormat.OPEN,
+    K.SMALL_BENCH: MeetingFormat.ONE_SIX_X,
+    K.RESIDENTS_COUNCIL: MeetingFormat.ONE_SIX_X,
+    K.COORDINATION: MeetingFormat.ONE_SIX_X,
+    K.WEEKEND_FACE_TO_FACE: MeetingFormat.OPEN,
     K.RED_WHITE_COUNCIL: MeetingFormat.OPEN,
 }
-TITLES = {K.SMALL_BENCH: "小板凳恳谈会", K.RESIDENTS_COUNCIL: "居民议事会", K.WEEKEND_FACE_TO_FACE: "周末面对面",
-          K.RED_WHITE_COUNCIL: "红白理事会", K.COORDINATION: "协调会"}
+TITLES = {
+    K.SMALL_BENCH: "小板凳恳谈会",
+    K.RESIDENTS_COUNCIL: "居民议事会",
+    K.WEEKEND_FACE_TO_FACE: "周末面对面",
+    K.RED_WHITE_COUNCIL: "红白理事会",
+    K.COORDINATION: "协调会",
+}
 
 
 @dataclass
@@ -131,10 +138,16 @@ class Builder:
         title, description = worry or self.rng.choice(WORRIES)
         people = self.by_area.get(area.id, [])
         raiser = self.rng.choice(people) if people and self.rng.random() < 0.8 else None
-        row = DeliberationTopic(area_id=area.id, **area.lineage(), title=title, description=description,
-                                status=TopicStatus.RAISED, raised_by_id=raiser.id if raiser else None,
-                                raised_by_user_id=self.accounts.get(raiser.id) if raiser else None,
-                                raised_at=raised_at)
+        row = DeliberationTopic(
+            area_id=area.id,
+            **area.lineage(),
+            title=title,
+            description=description,
+            status=TopicStatus.RAISED,
+            raised_by_id=raiser.id if raiser else None,
+            raised_by_user_id=self.accounts.get(raiser.id) if raiser else None,
+            raised_at=raised_at,
+        )
         supporters = self.rng.sample(people, min(len(people), self.rng.randint(0, 12))) if people else []
         row.support_count = len({r.id for r in supporters})
         return Topic(row, sorted({r.id for r in supporters}))
@@ -143,12 +156,19 @@ class Builder:
         community = self.community_of(area)
         chair = self.ctx.community_workers.get(community.id)
         f = self.ctx.faker
-        people = [MeetingParticipant(category=P.CHAIR, user_id=chair.id if chair else None,
-                                     name=chair.display_name if chair else f"{community.name}党委书记")]
+        people = [
+            MeetingParticipant(
+                category=P.CHAIR,
+                user_id=chair.id if chair else None,
+                name=chair.display_name if chair else f"{community.name}党委书记",
+            )
+        ]
         if fmt == MeetingFormat.ONE_SIX_X:
             manager_id = area.property_manager_id if area.level == AreaLevel.COMPOUND else None
-            manager = next((o for o in self.orgs.get(OrganizationKind.PROPERTY_MANAGEMENT, []) if o.id == manager_id),
-                           None) or self.org(OrganizationKind.PROPERTY_MANAGEMENT)
+            manager = next(
+                (o for o in self.orgs.get(OrganizationKind.PROPERTY_MANAGEMENT, []) if o.id == manager_id),
+                None,
+            ) or self.org(OrganizationKind.PROPERTY_MANAGEMENT)
             lawyer = self.org(OrganizationKind.LAW_FIRM)
             partner = self.org(OrganizationKind.SCHOOL) or self.org(OrganizationKind.ENTERPRISE)
             residents = self.by_area.get(area.id, [])
@@ -156,35 +176,68 @@ class Builder:
             people += [
                 MeetingParticipant(category=P.COMMUNITY_COMMITTEES, name=f"社区两委 {f.name()}"),
                 MeetingParticipant(category=P.SUPERVISORY_COMMITTEE, name=f"监委会 {f.name()}"),
-                MeetingParticipant(category=P.PROPERTY_COMPANY, organization_id=manager.id if manager else None,
-                                   name=f"{manager.name if manager else '物业'}代表"),
-                MeetingParticipant(category=P.LEGAL_ADVISER, organization_id=lawyer.id if lawyer else None,
-                                   name=f"法律顾问 {f.name()}"),
-                MeetingParticipant(category=P.PARTNER_UNIT, organization_id=partner.id if partner else None,
-                                   name=partner.name if partner else "共建单位代表"),
-                MeetingParticipant(category=P.RESIDENT_REPRESENTATIVE,
-                                   resident_id=representative.id if representative else None,
-                                   user_id=self.accounts.get(representative.id) if representative else None,
-                                   name=representative.name if representative else f"居民代表 {f.name()}"),
+                MeetingParticipant(
+                    category=P.PROPERTY_COMPANY,
+                    organization_id=manager.id if manager else None,
+                    name=f"{manager.name if manager else '物业'}代表",
+                ),
+                MeetingParticipant(
+                    category=P.LEGAL_ADVISER,
+                    organization_id=lawyer.id if lawyer else None,
+                    name=f"法律顾问 {f.name()}",
+                ),
+                MeetingParticipant(
+                    category=P.PARTNER_UNIT,
+                    organization_id=partner.id if partner else None,
+                    name=partner.name if partner else "共建单位代表",
+                ),
+                MeetingParticipant(
+                    category=P.RESIDENT_REPRESENTATIVE,
+                    resident_id=representative.id if representative else None,
+                    user_id=self.accounts.get(representative.id) if representative else None,
+                    name=representative.name if representative else f"居民代表 {f.name()}",
+                ),
             ]
-        stakeholders = self.rng.sample(self.by_area.get(area.id, []), min(len(self.by_area.get(area.id, [])),
-                                                                         self.rng.randint(1, 4)))
-        people += [MeetingParticipant(category=P.STAKEHOLDER, resident_id=r.id, user_id=self.accounts.get(r.id),
-                                      name=r.name) for r in stakeholders]
+        stakeholders = self.rng.sample(
+            self.by_area.get(area.id, []), min(len(self.by_area.get(area.id, [])), self.rng.randint(1, 4))
+        )
+        people += [
+            MeetingParticipant(
+                category=P.STAKEHOLDER, resident_id=r.id, user_id=self.accounts.get(r.id), name=r.name
+            )
+            for r in stakeholders
+        ]
         if kind == K.COORDINATION:
             dept = self.org(OrganizationKind.GOVERNMENT_DEPARTMENT)
             if dept:
-                people.append(MeetingParticipant(category=P.DEPARTMENT, organization_id=dept.id, name=dept.name))
+                people.append(
+                    MeetingParticipant(category=P.DEPARTMENT, organization_id=dept.id, name=dept.name)
+                )
         return people
 
-    def meeting(self, area: m.Area, kind: MeetingKind, when: dt.datetime, worries=None, title: str | None = None,
-                extra: list[MeetingParticipant] = ()) -> Meeting:
+    def meeting(
+        self,
+        area: m.Area,
+        kind: MeetingKind,
+        when: dt.datetime,
+        worries=None,
+        title: str | None = None,
+        extra: list[MeetingParticipant] = (),
+    ) -> Meeting:
         fmt = KIND_FORMAT[kind]
         community = self.community_of(area)
         chair = self.ctx.community_workers.get(community.id) or self.ctx.users["admin"]
-        row = DeliberationMeeting(area_id=area.id, **area.lineage(), title=title or f"{area.name}{TITLES[kind]}",
-                                  kind=kind, format=fmt, scheduled_at=when, status=MeetingStatus.PLANNED,
-                                  chair_id=chair.id, created_by_id=chair.id)
+        row = DeliberationMeeting(
+            area_id=area.id,
+            **area.lineage(),
+            title=title or f"{area.name}{TITLES[kind]}",
+            kind=kind,
+            format=fmt,
+            scheduled_at=when,
+            status=MeetingStatus.PLANNED,
+            chair_id=chair.id,
+            created_by_id=chair.id,
+        )
         meeting = Meeting(row, self.panel(area, kind, fmt) + list(extra))
         for i, p in enumerate(meeting.people):
             p.position = i
@@ -209,8 +262,11 @@ class Builder:
         held = row.scheduled_at + 2 * HOUR
         row.status, row.held_at = MeetingStatus.HELD, held
         # Now and then a fixed party does not come: such a 1+6+X meeting cannot decide.
-        absent = ({rng.randrange(1, 7)} if row.format == MeetingFormat.ONE_SIX_X and rng.random() < 0.02
-                  and not meeting.showcase else set())
+        absent = (
+            {rng.randrange(1, 7)}
+            if row.format == MeetingFormat.ONE_SIX_X and rng.random() < 0.02 and not meeting.showcase
+            else set()
+        )
         for p in meeting.people:
             p.attended = p.position not in absent and (p.category != P.STAKEHOLDER or rng.random() < 0.85)
         row.attendance = sum(p.attended for p in meeting.people)
@@ -239,9 +295,16 @@ class Builder:
             against = rng.randint(0, max(0, present // 4))
             votes = (present - against - 1, against, 1) if present > against + 1 else (present, 0, 0)
         passed = adopted(*votes)
-        decision = DeliberationDecision(area_id=t.row.area_id, **t.row.lineage(),
-                                        text=f"关于“{t.row.title}”：{rng.choice(ACTIONS)}。", votes_for=votes[0],
-                                        votes_against=votes[1], abstentions=votes[2], adopted=passed, decided_at=at)
+        decision = DeliberationDecision(
+            area_id=t.row.area_id,
+            **t.row.lineage(),
+            text=f"关于“{t.row.title}”：{rng.choice(ACTIONS)}。",
+            votes_for=votes[0],
+            votes_against=votes[1],
+            abstentions=votes[2],
+            adopted=passed,
+            decided_at=at,
+        )
         items: list[ActionItem] = []
         if not passed:
             t.row.status = TopicStatus.RAISED
@@ -254,11 +317,16 @@ class Builder:
             for i in range(rng.choice([1, 1, 2, 3])):
                 owner = rng.choice(owners) if owners else None
                 due = clock.local_date(at) + rng.randint(5, 30) * DAY
-                item = ActionItem(area_id=t.row.area_id, **t.row.lineage(), position=i,
-                                  description=f"{t.row.title}：{rng.choice(ACTIONS)}", due_on=due,
-                                  owner_organization_id=owner.organization_id if owner else None,
-                                  owner_user_id=None if owner is None or owner.organization_id else owner.user_id,
-                                  status=ActionItemStatus.OPEN)
+                item = ActionItem(
+                    area_id=t.row.area_id,
+                    **t.row.lineage(),
+                    position=i,
+                    description=f"{t.row.title}：{rng.choice(ACTIONS)}",
+                    due_on=due,
+                    owner_organization_id=owner.organization_id if owner else None,
+                    owner_user_id=None if owner is None or owner.organization_id else owner.user_id,
+                    status=ActionItemStatus.OPEN,
+                )
                 if item.owner_user_id is None and item.owner_organization_id is None:
                     item.owner_user_id = area.chair_id
                 finished = at + rng.uniform(1, (due - clock.local_date(at)).days + 3) * DAY
@@ -281,13 +349,22 @@ class Builder:
         for community in self.ctx.communities:
             for month in range(13):
                 when = start + (month * 28 + rng.randint(0, 20)) * DAY + 9 * HOUR
-                kind = rng.choice([K.RESIDENTS_COUNCIL, K.RESIDENTS_COUNCIL, K.WEEKEND_FACE_TO_FACE,
-                                   K.RED_WHITE_COUNCIL, K.COORDINATION])
+                kind = rng.choice(
+                    [
+                        K.RESIDENTS_COUNCIL,
+                        K.RESIDENTS_COUNCIL,
+                        K.WEEKEND_FACE_TO_FACE,
+                        K.RED_WHITE_COUNCIL,
+                        K.COORDINATION,
+                    ]
+                )
                 self.meeting(community, kind, when)
         for compound in self.ctx.compounds:
             for _ in range(rng.randint(4, 7)):
                 when = start + rng.uniform(0, 375) * DAY
-                self.meeting(compound, K.SMALL_BENCH, when.replace(hour=11, minute=0, second=0, microsecond=0))
+                self.meeting(
+                    compound, K.SMALL_BENCH, when.replace(hour=11, minute=0, second=0, microsecond=0)
+                )
         self.showcase()
         for meeting in self.meetings:
             self.walk(meeting)
@@ -297,7 +374,10 @@ class Builder:
                 self.loose.append(self.topic(area, now - rng.uniform(0.1, 14) * DAY))
             if rng.random() < 0.7:
                 t = self.topic(area, now - rng.uniform(20, 300) * DAY)
-                t.row.status, t.row.declined_at = TopicStatus.DECLINED, t.row.raised_at + rng.randint(3, 12) * DAY
+                t.row.status, t.row.declined_at = (
+                    TopicStatus.DECLINED,
+                    t.row.raised_at + rng.randint(3, 12) * DAY,
+                )
                 t.row.decline_reason = "属于个人私事，不属于小区公共议题，已转交相关部门。"
                 self.loose.append(t)
 
@@ -308,16 +388,29 @@ class Builder:
         if yiyuan is not None:
             compounds = [c for c in self.ctx.compounds if c.community_ref == yiyuan.id] or [yiyuan]
             for i, worry in enumerate(WORRIES[:3]):
-                self.meeting(compounds[i % len(compounds)], K.SMALL_BENCH, now - (200 - 60 * i) * DAY,
-                             worries=[worry], title=f"{compounds[i % len(compounds)].name}小板凳恳谈会：{worry[0]}"
-                             ).showcase = True
+                self.meeting(
+                    compounds[i % len(compounds)],
+                    K.SMALL_BENCH,
+                    now - (200 - 60 * i) * DAY,
+                    worries=[worry],
+                    title=f"{compounds[i % len(compounds)].name}小板凳恳谈会：{worry[0]}",
+                ).showcase = True
         zhongan = next((c for c in self.ctx.communities if c.name == "中安街社区"), None)
         if zhongan is not None:
-            utilities = [MeetingParticipant(category=P.PARTNER_UNIT if j else P.DEPARTMENT, organization_id=o.id,
-                                            name=o.name)
-                         for j, o in enumerate(self.orgs.get(OrganizationKind.UTILITY, []))]
-            self.meeting(zhongan, K.COORDINATION, now - 90 * DAY, worries=[WORRIES[10]],
-                         title="中安街社区线缆整治协调会（供电、供水、电信）", extra=utilities).showcase = True
+            utilities = [
+                MeetingParticipant(
+                    category=P.PARTNER_UNIT if j else P.DEPARTMENT, organization_id=o.id, name=o.name
+                )
+                for j, o in enumerate(self.orgs.get(OrganizationKind.UTILITY, []))
+            ]
+            self.meeting(
+                zhongan,
+                K.COORDINATION,
+                now - 90 * DAY,
+                worries=[WORRIES[10]],
+                title="中安街社区线缆整治协调会（供电、供水、电信）",
+                extra=utilities,
+            ).showcase = True
 
     # ---------------------------------------------------------------- writing
 
@@ -339,7 +432,10 @@ class Builder:
             for p in mt.people:
                 p.meeting_id = mt.row.id
                 people.append(p)
-            agenda += [AgendaItem(meeting_id=mt.row.id, topic_id=t.row.id, position=i) for i, t in enumerate(mt.topics)]
+            agenda += [
+                AgendaItem(meeting_id=mt.row.id, topic_id=t.row.id, position=i)
+                for i, t in enumerate(mt.topics)
+            ]
             for t, decision, _ in mt.decisions:
                 decision.topic_id, decision.meeting_id = t.row.id, mt.row.id
                 decisions.append(decision)
@@ -348,13 +444,17 @@ class Builder:
         await DeliberationDecision.bulk_create(decisions, batch_size=500)
         decision_ids = await DeliberationDecision.all().order_by("id").values_list("id", flat=True)
         items = []
-        for (t, _, its), pk in zip([d for mt in self.meetings for d in mt.decisions], decision_ids, strict=True):
+        for (t, _, its), pk in zip(
+            [d for mt in self.meetings for d in mt.decisions], decision_ids, strict=True
+        ):
             for item in its:
                 item.decision_id, item.topic_id = pk, t.row.id
                 items.append(item)
         await ActionItem.bulk_create(items, batch_size=1000)
-        await TopicSupport.bulk_create([TopicSupport(topic_id=t.row.id, resident_id=r) for t in topics
-                                        for r in t.supporters], batch_size=1000)
+        await TopicSupport.bulk_create(
+            [TopicSupport(topic_id=t.row.id, resident_id=r) for t in topics for r in t.supporters],
+            batch_size=1000,
+        )
         await self.charters()
 
     async def charters(self) -> None:
@@ -374,15 +474,29 @@ class Builder:
             if "rules" not in missing:
                 docs.append(self.doc(area, CharterDocumentKind.RULES, 1, first_on))
                 if rng.random() < 0.3:
-                    second_on = clock.local_date(meeting.held_at) if meeting else today - rng.randint(30, 300) * DAY
+                    second_on = (
+                        clock.local_date(meeting.held_at) if meeting else today - rng.randint(30, 300) * DAY
+                    )
                     docs.append(self.doc(area, CharterDocumentKind.RULES, 2, second_on, meeting))
             if "covenant" not in missing:
-                docs.append(self.doc(area, CharterDocumentKind.COVENANT, 1, first_on + rng.randint(0, 30) * DAY))
+                docs.append(
+                    self.doc(area, CharterDocumentKind.COVENANT, 1, first_on + rng.randint(0, 30) * DAY)
+                )
             if "venue" not in missing:
-                name = "社区议事厅" if area.level == AreaLevel.COMMUNITY else rng.choice(["楼院议事亭", "小板凳议事角", "党群服务站"])
-                venues.append(MeetingVenue(area_id=area.id, **area.lineage(), name=name,
-                                           address=area.address or f"{area.name}活动中心",
-                                           capacity=rng.choice([20, 30, 40, 60, 80])))
+                name = (
+                    "社区议事厅"
+                    if area.level == AreaLevel.COMMUNITY
+                    else rng.choice(["楼院议事亭", "小板凳议事角", "党群服务站"])
+                )
+                venues.append(
+                    MeetingVenue(
+                        area_id=area.id,
+                        **area.lineage(),
+                        name=name,
+                        address=area.address or f"{area.name}活动中心",
+                        capacity=rng.choice([20, 30, 40, 60, 80]),
+                    )
+                )
         await CharterDocument.bulk_create(docs, batch_size=500)
         await MeetingVenue.bulk_create(venues, batch_size=500)
         # Meetings of an area with a venue took place there.
@@ -390,20 +504,41 @@ class Builder:
         for mt in self.meetings:
             venue = by_area.get(mt.row.area_id)
             if venue is not None:
-                mt.row.venue_name, mt.row.venue_address, mt.row.venue_capacity = venue.name, venue.address, venue.capacity
-        await DeliberationMeeting.bulk_update([mt.row for mt in self.meetings if mt.row.venue_name],
-                                              fields=["venue_name", "venue_address", "venue_capacity"], batch_size=500)
+                mt.row.venue_name, mt.row.venue_address, mt.row.venue_capacity = (
+                    venue.name,
+                    venue.address,
+                    venue.capacity,
+                )
+        await DeliberationMeeting.bulk_update(
+            [mt.row for mt in self.meetings if mt.row.venue_name],
+            fields=["venue_name", "venue_address", "venue_capacity"],
+            batch_size=500,
+        )
 
-    def doc(self, area: m.Area, kind: CharterDocumentKind, version: int, on: dt.date,
-            meeting: DeliberationMeeting | None = None) -> CharterDocument:
+    def doc(
+        self,
+        area: m.Area,
+        kind: CharterDocumentKind,
+        version: int,
+        on: dt.date,
+        meeting: DeliberationMeeting | None = None,
+    ) -> CharterDocument:
         what = "居民议事规则" if kind == CharterDocumentKind.RULES else "居民公约"
-        body = ("一、凡涉及居民切身利益的公共事务，均提交议事会协商。二、议题由居民提出，经“1+6+X”议事会讨论表决。"
-                "三、决定事项明确责任人和完成时限，办理结果向居民公开。"
-                if kind == CharterDocumentKind.RULES else
-                "爱党爱国、遵纪守法；邻里和睦、互帮互助；爱护环境、垃圾分类；移风易俗、红白事简办；文明养犬、有序停车。")
-        return CharterDocument(area_id=area.id, **area.lineage(), kind=kind, version=version,
-                               text=f"《{area.name}{what}》（第{version}版）{body}", adopted_on=on,
-                               adopted_at_id=meeting.id if meeting is not None else None)
+        body = (
+            "一、凡涉及居民切身利益的公共事务，均提交议事会协商。二、议题由居民提出，经“1+6+X”议事会讨论表决。"
+            "三、决定事项明确责任人和完成时限，办理结果向居民公开。"
+            if kind == CharterDocumentKind.RULES
+            else "爱党爱国、遵纪守法；邻里和睦、互帮互助；爱护环境、垃圾分类；移风易俗、红白事简办；文明养犬、有序停车。"
+        )
+        return CharterDocument(
+            area_id=area.id,
+            **area.lineage(),
+            kind=kind,
+            version=version,
+            text=f"《{area.name}{what}》（第{version}版）{body}",
+            adopted_on=on,
+            adopted_at_id=meeting.id if meeting is not None else None,
+        )
 
 
 async def load_demo(ctx: DemoContext) -> None:

@@ -31,11 +31,15 @@ class TopicStatus(Enum):
 
 @strawberry.enum(description="The kind of deliberation meeting.")
 class MeetingKind(Enum):
-    SMALL_BENCH = v("SMALL_BENCH", description="小板凳恳谈会: held in the compound, residents and units around one table.")
+    SMALL_BENCH = v(
+        "SMALL_BENCH", description="小板凳恳谈会: held in the compound, residents and units around one table."
+    )
     RESIDENTS_COUNCIL = v("RESIDENTS_COUNCIL", description="居民议事会")
     WEEKEND_FACE_TO_FACE = v("WEEKEND_FACE_TO_FACE", description="周末面对面")
     RED_WHITE_COUNCIL = v("RED_WHITE_COUNCIL", description="红白理事会")
-    COORDINATION = v("COORDINATION", description="协调会: with utilities and departments on a concrete problem.")
+    COORDINATION = v(
+        "COORDINATION", description="协调会: with utilities and departments on a concrete problem."
+    )
 
 
 @strawberry.enum(
@@ -50,12 +54,16 @@ class MeetingFormat(Enum):
 @strawberry.enum(description="Who sits at the table. The six fixed parties of 1+6+X, then the X.")
 class ParticipantCategory(Enum):
     CHAIR = v("CHAIR", description='The community party branch secretary (the "1").')
-    COMMUNITY_COMMITTEES = v("COMMUNITY_COMMITTEES", description="社区两委: community party and residents' committees.")
+    COMMUNITY_COMMITTEES = v(
+        "COMMUNITY_COMMITTEES", description="社区两委: community party and residents' committees."
+    )
     SUPERVISORY_COMMITTEE = v("SUPERVISORY_COMMITTEE", description="社区监委会")
     PROPERTY_COMPANY = v("PROPERTY_COMPANY", description="The property management company (物业).")
     LEGAL_ADVISER = v("LEGAL_ADVISER", description="The community's legal adviser (法律顾问).")
     PARTNER_UNIT = v("PARTNER_UNIT", description="共建单位")
-    RESIDENT_REPRESENTATIVE = v("RESIDENT_REPRESENTATIVE", description="A residents' representative (居民代表).")
+    RESIDENT_REPRESENTATIVE = v(
+        "RESIDENT_REPRESENTATIVE", description="A residents' representative (居民代表)."
+    )
     STAKEHOLDER = v("STAKEHOLDER", description="X: residents or groups whose interests the topics touch.")
     DEPARTMENT = v("DEPARTMENT", description="X: government departments concerned.")
 
@@ -64,7 +72,9 @@ class ParticipantCategory(Enum):
 FIXED_PARTIES: tuple[ParticipantCategory, ...] = tuple(ParticipantCategory)[:7]
 
 
-@strawberry.enum(description="Lifecycle: PLANNED -(hold: attendance and minutes recorded)-> HELD; PLANNED -> CANCELLED.")
+@strawberry.enum(
+    description="Lifecycle: PLANNED -(hold: attendance and minutes recorded)-> HELD; PLANNED -> CANCELLED."
+)
 class MeetingStatus(Enum):
     PLANNED = v("PLANNED", description="Planned; participants invited.")
     HELD = v("HELD", description="Held: attendance and minutes recorded; decisions may be recorded.")

@@ -17,7 +17,9 @@ class AdoptCharterDocumentInput:
     kind: CharterDocumentKind = F(description="Rules or covenant.")
     text: str = F(description="The adopted text.")
     adopted_on: dt.date = F(description="The day it was adopted (not before the current version's).")
-    meeting_id: strawberry.ID | None = F(default=None, description="The held meeting that adopted it, if any.")
+    meeting_id: strawberry.ID | None = F(
+        default=None, description="The held meeting that adopted it, if any."
+    )
 
 
 @strawberry.input(description="An area's meeting place.")
@@ -34,7 +36,9 @@ class RaiseTopicInput:
     title: str = F(description="One-line summary.")
     description: str = F(description="What it is about.")
     client_mutation_id: str | None = F(
-        default=None, description="Repeating a submission with the same id returns the first result and writes nothing.")
+        default=None,
+        description="Repeating a submission with the same id returns the first result and writes nothing.",
+    )
 
 
 @strawberry.input(description="Someone at the table.")
@@ -43,7 +47,9 @@ class ParticipantInput:
     user_id: strawberry.ID | None = F(default=None, description="Their account, if any.")
     resident_id: strawberry.ID | None = F(default=None, description="Their resident record, if a resident.")
     organization_id: strawberry.ID | None = F(default=None, description="The organisation they represent.")
-    name: str | None = F(default=None, description="Required when none of userId, residentId, organizationId names the person.")
+    name: str | None = F(
+        default=None, description="Required when none of userId, residentId, organizationId names the person."
+    )
 
 
 @strawberry.input(description="A meeting to plan.")
@@ -56,22 +62,32 @@ class PlanMeetingInput:
     venue_name: str | None = F(default=None, description="Defaults to the area's venue.")
     chair_id: strawberry.ID | None = F(default=None, description="The chair; defaults to the viewer.")
     participants: list[ParticipantInput] | None = F(default=None, description="Who is invited, in order.")
-    topic_ids: list[strawberry.ID] | None = F(default=None, description="RAISED topics of the area (or below) to put on the agenda.")
+    topic_ids: list[strawberry.ID] | None = F(
+        default=None, description="RAISED topics of the area (or below) to put on the agenda."
+    )
 
 
 @strawberry.input(description="What happened at a meeting.")
 class HoldMeetingInput:
     meeting_id: strawberry.ID = F(description="The PLANNED meeting.")
-    attended_indexes: list[int] = F(description="Participants (by their index in the meeting's participants list) who attended.")
-    walk_ins: list[ParticipantInput] | None = F(default=None, description="Participants who came without being invited.")
+    attended_indexes: list[int] = F(
+        description="Participants (by their index in the meeting's participants list) who attended."
+    )
+    walk_ins: list[ParticipantInput] | None = F(
+        default=None, description="Participants who came without being invited."
+    )
     minutes: str = F(description="The minutes.")
 
 
 @strawberry.input(description="A follow-through task of a decision.")
 class ActionItemInput:
     description: str = F(description="What is to be done.")
-    owner_user_id: strawberry.ID | None = F(default=None, description="The person who owns it (or ownerOrganizationId).")
-    owner_organization_id: strawberry.ID | None = F(default=None, description="The organisation that owns it (or ownerUserId).")
+    owner_user_id: strawberry.ID | None = F(
+        default=None, description="The person who owns it (or ownerOrganizationId)."
+    )
+    owner_organization_id: strawberry.ID | None = F(
+        default=None, description="The organisation that owns it (or ownerUserId)."
+    )
     due_on: dt.date = F(description="When it is due.")
 
 
@@ -83,4 +99,6 @@ class RecordDecisionInput:
     votes_for: int = F(description="Votes for.")
     votes_against: int = F(description="Votes against.")
     abstentions: int = F(description="Abstentions.")
-    action_items: list[ActionItemInput] | None = F(default=None, description="Follow-through tasks (adopted decisions only).")
+    action_items: list[ActionItemInput] | None = F(
+        default=None, description="Follow-through tasks (adopted decisions only)."
+    )

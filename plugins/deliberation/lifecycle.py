@@ -69,21 +69,27 @@ def check_topic(topic: DeliberationTopic, move: TopicMove, field: list[str] | No
     """The status ``move`` leads to; INVALID_TRANSITION when the topic's status does not allow it."""
     sources, target = TOPIC_RULES[move]
     if topic.status not in sources:
-        raise refuse(f"A {topic.status.value} topic cannot be {move.value} (only a {_allowed(sources)} topic can).",
-                     field)
+        raise refuse(
+            f"A {topic.status.value} topic cannot be {move.value} (only a {_allowed(sources)} topic can).",
+            field,
+        )
     return target
 
 
 def check_meeting(meeting: DeliberationMeeting, move: MeetingMove, field: list[str] | None = None) -> MS:
     sources, target = MEETING_RULES[move]
     if meeting.status not in sources:
-        raise refuse(f"A {meeting.status.value} meeting cannot be {move.value} (only a {_allowed(sources)} "
-                     "meeting can).", field)
+        raise refuse(
+            f"A {meeting.status.value} meeting cannot be {move.value} (only a {_allowed(sources)} "
+            "meeting can).",
+            field,
+        )
     return target
 
 
-async def move_topic(topic: DeliberationTopic, move: TopicMove, at: dt.datetime,
-                     field: list[str] | None = None, **changes) -> DeliberationTopic:
+async def move_topic(
+    topic: DeliberationTopic, move: TopicMove, at: dt.datetime, field: list[str] | None = None, **changes
+) -> DeliberationTopic:
     """Check ``move``, then set the new status and ``changes`` with a compare-and-set UPDATE."""
     target = check_topic(topic, move, field)
     if target == TS.DONE:
@@ -100,11 +106,18 @@ async def move_topic(topic: DeliberationTopic, move: TopicMove, at: dt.datetime,
     return topic
 
 
-async def move_meeting(meeting: DeliberationMeeting, move: MeetingMove, at: dt.datetime,
-                       field: list[str] | None = None, **changes) -> DeliberationMeeting:
+async def move_meeting(
+    meeting: DeliberationMeeting,
+    move: MeetingMove,
+    at: dt.datetime,
+    field: list[str] | None = None,
+    **changes,
+) -> DeliberationMeeting:
     target = check_meeting(meeting, move, field)
     changes["status"] = target
-    if not await DeliberationMeeting.filter(id=meeting.id, status=meeting.status).update(**changes, updated_at=at):
+    if not await DeliberationMeeting.filter(id=meeting.id, status=meeting.status).update(
+        **changes, updated_at=at
+    ):
         raise refuse("The meeting was changed by someone else meanwhile; reload it and try again.", field)
     for name, value in changes.items():
         setattr(meeting, name, value)

@@ -57,14 +57,16 @@ def action_items(info: Info):
 
 
 def meeting_decisions(info: Info):
-    return _grouped(info, "meeting_decisions", DeliberationDecision, "meeting_id", ("decided_at", "id"),
-                    scoped=True)
+    return _grouped(
+        info, "meeting_decisions", DeliberationDecision, "meeting_id", ("decided_at", "id"), scoped=True
+    )
 
 
 def charter_documents(info: Info):
     """Visible documents per area, newest adoption first."""
-    return _grouped(info, "charter_documents", CharterDocument, "area_id", ("-adopted_on", "-id"),
-                    scoped=True)
+    return _grouped(
+        info, "charter_documents", CharterDocument, "area_id", ("-adopted_on", "-id"), scoped=True
+    )
 
 
 def venues(info: Info):
@@ -80,11 +82,17 @@ def agenda(info: Info):
     """The visible topics on each meeting's agenda, in agenda order."""
 
     async def batch(meeting_ids: list[int]) -> list[list[DeliberationTopic]]:
-        links = await AgendaItem.filter(meeting_id__in=sorted(set(meeting_ids))).order_by("position", "id").values(
-            "meeting_id", "topic_id")
+        links = (
+            await AgendaItem.filter(meeting_id__in=sorted(set(meeting_ids)))
+            .order_by("position", "id")
+            .values("meeting_id", "topic_id")
+        )
         topic_ids = sorted({link["topic_id"] for link in links})
-        topics = ({t.id: t for t in await visible(info.context.viewer, DeliberationTopic).filter(id__in=topic_ids)}
-                  if topic_ids else {})
+        topics = (
+            {t.id: t for t in await visible(info.context.viewer, DeliberationTopic).filter(id__in=topic_ids)}
+            if topic_ids
+            else {}
+        )
         groups: dict[int, list[DeliberationTopic]] = defaultdict(list)
         for link in links:
             if link["topic_id"] in topics:
@@ -99,8 +107,11 @@ def latest_decision(info: Info):
 
     async def batch(topic_ids: list[int]) -> list[DeliberationDecision | None]:
         found: dict[int, DeliberationDecision] = {}
-        rows = await visible(info.context.viewer, DeliberationDecision).filter(
-            topic_id__in=sorted(set(topic_ids))).order_by("decided_at", "id")
+        rows = (
+            await visible(info.context.viewer, DeliberationDecision)
+            .filter(topic_id__in=sorted(set(topic_ids)))
+            .order_by("decided_at", "id")
+        )
         for row in rows:
             found[row.topic_id] = row  # the last one wins
         return [found.get(i) for i in topic_ids]
@@ -114,8 +125,11 @@ def supported_by_me(info: Info):
     async def batch(topic_ids: list[int]) -> list[bool]:
         if not resident_id:
             return [False for _ in topic_ids]
-        mine = set(await TopicSupport.filter(resident_id=resident_id, topic_id__in=sorted(set(topic_ids)))
-                   .values_list("topic_id", flat=True))
+        mine = set(
+            await TopicSupport.filter(
+                resident_id=resident_id, topic_id__in=sorted(set(topic_ids))
+            ).values_list("topic_id", flat=True)
+        )
         return [i in mine for i in topic_ids]
 
     return _custom(info, ("supported_by_me",), batch)
@@ -126,8 +140,11 @@ def raised_topics(info: Info):
 
     async def batch(resident_ids: list[int]) -> list[list[DeliberationTopic]]:
         groups: dict[int, list[DeliberationTopic]] = defaultdict(list)
-        rows = await visible(info.context.viewer, DeliberationTopic).filter(
-            raised_by_id__in=sorted(set(resident_ids))).order_by("-raised_at", "-id")
+        rows = (
+            await visible(info.context.viewer, DeliberationTopic)
+            .filter(raised_by_id__in=sorted(set(resident_ids)))
+            .order_by("-raised_at", "-id")
+        )
         for row in rows:
             groups[row.raised_by_id].append(row)
         return [groups.get(i, []) for i in resident_ids]

@@ -20,7 +20,11 @@ register_node_model(ActionItem, "ActionItem")
 
 @hookimpl
 def lastmile_tortoise_app():
-    return {"label": NAME, "models": ["plugins.deliberation.models"], "migrations": "plugins.deliberation.migrations"}
+    return {
+        "label": NAME,
+        "models": ["plugins.deliberation.models"],
+        "migrations": "plugins.deliberation.migrations",
+    }
 
 
 @hookimpl
@@ -46,8 +50,11 @@ def lastmile_access_policies():
 
 @hookimpl
 def lastmile_node_types():
-    return [NodeSpec("DeliberationTopic", DeliberationTopic), NodeSpec("DeliberationMeeting", DeliberationMeeting),
-            NodeSpec("ActionItem", ActionItem)]
+    return [
+        NodeSpec("DeliberationTopic", DeliberationTopic),
+        NodeSpec("DeliberationMeeting", DeliberationMeeting),
+        NodeSpec("ActionItem", ActionItem),
+    ]
 
 
 @hookimpl
@@ -79,8 +86,11 @@ def lastmile_type_extensions():
         DeliberationResidentFields,
     )
 
-    return {"Community": [DeliberationCommunityFields], "Compound": [DeliberationCompoundFields],
-            "Resident": [DeliberationResidentFields]}
+    return {
+        "Community": [DeliberationCommunityFields],
+        "Compound": [DeliberationCompoundFields],
+        "Resident": [DeliberationResidentFields],
+    }
 
 
 @hookimpl
@@ -101,8 +111,12 @@ async def lastmile_demo_data(ctx):
 async def lastmile_area_usage(area_id):
     from plugins.deliberation.models import CharterDocument, MeetingVenue
 
-    for model, what in ((DeliberationTopic, "deliberation topics"), (DeliberationMeeting, "deliberation meetings"),
-                        (CharterDocument, "charter documents"), (MeetingVenue, "a meeting venue")):
+    for model, what in (
+        (DeliberationTopic, "deliberation topics"),
+        (DeliberationMeeting, "deliberation meetings"),
+        (CharterDocument, "charter documents"),
+        (MeetingVenue, "a meeting venue"),
+    ):
         if await model.filter(area_id=area_id).exists():
             return f"{what} are recorded in it"
     return None

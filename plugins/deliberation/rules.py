@@ -14,8 +14,9 @@ def adopted(votes_for: int, votes_against: int, abstentions: int) -> bool:
     return votes_for > votes_against or (votes_for == votes_against == abstentions == 0)
 
 
-def missing_categories(fmt: MeetingFormat, status: MeetingStatus,
-                       participants: Iterable) -> list[ParticipantCategory]:
+def missing_categories(
+    fmt: MeetingFormat, status: MeetingStatus, participants: Iterable
+) -> list[ParticipantCategory]:
     """The fixed parties (CHAIR and the six) absent from a ONE_SIX_X meeting: among those invited
     while it is planned (or was cancelled), among those who attended once it is held."""
     if fmt != MeetingFormat.ONE_SIX_X:

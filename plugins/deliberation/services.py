@@ -113,8 +113,12 @@ async def _topic(viewer, pk: int | None, field: list[str], lock: bool = True) ->
 
 
 async def _meeting(viewer, pk: int | None, field: list[str], manage: bool = True) -> DeliberationMeeting:
-    meeting = await visible(viewer, DeliberationMeeting).filter(id=pk or 0).select_for_update(
-        of=(DeliberationMeeting._meta.db_table,)).first()
+    meeting = (
+        await visible(viewer, DeliberationMeeting)
+        .filter(id=pk or 0)
+        .select_for_update(of=(DeliberationMeeting._meta.db_table,))
+        .first()
+    )
     if meeting is None:
         raise not_found("Meeting", field)
     if manage:
@@ -130,7 +134,9 @@ def _at_or_below(row, area: m.Area) -> bool:
 
 
 async def _earlier_raise(context, key: str) -> DeliberationTopic | None:
-    row = await m.IdempotencyKey.get_or_none(operation=OP_RAISE, actor_id=context.viewer.user_id or 0, key=key)
+    row = await m.IdempotencyKey.get_or_none(
+        operation=OP_RAISE, actor_id=context.viewer.user_id or 0, key=key
+    )
     if row is None or not row.result_gid:
         return None
     pk = decode_int_gid(row.result_gid, "DeliberationTopic")
@@ -147,19 +153,24 @@ async def _claim_key(context, key: str) -> tuple[DeliberationTopic | None, int |
         return earlier, None
     try:
         async with in_transaction():  # a savepoint; on PostgreSQL a twin request's claim makes this wait
-            row = await m.IdempotencyKey.create(operation=OP_RAISE, actor_id=context.viewer.user_id or 0,
-                                                key=key, result_gid="")
+            row = await m.IdempotencyKey.create(
+                operation=OP_RAISE, actor_id=context.viewer.user_id or 0, key=key, result_gid=""
+            )
     except IntegrityError:
         earlier = await _earlier_raise(context, key)
         if earlier is not None:
             return earlier, None
-        raise UserFailure("A topic with this clientMutationId is being raised; retry.", Code.DUPLICATE,
-                          ["input", "clientMutationId"]) from None
+        raise UserFailure(
+            "A topic with this clientMutationId is being raised; retry.",
+            Code.DUPLICATE,
+            ["input", "clientMutationId"],
+        ) from None
     return None, row.id
 
 
-async def raise_topic(context, area_pk: int | None, title: str, description: str,
-                      client_mutation_id: str | None) -> DeliberationTopic:
+async def raise_topic(
+    context, area_pk: int | None, title: str, description: str, client_mutation_id: str | None
+) -> DeliberationTopic:
     viewer = context.viewer
     field = ["input", "areaId"]
     key = optional_text(client_mutation_id, ["input", "clientMutationId"], "clientMutationId", 128)
@@ -171,19 +182,29 @@ async def raise_topic(context, area_pk: int | None, title: str, description: str
     # Looked up unscoped: a resident may raise in their compound, which core's area policy shows them
     # through their lineage; a refusal never tells of an area the viewer cannot see.
     area = await m.Area.get_or_none(id=area_pk or 0)
-    if area is None or not (await visible(viewer, m.Area).filter(id=area.id).exists() or lives_in(viewer, area)):
+    if area is None or not (
+        await visible(viewer, m.Area).filter(id=area.id).exists() or lives_in(viewer, area)
+    ):
         raise not_found("Area", field)
     if area.level not in DELIBERATING_LEVELS:
         raise UserFailure("A topic is raised in a compound or a community.", Code.INVALID_LEVEL, field)
     if not can_raise(viewer, area):
-        raise UserFailure("Residents raise topics where they live; staff need deliberation.topic.raise.",
-                          Code.FORBIDDEN, field)
+        raise UserFailure(
+            "Residents raise topics where they live; staff need deliberation.topic.raise.",
+            Code.FORBIDDEN,
+            field,
+        )
     title = require_text(title, ["input", "title"], "title", 200)
     description = require_text(description, ["input", "description"], "description", LONG_TEXT)
     as_resident = lives_in(viewer, area)
     topic = await DeliberationTopic.create(
-        area_id=area.id, **area.lineage(), title=title, description=description, status=TopicStatus.RAISED,
-        raised_by_id=viewer.resident_id if as_resident else None, raised_by_user_id=viewer.user_id,
+        area_id=area.id,
+        **area.lineage(),
+        title=title,
+        description=description,
+        status=TopicStatus.RAISED,
+        raised_by_id=viewer.resident_id if as_resident else None,
+        raised_by_user_id=viewer.user_id,
         raised_at=now(),
     )
     if key_row is not None:
@@ -197,8 +218,9 @@ async def _supporter(context, topic_pk: int | None) -> DeliberationTopic:
     viewer = context.viewer
     topic = await _topic(viewer, topic_pk, ["topicId"])
     if not viewer.resident_id or topic.area_id not in viewer.resident_lineage:
-        raise UserFailure("Only residents of the topic's compound or community support it.", Code.FORBIDDEN,
-                          ["topicId"])
+        raise UserFailure(
+            "Only residents of the topic's compound or community support it.", Code.FORBIDDEN, ["topicId"]
+        )
     if topic.status not in lifecycle.OPEN_TOPICS:
         raise lifecycle.refuse(f"A {topic.status.value} topic is no longer open to support.", ["topicId"])
     return topic
@@ -244,8 +266,9 @@ async def decline_topic(context, topic_pk: int | None, reason: str) -> Deliberat
 # ---------------------------------------------------------------- meetings
 
 
-async def _participants(viewer, specs: list[ParticipantSpec], field: list[str], start: int = 0,
-                        attended: bool = False) -> list[MeetingParticipant]:
+async def _participants(
+    viewer, specs: list[ParticipantSpec], field: list[str], start: int = 0, attended: bool = False
+) -> list[MeetingParticipant]:
     if len(specs) > MAX_PARTICIPANTS:
         raise UserFailure(f"At most {MAX_PARTICIPANTS} participants.", Code.INVALID_INPUT, field)
     user_ids = {s.user_id for s in specs if s.user_id}
@@ -253,13 +276,25 @@ async def _participants(viewer, specs: list[ParticipantSpec], field: list[str], 
     org_ids = {s.organization_id for s in specs if s.organization_id}
     # People at the table are context of the meeting: accounts and organisations are looked up
     # unscoped (active ones); residents only among those the planner may read.
-    users = {u.id: u for u in await m.User.filter(id__in=sorted(user_ids), is_active=True)} if user_ids else {}
-    residents = ({r.id: r for r in await visible(viewer, m.Resident).filter(id__in=sorted(resident_ids))}
-                 if resident_ids else {})
+    users = (
+        {u.id: u for u in await m.User.filter(id__in=sorted(user_ids), is_active=True)} if user_ids else {}
+    )
+    residents = (
+        {r.id: r for r in await visible(viewer, m.Resident).filter(id__in=sorted(resident_ids))}
+        if resident_ids
+        else {}
+    )
     orgs = {o.id: o for o in await m.Organization.filter(id__in=sorted(org_ids))} if org_ids else {}
     # A resident with an account sits at the table with it (MeetingParticipant.user, notifications).
-    accounts = dict(await m.User.filter(resident_id__in=sorted(r.id for r in residents.values()), is_active=True)
-                    .values_list("resident_id", "id")) if residents else {}
+    accounts = (
+        dict(
+            await m.User.filter(
+                resident_id__in=sorted(r.id for r in residents.values()), is_active=True
+            ).values_list("resident_id", "id")
+        )
+        if residents
+        else {}
+    )
     out = []
     for i, s in enumerate(specs):
         at = [*field, str(i)]
@@ -273,21 +308,37 @@ async def _participants(viewer, specs: list[ParticipantSpec], field: list[str], 
         if s.organization_id is not None and org is None:
             raise not_found("Organization", [*at, "organizationId"])
         given = optional_text(s.name, [*at, "name"], "name", 100)
-        name = given or (resident.name if resident else None) or (user.display_name if user else None) or (
-            org.name if org else None)
+        name = (
+            given
+            or (resident.name if resident else None)
+            or (user.display_name if user else None)
+            or (org.name if org else None)
+        )
         if not name:
-            raise UserFailure("Name the participant (userId, residentId, organizationId or name).",
-                              Code.INVALID_INPUT, [*at, "name"])
+            raise UserFailure(
+                "Name the participant (userId, residentId, organizationId or name).",
+                Code.INVALID_INPUT,
+                [*at, "name"],
+            )
         user_id = user.id if user else accounts.get(resident.id) if resident else None
-        out.append(MeetingParticipant(position=start + i, category=s.category, user_id=user_id,
-                                      resident_id=resident.id if resident else None,
-                                      organization_id=org.id if org else None, name=name[:100],
-                                      attended=attended, walk_in=attended))
+        out.append(
+            MeetingParticipant(
+                position=start + i,
+                category=s.category,
+                user_id=user_id,
+                resident_id=resident.id if resident else None,
+                organization_id=org.id if org else None,
+                name=name[:100],
+                attended=attended,
+                walk_in=attended,
+            )
+        )
     return out
 
 
-async def _schedulable(viewer, meeting_area: m.Area, topic_pks: list[int | None],
-                       field: list[str]) -> list[DeliberationTopic]:
+async def _schedulable(
+    viewer, meeting_area: m.Area, topic_pks: list[int | None], field: list[str]
+) -> list[DeliberationTopic]:
     if len(topic_pks) > MAX_AGENDA:
         raise UserFailure(f"At most {MAX_AGENDA} topics on an agenda.", Code.INVALID_INPUT, field)
     topics = []
@@ -297,21 +348,26 @@ async def _schedulable(viewer, meeting_area: m.Area, topic_pks: list[int | None]
         if topic.id in {t.id for t in topics}:
             raise UserFailure("The same topic is named twice.", Code.INVALID_INPUT, at)
         if not _at_or_below(topic, meeting_area):
-            raise UserFailure("A meeting takes up topics of its own area (or of compounds below it).",
-                              Code.INVALID_INPUT, at)
+            raise UserFailure(
+                "A meeting takes up topics of its own area (or of compounds below it).",
+                Code.INVALID_INPUT,
+                at,
+            )
         lifecycle.check_topic(topic, TopicMove.SCHEDULE, at)
         topics.append(topic)
     return topics
 
 
-async def _schedule(context, meeting: DeliberationMeeting, topics: list[DeliberationTopic], first: int,
-                    field: list[str]) -> None:
+async def _schedule(
+    context, meeting: DeliberationMeeting, topics: list[DeliberationTopic], first: int, field: list[str]
+) -> None:
     at = now()
     for topic in topics:
         await lifecycle.move_topic(topic, TopicMove.SCHEDULE, at, field, meeting_id=meeting.id)
         topic_changed(context, topic)
-    await AgendaItem.bulk_create([AgendaItem(meeting_id=meeting.id, topic_id=t.id, position=first + i)
-                                  for i, t in enumerate(topics)])
+    await AgendaItem.bulk_create(
+        [AgendaItem(meeting_id=meeting.id, topic_id=t.id, position=first + i) for i, t in enumerate(topics)]
+    )
 
 
 def participant_accounts(participants: list[MeetingParticipant]) -> list[int]:
@@ -319,9 +375,19 @@ def participant_accounts(participants: list[MeetingParticipant]) -> list[int]:
     return list(dict.fromkeys(p.user_id for p in participants if p.user_id))
 
 
-async def plan_meeting(context, *, area_pk: int | None, title: str, kind: MeetingKind, fmt: MeetingFormat,
-                       scheduled_at: dt.datetime, venue_name: str | None, chair_pk: int | None,
-                       participants: list[ParticipantSpec], topic_pks: list[int | None]) -> DeliberationMeeting:
+async def plan_meeting(
+    context,
+    *,
+    area_pk: int | None,
+    title: str,
+    kind: MeetingKind,
+    fmt: MeetingFormat,
+    scheduled_at: dt.datetime,
+    venue_name: str | None,
+    chair_pk: int | None,
+    participants: list[ParticipantSpec],
+    topic_pks: list[int | None],
+) -> DeliberationMeeting:
     viewer = context.viewer
     area = await deliberating_area(viewer, area_pk, ["input", "areaId"])
     require(viewer, MANAGE, area, ["input", "areaId"])
@@ -337,9 +403,17 @@ async def plan_meeting(context, *, area_pk: int | None, title: str, kind: Meetin
     people = await _participants(viewer, participants, ["input", "participants"])
     topics = await _schedulable(viewer, area, topic_pks, ["input", "topicIds"])
     meeting = await DeliberationMeeting.create(
-        area_id=area.id, **area.lineage(), title=title, kind=kind, format=fmt, scheduled_at=scheduled_at,
-        venue_name=name, venue_address=venue.address if same else None,
-        venue_capacity=venue.capacity if same else None, status=MeetingStatus.PLANNED, chair_id=chair_id,
+        area_id=area.id,
+        **area.lineage(),
+        title=title,
+        kind=kind,
+        format=fmt,
+        scheduled_at=scheduled_at,
+        venue_name=name,
+        venue_address=venue.address if same else None,
+        venue_capacity=venue.capacity if same else None,
+        status=MeetingStatus.PLANNED,
+        chair_id=chair_id,
         created_by_id=viewer.user_id,
     )
     for p in people:
@@ -347,8 +421,14 @@ async def plan_meeting(context, *, area_pk: int | None, title: str, kind: Meetin
     await MeetingParticipant.bulk_create(people)
     await _schedule(context, meeting, topics, 0, ["input", "topicIds"])
     local = clock.local_date(scheduled_at)
-    await notify(context, participant_accounts(people), MEETING_KIND, f"议事会议通知: {title}",
-                 body=f"{local.isoformat()} {name or ''}".strip(), subject=meeting)
+    await notify(
+        context,
+        participant_accounts(people),
+        MEETING_KIND,
+        f"议事会议通知: {title}",
+        body=f"{local.isoformat()} {name or ''}".strip(),
+        subject=meeting,
+    )
     await _audit(context, "planMeeting", "DeliberationMeeting", meeting.id)
     return meeting
 
@@ -357,8 +437,10 @@ async def add_topic_to_agenda(context, meeting_pk: int | None, topic_pk: int | N
     viewer = context.viewer
     meeting = await _meeting(viewer, meeting_pk, ["meetingId"])
     if meeting.status != MeetingStatus.PLANNED:
-        raise lifecycle.refuse(f"Topics are added to a PLANNED meeting's agenda, not a {meeting.status.value} "
-                               "one.", ["meetingId"])
+        raise lifecycle.refuse(
+            f"Topics are added to a PLANNED meeting's agenda, not a {meeting.status.value} one.",
+            ["meetingId"],
+        )
     area = await m.Area.get(id=meeting.area_id)
     topics = await _schedulable(viewer, area, [topic_pk], ["topicId"])
     first = await AgendaItem.filter(meeting_id=meeting.id).count()
@@ -373,8 +455,9 @@ async def cancel_meeting(context, meeting_pk: int | None, reason: str) -> Delibe
     lifecycle.check_meeting(meeting, MeetingMove.CANCEL, ["meetingId"])
     reason = require_text(reason, ["reason"], "reason", LONG_TEXT)
     at = now()
-    await lifecycle.move_meeting(meeting, MeetingMove.CANCEL, at, ["meetingId"], cancel_reason=reason,
-                                 cancelled_at=at)
+    await lifecycle.move_meeting(
+        meeting, MeetingMove.CANCEL, at, ["meetingId"], cancel_reason=reason, cancelled_at=at
+    )
     # Its topics wait for another meeting.
     for topic in await DeliberationTopic.filter(meeting_id=meeting.id, status=TopicStatus.SCHEDULED):
         await lifecycle.move_topic(topic, TopicMove.UNSCHEDULE, at)
@@ -383,8 +466,13 @@ async def cancel_meeting(context, meeting_pk: int | None, reason: str) -> Delibe
     return meeting
 
 
-async def hold_meeting(context, meeting_pk: int | None, attended_indexes: list[int],
-                       walk_ins: list[ParticipantSpec], minutes: str) -> DeliberationMeeting:
+async def hold_meeting(
+    context,
+    meeting_pk: int | None,
+    attended_indexes: list[int],
+    walk_ins: list[ParticipantSpec],
+    minutes: str,
+) -> DeliberationMeeting:
     viewer = context.viewer
     meeting = await _meeting(viewer, meeting_pk, ["input", "meetingId"])
     lifecycle.check_meeting(meeting, MeetingMove.HOLD, ["input", "meetingId"])
@@ -393,20 +481,30 @@ async def hold_meeting(context, meeting_pk: int | None, attended_indexes: list[i
     for i, index in enumerate(attended_indexes):
         at = ["input", "attendedIndexes", str(i)]
         if not 0 <= index < invited:
-            raise UserFailure(f"No participant has index {index} (the meeting has {invited}).",
-                              Code.INVALID_INPUT, at)
+            raise UserFailure(
+                f"No participant has index {index} (the meeting has {invited}).", Code.INVALID_INPUT, at
+            )
         if index in seen:
             raise UserFailure("The same participant is named twice.", Code.INVALID_INPUT, at)
         seen.add(index)
     walkers = await _participants(viewer, walk_ins, ["input", "walkIns"], start=invited, attended=True)
     minutes = require_text(minutes, ["input", "minutes"], "minutes", 20000)
     if seen:
-        await MeetingParticipant.filter(meeting_id=meeting.id, position__in=sorted(seen)).update(attended=True)
+        await MeetingParticipant.filter(meeting_id=meeting.id, position__in=sorted(seen)).update(
+            attended=True
+        )
     for p in walkers:
         p.meeting_id = meeting.id
     await MeetingParticipant.bulk_create(walkers)
-    await lifecycle.move_meeting(meeting, MeetingMove.HOLD, now(), ["input", "meetingId"], held_at=now(),
-                                 minutes=minutes, attendance=len(seen) + len(walkers))
+    await lifecycle.move_meeting(
+        meeting,
+        MeetingMove.HOLD,
+        now(),
+        ["input", "meetingId"],
+        held_at=now(),
+        minutes=minutes,
+        attendance=len(seen) + len(walkers),
+    )
     await _audit(context, "holdMeeting", "DeliberationMeeting", meeting.id)
     return meeting
 
@@ -420,41 +518,73 @@ async def _action_items(specs: list[ActionSpec]) -> list[ActionItem]:
         raise UserFailure(f"At most {MAX_ACTION_ITEMS} action items.", Code.INVALID_INPUT, field)
     user_ids = sorted({s.owner_user_id for s in specs if s.owner_user_id})
     org_ids = sorted({s.owner_organization_id for s in specs if s.owner_organization_id})
-    users = set(await m.User.filter(id__in=user_ids, is_active=True).values_list("id", flat=True)) if user_ids else set()
+    users = (
+        set(await m.User.filter(id__in=user_ids, is_active=True).values_list("id", flat=True))
+        if user_ids
+        else set()
+    )
     orgs = set(await m.Organization.filter(id__in=org_ids).values_list("id", flat=True)) if org_ids else set()
     out = []
     for i, s in enumerate(specs):
         at = [*field, str(i)]
         if (s.owner_user_id is None) == (s.owner_organization_id is None):
-            raise UserFailure("An action item has one owner: ownerUserId or ownerOrganizationId.",
-                              Code.INVALID_INPUT, [*at, "ownerUserId"])
+            raise UserFailure(
+                "An action item has one owner: ownerUserId or ownerOrganizationId.",
+                Code.INVALID_INPUT,
+                [*at, "ownerUserId"],
+            )
         if s.owner_user_id is not None and s.owner_user_id not in users:
             raise not_found("User", [*at, "ownerUserId"])
         if s.owner_organization_id is not None and s.owner_organization_id not in orgs:
             raise not_found("Organization", [*at, "ownerOrganizationId"])
-        out.append(ActionItem(position=i, description=require_text(s.description, [*at, "description"],
-                                                                   "description", LONG_TEXT),
-                              owner_user_id=s.owner_user_id, owner_organization_id=s.owner_organization_id,
-                              due_on=s.due_on, status=ActionItemStatus.OPEN))
+        out.append(
+            ActionItem(
+                position=i,
+                description=require_text(s.description, [*at, "description"], "description", LONG_TEXT),
+                owner_user_id=s.owner_user_id,
+                owner_organization_id=s.owner_organization_id,
+                due_on=s.due_on,
+                status=ActionItemStatus.OPEN,
+            )
+        )
     return out
 
 
 async def owners_accounts(host, items: list[ActionItem]) -> dict[int, list[int]]:
     """{action item id: accounts that own it} (the user, or the owning organisation's users)."""
-    org_users = await host.organization_users([i.owner_organization_id for i in items if i.owner_organization_id])
-    return {i.id: ([i.owner_user_id] if i.owner_user_id else sorted(org_users.get(i.owner_organization_id, ())))
-            for i in items}
+    org_users = await host.organization_users(
+        [i.owner_organization_id for i in items if i.owner_organization_id]
+    )
+    return {
+        i.id: ([i.owner_user_id] if i.owner_user_id else sorted(org_users.get(i.owner_organization_id, ())))
+        for i in items
+    }
 
 
 async def notify_owners(context, host, items: list[ActionItem], kind_title: str) -> None:
     accounts = await owners_accounts(host, items)
     for item in items:
-        await notify(context, accounts[item.id], ACTION_KIND, kind_title,
-                     body=f"{item.description[:160]} (截止 {item.due_on.isoformat()})", subject=item)
+        await notify(
+            context,
+            accounts[item.id],
+            ACTION_KIND,
+            kind_title,
+            body=f"{item.description[:160]} (截止 {item.due_on.isoformat()})",
+            subject=item,
+        )
 
 
-async def record_decision(context, *, meeting_pk: int | None, topic_pk: int | None, text: str, votes_for: int,
-                          votes_against: int, abstentions: int, actions: list[ActionSpec]) -> DeliberationMeeting:
+async def record_decision(
+    context,
+    *,
+    meeting_pk: int | None,
+    topic_pk: int | None,
+    text: str,
+    votes_for: int,
+    votes_against: int,
+    abstentions: int,
+    actions: list[ActionSpec],
+) -> DeliberationMeeting:
     viewer = context.viewer
     field = ["input", "meetingId"]
     meeting = await _meeting(viewer, meeting_pk, field)
@@ -463,30 +593,50 @@ async def record_decision(context, *, meeting_pk: int | None, topic_pk: int | No
     people = await MeetingParticipant.filter(meeting_id=meeting.id)
     missing = missing_categories(meeting.format, meeting.status, people)
     if missing:
-        raise UserFailure("A 1+6+X meeting decides once the chair and all six fixed parties are present; "
-                          "missing: " + ", ".join(c.value for c in missing) + ".", QUORUM_NOT_MET, field)
+        raise UserFailure(
+            "A 1+6+X meeting decides once the chair and all six fixed parties are present; "
+            "missing: " + ", ".join(c.value for c in missing) + ".",
+            QUORUM_NOT_MET,
+            field,
+        )
     if meeting.status != MeetingStatus.HELD:
         raise lifecycle.refuse("Decisions are recorded once the meeting is held (holdMeeting).", field)
     topic = await _topic(viewer, topic_pk, ["input", "topicId"])
     if not await AgendaItem.filter(meeting_id=meeting.id, topic_id=topic.id).exists():
-        raise UserFailure("The topic is not on this meeting's agenda.", Code.INVALID_INPUT, ["input", "topicId"])
+        raise UserFailure(
+            "The topic is not on this meeting's agenda.", Code.INVALID_INPUT, ["input", "topicId"]
+        )
     lifecycle.check_topic(topic, TopicMove.ADOPT, ["input", "topicId"])
     if topic.meeting_id != meeting.id:
         raise lifecycle.refuse("The topic is now scheduled at another meeting.", ["input", "topicId"])
-    for name, value in (("votesFor", votes_for), ("votesAgainst", votes_against), ("abstentions", abstentions)):
+    for name, value in (
+        ("votesFor", votes_for),
+        ("votesAgainst", votes_against),
+        ("abstentions", abstentions),
+    ):
         if value < 0 or value > 100000:
             raise UserFailure(f"{name} must be between 0 and 100000.", Code.INVALID_INPUT, ["input", name])
     text = require_text(text, ["input", "text"], "text", LONG_TEXT)
     passed = adopted(votes_for, votes_against, abstentions)
     if actions and not passed:
-        raise UserFailure("A decision voted down has no action items.", Code.INVALID_INPUT,
-                          ["input", "actionItems"])
+        raise UserFailure(
+            "A decision voted down has no action items.", Code.INVALID_INPUT, ["input", "actionItems"]
+        )
     # Any due date is accepted: a decision recorded late may set a day already past (it is overdue at once).
     items = await _action_items(actions)
     at = now()
     decision = await DeliberationDecision.create(
-        topic_id=topic.id, meeting_id=meeting.id, area_id=topic.area_id, **topic.lineage(), text=text,
-        votes_for=votes_for, votes_against=votes_against, abstentions=abstentions, adopted=passed, decided_at=at)
+        topic_id=topic.id,
+        meeting_id=meeting.id,
+        area_id=topic.area_id,
+        **topic.lineage(),
+        text=text,
+        votes_for=votes_for,
+        votes_against=votes_against,
+        abstentions=abstentions,
+        adopted=passed,
+        decided_at=at,
+    )
     for item in items:
         item.decision_id, item.topic_id, item.area_id = decision.id, topic.id, topic.area_id
         item.set_lineage(topic.lineage())
@@ -497,8 +647,13 @@ async def record_decision(context, *, meeting_pk: int | None, topic_pk: int | No
     if items:
         created = await ActionItem.filter(decision_id=decision.id).order_by("position")
         await notify_owners(context, context.host, created, f"议事决定待办: {topic.title[:60]}")
-    await _audit(context, "recordDecision", "DeliberationMeeting", meeting.id, f"topic {topic.id}: "
-                 + ("adopted" if passed else "voted down"))
+    await _audit(
+        context,
+        "recordDecision",
+        "DeliberationMeeting",
+        meeting.id,
+        f"topic {topic.id}: " + ("adopted" if passed else "voted down"),
+    )
     return meeting
 
 
@@ -521,23 +676,29 @@ async def complete_action_item(context, item_pk: int | None, note: str | None) -
     if item is None or not (await may_complete(context, item)):
         # Readers who may not complete it are told so; anyone else learns nothing of it.
         if item is not None and await visible(viewer, ActionItem).filter(id=item.id).exists():
-            raise UserFailure("Only the item's owner (or deliberation.manage) completes it.", Code.FORBIDDEN, field)
+            raise UserFailure(
+                "Only the item's owner (or deliberation.manage) completes it.", Code.FORBIDDEN, field
+            )
         raise not_found("Action item", field)
     if item.status != ActionItemStatus.OPEN:
         raise lifecycle.refuse("This action item is already done.", field)
     note = optional_text(note, ["note"], "note", LONG_TEXT)
     at = now()
     if not await ActionItem.filter(id=item.id, status=ActionItemStatus.OPEN).update(
-            status=ActionItemStatus.DONE, done_at=at, done_by_id=viewer.user_id, note=note):
+        status=ActionItemStatus.DONE, done_at=at, done_by_id=viewer.user_id, note=note
+    ):
         raise lifecycle.refuse("This action item is already done.", field)
     item.status, item.done_at, item.done_by_id, item.note = ActionItemStatus.DONE, at, viewer.user_id, note
     # The last one done closes the topic. The topic row is locked (PostgreSQL) so that two owners
     # finishing the last two items at once see each other's work.
     topic = await DeliberationTopic.filter(id=item.topic_id).select_for_update().first()
-    if topic.status == TopicStatus.DECIDED and not await ActionItem.filter(
-            topic_id=topic.id, decision_id=item.decision_id, status=ActionItemStatus.OPEN).exists():
+    if (
+        topic.status == TopicStatus.DECIDED
+        and not await ActionItem.filter(
+            topic_id=topic.id, decision_id=item.decision_id, status=ActionItemStatus.OPEN
+        ).exists()
+    ):
         await lifecycle.move_topic(topic, TopicMove.COMPLETE, at)
         topic_changed(context, topic)
     await _audit(context, "completeActionItem", "ActionItem", item.id)
     return item
-

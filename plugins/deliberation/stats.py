@@ -74,16 +74,24 @@ def _enum(cls, value):
     return value if isinstance(value, cls) or value is None else cls(value)
 
 
-async def tallies(viewer: Viewer, column: str, area_ids: list[int], frm: dt.datetime | None,
-                  to: dt.datetime | None, today: dt.date | None = None) -> dict[int, Tally]:
+async def tallies(
+    viewer: Viewer,
+    column: str,
+    area_ids: list[int],
+    frm: dt.datetime | None,
+    to: dt.datetime | None,
+    today: dt.date | None = None,
+) -> dict[int, Tally]:
     """A Tally per area id, for areas whose lineage column ``column`` (e.g. community_ref) holds the id."""
     out = {area_id: Tally() for area_id in area_ids}
     if not area_ids:
         return out
     ids = {f"{column}__in": sorted(set(area_ids))}
     topics = await (
-        visible(viewer, DeliberationTopic).filter(_period("raised_at", frm, to), **ids)
-        .annotate(n=Count("id"), secs=Sum("done_seconds")).group_by(column, "status")
+        visible(viewer, DeliberationTopic)
+        .filter(_period("raised_at", frm, to), **ids)
+        .annotate(n=Count("id"), secs=Sum("done_seconds"))
+        .group_by(column, "status")
         .values(column, "status", "n", "secs")
     )
     for row in topics:
@@ -95,8 +103,10 @@ async def tallies(viewer: Viewer, column: str, area_ids: list[int], frm: dt.date
         elif status == TopicStatus.DECLINED:
             t.topics_declined += n
     meetings = await (
-        visible(viewer, DeliberationMeeting).filter(_period("scheduled_at", frm, to), status=MeetingStatus.HELD, **ids)
-        .annotate(n=Count("id"), people=Sum("attendance")).group_by(column, "kind")
+        visible(viewer, DeliberationMeeting)
+        .filter(_period("scheduled_at", frm, to), status=MeetingStatus.HELD, **ids)
+        .annotate(n=Count("id"), people=Sum("attendance"))
+        .group_by(column, "kind")
         .values(column, "kind", "n", "people")
     )
     for row in meetings:
@@ -106,9 +116,10 @@ async def tallies(viewer: Viewer, column: str, area_ids: list[int], frm: dt.date
         t.attendance += int(row["people"] or 0)
     today = today or clock.today()
     items = await (
-        visible(viewer, ActionItem).filter(_period("raised_at", frm, to, "topic__"), status=ActionItemStatus.OPEN,
-                                           **ids)
-        .annotate(n=Count("id"), late=Count("id", _filter=Q(due_on__lt=today))).group_by(column)
+        visible(viewer, ActionItem)
+        .filter(_period("raised_at", frm, to, "topic__"), status=ActionItemStatus.OPEN, **ids)
+        .annotate(n=Count("id"), late=Count("id", _filter=Q(due_on__lt=today)))
+        .group_by(column)
         .values(column, "n", "late")
     )
     for row in items:

@@ -38,8 +38,10 @@ class MeetingVenueType:
     capacity: int | None = F(description="How many people it seats.")
 
 
-@strawberry.type(name="CharterDocument",
-                 description="A versioned text adopted for an area: its deliberation rules or its residents' covenant.")
+@strawberry.type(
+    name="CharterDocument",
+    description="A versioned text adopted for an area: its deliberation rules or its residents' covenant.",
+)
 class CharterDocumentType:
     kind: CharterDocumentKind = F(description="Rules or covenant.")
     version: int = F(description="1 for the first adoption of this kind in the area, then n+1.")
@@ -81,7 +83,10 @@ class AreaCharter:
     @F(description="Rules, covenant and venue all present.")
     async def complete(self, info: Info) -> bool:
         kinds = {d.kind for d in await self._docs(info)}
-        return len(kinds) == len(CharterDocumentKind) and await loaders.venues(info).load(self.area_id) is not None
+        return (
+            len(kinds) == len(CharterDocumentKind)
+            and await loaders.venues(info).load(self.area_id) is not None
+        )
 
     @F(description="Superseded versions of both kinds, newest adoption first.")
     async def history(self, info: Info) -> list[CharterDocumentType]:
@@ -90,7 +95,9 @@ class AreaCharter:
         return [d for d in docs if id(d) not in current]
 
 
-@strawberry.type(description="How many communities and compounds below an area have their 1+1+1 (the report: all 59 communities and 284 compounds).")
+@strawberry.type(
+    description="How many communities and compounds below an area have their 1+1+1 (the report: all 59 communities and 284 compounds)."
+)
 class CharterCoverage:
     areas: int = F(description="Communities and compounds at or below the area that the viewer may see.")
     with_rules: int = F(description="Of those, with deliberation rules adopted.")
@@ -100,14 +107,24 @@ class CharterCoverage:
     root: strawberry.Private[object] = None
 
     @F(description="Communities and compounds still missing a part, first the ones missing most.")
-    async def incomplete(self, info: Info, first: Annotated[int | None, strawberry.argument(
-            description="At most this many (default: all, up to the deployment's page limit).")] = None) -> list[AreaCharter]:
+    async def incomplete(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None,
+            strawberry.argument(
+                description="At most this many (default: all, up to the deployment's page limit)."
+            ),
+        ] = None,
+    ) -> list[AreaCharter]:
         from core.api.budget import charge
         from core.settings import get_settings
         from plugins.deliberation import charters
 
         limit = get_settings().max_page_size
-        ids = await charters.incomplete(info.context.viewer, self.root, limit if first is None else min(max(first, 0), limit))
+        ids = await charters.incomplete(
+            info.context.viewer, self.root, limit if first is None else min(max(first, 0), limit)
+        )
         charge(len(ids))
         return [AreaCharter(area_id=i) for i in ids]
 
@@ -122,7 +139,9 @@ class MeetingParticipantType:
     async def user(self, info: Info) -> UserT | None:
         return await loaders.users(info).load(self.user_id) if self.user_id else None
 
-    @F(description="Set when the participant is a resident (null too when the viewer may not read that resident's record).")
+    @F(
+        description="Set when the participant is a resident (null too when the viewer may not read that resident's record)."
+    )
     async def resident(self, info: Info) -> ResidentT | None:
         return await loaders.residents(info).load(self.resident_id) if self.resident_id else None
 
@@ -131,7 +150,10 @@ class MeetingParticipantType:
         return await loaders.organizations(info).load(self.organization_id) if self.organization_id else None
 
 
-@strawberry.type(name="ActionItem", description="A follow-through task of a decision, owned by a person or an organisation.")
+@strawberry.type(
+    name="ActionItem",
+    description="A follow-through task of a decision, owned by a person or an organisation.",
+)
 class ActionItemType(Node):
     description: str = F(description="What is to be done.")
     due_on: dt.date = F(description="When it is due.")
@@ -149,7 +171,11 @@ class ActionItemType(Node):
 
     @F(description="The organisation that owns it (its users complete it).")
     async def owner_organization(self, info: Info) -> OrganizationT | None:
-        return await loaders.organizations(info).load(self.owner_organization_id) if self.owner_organization_id else None
+        return (
+            await loaders.organizations(info).load(self.owner_organization_id)
+            if self.owner_organization_id
+            else None
+        )
 
     @F(description="OPEN and past dueOn (the district's today is after dueOn).")
     def overdue(self) -> bool:
@@ -182,8 +208,10 @@ class DeliberationDecisionType:
         return await loaders.action_items(info).load(self.id)
 
 
-@strawberry.type(name="DeliberationTopic",
-                 description="What residents bring to deliberation: the 操心事、烦心事、揪心事 of a compound (a missing bin, stolen e-bike batteries, hard water).")
+@strawberry.type(
+    name="DeliberationTopic",
+    description="What residents bring to deliberation: the 操心事、烦心事、揪心事 of a compound (a missing bin, stolen e-bike batteries, hard water).",
+)
 class DeliberationTopicType(Node):
     title: str = F(description="One-line summary.")
     description: str = F(description="What it is about.")
@@ -201,7 +229,9 @@ class DeliberationTopicType(Node):
     async def area(self, info: Info) -> Area:
         return await loaders.areas(info).load(self.area_id)
 
-    @F(description="The resident who raised it; null when staff raised it (or when the viewer may not read that resident).")
+    @F(
+        description="The resident who raised it; null when staff raised it (or when the viewer may not read that resident)."
+    )
     async def raised_by(self, info: Info) -> ResidentT | None:
         return await loaders.residents(info).load(self.raised_by_id) if self.raised_by_id else None
 
@@ -240,17 +270,24 @@ class DeliberationMeetingType(Node):
     def venue(self) -> MeetingVenueType | None:
         if not self.venue_name:
             return None
-        return MeetingVenueType(name=self.venue_name, address=self.venue_address, capacity=self.venue_capacity)
+        return MeetingVenueType(
+            name=self.venue_name, address=self.venue_address, capacity=self.venue_capacity
+        )
 
     @F(description="Who chairs it.")
     async def chair(self, info: Info) -> UserT:
         return await loaders.users(info).load(self.chair_id)
 
-    @F(description="Invited participants in the order given, then walk-ins: attendedIndexes of holdMeeting refer to this order.")
+    @F(
+        description="Invited participants in the order given, then walk-ins: attendedIndexes of holdMeeting refer to this order."
+    )
     async def participants(self, info: Info) -> list[MeetingParticipantType]:
         return await loaders.participants(info).load(self.id)
 
-    @F(metadata=list_size(len(FIXED_PARTIES)), description="For ONE_SIX_X, the fixed parties (CHAIR and the six) missing: while PLANNED, among the invited participants; once HELD, among those who attended. Empty when complete; always empty for OPEN.")
+    @F(
+        metadata=list_size(len(FIXED_PARTIES)),
+        description="For ONE_SIX_X, the fixed parties (CHAIR and the six) missing: while PLANNED, among the invited participants; once HELD, among those who attended. Empty when complete; always empty for OPEN.",
+    )
     async def missing_categories(self, info: Info) -> list[ParticipantCategory]:
         if self.format != MeetingFormat.ONE_SIX_X:
             return []
@@ -271,28 +308,42 @@ class MeetingKindCount:
     count: int = F(description="Meetings of that kind held.")
 
 
-@strawberry.type(description="The report's figures for an area and period (topics by raisedAt, meetings by scheduledAt, half-open [from, to)); only rows the viewer may read are counted.")
+@strawberry.type(
+    description="The report's figures for an area and period (topics by raisedAt, meetings by scheduledAt, half-open [from, to)); only rows the viewer may read are counted."
+)
 class DeliberationStats:
     meetings_held: int = F(description="Meetings scheduled in the period and held.")
-    meetings_by_kind: list[MeetingKindCount] = F(description="Held meetings per kind, kinds without one left out, in enum order.")
+    meetings_by_kind: list[MeetingKindCount] = F(
+        description="Held meetings per kind, kinds without one left out, in enum order."
+    )
     attendance: int = F(description="Sum of attended participants over held meetings.")
     topics_raised: int = F(description="Topics raised in the period.")
     topics_done: int = F(description="Of those, DONE.")
     topics_declined: int = F(description="Of those, DECLINED.")
-    handled_rate: float | None = F(description="(DONE + DECLINED) / topicsRaised: the report's 处理率. Null when no topics.")
+    handled_rate: float | None = F(
+        description="(DONE + DECLINED) / topicsRaised: the report's 处理率. Null when no topics."
+    )
     resolved_rate: float | None = F(description="DONE / topicsRaised.")
-    average_days_to_done: float | None = F(description="Mean days from raisedAt to doneAt of the DONE topics; null when none.")
+    average_days_to_done: float | None = F(
+        description="Mean days from raisedAt to doneAt of the DONE topics; null when none."
+    )
     action_items_open: int = F(description="OPEN action items of the period's topics.")
     action_items_overdue: int = F(description="Of those, past dueOn.")
 
     @classmethod
     def of(cls, t: Tally) -> DeliberationStats:
         return cls(
-            meetings_held=t.meetings_held, attendance=t.attendance, topics_raised=t.topics_raised,
+            meetings_held=t.meetings_held,
+            attendance=t.attendance,
+            topics_raised=t.topics_raised,
             meetings_by_kind=[MeetingKindCount(kind=k, count=n) for k, n in t.kinds()],
-            topics_done=t.topics_done, topics_declined=t.topics_declined, handled_rate=t.handled_rate,
-            resolved_rate=t.resolved_rate, average_days_to_done=t.average_days_to_done,
-            action_items_open=t.action_items_open, action_items_overdue=t.action_items_overdue,
+            topics_done=t.topics_done,
+            topics_declined=t.topics_declined,
+            handled_rate=t.handled_rate,
+            resolved_rate=t.resolved_rate,
+            average_days_to_done=t.average_days_to_done,
+            action_items_open=t.action_items_open,
+            action_items_overdue=t.action_items_overdue,
         )
 
 
@@ -301,23 +352,39 @@ class DeliberationStats:
 
 @strawberry.type(description="Result of adoptCharterDocument and setMeetingVenue.")
 class AreaCharterPayload:
-    charter: AreaCharter | None = F(description="The area's 1+1+1 as it is now; null when the mutation failed.")
-    user_errors: list[UserError] = F(description="Why nothing changed (NOT_FOUND, FORBIDDEN, INVALID_LEVEL, INVALID_INPUT, DUPLICATE).")
+    charter: AreaCharter | None = F(
+        description="The area's 1+1+1 as it is now; null when the mutation failed."
+    )
+    user_errors: list[UserError] = F(
+        description="Why nothing changed (NOT_FOUND, FORBIDDEN, INVALID_LEVEL, INVALID_INPUT, DUPLICATE)."
+    )
 
 
 @strawberry.type(description="Result of a topic mutation.")
 class DeliberationTopicPayload:
-    topic: DeliberationTopicType | None = F(description="The topic as it is now; null when the mutation failed.")
-    user_errors: list[UserError] = F(description="Why nothing changed (INVALID_TRANSITION, DUPLICATE, FORBIDDEN, NOT_FOUND, INVALID_INPUT).")
+    topic: DeliberationTopicType | None = F(
+        description="The topic as it is now; null when the mutation failed."
+    )
+    user_errors: list[UserError] = F(
+        description="Why nothing changed (INVALID_TRANSITION, DUPLICATE, FORBIDDEN, NOT_FOUND, INVALID_INPUT)."
+    )
 
 
 @strawberry.type(description="Result of a meeting mutation.")
 class DeliberationMeetingPayload:
-    meeting: DeliberationMeetingType | None = F(description="The meeting as it is now; null when the mutation failed.")
-    user_errors: list[UserError] = F(description="Why nothing changed (INVALID_TRANSITION, QUORUM_NOT_MET, FORBIDDEN, NOT_FOUND, INVALID_INPUT).")
+    meeting: DeliberationMeetingType | None = F(
+        description="The meeting as it is now; null when the mutation failed."
+    )
+    user_errors: list[UserError] = F(
+        description="Why nothing changed (INVALID_TRANSITION, QUORUM_NOT_MET, FORBIDDEN, NOT_FOUND, INVALID_INPUT)."
+    )
 
 
 @strawberry.type(description="Result of completeActionItem.")
 class ActionItemPayload:
-    action_item: ActionItemType | None = F(description="The action item as it is now; null when the mutation failed.")
-    user_errors: list[UserError] = F(description="Why nothing changed (INVALID_TRANSITION, FORBIDDEN, NOT_FOUND).")
+    action_item: ActionItemType | None = F(
+        description="The action item as it is now; null when the mutation failed."
+    )
+    user_errors: list[UserError] = F(
+        description="Why nothing changed (INVALID_TRANSITION, FORBIDDEN, NOT_FOUND)."
+    )

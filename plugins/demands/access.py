@@ -67,8 +67,13 @@ def demand_policy(viewer: Viewer) -> RowScope:
         # Their community's shared needs, wherever in it they were raised (the community
         # itself or any of its compounds): the hall down the road is theirs too.
         where(scope=DemandScope.PUBLIC, community_ref__in=lineage) if lineage else None,
-        where(id__in=Subquery(DemandAssignment.filter(organization_id__in=liaison_orgs(viewer))
-                              .values("demand_id"))) if viewer.user_id else None,
+        where(
+            id__in=Subquery(
+                DemandAssignment.filter(organization_id__in=liaison_orgs(viewer)).values("demand_id")
+            )
+        )
+        if viewer.user_id
+        else None,
     )
 
 
@@ -87,8 +92,11 @@ def whistle_policy(viewer: Viewer) -> RowScope:
     return any_of(
         viewer.scope(READ).rows(),
         viewer.scope(BLOW).rows(),
-        where(id__in=Subquery(WhistleCall.filter(organization_id__in=liaison_orgs(viewer)).values("whistle_id")))
-        if viewer.user_id else None,
+        where(
+            id__in=Subquery(WhistleCall.filter(organization_id__in=liaison_orgs(viewer)).values("whistle_id"))
+        )
+        if viewer.user_id
+        else None,
     )
 
 

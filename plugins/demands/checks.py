@@ -19,10 +19,14 @@ def pk_of(gid: str | None, type_name: str) -> int | None:
     return decode_int_gid(gid, type_name) if gid is not None else None
 
 
-def text(value: str | None, field: list[str], what: str, max_len: int = 200, *, required: bool = True) -> str | None:
+def text(
+    value: str | None, field: list[str], what: str, max_len: int = 200, *, required: bool = True
+) -> str | None:
     """Trimmed text; INVALID_INPUT when required and empty, too long, or not storable."""
     if value is not None and unstorable_text(value):
-        raise UserFailure(f"{what} may not contain NUL characters or unpaired surrogates", Code.INVALID_INPUT, field)
+        raise UserFailure(
+            f"{what} may not contain NUL characters or unpaired surrogates", Code.INVALID_INPUT, field
+        )
     cleaned = (value or "").strip()
     if required and not cleaned:
         raise UserFailure(f"{what} must not be empty", Code.INVALID_INPUT, field)

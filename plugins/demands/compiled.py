@@ -36,47 +36,96 @@ def _dt(column: str) -> Column:
 
 
 def mappings() -> list[TypeMap]:
-    category = TypeMap("DemandCategory", DemandCategory, {
-        "id": GlobalId(), "name": Column("name"), "slaDays": Column("sla_days", "int"),
-        "active": Column("active", "bool"),
-    })
-    assignment = TypeMap("DemandAssignment", DemandAssignment, {
-        "id": GlobalId(), "status": Column("status", "enum"), "offeredAt": _dt("offered_at"),
-        "answeredAt": _dt("answered_at"), "declineReason": Column("decline_reason"),
-        "contribution": Column("contribution"),
-    })
-    event = TypeMap("DemandEvent", DemandEvent, {
-        "at": _dt("at"), "kind": Column("kind"), "fromStatus": Column("from_status", "enum"),
-        "toStatus": Column("to_status", "enum"), "note": Column("note"),
-    })
-    demand = TypeMap("Demand", Demand, {
-        "id": GlobalId(),
-        "ledgerNumber": Column("ledger_number"),
-        "title": Column("title"),
-        "description": Column("description"),
-        "scope": Column("scope", "enum"),
-        "channel": Column("channel", "enum"),
-        "status": Column("status", "enum"),
-        "submittedAt": _dt("submitted_at"),
-        "dispatchedAt": _dt("dispatched_at"),
-        "dueAt": _dt("due_at"),
-        "deliveredAt": _dt("delivered_at"),
-        "closedAt": _dt("closed_at"),
-        "deliveryReport": Column("delivery_report"),
-        "rejectionReason": Column("rejection_reason"),
-        "category": Ref("DemandCategory", "category_id"),
-        "assignments": Rows("DemandAssignment", fk="demand_id", order=("offered_at", "id")),
-        "events": Rows("DemandEvent", fk="demand_id", order=("at", "id")),
-    })
-    whistle = TypeMap("Whistle", Whistle, {
-        "id": GlobalId(), "title": Column("title"), "description": Column("description"),
-        "status": Column("status", "enum"), "blownAt": _dt("blown_at"), "resolvedAt": _dt("resolved_at"),
-        "resolution": Column("resolution"),
-    })
-    query = TypeMap("Query", fields={
-        "demands": Rows("Demand", fk=None, connection=True, where=_demand_where, order=("-submitted_at", "-id"),
-                        pages=frozenset({"first", "after"}), args=frozenset({"filter"})),
-        "whistles": Rows("Whistle", fk=None, connection=True, where=_whistle_where, order=("-blown_at", "-id"),
-                         pages=frozenset({"first", "after"}), args=frozenset({"area_id", "status"})),
-    })
+    category = TypeMap(
+        "DemandCategory",
+        DemandCategory,
+        {
+            "id": GlobalId(),
+            "name": Column("name"),
+            "slaDays": Column("sla_days", "int"),
+            "active": Column("active", "bool"),
+        },
+    )
+    assignment = TypeMap(
+        "DemandAssignment",
+        DemandAssignment,
+        {
+            "id": GlobalId(),
+            "status": Column("status", "enum"),
+            "offeredAt": _dt("offered_at"),
+            "answeredAt": _dt("answered_at"),
+            "declineReason": Column("decline_reason"),
+            "contribution": Column("contribution"),
+        },
+    )
+    event = TypeMap(
+        "DemandEvent",
+        DemandEvent,
+        {
+            "at": _dt("at"),
+            "kind": Column("kind"),
+            "fromStatus": Column("from_status", "enum"),
+            "toStatus": Column("to_status", "enum"),
+            "note": Column("note"),
+        },
+    )
+    demand = TypeMap(
+        "Demand",
+        Demand,
+        {
+            "id": GlobalId(),
+            "ledgerNumber": Column("ledger_number"),
+            "title": Column("title"),
+            "description": Column("description"),
+            "scope": Column("scope", "enum"),
+            "channel": Column("channel", "enum"),
+            "status": Column("status", "enum"),
+            "submittedAt": _dt("submitted_at"),
+            "dispatchedAt": _dt("dispatched_at"),
+            "dueAt": _dt("due_at"),
+            "deliveredAt": _dt("delivered_at"),
+            "closedAt": _dt("closed_at"),
+            "deliveryReport": Column("delivery_report"),
+            "rejectionReason": Column("rejection_reason"),
+            "category": Ref("DemandCategory", "category_id"),
+            "assignments": Rows("DemandAssignment", fk="demand_id", order=("offered_at", "id")),
+            "events": Rows("DemandEvent", fk="demand_id", order=("at", "id")),
+        },
+    )
+    whistle = TypeMap(
+        "Whistle",
+        Whistle,
+        {
+            "id": GlobalId(),
+            "title": Column("title"),
+            "description": Column("description"),
+            "status": Column("status", "enum"),
+            "blownAt": _dt("blown_at"),
+            "resolvedAt": _dt("resolved_at"),
+            "resolution": Column("resolution"),
+        },
+    )
+    query = TypeMap(
+        "Query",
+        fields={
+            "demands": Rows(
+                "Demand",
+                fk=None,
+                connection=True,
+                where=_demand_where,
+                order=("-submitted_at", "-id"),
+                pages=frozenset({"first", "after"}),
+                args=frozenset({"filter"}),
+            ),
+            "whistles": Rows(
+                "Whistle",
+                fk=None,
+                connection=True,
+                where=_whistle_where,
+                order=("-blown_at", "-id"),
+                pages=frozenset({"first", "after"}),
+                args=frozenset({"area_id", "status"}),
+            ),
+        },
+    )
     return [category, assignment, event, demand, whistle, query]

@@ -15,11 +15,18 @@ F = strawberry.field
 @strawberry.input(description="Which demands to return; every given condition must hold.")
 class DemandFilter:
     area_id: strawberry.ID | None = F(default=None, description="At or below this area.")
-    status: list[DemandStatus] | None = F(default=None, description="Only demands with one of these statuses.")
+    status: list[DemandStatus] | None = F(
+        default=None, description="Only demands with one of these statuses."
+    )
     category_id: strawberry.ID | None = F(default=None, description="Only demands of this category.")
     scope: DemandScope | None = F(default=None, description="Only HOUSEHOLD or only PUBLIC demands.")
-    organization_id: strawberry.ID | None = F(default=None, description="Only demands offered to this organisation (cancelled offers excluded).")
-    overdue: bool | None = F(default=None, description="true: only overdue demands (not yet delivered and past dueAt); false: only the others.")
+    organization_id: strawberry.ID | None = F(
+        default=None, description="Only demands offered to this organisation (cancelled offers excluded)."
+    )
+    overdue: bool | None = F(
+        default=None,
+        description="true: only overdue demands (not yet delivered and past dueAt); false: only the others.",
+    )
     submitted_from: dt.datetime | None = F(default=None, description="Submitted at or after this time.")
     submitted_to: dt.datetime | None = F(default=None, description="Submitted before this time.")
     search: str | None = F(default=None, description="Matches title, description or ledger number.")
@@ -29,7 +36,9 @@ class DemandFilter:
 class CreateDemandCategoryInput:
     name: str = F(description="Unique name.")
     sla_days: int = F(description="Days from dispatch until delivery is due (1 to 365).")
-    suggested_organization_kinds: list[OrganizationKind] | None = F(default=None, description="Organisation kinds usually dispatched for it.")
+    suggested_organization_kinds: list[OrganizationKind] | None = F(
+        default=None, description="Organisation kinds usually dispatched for it."
+    )
 
 
 @strawberry.input(description="Changes to a demand category; omitted fields stay as they are.")
@@ -37,26 +46,39 @@ class UpdateDemandCategoryInput:
     category_id: strawberry.ID = F(description="The category.")
     name: str | None = F(default=None, description="New unique name.")
     sla_days: int | None = F(default=None, description="New SLA in days (applies to later dispatches).")
-    suggested_organization_kinds: list[OrganizationKind] | None = F(default=None, description="New hint list.")
+    suggested_organization_kinds: list[OrganizationKind] | None = F(
+        default=None, description="New hint list."
+    )
     active: bool | None = F(default=None, description="false retires the category: no new demands under it.")
 
 
 @strawberry.input(description="A need to enter in the ledger (点单).")
 class SubmitDemandInput:
-    area_id: strawberry.ID | None = F(default=None, description="A building, compound or community; a HOUSEHOLD demand may omit it (the submitter's building is used).")
+    area_id: strawberry.ID | None = F(
+        default=None,
+        description="A building, compound or community; a HOUSEHOLD demand may omit it (the submitter's building is used).",
+    )
     category_id: strawberry.ID = F(description="The category.")
     title: str = F(description="One-line summary (at most 200 characters).")
     description: str = F(description="The need as told.")
     scope: DemandScope = F(description="Whose need it is.")
     channel: DemandChannel = F(description="How it reached the community.")
-    submitter_id: strawberry.ID | None = F(default=None, description="The resident whose need it is; a resident account submitting for itself may omit it. Required for HOUSEHOLD when staff submit.")
-    client_mutation_id: str | None = F(default=None, description="Repeating a submission with the same id returns the first result and writes nothing.")
+    submitter_id: strawberry.ID | None = F(
+        default=None,
+        description="The resident whose need it is; a resident account submitting for itself may omit it. Required for HOUSEHOLD when staff submit.",
+    )
+    client_mutation_id: str | None = F(
+        default=None,
+        description="Repeating a submission with the same id returns the first result and writes nothing.",
+    )
 
 
 @strawberry.input(description="Offers a SUBMITTED demand to partner organisations (下单).")
 class DispatchDemandInput:
     demand_id: strawberry.ID = F(description="The demand.")
-    organization_ids: list[strawberry.ID] = F(description="Partner organisations offered the demand (at least one).")
+    organization_ids: list[strawberry.ID] = F(
+        description="Partner organisations offered the demand (at least one)."
+    )
     note: str | None = F(default=None, description="What the dispatcher asks of them.")
 
 
@@ -65,7 +87,9 @@ class AnswerDemandOfferInput:
     assignment_id: strawberry.ID = F(description="The offer (a DemandAssignment).")
     accept: bool = F(description="true accepts, false declines.")
     reason: str | None = F(default=None, description="Required when declining.")
-    contribution: str | None = F(default=None, description="What the organisation will contribute, when accepting.")
+    contribution: str | None = F(
+        default=None, description="What the organisation will contribute, when accepting."
+    )
 
 
 @strawberry.input(description="Reports an ACCEPTED demand done.")
@@ -83,7 +107,9 @@ class RateDemandInput:
 
 @strawberry.input(description="街道吹哨: what the subdistrict summons departments for.")
 class BlowWhistleInput:
-    area_id: strawberry.ID = F(description="A community, compound or building in the subdistrict; the whistle belongs to its subdistrict.")
+    area_id: strawberry.ID = F(
+        description="A community, compound or building in the subdistrict; the whistle belongs to its subdistrict."
+    )
     title: str = F(description="One-line summary.")
     description: str = F(description="The problem and what is asked.")
     organization_ids: list[strawberry.ID] = F(description="Departments summoned (at least one).")

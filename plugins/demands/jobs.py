@@ -46,8 +46,13 @@ async def auto_close(run: JobRun) -> int:
     closed = 0
     for demand in due:
         try:
-            await lifecycle.move(demand, Action.AUTO_CLOSE, None, at=run.now,
-                                 note=f"unrated {lifecycle.AUTO_CLOSE_AFTER.days} days after delivery")
+            await lifecycle.move(
+                demand,
+                Action.AUTO_CLOSE,
+                None,
+                at=run.now,
+                note=f"unrated {lifecycle.AUTO_CLOSE_AFTER.days} days after delivery",
+            )
         except UserFailure:
             continue  # rated or reworked meanwhile
         changed(run, demand)
@@ -57,7 +62,8 @@ async def auto_close(run: JobRun) -> int:
 
 async def _responsible(demand: Demand) -> list[int]:
     rows = await DemandAssignment.filter(demand_id=demand.id, status__in=[AS.ACCEPTED, AS.OFFERED]).values(
-        "organization_id", "status")
+        "organization_id", "status"
+    )
     accepted = [r["organization_id"] for r in rows if r["status"] == AS.ACCEPTED]
     orgs = accepted or [r["organization_id"] for r in rows]
     users = await liaison_users(orgs)
@@ -67,34 +73,58 @@ async def _responsible(demand: Demand) -> list[int]:
 
 
 async def notify_overdue(run: JobRun) -> int:
-    due = await Demand.filter(status__in=list(RUNNING_STATUSES), due_at__lt=run.now,
-                              overdue_notified_at=None).order_by("due_at", "id").limit(BATCH)
+    due = (
+        await Demand.filter(status__in=list(RUNNING_STATUSES), due_at__lt=run.now, overdue_notified_at=None)
+        .order_by("due_at", "id")
+        .limit(BATCH)
+    )
     claimed = 0
     for demand in due:
         # The claim: only the run whose UPDATE matches notifies.
-        if not await Demand.filter(id=demand.id, overdue_notified_at=None,
-                                   status__in=list(RUNNING_STATUSES)).update(overdue_notified_at=run.now):
+        if not await Demand.filter(
+            id=demand.id, overdue_notified_at=None, status__in=list(RUNNING_STATUSES)
+        ).update(overdue_notified_at=run.now):
             continue
-        await lifecycle.move(demand, Action.MARK_OVERDUE, None, at=run.now, note=f"due {demand.due_at.isoformat()}")
-        await notify(run, await _responsible(demand), OVERDUE_KIND, f"群众诉求{demand.ledger_number}已超期未办结",
-                     body=demand.title, subject=demand)
+        await lifecycle.move(
+            demand, Action.MARK_OVERDUE, None, at=run.now, note=f"due {demand.due_at.isoformat()}"
+        )
+        await notify(
+            run,
+            await _responsible(demand),
+            OVERDUE_KIND,
+            f"群众诉求{demand.ledger_number}已超期未办结",
+            body=demand.title,
+            subject=demand,
+        )
         changed(run, demand)
         claimed += 1
     return claimed
 
 
 async def notify_late_calls(run: JobRun) -> int:
-    late = await WhistleCall.filter(status=CS.SUMMONED, report_by__lt=run.now, late_notified_at=None,
-                                    whistle__status=WS.OPEN).order_by("report_by", "id").limit(BATCH)
+    late = (
+        await WhistleCall.filter(
+            status=CS.SUMMONED, report_by__lt=run.now, late_notified_at=None, whistle__status=WS.OPEN
+        )
+        .order_by("report_by", "id")
+        .limit(BATCH)
+    )
     claimed = 0
     for call in late:
         if not await WhistleCall.filter(id=call.id, late_notified_at=None, status=CS.SUMMONED).update(
-                late_notified_at=run.now):
+            late_notified_at=run.now
+        ):
             continue
         whistle = await Whistle.get(id=call.whistle_id)
         users = await liaison_users([call.organization_id]) + [whistle.blown_by_id]
-        await notify(run, users, LATE_KIND, f"吹哨事项“{whistle.title}”逾期未报到", body=whistle.description[:200],
-                     subject=whistle)
+        await notify(
+            run,
+            users,
+            LATE_KIND,
+            f"吹哨事项“{whistle.title}”逾期未报到",
+            body=whistle.description[:200],
+            subject=whistle,
+        )
         claimed += 1
     return claimed
 
@@ -102,10 +132,22 @@ async def notify_late_calls(run: JobRun) -> int:
 def scheduled_jobs() -> list[ScheduledJob]:
     every = period()
     return [
-        ScheduledJob("demands.auto_close", every, auto_close,
-                     "Close DELIVERED demands left unrated for 14 days (AUTO_CLOSED)."),
-        ScheduledJob("demands.overdue", every, notify_overdue,
-                     "Notify those responsible for a demand past dueAt, once."),
-        ScheduledJob("demands.whistle.late", every, notify_late_calls,
-                     "Notify departments that have not reported to a whistle by reportBy, once."),
+        ScheduledJob(
+            "demands.auto_close",
+            every,
+            auto_close,
+            "Close DELIVERED demands left unrated for 14 days (AUTO_CLOSED).",
+        ),
+        ScheduledJob(
+            "demands.overdue",
+            every,
+            notify_overdue,
+            "Notify those responsible for a demand past dueAt, once.",
+        ),
+        ScheduledJob(
+            "demands.whistle.late",
+            every,
+            notify_late_calls,
+            "Notify departments that have not reported to a whistle by reportBy, once.",
+        ),
     ]

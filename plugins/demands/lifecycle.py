@@ -92,8 +92,13 @@ def check(demand: Demand, action: Action, field: list[str] | None = None) -> Non
 
 
 async def record_submission(demand: Demand, actor_id: int | None) -> DemandEvent:
-    return await DemandEvent.create(demand_id=demand.id, at=demand.submitted_at, actor_id=actor_id,
-                                    kind="SUBMITTED", to_status=S.SUBMITTED)
+    return await DemandEvent.create(
+        demand_id=demand.id,
+        at=demand.submitted_at,
+        actor_id=actor_id,
+        kind="SUBMITTED",
+        to_status=S.SUBMITTED,
+    )
 
 
 def _implied(demand: Demand, action: Action, at: dt.datetime, sla_days: int | None) -> dict:
@@ -104,8 +109,11 @@ def _implied(demand: Demand, action: Action, at: dt.datetime, sla_days: int | No
         # Back to "before dispatch": the next dispatch starts a new SLA clock.
         return {"dispatched_at": None, "due_at": None, "dispatched_by_id": None, "overdue_notified_at": None}
     if action == Action.DELIVER:
-        return {"delivered_at": at, "delivered_on_time": demand.due_at is None or at <= demand.due_at,
-                "delivery_seconds": max(0, int((at - demand.submitted_at).total_seconds()))}
+        return {
+            "delivered_at": at,
+            "delivered_on_time": demand.due_at is None or at <= demand.due_at,
+            "delivery_seconds": max(0, int((at - demand.submitted_at).total_seconds())),
+        }
     if action == Action.REWORK:
         return {"delivered_at": None, "delivered_on_time": None, "delivery_seconds": None}
     if action in (Action.RATE, Action.AUTO_CLOSE):
@@ -113,8 +121,16 @@ def _implied(demand: Demand, action: Action, at: dt.datetime, sla_days: int | No
     return {}
 
 
-async def move(demand: Demand, action: Action, actor_id: int | None, *, note: str | None = None,
-               at: dt.datetime | None = None, sla_days: int | None = None, **changes) -> DemandEvent:
+async def move(
+    demand: Demand,
+    action: Action,
+    actor_id: int | None,
+    *,
+    note: str | None = None,
+    at: dt.datetime | None = None,
+    sla_days: int | None = None,
+    **changes,
+) -> DemandEvent:
     """Check ``action``, apply it with ``changes`` (other columns to set) and record the event."""
     check(demand, action)
     rule = RULES[action]
@@ -130,6 +146,11 @@ async def move(demand: Demand, action: Action, actor_id: int | None, *, note: st
         setattr(demand, name, value)
     moved = to_status != from_status
     return await DemandEvent.create(
-        demand_id=demand.id, at=at, actor_id=actor_id, kind=rule.event_kind,
-        from_status=from_status if moved else None, to_status=to_status if moved else None, note=note,
+        demand_id=demand.id,
+        at=at,
+        actor_id=actor_id,
+        kind=rule.event_kind,
+        from_status=from_status if moved else None,
+        to_status=to_status if moved else None,
+        note=note,
     )

@@ -91,7 +91,9 @@ def demand_whistles(info: Info):
 
     async def batch(demand_ids: list[int]) -> list[Whistle | None]:
         found: dict[int, Whistle] = {}
-        rows = visible(viewer, Whistle).filter(demand_id__in=sorted(set(demand_ids))).order_by("blown_at", "id")
+        rows = (
+            visible(viewer, Whistle).filter(demand_id__in=sorted(set(demand_ids))).order_by("blown_at", "id")
+        )
         for row in await rows:
             found[row.demand_id] = row  # the latest wins
         return [found.get(i) for i in demand_ids]
@@ -134,8 +136,12 @@ def liaisons(info: Info):
     viewer = info.context.viewer
 
     async def batch(org_ids: list[int]) -> list[list[m.User]]:
-        links = await visible(viewer, OrganizationLiaison).filter(organization_id__in=sorted(set(org_ids))).order_by(
-            "id").values("organization_id", "user_id")
+        links = (
+            await visible(viewer, OrganizationLiaison)
+            .filter(organization_id__in=sorted(set(org_ids)))
+            .order_by("id")
+            .values("organization_id", "user_id")
+        )
         user_ids = sorted({link["user_id"] for link in links})
         found = {u.id: u for u in await m.User.filter(id__in=user_ids)} if user_ids else {}
         groups: dict[int, list[m.User]] = defaultdict(list)
@@ -149,15 +155,18 @@ def liaisons(info: Info):
 
 def my_offer_demands(viewer):
     """Demands with an offer waiting for an answer from an organisation the viewer is a liaison of."""
-    waiting = DemandAssignment.filter(organization_id__in=liaison_orgs(viewer),
-                                      status=DemandAssignmentStatus.OFFERED).values("demand_id")
+    waiting = DemandAssignment.filter(
+        organization_id__in=liaison_orgs(viewer), status=DemandAssignmentStatus.OFFERED
+    ).values("demand_id")
     return visible(viewer, Demand).filter(id__in=Subquery(waiting), status__in=list(RUNNING_STATUSES))
 
 
 # ---------------------------------------------------------------- statistics, batched over areas
 
 
-def _stats_loader(info: Info, name: str, column: str, frm: dt.datetime | None, to: dt.datetime | None, compute):
+def _stats_loader(
+    info: Info, name: str, column: str, frm: dt.datetime | None, to: dt.datetime | None, compute
+):
     async def batch(area_ids: list[int]):
         found = await compute(info.context.viewer, column, area_ids, frm, to)
         return [found[i] for i in area_ids]
@@ -166,8 +175,9 @@ def _stats_loader(info: Info, name: str, column: str, frm: dt.datetime | None, t
 
 
 def stats(info: Info, column: str, frm, to):
-    return _stats_loader(info, "stats", column, frm, to,
-                         lambda v, c, ids, f, t: figures.tallies(v, c, ids, f, t, clock.now()))
+    return _stats_loader(
+        info, "stats", column, frm, to, lambda v, c, ids, f, t: figures.tallies(v, c, ids, f, t, clock.now())
+    )
 
 
 def stats_by_category(info: Info, column: str, frm, to):
@@ -179,7 +189,11 @@ def stats_organizations(info: Info, column: str, frm, to):
 
 
 def stats_whistles(info: Info, column: str, frm, to):
-    return _stats_loader(info, "whistles", column, frm, to,
-                         lambda v, c, ids, f, t: figures.whistles(v, c, ids, f, t, clock.now()))
-
-
+    return _stats_loader(
+        info,
+        "whistles",
+        column,
+        frm,
+        to,
+        lambda v, c, ids, f, t: figures.whistles(v, c, ids, f, t, clock.now()),
+    )

@@ -12,8 +12,10 @@ from plugins.demands.models import Demand, DemandAssignment, DemandCategory, Whi
 
 NAME = "demands"
 VERSION = "0.1.0"
-DESCRIPTION = ("Residents' needs the 四联单 way (order, dispatch, accept, rate), the party-building project "
-               "ledger, and the subdistrict's whistle that summons departments.")
+DESCRIPTION = (
+    "Residents' needs the 四联单 way (order, dispatch, accept, rate), the party-building project "
+    "ledger, and the subdistrict's whistle that summons departments."
+)
 
 register_node_model(Demand, "Demand")
 register_node_model(DemandCategory, "DemandCategory")
@@ -35,7 +37,9 @@ def lastmile_permissions():
 def lastmile_roles():
     return [
         # Subdistrict and district officials: the whole ledger of their area, and the whistle.
-        RoleDef("area_manager", "", frozenset({READ, SUBMIT, DISPATCH, BLOW, CATEGORY_MANAGE, LIAISON_MANAGE})),
+        RoleDef(
+            "area_manager", "", frozenset({READ, SUBMIT, DISPATCH, BLOW, CATEGORY_MANAGE, LIAISON_MANAGE})
+        ),
         # The community party branch dispatches (下单) within its community.
         RoleDef("community_worker", "", frozenset({READ, SUBMIT, DISPATCH, LIAISON_MANAGE})),
         # Grid workers collect needs on their rounds.
@@ -50,8 +54,12 @@ def lastmile_access_policies():
 
 @hookimpl
 def lastmile_node_types():
-    return [NodeSpec("Demand", Demand), NodeSpec("DemandCategory", DemandCategory),
-            NodeSpec("DemandAssignment", DemandAssignment), NodeSpec("Whistle", Whistle)]
+    return [
+        NodeSpec("Demand", Demand),
+        NodeSpec("DemandCategory", DemandCategory),
+        NodeSpec("DemandAssignment", DemandAssignment),
+        NodeSpec("Whistle", Whistle),
+    ]
 
 
 @hookimpl
@@ -83,8 +91,11 @@ def lastmile_type_extensions():
         DemandsResidentFields,
     )
 
-    return {"Community": [DemandsCommunityFields], "Resident": [DemandsResidentFields],
-            "Organization": [DemandsOrganizationFields]}
+    return {
+        "Community": [DemandsCommunityFields],
+        "Resident": [DemandsResidentFields],
+        "Organization": [DemandsOrganizationFields],
+    }
 
 
 @hookimpl

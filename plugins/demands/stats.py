@@ -128,8 +128,14 @@ def _n(value) -> int:
     return int(value or 0)
 
 
-async def tallies(viewer: Viewer, column: str, area_ids: list[int], frm: dt.datetime | None,
-                  to: dt.datetime | None, now: dt.datetime) -> dict[int, Tally]:
+async def tallies(
+    viewer: Viewer,
+    column: str,
+    area_ids: list[int],
+    frm: dt.datetime | None,
+    to: dt.datetime | None,
+    now: dt.datetime,
+) -> dict[int, Tally]:
     out = {area_id: Tally() for area_id in area_ids}
     if not area_ids:
         return out
@@ -151,31 +157,57 @@ async def tallies(viewer: Viewer, column: str, area_ids: list[int], frm: dt.date
             secs=Sum("delivery_seconds", _filter=Q(status__in=list(RESOLVED_STATUSES))),
         )
         .group_by(column)
-        .values(column, "total", "open_", "delivered", "closed", "rejected", "withdrawn", "on_time", "rated",
-                "score_sum", "satisfied", "overdue_open", "secs")
+        .values(
+            column,
+            "total",
+            "open_",
+            "delivered",
+            "closed",
+            "rejected",
+            "withdrawn",
+            "on_time",
+            "rated",
+            "score_sum",
+            "satisfied",
+            "overdue_open",
+            "secs",
+        )
     )
     for row in rows:
         t = out[row[column]]
-        t.total, t.open, t.delivered, t.closed = _n(row["total"]), _n(row["open_"]), _n(row["delivered"]), _n(row["closed"])
+        t.total, t.open, t.delivered, t.closed = (
+            _n(row["total"]),
+            _n(row["open_"]),
+            _n(row["delivered"]),
+            _n(row["closed"]),
+        )
         t.rejected, t.withdrawn, t.on_time = _n(row["rejected"]), _n(row["withdrawn"]), _n(row["on_time"])
         t.rated, t.score_sum, t.satisfied = _n(row["rated"]), _n(row["score_sum"]), _n(row["satisfied"])
         t.overdue_open, t.delivery_seconds = _n(row["overdue_open"]), _n(row["secs"])
     return out
 
 
-async def by_category(viewer: Viewer, column: str, area_ids: list[int], frm, to) -> dict[int, list[tuple[int, int]]]:
+async def by_category(
+    viewer: Viewer, column: str, area_ids: list[int], frm, to
+) -> dict[int, list[tuple[int, int]]]:
     """[(category id, count)] per area, most demands first (then category id)."""
     out: dict[int, list[tuple[int, int]]] = {area_id: [] for area_id in area_ids}
     if not area_ids:
         return out
-    rows = await (_demands(viewer, column, area_ids, frm, to).annotate(n=Count("id"))
-                  .group_by(column, "category_id").values(column, "category_id", "n"))
+    rows = await (
+        _demands(viewer, column, area_ids, frm, to)
+        .annotate(n=Count("id"))
+        .group_by(column, "category_id")
+        .values(column, "category_id", "n")
+    )
     for row in sorted(rows, key=lambda r: (-r["n"], r["category_id"])):
         out[row[column]].append((row["category_id"], int(row["n"])))
     return out
 
 
-async def organizations(viewer: Viewer, column: str, area_ids: list[int], frm, to) -> dict[int, list[OrganizationRecord]]:
+async def organizations(
+    viewer: Viewer, column: str, area_ids: list[int], frm, to
+) -> dict[int, list[OrganizationRecord]]:
     """The league table per area: ordered by delivered, then onTimeRate (none last), descending."""
     out: dict[int, list[OrganizationRecord]] = {area_id: [] for area_id in area_ids}
     if not area_ids:
@@ -184,7 +216,9 @@ async def organizations(viewer: Viewer, column: str, area_ids: list[int], frm, t
     delivered = Q(status=AS.ACCEPTED, demand__status__in=list(RESOLVED_STATUSES))
     group = f"demand__{column}"
     rows = await (
-        DemandAssignment.filter(demand_id__in=Subquery(_demands(viewer, column, area_ids, frm, to).values("id")))
+        DemandAssignment.filter(
+            demand_id__in=Subquery(_demands(viewer, column, area_ids, frm, to).values("id"))
+        )
         .exclude(status=AS.CANCELLED)
         .annotate(
             offered=Count("id"),
@@ -196,36 +230,65 @@ async def organizations(viewer: Viewer, column: str, area_ids: list[int], frm, t
             score_sum=Sum("demand__rating_score", _filter=accepted),
         )
         .group_by(group, "organization_id")
-        .values(group, "organization_id", "offered", "accepted", "declined", "delivered", "on_time", "rated",
-                "score_sum")
+        .values(
+            group,
+            "organization_id",
+            "offered",
+            "accepted",
+            "declined",
+            "delivered",
+            "on_time",
+            "rated",
+            "score_sum",
+        )
     )
     for row in rows:
-        out[row[group]].append(OrganizationRecord(
-            row["organization_id"], _n(row["offered"]), _n(row["accepted"]), _n(row["declined"]),
-            _n(row["delivered"]), _n(row["on_time"]), _n(row["rated"]), _n(row["score_sum"])))
+        out[row[group]].append(
+            OrganizationRecord(
+                row["organization_id"],
+                _n(row["offered"]),
+                _n(row["accepted"]),
+                _n(row["declined"]),
+                _n(row["delivered"]),
+                _n(row["on_time"]),
+                _n(row["rated"]),
+                _n(row["score_sum"]),
+            )
+        )
     for records in out.values():
-        records.sort(key=lambda r: (-r.delivered, -(r.on_time_rate if r.on_time_rate is not None else -1),
-                                    r.organization_id))
+        records.sort(
+            key=lambda r: (
+                -r.delivered,
+                -(r.on_time_rate if r.on_time_rate is not None else -1),
+                r.organization_id,
+            )
+        )
     return out
 
 
-async def whistles(viewer: Viewer, column: str, area_ids: list[int], frm, to,
-                   now: dt.datetime) -> dict[int, WhistleTally]:
+async def whistles(
+    viewer: Viewer, column: str, area_ids: list[int], frm, to, now: dt.datetime
+) -> dict[int, WhistleTally]:
     """Whistles blown in [from, to) at or below each area, and how their calls reported."""
     out = {area_id: WhistleTally() for area_id in area_ids}
     if not area_ids:
         return out
-    blown = visible(viewer, Whistle).filter(period_q(frm, to, "blown_at"), **{f"{column}__in": sorted(set(area_ids))})
+    blown = visible(viewer, Whistle).filter(
+        period_q(frm, to, "blown_at"), **{f"{column}__in": sorted(set(area_ids))}
+    )
     for row in await blown.annotate(n=Count("id")).group_by(column).values(column, "n"):
         out[row[column]].blown = _n(row["n"])
     group = f"whistle__{column}"
     late_unreported = Q(status=CS.SUMMONED, report_by__lt=now)
     rows = await (
         WhistleCall.filter(whistle_id__in=Subquery(blown.values("id")))
-        .annotate(on_time=Count("id", _filter=Q(reported_on_time=True)),
-                  reported=Count("id", _filter=Q(reported_at__isnull=False)),
-                  late_open=Count("id", _filter=late_unreported))
-        .group_by(group).values(group, "on_time", "reported", "late_open")
+        .annotate(
+            on_time=Count("id", _filter=Q(reported_on_time=True)),
+            reported=Count("id", _filter=Q(reported_at__isnull=False)),
+            late_open=Count("id", _filter=late_unreported),
+        )
+        .group_by(group)
+        .values(group, "on_time", "reported", "late_open")
     )
     for row in rows:
         t = out[row[group]]

@@ -42,7 +42,10 @@ def is_late(d: models.Demand, now: dt.datetime | None = None) -> bool:
     return is_overdue(d, now)
 
 
-@strawberry.type(name="DemandCategory", description="A kind of need the district handles, with its service-level target. Managed per deployment.")
+@strawberry.type(
+    name="DemandCategory",
+    description="A kind of need the district handles, with its service-level target. Managed per deployment.",
+)
 class DemandCategoryType(Node):
     name: str = F(description="The category's name, e.g. 适老化改造.")
     sla_days: int = F(description="Days from dispatch until delivery is due (the SLA).")
@@ -57,7 +60,10 @@ class DemandCategoryType(Node):
         return [OrganizationKind(k) for k in self.suggested_kinds or []]
 
 
-@strawberry.type(name="DemandAssignment", description="One organisation's part in a demand (接单): offered, then accepted or declined.")
+@strawberry.type(
+    name="DemandAssignment",
+    description="One organisation's part in a demand (接单): offered, then accepted or declined.",
+)
 class DemandAssignmentType(Node):
     status: DemandAssignmentStatus = F(description="Where the offer stands.")
     offered_at: dt.datetime = F(description="When the demand was offered to the organisation.")
@@ -97,9 +103,15 @@ class DemandRatingType:
 @strawberry.type(name="DemandEvent", description="One move of a demand, oldest first.")
 class DemandEventType:
     at: dt.datetime = F(description="When it happened.")
-    kind: str = F(description="e.g. SUBMITTED, DISPATCHED, OFFER_DECLINED, ACCEPTED, DELIVERED, REWORK_REQUESTED, RATED, AUTO_CLOSED, REJECTED, WITHDRAWN, WHISTLE_BLOWN, OVERDUE.")
-    from_status: DemandStatus | None = F(description="Status before the move; null when the status did not change (a further acceptance, a decline that leaves offers open, a whistle, the overdue notice) and on SUBMITTED.")
-    to_status: DemandStatus | None = F(description="Status after the move; null when the status did not change.")
+    kind: str = F(
+        description="e.g. SUBMITTED, DISPATCHED, OFFER_DECLINED, ACCEPTED, DELIVERED, REWORK_REQUESTED, RATED, AUTO_CLOSED, REJECTED, WITHDRAWN, WHISTLE_BLOWN, OVERDUE."
+    )
+    from_status: DemandStatus | None = F(
+        description="Status before the move; null when the status did not change (a further acceptance, a decline that leaves offers open, a whistle, the overdue notice) and on SUBMITTED."
+    )
+    to_status: DemandStatus | None = F(
+        description="Status after the move; null when the status did not change."
+    )
     note: str | None = F(description="The organisations offered, the reason given, the score, or a summary.")
 
     @F(description="Who made the move; null for moves the system made (AUTO_CLOSED, OVERDUE).")
@@ -107,18 +119,28 @@ class DemandEventType:
         return await loaders.users(info).load(self.actor_id) if self.actor_id else None
 
 
-@strawberry.type(name="Demand", description="A resident's or the community's need, one line of the project ledger (台账).")
+@strawberry.type(
+    name="Demand", description="A resident's or the community's need, one line of the project ledger (台账)."
+)
 class DemandType(Node):
-    ledger_number: str = F(description="Human-readable ledger number unique in the deployment, gap-free per year, e.g. XQ-2026-000123.")
+    ledger_number: str = F(
+        description="Human-readable ledger number unique in the deployment, gap-free per year, e.g. XQ-2026-000123."
+    )
     title: str = F(description="One-line summary.")
     description: str = F(description="The need as told.")
     scope: DemandScope = F(description="Whose need it is.")
     channel: DemandChannel = F(description="How the need reached the community.")
     status: DemandStatus = F(description="Where the demand is in its lifecycle.")
     submitted_at: dt.datetime = F(description="When it was entered.")
-    dispatched_at: dt.datetime | None = F(description="When it was dispatched (the latest dispatch); null before dispatch.")
-    due_at: dt.datetime | None = F(description="dispatchedAt plus the category's slaDays; null before dispatch.")
-    delivered_at: dt.datetime | None = F(description="When delivery was reported (cleared by a rework request).")
+    dispatched_at: dt.datetime | None = F(
+        description="When it was dispatched (the latest dispatch); null before dispatch."
+    )
+    due_at: dt.datetime | None = F(
+        description="dispatchedAt plus the category's slaDays; null before dispatch."
+    )
+    delivered_at: dt.datetime | None = F(
+        description="When delivery was reported (cleared by a rework request)."
+    )
     closed_at: dt.datetime | None = F(description="When it was rated or closed by itself.")
     delivery_report: str | None = F(description="What was done, as reported on delivery.")
     rejection_reason: str | None = F(description="Why the community turned it down.")
@@ -131,7 +153,9 @@ class DemandType(Node):
     async def category(self, info: Info) -> DemandCategoryType:
         return await loaders.categories(info).load(self.category_id)
 
-    @F(description="Where the need is: the building, compound or community given, or for a HOUSEHOLD demand submitted without one, the household's building.")
+    @F(
+        description="Where the need is: the building, compound or community given, or for a HOUSEHOLD demand submitted without one, the household's building."
+    )
     async def area(self, info: Info) -> Area:
         return await loaders.areas(info).load(self.area_id)
 
@@ -139,9 +163,15 @@ class DemandType(Node):
     async def unit(self, info: Info) -> UnitT | None:
         return await info.context.loaders.by_id(m.Unit).load(self.unit_id) if self.unit_id else None
 
-    @F(description="The resident whose need it is; null for a PUBLIC demand raised by staff (null too when the viewer may not read that resident).")
+    @F(
+        description="The resident whose need it is; null for a PUBLIC demand raised by staff (null too when the viewer may not read that resident)."
+    )
     async def submitter(self, info: Info) -> ResidentT | None:
-        return await info.context.loaders.by_id(m.Resident).load(self.submitter_id) if self.submitter_id else None
+        return (
+            await info.context.loaders.by_id(m.Resident).load(self.submitter_id)
+            if self.submitter_id
+            else None
+        )
 
     @F(description="The account that entered it (the resident, or staff on their behalf).")
     async def entered_by(self, info: Info) -> UserT:
@@ -163,8 +193,12 @@ class DemandType(Node):
     def rating(self) -> DemandRatingType | None:
         if self.rating_score is None:
             return None
-        return DemandRatingType(score=self.rating_score, comment=self.rating_comment, rated_at=self.rated_at,
-                                rated_by_id=self.rated_by_id)
+        return DemandRatingType(
+            score=self.rating_score,
+            comment=self.rating_comment,
+            rated_at=self.rated_at,
+            rated_by_id=self.rated_by_id,
+        )
 
     @F(description="The whistle blown for this demand, if it was escalated to the subdistrict.")
     async def whistle(self, info: Info) -> WhistleType | None:
@@ -175,7 +209,10 @@ class DemandType(Node):
         return await loaders.events(info).load(self.id)
 
 
-@strawberry.type(name="WhistleCall", description="One department summoned by a whistle. Lifecycle: SUMMONED -(report)-> REPORTED -(complete)-> DONE; other moves INVALID_TRANSITION.")
+@strawberry.type(
+    name="WhistleCall",
+    description="One department summoned by a whistle. Lifecycle: SUMMONED -(report)-> REPORTED -(complete)-> DONE; other moves INVALID_TRANSITION.",
+)
 class WhistleCallType:
     status: WhistleCallStatus = F(description="Where the department stands.")
     report_by: dt.datetime = F(description="When the department must report by.")
@@ -207,7 +244,10 @@ class WhistleCallType:
         return self.report_by < clock.now()
 
 
-@strawberry.type(name="Whistle", description="街道吹哨: a subdistrict summons departments to solve together what one body cannot.")
+@strawberry.type(
+    name="Whistle",
+    description="街道吹哨: a subdistrict summons departments to solve together what one body cannot.",
+)
 class WhistleType(Node):
     title: str = F(description="One-line summary.")
     description: str = F(description="The problem and what is asked of the departments.")
@@ -234,7 +274,9 @@ class WhistleType(Node):
 
     @F(description="The demand escalated, if any (null too when the viewer may not read it).")
     async def demand(self, info: Info) -> DemandType | None:
-        return await info.context.loaders.by_id(models.Demand).load(self.demand_id) if self.demand_id else None
+        return (
+            await info.context.loaders.by_id(models.Demand).load(self.demand_id) if self.demand_id else None
+        )
 
     @F(description="The departments summoned, in the order named.")
     async def calls(self, info: Info) -> list[WhistleCallType]:
@@ -254,14 +296,21 @@ class DemandCategoryCountType:
         return await loaders.categories(info).load(self.category_id)
 
 
-@strawberry.type(name="OrganizationDemandRecord", description="How one partner organisation does on demands offered to it (a league table row).")
+@strawberry.type(
+    name="OrganizationDemandRecord",
+    description="How one partner organisation does on demands offered to it (a league table row).",
+)
 class OrganizationDemandRecordType:
     offered: int = F(description="Assignments offered to it, cancelled ones excluded.")
     accepted: int = F(description="Offers it accepted.")
     declined: int = F(description="Offers it declined.")
     delivered: int = F(description="Demands it accepted that are now DELIVERED or CLOSED.")
-    on_time_rate: float | None = F(description="Share of its delivered demands delivered by dueAt; null when none.")
-    average_score: float | None = F(description="Mean rating of the demands it accepted; null when none rated.")
+    on_time_rate: float | None = F(
+        description="Share of its delivered demands delivered by dueAt; null when none."
+    )
+    average_score: float | None = F(
+        description="Mean rating of the demands it accepted; null when none rated."
+    )
     organization_id: strawberry.Private[int] = 0
 
     @F(description="The organisation.")
@@ -269,7 +318,10 @@ class OrganizationDemandRecordType:
         return await loaders.organizations(info).load(self.organization_id)
 
 
-@strawberry.type(name="DemandStats", description="The seed's ledger figures for an area and period (by submittedAt, half-open [from, to)): demands at or below the area that the viewer may read.")
+@strawberry.type(
+    name="DemandStats",
+    description="The seed's ledger figures for an area and period (by submittedAt, half-open [from, to)): demands at or below the area that the viewer may read.",
+)
 class DemandStatsType:
     # (lineage column, area id, from, to): what every figure is computed over, batched per request.
     key: strawberry.Private[tuple] = ()
@@ -301,7 +353,9 @@ class DemandStatsType:
     async def withdrawn(self, info: Info) -> int:
         return (await self._tally(info)).withdrawn
 
-    @F(description="(DELIVERED + CLOSED) / (total - WITHDRAWN); the report's 解决率. Null when nothing counts.")
+    @F(
+        description="(DELIVERED + CLOSED) / (total - WITHDRAWN); the report's 解决率. Null when nothing counts."
+    )
     async def resolution_rate(self, info: Info) -> float | None:
         return (await self._tally(info)).resolution_rate
 
@@ -321,7 +375,9 @@ class DemandStatsType:
     async def overdue_open(self, info: Info) -> int:
         return (await self._tally(info)).overdue_open
 
-    @F(description="Mean days from submission to delivery of the demands now DELIVERED or CLOSED; null when none.")
+    @F(
+        description="Mean days from submission to delivery of the demands now DELIVERED or CLOSED; null when none."
+    )
     async def average_days_to_deliver(self, info: Info) -> float | None:
         return (await self._tally(info)).average_days_to_deliver
 
@@ -331,22 +387,35 @@ class DemandStatsType:
         rows = await loaders.stats_by_category(info, column, frm, to).load(area_id)
         return [DemandCategoryCountType(category_id=c, count=n) for c, n in rows]
 
-    @F(description="Organisations ordered by delivered, then onTimeRate, descending (the first `first` of them).")
+    @F(
+        description="Organisations ordered by delivered, then onTimeRate, descending (the first `first` of them)."
+    )
     async def organizations(self, info: Info, first: int | None = None) -> list[OrganizationDemandRecordType]:
         column, area_id, frm, to = self.key
         records = await loaders.stats_organizations(info, column, frm, to).load(area_id)
         if first is not None:
-            records = records[:max(0, first)]
-        return [OrganizationDemandRecordType(
-            organization_id=r.organization_id, offered=r.offered, accepted=r.accepted, declined=r.declined,
-            delivered=r.delivered, on_time_rate=r.on_time_rate, average_score=r.average_score) for r in records]
+            records = records[: max(0, first)]
+        return [
+            OrganizationDemandRecordType(
+                organization_id=r.organization_id,
+                offered=r.offered,
+                accepted=r.accepted,
+                declined=r.declined,
+                delivered=r.delivered,
+                on_time_rate=r.on_time_rate,
+                average_score=r.average_score,
+            )
+            for r in records
+        ]
 
     @F(description="Whistles blown in the period at or below the area.")
     async def whistles_blown(self, info: Info) -> int:
         column, area_id, frm, to = self.key
         return (await loaders.stats_whistles(info, column, frm, to).load(area_id)).blown
 
-    @F(description="Share of whistle calls reported by their reportBy, among those reported or past reportBy; null when none.")
+    @F(
+        description="Share of whistle calls reported by their reportBy, among those reported or past reportBy; null when none."
+    )
     async def whistle_report_on_time_rate(self, info: Info) -> float | None:
         column, area_id, frm, to = self.key
         return (await loaders.stats_whistles(info, column, frm, to).load(area_id)).report_on_time_rate
@@ -358,18 +427,24 @@ class DemandStatsType:
 @strawberry.type(name="DemandPayload", description="Result of a demand mutation.")
 class DemandPayload:
     demand: DemandType | None = F(description="The demand as it is now; null when the mutation failed.")
-    user_errors: list[UserError] = F(description="Why nothing changed (INVALID_TRANSITION, FORBIDDEN, NOT_FOUND, INVALID_INPUT, ...); empty on success.")
+    user_errors: list[UserError] = F(
+        description="Why nothing changed (INVALID_TRANSITION, FORBIDDEN, NOT_FOUND, INVALID_INPUT, ...); empty on success."
+    )
 
 
 @strawberry.type(name="DemandCategoryPayload", description="Result of a category mutation.")
 class DemandCategoryPayload:
-    category: DemandCategoryType | None = F(description="The category as it is now; null when the mutation failed.")
+    category: DemandCategoryType | None = F(
+        description="The category as it is now; null when the mutation failed."
+    )
     user_errors: list[UserError] = F(description="Why nothing changed; empty on success.")
 
 
 @strawberry.type(name="DemandAssignmentPayload", description="Result of answerDemandOffer.")
 class DemandAssignmentPayload:
-    assignment: DemandAssignmentType | None = F(description="The assignment as it is now; null when the mutation failed.")
+    assignment: DemandAssignmentType | None = F(
+        description="The assignment as it is now; null when the mutation failed."
+    )
     user_errors: list[UserError] = F(description="Why nothing changed; empty on success.")
 
 

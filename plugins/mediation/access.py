@@ -47,8 +47,12 @@ PERMISSIONS = {
 
 _EVERYTHING = frozenset({READ, REPORT, MANAGE})
 ROLES = [
-    RoleDef("mediator", "People's mediator (民调员): reports, reads and works dispute cases of the area; "
-            "may be put on 4+A teams.", _EVERYTHING | {"area.read", "resident.read"}),
+    RoleDef(
+        "mediator",
+        "People's mediator (民调员): reports, reads and works dispute cases of the area; "
+        "may be put on 4+A teams.",
+        _EVERYTHING | {"area.read", "resident.read"},
+    ),
     RoleDef("area_manager", "", _EVERYTHING),
     RoleDef("community_worker", "", _EVERYTHING),
     # Grid leaders hear of disputes first on their rounds: they report and read, the community manages.
@@ -61,7 +65,8 @@ def case_policy(viewer: Viewer) -> RowScope:
     return any_of(
         viewer.scope(READ).rows(),
         where(id__in=Subquery(DisputeParty.filter(resident_id=viewer.resident_id).values("case_id")))
-        if viewer.resident_id else None,
+        if viewer.resident_id
+        else None,
         where(reported_by_id=viewer.user_id) if viewer.user_id else None,
     )
 
@@ -110,7 +115,9 @@ async def covered_users(registry, user_ids: list[int], case: DisputeCase) -> set
     if not candidates:
         return covered
     roots: dict[int, list[tuple[AreaLevel, int]]] = {}
-    grants = await m.RoleGrant.filter(user_id__in=sorted(candidates)).values("user_id", "role", "area_id", "area__level")
+    grants = await m.RoleGrant.filter(user_id__in=sorted(candidates)).values(
+        "user_id", "role", "area_id", "area__level"
+    )
     for g in grants:
         role = registry.get(g["role"])
         if role is None or READ not in registry.expand(role):

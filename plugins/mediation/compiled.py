@@ -17,23 +17,36 @@ async def _case_where(args, info):
 
 
 def mappings() -> list[TypeMap]:
-    case = TypeMap("DisputeCase", DisputeCase, {
-        "id": GlobalId(),
-        "caseNumber": Column("case_number"),
-        "title": Column("title"),
-        "description": Column("description"),
-        "category": Column("category", "enum"),
-        "status": Column("status", "enum"),
-        "handlingLevel": Column("handling_level", "enum"),
-        "method": Column("method", "enum"),
-        "reportedAt": Column("reported_at", "datetime"),
-        "resolvedAt": Column("resolved_at", "datetime"),
-        "failedAt": Column("failed_at", "datetime"),
-        "closedAt": Column("closed_at", "datetime"),
-    })
-    query = TypeMap("Query", fields={
-        "disputeCases": Rows("DisputeCase", fk=None, connection=True, where=_case_where,
-                             order=("-reported_at", "-id"), pages=frozenset({"first", "after"}),
-                             args=frozenset({"filter"})),
-    })
+    case = TypeMap(
+        "DisputeCase",
+        DisputeCase,
+        {
+            "id": GlobalId(),
+            "caseNumber": Column("case_number"),
+            "title": Column("title"),
+            "description": Column("description"),
+            "category": Column("category", "enum"),
+            "status": Column("status", "enum"),
+            "handlingLevel": Column("handling_level", "enum"),
+            "method": Column("method", "enum"),
+            "reportedAt": Column("reported_at", "datetime"),
+            "resolvedAt": Column("resolved_at", "datetime"),
+            "failedAt": Column("failed_at", "datetime"),
+            "closedAt": Column("closed_at", "datetime"),
+        },
+    )
+    query = TypeMap(
+        "Query",
+        fields={
+            "disputeCases": Rows(
+                "DisputeCase",
+                fk=None,
+                connection=True,
+                where=_case_where,
+                order=("-reported_at", "-id"),
+                pages=frozenset({"first", "after"}),
+                args=frozenset({"filter"}),
+            ),
+        },
+    )
     return [case, query]

@@ -50,18 +50,37 @@ CASES = 320
 ACCOUNT_CASES = 3
 # A few cases whose walk stops at a given status, so that every status shows whatever day the demo is
 # loaded (status, days since reported: long enough for every earlier step to lie in the past).
-SHOWCASE = [(S.REPORTED, 0.02), (S.ACCEPTED, 2), (S.IN_MEDIATION, 10), (S.RESOLVED, 60), (S.FAILED, 60),
-            (S.CLOSED, 200)]
+SHOWCASE = [
+    (S.REPORTED, 0.02),
+    (S.ACCEPTED, 2),
+    (S.IN_MEDIATION, 10),
+    (S.RESOLVED, 60),
+    (S.FAILED, 60),
+    (S.CLOSED, 200),
+]
 DAY = dt.timedelta(days=1)
 
 CATEGORY_WEIGHTS = {
-    C.NEIGHBOR: 24, C.FAMILY: 12, C.PROPERTY_MANAGEMENT: 12, C.LANDLORD_TENANT: 7, C.LABOR: 4, C.DEBT: 6,
-    C.NOISE: 13, C.PARKING: 11, C.RENOVATION: 9, C.OTHER: 2,
+    C.NEIGHBOR: 24,
+    C.FAMILY: 12,
+    C.PROPERTY_MANAGEMENT: 12,
+    C.LANDLORD_TENANT: 7,
+    C.LABOR: 4,
+    C.DEBT: 6,
+    C.NOISE: 13,
+    C.PARKING: 11,
+    C.RENOVATION: 9,
+    C.OTHER: 2,
 }
 TITLES = {
     C.NEIGHBOR: ["楼道堆放杂物引发邻里矛盾", "宠物扰邻纠纷", "公共区域占用纠纷", "邻里通道使用争执"],
     C.FAMILY: ["赡养老人费用分担纠纷", "婚姻家庭矛盾", "房产继承分歧", "子女抚养费争议"],
-    C.PROPERTY_MANAGEMENT: ["物业费收缴争议", "电梯维修责任纠纷", "小区绿化维护不到位投诉", "门禁系统故障责任争议"],
+    C.PROPERTY_MANAGEMENT: [
+        "物业费收缴争议",
+        "电梯维修责任纠纷",
+        "小区绿化维护不到位投诉",
+        "门禁系统故障责任争议",
+    ],
     C.LANDLORD_TENANT: ["押金退还纠纷", "租客提前退租争议", "出租房屋维修责任纠纷"],
     C.LABOR: ["装修工人工资拖欠", "保洁人员劳务费争议"],
     C.DEBT: ["邻里借款未还纠纷", "合伙经营欠款纠纷"],
@@ -71,11 +90,19 @@ TITLES = {
     C.OTHER: ["公共设施损坏赔偿争议", "高空抛物引发纠纷"],
 }
 OUTSIDE = {
-    C.PROPERTY_MANAGEMENT: "物业服务中心", C.LANDLORD_TENANT: "房东", C.LABOR: "装修公司负责人",
-    C.RENOVATION: "装修施工队", C.PARKING: "外来车主",
+    C.PROPERTY_MANAGEMENT: "物业服务中心",
+    C.LANDLORD_TENANT: "房东",
+    C.LABOR: "装修公司负责人",
+    C.RENOVATION: "装修施工队",
+    C.PARKING: "外来车主",
 }
-TERMS = ["双方达成谅解，责任方当面致歉并承诺整改", "责任方承担维修费用，一周内完成修复",
-         "双方约定使用时间和规则，签订邻里公约", "分期偿还欠款，社区见证", "物业限期整改并减免部分费用"]
+TERMS = [
+    "双方达成谅解，责任方当面致歉并承诺整改",
+    "责任方承担维修费用，一周内完成修复",
+    "双方约定使用时间和规则，签订邻里公约",
+    "分期偿还欠款，社区见证",
+    "物业限期整改并减免部分费用",
+]
 LOCATIONS = ["楼院调解室", "社区矛盾纠纷调解中心", "当事人家中", "小区议事亭", "街道综治中心"]
 
 
@@ -96,8 +123,12 @@ async def _mediators(ctx: DemoContext) -> dict[int, m.User]:
     pw = hash_password(DEMO_PASSWORD)
     out = {}
     for i, community in enumerate(ctx.communities, start=1):
-        user = await m.User.create(username=f"mediator{i}", display_name=f"{community.name}民调员",
-                                   password_hash=pw, home_area=community)
+        user = await m.User.create(
+            username=f"mediator{i}",
+            display_name=f"{community.name}民调员",
+            password_hash=pw,
+            home_area=community,
+        )
         await m.RoleGrant.create(user=user, role="mediator", area=community)
         ctx.users[user.username] = user
         out[community.id] = user
@@ -112,15 +143,28 @@ class _Walker:
         self.now = now
         self.staff = staff
 
-    def event(self, plan: Plan, at, actor, kind, frm=None, to=None, note=None, from_level=None, to_level=None):
-        plan.events.append(DisputeCaseEvent(at=at, actor_id=actor.id if actor else None, kind=kind,
-                                            from_status=frm, to_status=to, note=note,
-                                            from_level=from_level, to_level=to_level))
+    def event(
+        self, plan: Plan, at, actor, kind, frm=None, to=None, note=None, from_level=None, to_level=None
+    ):
+        plan.events.append(
+            DisputeCaseEvent(
+                at=at,
+                actor_id=actor.id if actor else None,
+                kind=kind,
+                from_status=frm,
+                to_status=to,
+                note=note,
+                from_level=from_level,
+                to_level=to_level,
+            )
+        )
 
     def walk(self, plan: Plan, community: m.Area, reporter: m.User, stop: S | None = None) -> None:
         """``stop``: end the walk once the case reaches this status (the showcase cases)."""
         rng, c = self.rng, plan.case
-        worker, grid, mediator, manager = (self.staff[k][community.id] for k in ("worker", "grid", "mediator", "manager"))
+        worker, grid, mediator, manager = (
+            self.staff[k][community.id] for k in ("worker", "grid", "mediator", "manager")
+        )
         self.event(plan, c.reported_at, reporter, "REPORTED", to=S.REPORTED, to_level=c.handling_level)
         t = c.reported_at + dt.timedelta(hours=rng.uniform(1, 30))
         if t > self.now:
@@ -130,27 +174,47 @@ class _Walker:
         if stop == S.ACCEPTED:
             return
         # Small matters stay in the compound: most cases never leave their first level.
-        while c.handling_level in NEXT_LEVEL and rng.random() < (0.18 if c.handling_level == AreaLevel.COMPOUND else 0.15):
+        while c.handling_level in NEXT_LEVEL and rng.random() < (
+            0.18 if c.handling_level == AreaLevel.COMPOUND else 0.15
+        ):
             t += dt.timedelta(hours=rng.uniform(4, 48))
             if t > self.now:
                 return
             up = NEXT_LEVEL[c.handling_level]
-            self.event(plan, t, worker, "ESCALATED", S.ACCEPTED, S.ACCEPTED, note="涉及多方利益，提交上一级调解", from_level=c.handling_level,
-                       to_level=up)
+            self.event(
+                plan,
+                t,
+                worker,
+                "ESCALATED",
+                S.ACCEPTED,
+                S.ACCEPTED,
+                note="涉及多方利益，提交上一级调解",
+                from_level=c.handling_level,
+                to_level=up,
+            )
             c.handling_level = up
         lead = manager if c.handling_level == AreaLevel.SUBDISTRICT else worker
         t += dt.timedelta(hours=rng.uniform(2, 40))
         if t > self.now:
             return
-        plan.team = [MediationTeamMember(user_id=mediator.id, role=MediationTeamRole.MEDIATOR),
-                     MediationTeamMember(user_id=grid.id, role=MediationTeamRole.GRID_LEADER)]
+        plan.team = [
+            MediationTeamMember(user_id=mediator.id, role=MediationTeamRole.MEDIATOR),
+            MediationTeamMember(user_id=grid.id, role=MediationTeamRole.GRID_LEADER),
+        ]
         if c.handling_level != AreaLevel.COMPOUND:
             plan.team.append(MediationTeamMember(user_id=lead.id, role=MediationTeamRole.COMMUNITY_HEAD))
         c.method = rng.choices(list(MediationMethod), [55, 30, 15])[0]
         c.case_owner_id = (lead if c.handling_level != AreaLevel.COMPOUND else mediator).id
         c.status = S.IN_MEDIATION
-        self.event(plan, t, lead, "TEAM_ASSIGNED", S.ACCEPTED, S.IN_MEDIATION,
-                   note=f"{len(plan.team)} member(s), method {c.method.value}")
+        self.event(
+            plan,
+            t,
+            lead,
+            "TEAM_ASSIGNED",
+            S.ACCEPTED,
+            S.IN_MEDIATION,
+            note=f"{len(plan.team)} member(s), method {c.method.value}",
+        )
         if t > self.now - dt.timedelta(days=14):
             plan.notify = [member.user_id for member in plan.team]
         if stop == S.IN_MEDIATION:
@@ -160,15 +224,23 @@ class _Walker:
             t += dt.timedelta(days=rng.uniform(*spread[c.handling_level]) / 2)
             if t > self.now:
                 return
-            plan.sessions.append(MediationSession(held_at=t, location=rng.choice(LOCATIONS), notes="听取双方陈述，释法明理，提出调解方案",
-                                                  recorded_by_id=mediator.id))
+            plan.sessions.append(
+                MediationSession(
+                    held_at=t,
+                    location=rng.choice(LOCATIONS),
+                    notes="听取双方陈述，释法明理，提出调解方案",
+                    recorded_by_id=mediator.id,
+                )
+            )
             self.event(plan, t, mediator, "SESSION_RECORDED", note=plan.sessions[-1].location)
         t += dt.timedelta(hours=rng.uniform(2, 72))
         if t > self.now:
             return
         if stop == S.FAILED or rng.random() < 0.08:
             c.status, c.outcome, c.failed_at = S.FAILED, S.FAILED, t
-            self.event(plan, t, lead, "FAILED", S.IN_MEDIATION, S.FAILED, note="双方分歧较大，引导通过诉讼途径解决")
+            self.event(
+                plan, t, lead, "FAILED", S.IN_MEDIATION, S.FAILED, note="双方分歧较大，引导通过诉讼途径解决"
+            )
             closed = t + dt.timedelta(days=rng.uniform(1, 6))
             # Some stay open until the court confirms it took the matter over.
             if stop != S.FAILED and rng.random() < 0.85 and closed <= self.now:
@@ -178,14 +250,20 @@ class _Walker:
         c.status, c.outcome, c.resolved_at, c.resolved_level = S.RESOLVED, S.RESOLVED, t, c.handling_level
         c.resolution_seconds = int((t - c.reported_at).total_seconds())
         c.agreement_terms, c.agreement_signed_on = rng.choice(TERMS), clock.local_date(t)
-        dues = [c.agreement_signed_on + dt.timedelta(days=d) for d in ([7, 30] if rng.random() < 0.6 else [15])]
-        self.event(plan, t, lead, "RESOLVED", S.IN_MEDIATION, S.RESOLVED, note=f"{len(dues)} follow-up(s) scheduled")
+        dues = [
+            c.agreement_signed_on + dt.timedelta(days=d) for d in ([7, 30] if rng.random() < 0.6 else [15])
+        ]
+        self.event(
+            plan, t, lead, "RESOLVED", S.IN_MEDIATION, S.RESOLVED, note=f"{len(dues)} follow-up(s) scheduled"
+        )
         last = t
         for due in dues:
             if stop == S.RESOLVED:
                 plan.follow_ups.append(FollowUp(due_on=due))
                 continue
-            done = dt.datetime.combine(due, dt.time(10), tzinfo=clock.zone()) + dt.timedelta(hours=rng.uniform(0, 30))
+            done = dt.datetime.combine(due, dt.time(10), tzinfo=clock.zone()) + dt.timedelta(
+                hours=rng.uniform(0, 30)
+            )
             follow_up = FollowUp(due_on=due)
             plan.follow_ups.append(follow_up)
             if done > self.now:
@@ -193,8 +271,13 @@ class _Walker:
             kept = rng.random() < 0.93
             follow_up.done_at, follow_up.done_by_id, follow_up.agreement_kept = done, grid.id, kept
             follow_up.note = "回访确认协议已履行" if kept else "协议部分未履行，已再次督促"
-            self.event(plan, done, grid, "FOLLOW_UP_DONE",
-                       note=f"{due.isoformat()}: {'agreement kept' if kept else 'agreement not kept'}")
+            self.event(
+                plan,
+                done,
+                grid,
+                "FOLLOW_UP_DONE",
+                note=f"{due.isoformat()}: {'agreement kept' if kept else 'agreement not kept'}",
+            )
             last = max(last, done)
         if all(f.done_at for f in plan.follow_ups):
             closed = last + dt.timedelta(days=rng.uniform(0.5, 5))
@@ -217,23 +300,36 @@ def _pick_area(ctx: DemoContext, community: m.Area, compounds, buildings) -> m.A
 def _lives_at(resident, area: m.Area) -> bool:
     if resident.community_id != area.community_ref:
         return False
-    return area.level == AreaLevel.COMMUNITY or getattr(resident, f"{area.level.value.lower()}_ref") == area.id
+    return (
+        area.level == AreaLevel.COMMUNITY or getattr(resident, f"{area.level.value.lower()}_ref") == area.id
+    )
 
 
-def _with_resident_account(plan: Plan, area: m.Area, account_residents, account_cases: dict[int, int]) -> None:
+def _with_resident_account(
+    plan: Plan, area: m.Area, account_residents, account_cases: dict[int, int]
+) -> None:
     """Make a demo resident account the applicant of this case, while it has fewer than ACCOUNT_CASES."""
     named = {p.resident_id for p in plan.parties}
     for resident in account_residents:
-        if account_cases[resident.id] < ACCOUNT_CASES and resident.id not in named and _lives_at(resident, area):
-            plan.parties[0] = DisputeParty(resident_id=resident.id, name=resident.name, role=DisputePartyRole.APPLICANT)
+        if (
+            account_cases[resident.id] < ACCOUNT_CASES
+            and resident.id not in named
+            and _lives_at(resident, area)
+        ):
+            plan.parties[0] = DisputeParty(
+                resident_id=resident.id, name=resident.name, role=DisputePartyRole.APPLICANT
+            )
             account_cases[resident.id] += 1
             return
 
 
 def _parties(ctx: DemoContext, category: C, area: m.Area, residents) -> list[DisputeParty]:
     rng = ctx.rng
-    near = [r for r in residents[area.community_ref]
-            if area.level == AreaLevel.COMMUNITY or getattr(r, f"{area.level.value.lower()}_ref") == area.id]
+    near = [
+        r
+        for r in residents[area.community_ref]
+        if area.level == AreaLevel.COMMUNITY or getattr(r, f"{area.level.value.lower()}_ref") == area.id
+    ]
     pool = near if len(near) >= 2 else residents[area.community_ref]
     if category == C.FAMILY and len(pool) >= 1:
         first = rng.choice(pool)
@@ -255,12 +351,20 @@ async def load_demo(ctx: DemoContext) -> None:
     rng = ctx.rng
     now = dt.datetime.now(dt.UTC)
     mediators = await _mediators(ctx)
-    subdistrict_managers = {sub.id: ctx.users.get(f"subdistrict{i}") for i, sub in enumerate(ctx.subdistricts, 1)}
+    subdistrict_managers = {
+        sub.id: ctx.users.get(f"subdistrict{i}") for i, sub in enumerate(ctx.subdistricts, 1)
+    }
     staff = {
         "worker": ctx.community_workers,
-        "grid": {c.id: ctx.users.get(f"grid{i}") or ctx.community_workers[c.id] for i, c in enumerate(ctx.communities, 1)},
+        "grid": {
+            c.id: ctx.users.get(f"grid{i}") or ctx.community_workers[c.id]
+            for i, c in enumerate(ctx.communities, 1)
+        },
         "mediator": mediators,
-        "manager": {c.id: subdistrict_managers.get(c.parent_id) or ctx.community_workers[c.id] for c in ctx.communities},
+        "manager": {
+            c.id: subdistrict_managers.get(c.parent_id) or ctx.community_workers[c.id]
+            for c in ctx.communities
+        },
     }
     compounds, buildings, residents = defaultdict(list), defaultdict(list), defaultdict(list)
     for compound in ctx.compounds:
@@ -284,9 +388,18 @@ async def load_demo(ctx: DemoContext) -> None:
         category = rng.choices(list(CATEGORY_WEIGHTS), list(CATEGORY_WEIGHTS.values()))[0]
         stop, days_ago = SHOWCASE[i] if i < len(SHOWCASE) else (None, rng.uniform(0, 365))
         reported_at = now - dt.timedelta(days=days_ago, hours=rng.uniform(0, 10) if stop is None else 0)
-        plan = Plan(DisputeCase(title=rng.choice(TITLES[category]), description="", category=category,
-                                status=S.REPORTED, area_id=area.id, handling_level=INITIAL_LEVEL[area.level],
-                                reported_at=reported_at, **area.lineage()))
+        plan = Plan(
+            DisputeCase(
+                title=rng.choice(TITLES[category]),
+                description="",
+                category=category,
+                status=S.REPORTED,
+                area_id=area.id,
+                handling_level=INITIAL_LEVEL[area.level],
+                reported_at=reported_at,
+                **area.lineage(),
+            )
+        )
         plan.parties = _parties(ctx, category, area, residents)
         if i >= len(SHOWCASE) and category != C.FAMILY:
             _with_resident_account(plan, area, account_residents, account_cases)
@@ -309,8 +422,11 @@ async def _write(plans: list[Plan]) -> None:
         plan.case.year, plan.case.seq = year, per_year[year]
         plan.case.case_number = format_case_number(year, per_year[year])
     await DisputeCase.bulk_create([p.case for p in plans], batch_size=500)
-    ids = dict(await DisputeCase.filter(case_number__in=[p.case.case_number for p in plans])
-               .values_list("case_number", "id"))
+    ids = dict(
+        await DisputeCase.filter(case_number__in=[p.case.case_number for p in plans]).values_list(
+            "case_number", "id"
+        )
+    )
     children: dict[type, list] = defaultdict(list)
     notes = []
     for plan in plans:
@@ -321,9 +437,15 @@ async def _write(plans: list[Plan]) -> None:
                 row.case_id = case_id
                 children[type(row)].append(row)
         for user_id in plan.notify:
-            notes.append(m.Notification(user_id=user_id, kind=NOTIFY_KIND, body=plan.case.title,
-                                        title=assigned_title(plan.case.case_number),
-                                        subject_gid=gid_of(plan.case)))
+            notes.append(
+                m.Notification(
+                    user_id=user_id,
+                    kind=NOTIFY_KIND,
+                    body=plan.case.title,
+                    title=assigned_title(plan.case.case_number),
+                    subject_gid=gid_of(plan.case),
+                )
+            )
     for model, rows in children.items():
         await model.bulk_create(rows, batch_size=1000)
     if notes:

@@ -13,7 +13,9 @@ v = strawberry.enum_value
 class DisputeCategory(Enum):
     NEIGHBOR = v("NEIGHBOR", description="Between neighbours (邻里纠纷).")
     FAMILY = v("FAMILY", description="Within a family: marriage, support, inheritance (家庭纠纷).")
-    PROPERTY_MANAGEMENT = v("PROPERTY_MANAGEMENT", description="With the property management company (物业纠纷).")
+    PROPERTY_MANAGEMENT = v(
+        "PROPERTY_MANAGEMENT", description="With the property management company (物业纠纷)."
+    )
     LANDLORD_TENANT = v("LANDLORD_TENANT", description="Between landlord and tenant (租赁纠纷).")
     LABOR = v("LABOR", description="Unpaid wages or other labour matters (劳资纠纷).")
     DEBT = v("DEBT", description="Money owed (债务纠纷).")
@@ -30,7 +32,10 @@ class DisputeCategory(Enum):
 )
 class DisputeStatus(Enum):
     REPORTED = v("REPORTED", description="Reported, not yet accepted by the community.")
-    ACCEPTED = v("ACCEPTED", description="Accepted at its handling level, waiting for a team (again, after an escalation).")
+    ACCEPTED = v(
+        "ACCEPTED",
+        description="Accepted at its handling level, waiting for a team (again, after an escalation).",
+    )
     IN_MEDIATION = v("IN_MEDIATION", description="A 4+A team is working the case.")
     RESOLVED = v("RESOLVED", description="Settled by an agreement; follow-up visits may be pending.")
     FAILED = v("FAILED", description="Mediation failed (the parties may go to court).")
@@ -43,7 +48,9 @@ OPEN_STATUSES = (DisputeStatus.REPORTED, DisputeStatus.ACCEPTED, DisputeStatus.I
 @strawberry.enum(description="How the case is worked (上门化解 / 包案化解 / 跟踪化解).")
 class MediationMethod(Enum):
     ON_SITE = v("ON_SITE", description="The team goes to the parties (上门化解).")
-    CASE_OWNER = v("CASE_OWNER", description="A named case owner answers for the case until it is settled (包案化解).")
+    CASE_OWNER = v(
+        "CASE_OWNER", description="A named case owner answers for the case until it is settled (包案化解)."
+    )
     FOLLOW_UP = v("FOLLOW_UP", description="Settled step by step with repeated visits (跟踪化解).")
 
 
@@ -70,10 +77,15 @@ class MediationTeamRole(Enum):
 @strawberry.enum(description="A move the state machine may make on a case; see DisputeCase.availableActions.")
 class DisputeCaseAction(Enum):
     ACCEPT = v("ACCEPT", description="acceptDispute: REPORTED -> ACCEPTED.")
-    ASSIGN_TEAM = v("ASSIGN_TEAM", description="assignMediationTeam: ACCEPTED -> IN_MEDIATION, or a new team IN_MEDIATION.")
+    ASSIGN_TEAM = v(
+        "ASSIGN_TEAM",
+        description="assignMediationTeam: ACCEPTED -> IN_MEDIATION, or a new team IN_MEDIATION.",
+    )
     RECORD_SESSION = v("RECORD_SESSION", description="recordMediationSession, IN_MEDIATION.")
     ESCALATE = v("ESCALATE", description="escalateDispute: one handling level up, back to ACCEPTED.")
     RESOLVE = v("RESOLVE", description="resolveDispute: IN_MEDIATION -> RESOLVED.")
     FAIL = v("FAIL", description="markDisputeFailed: IN_MEDIATION -> FAILED.")
-    COMPLETE_FOLLOW_UP = v("COMPLETE_FOLLOW_UP", description="completeFollowUp, on a RESOLVED case with a follow-up pending.")
+    COMPLETE_FOLLOW_UP = v(
+        "COMPLETE_FOLLOW_UP", description="completeFollowUp, on a RESOLVED case with a follow-up pending."
+    )
     CLOSE = v("CLOSE", description="closeDispute: RESOLVED (every follow-up done) or FAILED -> CLOSED.")

@@ -8,9 +8,16 @@ from core.access import visible
 from core.ledgers.exports import ExportColumn, ExportDefinition, keyset
 from plugins.mediation.models import DisputeCase
 
-COLUMNS = (ExportColumn("caseNumber", "案件编号"), ExportColumn("title", "纠纷事由"), ExportColumn("category", "类别"),
-           ExportColumn("status", "状态"), ExportColumn("area", "所在区域"), ExportColumn("handlingLevel", "办理层级"),
-           ExportColumn("reportedAt", "登记日期"), ExportColumn("resolvedAt", "化解日期"))
+COLUMNS = (
+    ExportColumn("caseNumber", "案件编号"),
+    ExportColumn("title", "纠纷事由"),
+    ExportColumn("category", "类别"),
+    ExportColumn("status", "状态"),
+    ExportColumn("area", "所在区域"),
+    ExportColumn("handlingLevel", "办理层级"),
+    ExportColumn("reportedAt", "登记日期"),
+    ExportColumn("resolvedAt", "化解日期"),
+)
 
 
 async def case_rows(viewer, filters: dict, full: bool):
@@ -23,9 +30,16 @@ async def case_rows(viewer, filters: dict, full: bool):
         if missing:
             areas.update(dict(await m.Area.filter(id__in=list(missing)).values_list("id", "name")))
         for c in batch:
-            yield [c.case_number, c.title, c.category.value, c.status.value, areas.get(c.area_id, ""),
-                   c.handling_level.value, clock.local_date(c.reported_at).isoformat(),
-                   clock.local_date(c.resolved_at).isoformat() if c.resolved_at else None]
+            yield [
+                c.case_number,
+                c.title,
+                c.category.value,
+                c.status.value,
+                areas.get(c.area_id, ""),
+                c.handling_level.value,
+                clock.local_date(c.reported_at).isoformat(),
+                clock.local_date(c.resolved_at).isoformat() if c.resolved_at else None,
+            ]
 
 
 def exports() -> list[ExportDefinition]:

@@ -77,7 +77,9 @@ def resident_cases(info: Info):
     viewer = info.context.viewer
 
     async def batch(resident_ids: list[int]) -> list[list[DisputeCase]]:
-        links = await DisputeParty.filter(resident_id__in=sorted(set(resident_ids))).values("resident_id", "case_id")
+        links = await DisputeParty.filter(resident_id__in=sorted(set(resident_ids))).values(
+            "resident_id", "case_id"
+        )
         case_ids = sorted({link["case_id"] for link in links})
         cases = {}
         if case_ids:
@@ -87,7 +89,9 @@ def resident_cases(info: Info):
         for link in links:
             if link["case_id"] in cases:
                 groups[link["resident_id"]].add(link["case_id"])
-        return [[cases[i][1] for i in sorted(groups.get(r, ()), key=lambda i: cases[i][0])] for r in resident_ids]
+        return [
+            [cases[i][1] for i in sorted(groups.get(r, ()), key=lambda i: cases[i][0])] for r in resident_ids
+        ]
 
     return _loaders(info).custom((NS, "resident_cases"), batch)
 

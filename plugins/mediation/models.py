@@ -32,14 +32,20 @@ class DisputeCase(Lineage, Model):
     description = fields.TextField()
     category = fields.CharEnumField(DisputeCategory, max_length=32, db_index=True)
     status = fields.CharEnumField(DisputeStatus, max_length=16, default=DisputeStatus.REPORTED, db_index=True)
-    area = fields.ForeignKeyField("core.Area", related_name="mediation_cases", on_delete=fields.RESTRICT, db_index=True)
+    area = fields.ForeignKeyField(
+        "core.Area", related_name="mediation_cases", on_delete=fields.RESTRICT, db_index=True
+    )
     handling_level = fields.CharEnumField(AreaLevel, max_length=16, db_index=True)
     method = fields.CharEnumField(MediationMethod, max_length=16, null=True)
     case_owner = fields.ForeignKeyField(
         "core.User", related_name="mediation_owned_cases", null=True, on_delete=fields.SET_NULL, db_index=True
     )
     reported_by = fields.ForeignKeyField(
-        "core.User", related_name="mediation_reported_cases", null=True, on_delete=fields.SET_NULL, db_index=True
+        "core.User",
+        related_name="mediation_reported_cases",
+        null=True,
+        on_delete=fields.SET_NULL,
+        db_index=True,
     )
     reported_at = fields.DatetimeField(db_index=True)
     agreement_terms = fields.TextField(null=True)
@@ -73,7 +79,9 @@ class CaseCounter(Model):
 
 class DisputeParty(Model):
     id = fields.IntField(primary_key=True)
-    case = fields.ForeignKeyField("mediation.DisputeCase", related_name="parties", on_delete=fields.CASCADE, db_index=True)
+    case = fields.ForeignKeyField(
+        "mediation.DisputeCase", related_name="parties", on_delete=fields.CASCADE, db_index=True
+    )
     resident = fields.ForeignKeyField(
         "core.Resident", related_name="mediation_parties", null=True, on_delete=fields.SET_NULL, db_index=True
     )
@@ -100,7 +108,9 @@ class MediationTeamMember(Model):
 
 class MediationSession(Model):
     id = fields.IntField(primary_key=True)
-    case = fields.ForeignKeyField("mediation.DisputeCase", related_name="sessions", on_delete=fields.CASCADE, db_index=True)
+    case = fields.ForeignKeyField(
+        "mediation.DisputeCase", related_name="sessions", on_delete=fields.CASCADE, db_index=True
+    )
     held_at = fields.DatetimeField()
     location = fields.CharField(max_length=200, null=True)
     notes = fields.TextField()
@@ -117,11 +127,17 @@ class FollowUp(Model):
     """A follow-up visit (跟踪回访) scheduled when a case is resolved."""
 
     id = fields.IntField(primary_key=True)
-    case = fields.ForeignKeyField("mediation.DisputeCase", related_name="follow_ups", on_delete=fields.CASCADE, db_index=True)
+    case = fields.ForeignKeyField(
+        "mediation.DisputeCase", related_name="follow_ups", on_delete=fields.CASCADE, db_index=True
+    )
     due_on = fields.DateField()
     done_at = fields.DatetimeField(null=True)
     done_by = fields.ForeignKeyField(
-        "core.User", related_name="mediation_follow_ups_done", null=True, on_delete=fields.SET_NULL, db_index=True
+        "core.User",
+        related_name="mediation_follow_ups_done",
+        null=True,
+        on_delete=fields.SET_NULL,
+        db_index=True,
     )
     note = fields.TextField(null=True)
     agreement_kept = fields.BooleanField(null=True)
@@ -134,10 +150,13 @@ class DisputeCaseEvent(Model):
     """One move of a case, with who made it and when (written by the state machine only)."""
 
     id = fields.IntField(primary_key=True)
-    case = fields.ForeignKeyField("mediation.DisputeCase", related_name="events", on_delete=fields.CASCADE, db_index=True)
+    case = fields.ForeignKeyField(
+        "mediation.DisputeCase", related_name="events", on_delete=fields.CASCADE, db_index=True
+    )
     at = fields.DatetimeField(db_index=True)
-    actor = fields.ForeignKeyField("core.User", related_name="mediation_events", null=True,
-                                   on_delete=fields.SET_NULL, db_index=True)
+    actor = fields.ForeignKeyField(
+        "core.User", related_name="mediation_events", null=True, on_delete=fields.SET_NULL, db_index=True
+    )
     kind = fields.CharField(max_length=32)
     from_status = fields.CharEnumField(DisputeStatus, max_length=16, null=True)
     to_status = fields.CharEnumField(DisputeStatus, max_length=16, null=True)

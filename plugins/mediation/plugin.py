@@ -16,7 +16,11 @@ register_node_model(DisputeCase, "DisputeCase")
 
 @hookimpl
 def lastmile_tortoise_app():
-    return {"label": NAME, "models": ["plugins.mediation.models"], "migrations": "plugins.mediation.migrations"}
+    return {
+        "label": NAME,
+        "models": ["plugins.mediation.models"],
+        "migrations": "plugins.mediation.migrations",
+    }
 
 
 @hookimpl

@@ -55,13 +55,21 @@ def _volunteer_policy(viewer: Viewer) -> RowScope:
         viewer.scope(READ).rows(),
         where(resident_id=viewer.resident_id) if viewer.resident_id else None,
         where(resident__unit_id=viewer.resident_unit_id, resident__status=ResidentStatus.ACTIVE)
-        if viewer.resident_unit_id else None,
+        if viewer.resident_unit_id
+        else None,
     )
 
 
 def _team_policy(viewer: Viewer) -> RowScope:
-    mine = (where(id__in=Subquery(vm.TeamMembership.filter(volunteer__resident_id=viewer.resident_id)
-                                  .values("team_id"))) if viewer.resident_id else None)
+    mine = (
+        where(
+            id__in=Subquery(
+                vm.TeamMembership.filter(volunteer__resident_id=viewer.resident_id).values("team_id")
+            )
+        )
+        if viewer.resident_id
+        else None
+    )
     return any_of(viewer.scope(READ).rows(), _neighbourhood(viewer), mine)
 
 
@@ -72,8 +80,15 @@ def _membership_policy(viewer: Viewer) -> RowScope:
 
 
 def _activity_policy(viewer: Viewer) -> RowScope:
-    mine = (where(id__in=Subquery(vm.ActivitySignup.filter(volunteer__resident_id=viewer.resident_id)
-                                  .values("activity_id"))) if viewer.resident_id else None)
+    mine = (
+        where(
+            id__in=Subquery(
+                vm.ActivitySignup.filter(volunteer__resident_id=viewer.resident_id).values("activity_id")
+            )
+        )
+        if viewer.resident_id
+        else None
+    )
     return any_of(viewer.scope(READ).rows(), _neighbourhood(viewer), mine)
 
 

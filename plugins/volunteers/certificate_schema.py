@@ -21,14 +21,22 @@ from plugins.volunteers.access import MANAGE, READ
 
 def certificate_policy(viewer):
     """Staff with volunteers.read over the volunteer; the volunteer themself."""
-    return any_of(viewer.scope(READ).rows(),
-                  where(volunteer__resident_id=viewer.resident_id) if viewer.resident_id else None)
+    return any_of(
+        viewer.scope(READ).rows(),
+        where(volunteer__resident_id=viewer.resident_id) if viewer.resident_id else None,
+    )
 
 
-@strawberry.type(description="A volunteer service record certificate (志愿服务记录证明) as issued; its facts do not change afterwards.")
+@strawberry.type(
+    description="A volunteer service record certificate (志愿服务记录证明) as issued; its facts do not change afterwards."
+)
 class VolunteerCertificate(Node):
-    code: str = strawberry.field(description="Verification code printed on the certificate, e.g. ABCD-EFGH-JKLM-NPQR.")
-    period_from: dt.date = strawberry.field(description="First day of the period whose verified hours it states.")
+    code: str = strawberry.field(
+        description="Verification code printed on the certificate, e.g. ABCD-EFGH-JKLM-NPQR."
+    )
+    period_from: dt.date = strawberry.field(
+        description="First day of the period whose verified hours it states."
+    )
     period_to: dt.date = strawberry.field(description="Last day of the period.")
     hours: float = strawberry.field(description="Verified hours served in the period.")
     issued_on: dt.date = strawberry.field(description="Date of issue.")
@@ -37,7 +45,9 @@ class VolunteerCertificate(Node):
     def is_type_of(cls, obj, info) -> bool:
         return isinstance(obj, vm.VolunteerCertificate)
 
-    @strawberry.field(description="Path of the public page where anyone can check the certificate's facts (no sign-in).")
+    @strawberry.field(
+        description="Path of the public page where anyone can check the certificate's facts (no sign-in)."
+    )
     def verification_url(self) -> str:
         return certificates.VERIFY_PATH + self.code
 
@@ -48,19 +58,31 @@ class VolunteerCertificate(Node):
 
 @strawberry.type(description="Result of issueVolunteerCertificate.")
 class VolunteerCertificatePayload:
-    certificate: VolunteerCertificate | None = strawberry.field(description="The certificate issued; null on failure.")
+    certificate: VolunteerCertificate | None = strawberry.field(
+        description="The certificate issued; null on failure."
+    )
     user_errors: list[UserError] = strawberry.field(description="Why none was issued.")
 
 
 @strawberry.type(description="Volunteer certificate mutations.")
 class CertificateMutation:
-    @strawberry.mutation(description="Issues a service record certificate stating the volunteer's verified hours in a period (needs volunteers.manage over the volunteer).")
+    @strawberry.mutation(
+        description="Issues a service record certificate stating the volunteer's verified hours in a period (needs volunteers.manage over the volunteer)."
+    )
     async def issue_volunteer_certificate(
-        self, info: Info,
+        self,
+        info: Info,
         volunteer_id: Annotated[strawberry.ID, strawberry.argument(description="The volunteer.")],
         period_from: Annotated[dt.date, strawberry.argument(description="First day of the period.")],
-        period_to: Annotated[dt.date, strawberry.argument(description="Last day of the period (not in the future).")],
-        issuer: Annotated[str | None, strawberry.argument(description="Issuing body printed on it (default: the volunteer's community).")] = None,
+        period_to: Annotated[
+            dt.date, strawberry.argument(description="Last day of the period (not in the future).")
+        ],
+        issuer: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Issuing body printed on it (default: the volunteer's community)."
+            ),
+        ] = None,
     ) -> VolunteerCertificatePayload:
         async def work():
             viewer = info.context.viewer
@@ -68,7 +90,9 @@ class CertificateMutation:
             if not viewer.can(MANAGE, volunteer):
                 raise UserFailure(f"You lack the {MANAGE} permission here.", Code.FORBIDDEN, ["volunteerId"])
             if issuer is not None and ("\x00" in issuer or len(issuer) > 100):
-                raise UserFailure("issuer may be at most 100 characters, without NUL.", Code.INVALID_INPUT, ["issuer"])
+                raise UserFailure(
+                    "issuer may be at most 100 characters, without NUL.", Code.INVALID_INPUT, ["issuer"]
+                )
             return await certificates.issue_certificate(viewer, volunteer, period_from, period_to, issuer)
 
         return await run_mutation(info, work, VolunteerCertificatePayload, "certificate")

@@ -21,23 +21,40 @@ async def _teams_where(args, info):
 
 
 def mappings() -> list[TypeMap]:
-    volunteer = TypeMap("Volunteer", vm.Volunteer, {
-        "id": GlobalId(),
-        "status": Column("status", "enum"),
-        "joinedOn": Column("joined_on", "date"),
-        "skills": Column("skills_text", "tags"),
-        "resident": Ref("Resident", "resident_id"),
-    })
-    team = TypeMap("VolunteerTeam", vm.VolunteerTeam, {
-        "id": GlobalId(),
-        "name": Column("name"),
-        "leader": Ref("Volunteer", "leader_id"),
-        "memberCount": Count(vm.TeamMembership, "team_id"),
-    })
+    volunteer = TypeMap(
+        "Volunteer",
+        vm.Volunteer,
+        {
+            "id": GlobalId(),
+            "status": Column("status", "enum"),
+            "joinedOn": Column("joined_on", "date"),
+            "skills": Column("skills_text", "tags"),
+            "resident": Ref("Resident", "resident_id"),
+        },
+    )
+    team = TypeMap(
+        "VolunteerTeam",
+        vm.VolunteerTeam,
+        {
+            "id": GlobalId(),
+            "name": Column("name"),
+            "leader": Ref("Volunteer", "leader_id"),
+            "memberCount": Count(vm.TeamMembership, "team_id"),
+        },
+    )
     # A field added to a core type: the resident's profile, as the loader children(Volunteer, "resident_id") reads it.
     resident = TypeMap("Resident", fields={"volunteer": Rows("Volunteer", fk="resident_id", single=True)})
-    query = TypeMap("Query", fields={
-        "volunteerTeams": Rows("VolunteerTeam", fk=None, where=_teams_where, order=("name", "id"),
-                               pages=frozenset({"first", "after"}), args=frozenset({"area_id"})),
-    })
+    query = TypeMap(
+        "Query",
+        fields={
+            "volunteerTeams": Rows(
+                "VolunteerTeam",
+                fk=None,
+                where=_teams_where,
+                order=("name", "id"),
+                pages=frozenset({"first", "after"}),
+                args=frozenset({"area_id"}),
+            ),
+        },
+    )
     return [volunteer, team, resident, query]

@@ -17,7 +17,20 @@ from plugins.volunteers import models as vm
 from plugins.volunteers.enums import ActivityCategory, ActivityStatus, SignupStatus, VolunteerStatus
 from plugins.volunteers.services.hours import credited_hours
 
-SKILLS = ["急救", "书法", "法律咨询", "理发", "心理疏导", "电器维修", "摄影", "舞蹈", "教育辅导", "驾驶", "医疗护理", "烹饪"]
+SKILLS = [
+    "急救",
+    "书法",
+    "法律咨询",
+    "理发",
+    "心理疏导",
+    "电器维修",
+    "摄影",
+    "舞蹈",
+    "教育辅导",
+    "驾驶",
+    "医疗护理",
+    "烹饪",
+]
 TEAMS = ["学雷锋志愿服务队", "平安志愿者巡逻队"]
 # (title, category, days from today, hours long, capacity)
 SEASON = [
@@ -35,11 +48,17 @@ SEASON = [
 
 
 # Activities held for an audience: their organisers record how many people came.
-AUDIENCE_CATEGORIES = {ActivityCategory.FESTIVAL, ActivityCategory.EDUCATION, ActivityCategory.LEGAL_EDUCATION,
-                       ActivityCategory.CULTURE}
+AUDIENCE_CATEGORIES = {
+    ActivityCategory.FESTIVAL,
+    ActivityCategory.EDUCATION,
+    ActivityCategory.LEGAL_EDUCATION,
+    ActivityCategory.CULTURE,
+}
 
 
-def _audience(category: ActivityCategory, status: ActivityStatus, community_id: int, index: int) -> int | None:
+def _audience(
+    category: ActivityCategory, status: ActivityStatus, community_id: int, index: int
+) -> int | None:
     """A lecture's or festival's attendance, derived (not drawn from the demo's random stream, which
     the rest of the demo data depends on)."""
     if status != ActivityStatus.COMPLETED or category not in AUDIENCE_CATEGORIES:
@@ -60,13 +79,22 @@ async def load_demo(ctx: DemoContext) -> None:
     now = dt.datetime.now(dt.UTC)
     for community in ctx.communities:
         worker = ctx.community_workers.get(community.id)
-        adults = [r for r in ctx.residents if r.community_id == community.id and r.status == ResidentStatus.ACTIVE
-                  and r.birth_date and 18 <= (ctx.today - r.birth_date).days // 365 <= 75]
+        adults = [
+            r
+            for r in ctx.residents
+            if r.community_id == community.id
+            and r.status == ResidentStatus.ACTIVE
+            and r.birth_date
+            and 18 <= (ctx.today - r.birth_date).days // 365 <= 75
+        ]
         chosen = rng.sample(adults, max(6, len(adults) // 5)) if len(adults) >= 6 else adults
         volunteers = []
         for r in chosen:
-            v = vm.Volunteer(resident_id=r.id, joined_on=ctx.today - dt.timedelta(days=rng.randrange(60, 1500)),
-                             status=rng.choices(list(VolunteerStatus), [90, 6, 4])[0])
+            v = vm.Volunteer(
+                resident_id=r.id,
+                joined_on=ctx.today - dt.timedelta(days=rng.randrange(60, 1500)),
+                status=rng.choices(list(VolunteerStatus), [90, 6, 4])[0],
+            )
             v.skills = rng.sample(SKILLS, rng.randint(0, 3))
             v.set_lineage(r.lineage())
             volunteers.append(v)
@@ -94,10 +122,17 @@ async def load_demo(ctx: DemoContext) -> None:
             starts = dt.datetime.combine(ctx.today + dt.timedelta(days=days), dt.time(1, 0), dt.UTC)
             status = _status(days, index)
             activity = vm.VolunteerActivity(
-                title=title, category=category, area_id=community.id, team_id=rng.choice(teams).id,
-                location=f"{community.name}党群服务中心", starts_at=starts,
-                ends_at=starts + dt.timedelta(hours=length), capacity=capacity, status=status,
-                description=f"{community.name}{title}", created_by_id=worker.id if worker else None,
+                title=title,
+                category=category,
+                area_id=community.id,
+                team_id=rng.choice(teams).id,
+                location=f"{community.name}党群服务中心",
+                starts_at=starts,
+                ends_at=starts + dt.timedelta(hours=length),
+                capacity=capacity,
+                status=status,
+                description=f"{community.name}{title}",
+                created_by_id=worker.id if worker else None,
                 cancel_reason="天气原因取消" if status == ActivityStatus.CANCELLED else None,
                 audience_count=_audience(category, status, community.id, index),
             )
@@ -114,10 +149,14 @@ async def load_demo(ctx: DemoContext) -> None:
 
         logs = []
         for v in rng.sample(active, min(len(active), 5)):
-            log = vm.ServiceLog(volunteer_id=v.id, served_on=ctx.today - dt.timedelta(days=rng.randrange(1, 50)),
-                                hours=rng.choice([1, 1.5, 2, 3]), description=rng.choice(
-                                    ["帮助独居老人买菜", "楼道杂物清理", "协助核酸登记", "义务理发"]),
-                                verified=rng.random() < 0.6, logged_by_id=worker.id if worker else None)
+            log = vm.ServiceLog(
+                volunteer_id=v.id,
+                served_on=ctx.today - dt.timedelta(days=rng.randrange(1, 50)),
+                hours=rng.choice([1, 1.5, 2, 3]),
+                description=rng.choice(["帮助独居老人买菜", "楼道杂物清理", "协助核酸登记", "义务理发"]),
+                verified=rng.random() < 0.6,
+                logged_by_id=worker.id if worker else None,
+            )
             if log.verified and worker:
                 log.verified_by_id, log.verified_at = worker.id, now
             log.set_lineage(v.lineage())
@@ -125,10 +164,19 @@ async def load_demo(ctx: DemoContext) -> None:
         await vm.ServiceLog.bulk_create(logs)
 
 
-def _signup(rng, activity: vm.VolunteerActivity, volunteer: vm.Volunteer, status: ActivityStatus,
-            now: dt.datetime, worker) -> vm.ActivitySignup:
-    s = vm.ActivitySignup(activity_id=activity.id, volunteer_id=volunteer.id,
-                          signed_up_at=activity.starts_at - dt.timedelta(days=rng.randint(1, 6)))
+def _signup(
+    rng,
+    activity: vm.VolunteerActivity,
+    volunteer: vm.Volunteer,
+    status: ActivityStatus,
+    now: dt.datetime,
+    worker,
+) -> vm.ActivitySignup:
+    s = vm.ActivitySignup(
+        activity_id=activity.id,
+        volunteer_id=volunteer.id,
+        signed_up_at=activity.starts_at - dt.timedelta(days=rng.randint(1, 6)),
+    )
     s.set_lineage(activity.lineage())
     if status == ActivityStatus.CANCELLED:
         s.status, s.cancelled_at = SignupStatus.CANCELLED, activity.starts_at - dt.timedelta(hours=12)
@@ -143,5 +191,8 @@ def _signup(rng, activity: vm.VolunteerActivity, volunteer: vm.Volunteer, status
             if rng.random() < 0.7 and worker:
                 s.verified, s.verified_by_id, s.verified_at = True, worker.id, now
     elif status == ActivityStatus.CLOSED and rng.random() < 0.6:
-        s.status, s.checked_in_at = SignupStatus.CHECKED_IN, activity.starts_at + dt.timedelta(minutes=rng.randint(0, 15))
+        s.status, s.checked_in_at = (
+            SignupStatus.CHECKED_IN,
+            activity.starts_at + dt.timedelta(minutes=rng.randint(0, 15)),
+        )
     return s

@@ -18,7 +18,9 @@ class VolunteerStatus(Enum):
 
 @strawberry.enum(description="What kind of service an activity is.")
 class ActivityCategory(Enum):
-    CIVILITY_PRACTICE = v("CIVILITY_PRACTICE", description="Civility practice (新时代文明实践), e.g. 学雷锋 service.")
+    CIVILITY_PRACTICE = v(
+        "CIVILITY_PRACTICE", description="Civility practice (新时代文明实践), e.g. 学雷锋 service."
+    )
     SAFETY_PATROL = v("SAFETY_PATROL", description="Safety patrol by safety volunteers (平安志愿者).")
     ELDERLY_CARE = v("ELDERLY_CARE", description="Visits and help for elderly residents.")
     ENVIRONMENT = v("ENVIRONMENT", description="Cleaning, greening, waste sorting.")
@@ -36,7 +38,9 @@ class ActivityStatus(Enum):
     OPEN = v("OPEN", description="Accepting signups.")
     CLOSED = v("CLOSED", description="Signups closed; the activity takes place (check-in and check-out).")
     COMPLETED = v("COMPLETED", description="Over; hours may still be checked out and verified.")
-    CANCELLED = v("CANCELLED", description="Called off; its signups were cancelled and the volunteers notified.")
+    CANCELLED = v(
+        "CANCELLED", description="Called off; its signups were cancelled and the volunteers notified."
+    )
 
 
 @strawberry.enum(description="Where a volunteer's signup for an activity stands.")

@@ -26,7 +26,11 @@ for _model, _name in NODES.items():
 
 @hookimpl
 def lastmile_tortoise_app():
-    return {"label": NAME, "models": ["plugins.volunteers.models"], "migrations": "plugins.volunteers.migrations"}
+    return {
+        "label": NAME,
+        "models": ["plugins.volunteers.models"],
+        "migrations": "plugins.volunteers.migrations",
+    }
 
 
 @hookimpl

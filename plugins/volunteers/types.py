@@ -42,8 +42,13 @@ async def _context_area(info: Info, area_id: int):
 
 def _signups_of(info: Info, fk: str, key: int, status: SignupStatus | None = None):
     where = Q(status=status) if status is not None else None
-    return _loaders(info).children(vm.ActivitySignup, fk, where=where, order=("signed_up_at", "id"),
-                                   tag=("volunteers", status)).load(key)
+    return (
+        _loaders(info)
+        .children(
+            vm.ActivitySignup, fk, where=where, order=("signed_up_at", "id"), tag=("volunteers", status)
+        )
+        .load(key)
+    )
 
 
 @strawberry.type(description="A resident registered as a volunteer (志愿者).")
@@ -65,7 +70,9 @@ class Volunteer(Node):
 
     @F(description="Teams the volunteer belongs to (that the viewer may see), by name.")
     async def teams(self, info: Info) -> list[VolunteerTeam]:
-        links = await _loaders(info).children(vm.TeamMembership, "volunteer_id", tag="volunteers").load(self.id)
+        links = (
+            await _loaders(info).children(vm.TeamMembership, "volunteer_id", tag="volunteers").load(self.id)
+        )
         teams = await _loaders(info).by_id(vm.VolunteerTeam).load_many([link.team_id for link in links])
         return sorted((t for t in teams if t is not None), key=lambda t: (t.name, t.id))
 
@@ -78,17 +85,26 @@ class Volunteer(Node):
         return (await _hours(info, self.id))[1]
 
     @F(description="The volunteer's signups (that the viewer may see), oldest first.")
-    async def signups(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[ActivitySignup]:
+    async def signups(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ActivitySignup]:
         return connection_from_list(await _signups_of(info, "volunteer_id", self.id), first, after)
 
     @F(description="Service logged outside planned activities (that the viewer may see), newest first.")
-    async def service_logs(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[ServiceLog]:
-        rows = await _loaders(info).children(vm.ServiceLog, "volunteer_id", order=("-served_on", "-id"),
-                                             tag="volunteers").load(self.id)
+    async def service_logs(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ServiceLog]:
+        rows = (
+            await _loaders(info)
+            .children(vm.ServiceLog, "volunteer_id", order=("-served_on", "-id"), tag="volunteers")
+            .load(self.id)
+        )
         return connection_from_list(rows, first, after)
 
 
-@strawberry.type(description="A volunteer service team, e.g. a 学雷锋 team or a safety-patrol (平安志愿者) team.")
+@strawberry.type(
+    description="A volunteer service team, e.g. a 学雷锋 team or a safety-patrol (平安志愿者) team."
+)
 class VolunteerTeam(Node):
     name: str = F(description="The team's name, unique within its area.")
 
@@ -105,9 +121,14 @@ class VolunteerTeam(Node):
         return await _loaders(info).by_id(vm.Volunteer).load(self.leader_id) if self.leader_id else None
 
     @F(description="Members of the team (that the viewer may see), in the order they joined.")
-    async def members(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Volunteer]:
-        links = await _loaders(info).children(vm.TeamMembership, "team_id", order=("joined_at", "id"),
-                                              tag="volunteers").load(self.id)
+    async def members(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Volunteer]:
+        links = (
+            await _loaders(info)
+            .children(vm.TeamMembership, "team_id", order=("joined_at", "id"), tag="volunteers")
+            .load(self.id)
+        )
         rows = await _loaders(info).by_id(vm.Volunteer).load_many([link.volunteer_id for link in links])
         return connection_from_list([r for r in rows if r is not None], first, after)
 
@@ -116,7 +137,9 @@ class VolunteerTeam(Node):
         return await _loaders(info).counts(vm.TeamMembership, "team_id", tag="volunteers").load(self.id)
 
 
-@strawberry.type(description="A volunteer activity: a festival event, lecture, patrol, elderly-care visit and so on.")
+@strawberry.type(
+    description="A volunteer activity: a festival event, lecture, patrol, elderly-care visit and so on."
+)
 class VolunteerActivity(Node):
     title: str = F(description="Short title.")
     description: str | None = F(description="What the activity is about.")
@@ -124,9 +147,13 @@ class VolunteerActivity(Node):
     location: str | None = F(description="Where it takes place.")
     starts_at: dt.datetime = F(description="When it starts.")
     ends_at: dt.datetime = F(description="When it ends; credited hours never exceed endsAt - startsAt.")
-    capacity: int | None = F(description="Maximum signups; null for no limit. Never exceeded, even under concurrent signups.")
+    capacity: int | None = F(
+        description="Maximum signups; null for no limit. Never exceeded, even under concurrent signups."
+    )
     signup_count: int = F(description="Signups holding a place (every status but CANCELLED).")
-    audience_count: int | None = F(description="People the activity reached (attendees, visitors; not its volunteers), as its organiser recorded; null until recorded.")
+    audience_count: int | None = F(
+        description="People the activity reached (attendees, visitors; not its volunteers), as its organiser recorded; null until recorded."
+    )
     status: ActivityStatus = F(description="Where the activity is in its lifecycle.")
     cancel_reason: str | None = F(description="Why the activity was cancelled; null unless CANCELLED.")
 
@@ -143,9 +170,15 @@ class VolunteerActivity(Node):
         return await _loaders(info).by_id(vm.VolunteerTeam).load(self.team_id) if self.team_id else None
 
     @F(description="Signups (that the viewer may see), optionally of one status, in signup order.")
-    async def signups(self, info: Info, status: Annotated[SignupStatus | None, strawberry.argument(
-                          description="Only items with this status.")] = None, first: int | None = None,
-                      after: str | None = None) -> Connection[ActivitySignup]:
+    async def signups(
+        self,
+        info: Info,
+        status: Annotated[
+            SignupStatus | None, strawberry.argument(description="Only items with this status.")
+        ] = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ActivitySignup]:
         return connection_from_list(await _signups_of(info, "activity_id", self.id, status), first, after)
 
 
@@ -155,7 +188,9 @@ class ActivitySignup(Node):
     signed_up_at: dt.datetime = F(description="When the volunteer (last) signed up.")
     checked_in_at: dt.datetime | None = F(description="Server time of check-in.")
     checked_out_at: dt.datetime | None = F(description="Server time of check-out.")
-    hours: float | None = F(description="Hours credited: checkout minus checkin (capped at the activity's length, rounded to the nearest quarter hour, halves up), unless a coordinator adjusted it.")
+    hours: float | None = F(
+        description="Hours credited: checkout minus checkin (capped at the activity's length, rounded to the nearest quarter hour, halves up), unless a coordinator adjusted it."
+    )
     verified: bool = F(description="Whether a coordinator confirmed the hours.")
 
     @classmethod
@@ -170,7 +205,9 @@ class ActivitySignup(Node):
     async def volunteer(self, info: Info) -> Volunteer:
         return await _loaders(info).by_id(vm.Volunteer).load(self.volunteer_id)
 
-    @F(description="Who verified the hours (null when unverified or the account is not visible to the viewer).")
+    @F(
+        description="Who verified the hours (null when unverified or the account is not visible to the viewer)."
+    )
     async def verified_by(self, info: Info) -> UserT | None:
         return await _loaders(info).by_id(m.User).load(self.verified_by_id) if self.verified_by_id else None
 
@@ -201,18 +238,30 @@ class VolunteerRank:
 @strawberry.type(description="Sessions and attendance of one activity category in an area and period.")
 class ActivityCategoryStats:
     category: ActivityCategory = F(description="The category.")
-    sessions: int = F(description="Activities of the category held below the area starting in the period, cancelled ones excluded.")
+    sessions: int = F(
+        description="Activities of the category held below the area starting in the period, cancelled ones excluded."
+    )
     attendance: int = F(description="People those activities reached (recorded audiences added up).")
 
 
 @strawberry.type(description="Volunteer figures for an area and period (only what the viewer may see).")
 class VolunteerStats:
-    volunteer_count: int = F(description="Volunteers living below the area, any status (as registered now; the period applies to activities and hours).")
+    volunteer_count: int = F(
+        description="Volunteers living below the area, any status (as registered now; the period applies to activities and hours)."
+    )
     active_volunteer_count: int = F(description="Of those, volunteers whose status is ACTIVE now.")
-    activity_count: int = F(description="Activities held below the area starting in the period, cancelled ones excluded.")
-    verified_hours: float = F(description="Verified hours in the period of the volunteers living below the area (signups by their activity's start date, service logs by servedOn).")
-    attendance: int = F(description="People the activities counted in activityCount reached (their recorded audiences added up; activities without a recorded audience add 0).")
-    by_category: list[ActivityCategoryStats] = F(description="Activities (sessions) and attendance per category, in enum order; categories without activities are left out. EDUCATION and LEGAL_EDUCATION give the lecture figures (道德讲堂, 社区学院, 普法).")
+    activity_count: int = F(
+        description="Activities held below the area starting in the period, cancelled ones excluded."
+    )
+    verified_hours: float = F(
+        description="Verified hours in the period of the volunteers living below the area (signups by their activity's start date, service logs by servedOn)."
+    )
+    attendance: int = F(
+        description="People the activities counted in activityCount reached (their recorded audiences added up; activities without a recorded audience add 0)."
+    )
+    by_category: list[ActivityCategoryStats] = F(
+        description="Activities (sessions) and attendance per category, in enum order; categories without activities are left out. EDUCATION and LEGAL_EDUCATION give the lecture figures (道德讲堂, 社区学院, 普法)."
+    )
 
 
 def _payload(name: str, field: str, typ, what: str):
@@ -253,7 +302,9 @@ class VolunteerActivityFilter:
 
 @strawberry.input(description="A resident to register as a volunteer.")
 class RegisterVolunteerInput:
-    resident_id: strawberry.ID = F(description="The resident; must be ACTIVE and not yet a volunteer. A resident may register themselves.")
+    resident_id: strawberry.ID = F(
+        description="The resident; must be ACTIVE and not yet a volunteer. A resident may register themselves."
+    )
     skills: list[str] | None = F(default=None, description="Specialities (特长), each at most 50 characters.")
 
 
@@ -261,7 +312,10 @@ class RegisterVolunteerInput:
 class CreateVolunteerTeamInput:
     name: str = F(description="Name, unique within the area.")
     area_id: strawberry.ID = F(description="The area the team belongs to.")
-    leader_id: strawberry.ID | None = F(default=None, description="Leader; becomes the first member. Must be ACTIVE (else INVALID_TRANSITION).")
+    leader_id: strawberry.ID | None = F(
+        default=None,
+        description="Leader; becomes the first member. Must be ACTIVE (else INVALID_TRANSITION).",
+    )
 
 
 @strawberry.input(description="A new activity; it starts PLANNED.")
@@ -270,11 +324,16 @@ class CreateVolunteerActivityInput:
     description: str | None = F(default=None, description="What the activity is about.")
     category: ActivityCategory = F(description="What kind of service it is.")
     area_id: strawberry.ID = F(description="The area it is held in.")
-    team_id: strawberry.ID | None = F(default=None, description="The team running it; its area must contain the activity's area or lie below it (else INVALID_TARGET).")
+    team_id: strawberry.ID | None = F(
+        default=None,
+        description="The team running it; its area must contain the activity's area or lie below it (else INVALID_TARGET).",
+    )
     location: str | None = F(default=None, description="Where it takes place.")
     starts_at: dt.datetime = F(description="When it starts.")
     ends_at: dt.datetime = F(description="When it ends; must be after startsAt (else INVALID_INPUT).")
-    capacity: int | None = F(default=None, description="Maximum signups, at least 1 (else OUT_OF_RANGE); null for no limit.")
+    capacity: int | None = F(
+        default=None, description="Maximum signups, at least 1 (else OUT_OF_RANGE); null for no limit."
+    )
 
 
 @strawberry.input(description="Service given outside a planned activity.")

@@ -28,8 +28,21 @@ def lower_x_id() -> str:
     raise AssertionError("no X check digit found")
 
 
-HEADER = ["街道", "社区", "小区", "楼栋", "户号", "姓名", "身份证号", "联系电话", "性别", "与户主关系",
-          "户籍类型", "关爱标签", "入住日期"]
+HEADER = [
+    "街道",
+    "社区",
+    "小区",
+    "楼栋",
+    "户号",
+    "姓名",
+    "身份证号",
+    "联系电话",
+    "性别",
+    "与户主关系",
+    "户籍类型",
+    "关爱标签",
+    "入住日期",
+]
 
 
 def messy_rows() -> list[list]:
@@ -37,25 +50,103 @@ def messy_rows() -> list[list]:
     x_id = lower_x_id()
     return [
         # full-width phone digits, trailing blanks, an Excel serial date (45000 = 2023-03-15)
-        ["济源路街道", "三湾街社区", "幸福小区", "1号楼", "1-102", "赵磊  ", id_number(dt.date(1975, 3, 2), 11),
-         "１３９００１３９０００", "男", "户主", "户籍", "elderly-alone、veteran", 45000],
+        [
+            "济源路街道",
+            "三湾街社区",
+            "幸福小区",
+            "1号楼",
+            "1-102",
+            "赵磊  ",
+            id_number(dt.date(1975, 3, 2), 11),
+            "１３９００１３９０００",
+            "男",
+            "户主",
+            "户籍",
+            "elderly-alone、veteran",
+            45000,
+        ],
         # an ID with a lower-case x, ideographic space after the name
-        [None, "三湾街社区", "幸福小区", "1号楼", "1-102", "钱芳\u3000", x_id.lower(), "13900139001", "",
-         "配偶", "流动", "", "2023-03-15"],
+        [
+            None,
+            "三湾街社区",
+            "幸福小区",
+            "1号楼",
+            "1-102",
+            "钱芳\u3000",
+            x_id.lower(),
+            "13900139001",
+            "",
+            "配偶",
+            "流动",
+            "",
+            "2023-03-15",
+        ],
         # the same row again (a duplicate): skipped, not rejected
-        [None, "三湾街社区", "幸福小区", "1号楼", "1-102", "钱芳", x_id, "13900139001", "", "配偶", "流动", "",
-         "2023/3/15"],
+        [
+            None,
+            "三湾街社区",
+            "幸福小区",
+            "1号楼",
+            "1-102",
+            "钱芳",
+            x_id,
+            "13900139001",
+            "",
+            "配偶",
+            "流动",
+            "",
+            "2023/3/15",
+        ],
         # a bad check digit
-        ["济源路街道", "三湾街社区", "幸福小区", "1号楼", "1-103", "孙强", _bad_check(id_number(dt.date(1990, 1, 1), 21)),
-         "13900139002", "", "户主", "户籍", "", ""],
+        [
+            "济源路街道",
+            "三湾街社区",
+            "幸福小区",
+            "1号楼",
+            "1-103",
+            "孙强",
+            _bad_check(id_number(dt.date(1990, 1, 1), 21)),
+            "13900139002",
+            "",
+            "户主",
+            "户籍",
+            "",
+            "",
+        ],
         # a bad phone and a gender contradicting the ID
-        ["济源路街道", "三湾街社区", "幸福小区", "1号楼", "1-104", "李静", id_number(dt.date(1992, 2, 2), 32),
-         "1390013", "男", "户主", "户籍", "", ""],
+        [
+            "济源路街道",
+            "三湾街社区",
+            "幸福小区",
+            "1号楼",
+            "1-104",
+            "李静",
+            id_number(dt.date(1992, 2, 2), 32),
+            "1390013",
+            "男",
+            "户主",
+            "户籍",
+            "",
+            "",
+        ],
         # an unknown subdistrict (create-areas makes only what lies below a known one... the
         # district has no such subdistrict and the file names no district: still created), so:
         # a unit without its building
-        ["济源路街道", "三湾街社区", "幸福小区", None, "1-101", "周杰", id_number(dt.date(1960, 6, 6), 41),
-         "", "", "户主", "户籍", "", ""],
+        [
+            "济源路街道",
+            "三湾街社区",
+            "幸福小区",
+            None,
+            "1-101",
+            "周杰",
+            id_number(dt.date(1960, 6, 6), 41),
+            "",
+            "",
+            "户主",
+            "户籍",
+            "",
+            "",
+        ],
     ]
 
 

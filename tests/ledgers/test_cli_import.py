@@ -16,11 +16,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def lastmile(tmp_path, *args) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": f"sqlite://{tmp_path / 'cli.sqlite3'}", "LASTMILE_PLUGINS": "",
-           "COLUMNS": "120"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite://{tmp_path / 'cli.sqlite3'}",
+        "LASTMILE_PLUGINS": "",
+        "COLUMNS": "120",
+    }
     env.pop("LASTMILE_TEST_DATABASE_URL", None)
-    return subprocess.run([sys.executable, str(ROOT / "server.py"), *args], env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "server.py"), *args], env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_every_option_has_help(tmp_path):
@@ -41,4 +46,6 @@ def test_a_rejected_file_writes_nothing_and_reports_every_row(tmp_path):
     assert "REJECTED" in run.stderr and "district" in run.stderr
     sheet = openpyxl.load_workbook(io.BytesIO(report.read_bytes())).worksheets[0]
     assert [(r[0], r[1], r[3]) for r in sheet.iter_rows(min_row=2, values_only=True)] == [
-        (2, "district", "NOT_FOUND"), (3, "district", "NOT_FOUND")]
+        (2, "district", "NOT_FOUND"),
+        (3, "district", "NOT_FOUND"),
+    ]

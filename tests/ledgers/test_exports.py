@@ -28,15 +28,18 @@ async def test_residents_export_keeps_scope_and_masks_unless_full_is_asked_and_a
     assert sorted(r[6] for r in grid[2:]) == ["张伟", "李娜"]  # c1 only
     assert all(r[7].endswith("*" * 12) for r in grid[2:])
     # a grid worker asking for full numbers still gets masked ones
-    assert all(r[7].endswith("*" * 12) for r in table(await get(client, "/export/residents.csv?full=1",
-                                                                  w.tokens["c1_grid"]))[1:])
+    assert all(
+        r[7].endswith("*" * 12)
+        for r in table(await get(client, "/export/residents.csv?full=1", w.tokens["c1_grid"]))[1:]
+    )
     full = table(await get(client, "/export/residents.csv?full=1", w.tokens["c1_worker"]))
     assert all("*" not in r[7] and len(r[7]) == 18 for r in full[1:])
     entries = await m.AuditLog.filter(action="ledgers.export").order_by("id")
     assert [json.loads(e.detail)["rows"] for e in entries] == [2, 2, 2]
     assert [json.loads(e.detail)["full"] for e in entries] == [False, True, True]
-    filtered = table(await get(client, "/export/residents.csv?filter=" + json.dumps({"search": "张"}),
-                               w.tokens["super"]))
+    filtered = table(
+        await get(client, "/export/residents.csv?filter=" + json.dumps({"search": "张"}), w.tokens["super"])
+    )
     assert [r[6] for r in filtered[1:]] == ["张伟"]
     assert (await get(client, "/export/residents.csv")).status_code == 401
 
@@ -48,26 +51,37 @@ async def test_export_then_import_changes_nothing(client):
     await build_world()
     rows = files.messy_rows()[:2]
     rows[1][0] = "济源路街道"
-    first = await import_residents(io.BytesIO(files.csv_bytes(rows)), "r.csv", Viewer(is_superuser=True),
-                                   ImportOptions(create_areas=True))
+    first = await import_residents(
+        io.BytesIO(files.csv_bytes(rows)),
+        "r.csv",
+        Viewer(is_superuser=True),
+        ImportOptions(create_areas=True),
+    )
     assert first.created == 2
     unit = await m.Unit.get(label="1-102")
     path = "/export/residents.csv?full=1&keys=1&filter=" + json.dumps({"unitId": encode_gid("Unit", unit.id)})
     exported = await get(client, path, (await _super_token()))
-    again = await import_residents(io.BytesIO(exported.content), "residents.csv", Viewer(is_superuser=True),
-                                   ImportOptions())
+    again = await import_residents(
+        io.BytesIO(exported.content), "residents.csv", Viewer(is_superuser=True), ImportOptions()
+    )
     assert (again.rejected, again.created, again.updated, again.unchanged) == (0, 0, 0, 2), again.problems
 
 
 async def test_xlsx_export_then_import_changes_nothing(client):
     await build_world()
     rows = files_rows()
-    await import_residents(io.BytesIO(_csv(rows)), "r.csv", Viewer(is_superuser=True), ImportOptions(create_areas=True))
-    exported = await get(client, "/export/residents.xlsx?keys=1&full=1&filter=" + json.dumps({"search": "赵"}),
-                         await _super_token())
+    await import_residents(
+        io.BytesIO(_csv(rows)), "r.csv", Viewer(is_superuser=True), ImportOptions(create_areas=True)
+    )
+    exported = await get(
+        client,
+        "/export/residents.xlsx?keys=1&full=1&filter=" + json.dumps({"search": "赵"}),
+        await _super_token(),
+    )
     assert exported.status_code == 200 and exported.content[:2] == b"PK"
-    again = await import_residents(io.BytesIO(exported.content), "residents.xlsx", Viewer(is_superuser=True),
-                                   ImportOptions())
+    again = await import_residents(
+        io.BytesIO(exported.content), "residents.xlsx", Viewer(is_superuser=True), ImportOptions()
+    )
     assert (again.rejected, again.created, again.updated, again.unchanged) == (0, 0, 0, 1), again.problems
 
 

@@ -32,8 +32,11 @@ async def hello(request):
 def plugin() -> types.ModuleType:
     module = types.ModuleType("ledgerdemo")
     module.NAME = "ledgerdemo"
-    module.lastmile_exports = hookimpl(lambda: [ExportDefinition("ledgerdemo.communities", "社区",
-                                                                  (ExportColumn("name", "名称"),), area_rows)])
+    module.lastmile_exports = hookimpl(
+        lambda: [
+            ExportDefinition("ledgerdemo.communities", "社区", (ExportColumn("name", "名称"),), area_rows)
+        ]
+    )
     module.lastmile_http_routes = hookimpl(lambda: [Route("/ledgerdemo/hello", hello)])
     return module
 
@@ -45,6 +48,7 @@ async def test_a_plugin_adds_a_list_and_a_route():
     app = create_app(get_settings(), runtime=build_runtime(get_settings(), host), manage_db=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
         assert (await http.get("/ledgerdemo/hello")).text == "你好"
-        response = await http.get("/export/ledgerdemo.communities.csv",
-                                  headers={"Authorization": f"Bearer {w.tokens['c1_worker']}"})
+        response = await http.get(
+            "/export/ledgerdemo.communities.csv", headers={"Authorization": f"Bearer {w.tokens['c1_worker']}"}
+        )
         assert response.content.decode("utf-8-sig").splitlines() == ["名称", "三湾街社区"]

@@ -24,8 +24,12 @@ def report(result):
     return [(p.row, p.column, p.code) for p in result.problems]
 
 
-EXPECTED = [(7, "idNumber", "INVALID_ID_NUMBER"), (8, "phone", "INVALID_PHONE"), (8, "gender", "INVALID_INPUT"),
-            (9, "building", "INVALID_LEVEL")]
+EXPECTED = [
+    (7, "idNumber", "INVALID_ID_NUMBER"),
+    (8, "phone", "INVALID_PHONE"),
+    (8, "gender", "INVALID_INPUT"),
+    (9, "building", "INVALID_LEVEL"),
+]
 
 
 async def test_the_messy_file_gives_exactly_the_expected_report():

@@ -21,9 +21,11 @@ JOB = """query($id: ID!) { node(id: $id) { ... on ImportJob { id status dryRun r
 async def upload(client, data: bytes, token: str, name="registry.csv", dry=False) -> dict:
     operations = json.dumps({"query": IMPORT, "variables": {"file": None, "dry": dry}})
     response = await client.http.post(
-        "/graphql", headers={"Authorization": f"Bearer {token}"},
+        "/graphql",
+        headers={"Authorization": f"Bearer {token}"},
         data={"operations": operations, "map": json.dumps({"0": ["variables.file"]})},
-        files={"0": (name, data, "text/csv")})
+        files={"0": (name, data, "text/csv")},
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert not body.get("errors"), body
@@ -49,12 +51,16 @@ async def test_an_upload_runs_as_a_job_and_a_second_one_changes_nothing(client):
     assert started["userErrors"] == [] and started["job"]["filename"] == "registry.csv"
     job = await finished(client, started["job"]["id"], w.tokens["c1_worker"])
     assert (job["status"], job["created"], job["rejected"], job["rowsRead"]) == ("DONE", 2, 0, 2)
-    again = await finished(client, (await upload(client, data, w.tokens["c1_worker"]))["job"]["id"],
-                           w.tokens["c1_worker"])
+    again = await finished(
+        client, (await upload(client, data, w.tokens["c1_worker"]))["job"]["id"], w.tokens["c1_worker"]
+    )
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 2)
     audit = await m.AuditLog.filter(action="ledgers.importResidents").order_by("id")
     assert len(audit) == 2 and audit[0].actor_id == w.users["c1_worker"].id
-    assert json.loads(audit[0].detail)["sha256"] == job["fileSha256"] and json.loads(audit[0].detail)["created"] == 2
+    assert (
+        json.loads(audit[0].detail)["sha256"] == job["fileSha256"]
+        and json.loads(audit[0].detail)["created"] == 2
+    )
     # the job is the uploader's: another worker cannot read it
     assert (await client.data(JOB, {"id": job["id"]}, w.tokens["c2_worker"]))["node"] is None
 
@@ -66,7 +72,9 @@ async def test_the_uploaders_scope_applies_and_the_report_lists_every_problem(cl
     job = await finished(client, started["job"]["id"], w.tokens["c2_worker"])
     assert (job["status"], job["rejected"], job["created"]) == ("REJECTED", 2, 0)
     assert {(e["column"], e["code"]) for e in job["firstErrors"]} == {("community", "NOT_FOUND")}
-    response = await client.http.get(job["reportUrl"], headers={"Authorization": f"Bearer {w.tokens['c2_worker']}"})
+    response = await client.http.get(
+        job["reportUrl"], headers={"Authorization": f"Bearer {w.tokens['c2_worker']}"}
+    )
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
     assert [r[3] for r in sheet.iter_rows(min_row=2, values_only=True)] == ["NOT_FOUND", "NOT_FOUND"]
@@ -115,4 +123,7 @@ async def test_a_file_variable_sent_as_json_text_is_refused(client):
     body = await client(IMPORT, {"file": "not a file"}, w.tokens["c1_worker"])
     refused = body["data"]["importResidents"]
     assert refused["job"] is None and refused["userErrors"][0] == {
-        "code": "INVALID_INPUT", "field": ["file"], "message": refused["userErrors"][0]["message"]}
+        "code": "INVALID_INPUT",
+        "field": ["file"],
+        "message": refused["userErrors"][0]["message"],
+    }

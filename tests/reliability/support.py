@@ -71,13 +71,29 @@ class Server:
         self.env.pop("LASTMILE_PLUGINS_FILE", None)
         self.app = app
         self.proc: subprocess.Popen | None = None
-        self.log = tempfile.NamedTemporaryFile(prefix=f"lastmile-rel-{self.port}-", suffix=".log", delete=False)
+        self.log = tempfile.NamedTemporaryFile(
+            prefix=f"lastmile-rel-{self.port}-", suffix=".log", delete=False
+        )
 
     def start(self, timeout: float = 60.0) -> Server:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", self.app, "--factory", "--host", "127.0.0.1",
-             "--port", str(self.port), "--log-level", "warning"],
-            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                self.app,
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
 
         def up():
@@ -115,8 +131,10 @@ class Server:
 
 def postgres_bin() -> Path | None:
     """The newest Debian PostgreSQL server binaries, if installed."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                   key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0)
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0,
+    )
     return Path(found[-1]).parent if found else None
 
 
@@ -142,15 +160,39 @@ class PrivatePostgres:
         subprocess.run([*self._as, *args], check=True, capture_output=True, timeout=timeout)
 
     def init(self) -> PrivatePostgres:
-        self._run(str(self.bin / "initdb"), "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                  "--no-sync", "--no-instructions")
+        self._run(
+            str(self.bin / "initdb"),
+            "-D",
+            self.data,
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "--no-instructions",
+        )
         return self
 
     def start(self) -> None:
-        opts = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=30")
-        self._run(str(self.bin / "pg_ctl"), "-D", self.data, "-o", opts, "-l", os.path.join(self.dir, "log"),
-                  "-w", "-t", "60", "start", timeout=90)
+        opts = (
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=30"
+        )
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            self.data,
+            "-o",
+            opts,
+            "-l",
+            os.path.join(self.dir, "log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+            timeout=90,
+        )
 
     def stop(self, mode: str = "fast") -> None:
         self._run(str(self.bin / "pg_ctl"), "-D", self.data, "-m", mode, "-w", "-t", "60", "stop", timeout=90)
@@ -187,8 +229,20 @@ class PrivateRedis:
 
     def start(self) -> PrivateRedis:
         self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         import redis
 
         wait_until(lambda: redis.Redis(port=self.port, socket_timeout=1).ping(), 20, "redis-server up")

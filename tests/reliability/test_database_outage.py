@@ -27,7 +27,11 @@ PASSWORD = "reliability-pass-1"
 ME = "{ me { username } }"
 LOGIN = f'mutation {{ login(username: "admin", password: "{PASSWORD}") {{ token userErrors {{ code }} }} }}'
 # Short timeouts so the test is quick; the defaults are 5 s connect, 15 s statement, 3 s /readyz.
-TIMEOUTS = {"LASTMILE_DB_CONNECT_TIMEOUT": "2", "LASTMILE_DB_STATEMENT_TIMEOUT": "2", "LASTMILE_READYZ_TIMEOUT": "1"}
+TIMEOUTS = {
+    "LASTMILE_DB_CONNECT_TIMEOUT": "2",
+    "LASTMILE_DB_STATEMENT_TIMEOUT": "2",
+    "LASTMILE_READYZ_TIMEOUT": "1",
+}
 # A request may take connect + statement (+ the pool's reset of a timed-out connection) before it is
 # answered; a hang is anything far beyond that.
 BOUND = 12.0
@@ -40,8 +44,14 @@ def stack():
     try:
         pg.start()
         env = {"DATABASE_URL": pg.url, "LASTMILE_PLUGINS": "", "LASTMILE_REDIS_URL": "", **TIMEOUTS}
-        subprocess.run([sys.executable, "-m", "core.cli", "create-admin", "admin", "--password", PASSWORD],
-                       cwd=ROOT, env={**os.environ, **env}, check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [sys.executable, "-m", "core.cli", "create-admin", "admin", "--password", PASSWORD],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         server = Server(env).start()
         yield pg, server
     finally:

@@ -25,10 +25,14 @@ EXAMPLES = int(os.environ.get("LASTMILE_FUZZ_EXAMPLES", "120"))
 PROD_SECRET = "z" * 48
 
 SCALARS = {
-    "Date": st.one_of(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 1, 1)).map(nodes.String),
-                      st.text(max_size=12).map(nodes.String)),
-    "DateTime": st.one_of(st.datetimes(timezones=st.just(dt.UTC)).map(lambda d: nodes.String(d.isoformat())),
-                          st.text(max_size=12).map(nodes.String)),
+    "Date": st.one_of(
+        st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 1, 1)).map(nodes.String),
+        st.text(max_size=12).map(nodes.String),
+    ),
+    "DateTime": st.one_of(
+        st.datetimes(timezones=st.just(dt.UTC)).map(lambda d: nodes.String(d.isoformat())),
+        st.text(max_size=12).map(nodes.String),
+    ),
 }
 
 
@@ -41,15 +45,18 @@ def _documents(sdl: str):
     )
 
 
-_json = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-                     max_leaves=12)
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
 _BODIES = st.one_of(
     st.binary(max_size=300),
     _json.map(lambda v: json.dumps(v).encode()),  # stdlib: big integers and NaN too, which orjson refuses
-    st.fixed_dictionaries({"query": st.text(max_size=200)}, optional={
-        "variables": _json, "operationName": _json, "extensions": _json}).map(
-        lambda v: json.dumps(v).encode()),
+    st.fixed_dictionaries(
+        {"query": st.text(max_size=200)},
+        optional={"variables": _json, "operationName": _json, "extensions": _json},
+    ).map(lambda v: json.dumps(v).encode()),
 )
 
 
@@ -62,8 +69,9 @@ class Findings:
 def _check(resp: httpx.Response, request: object, findings: Findings) -> None:
     findings.sent += 1
     assert resp.status_code < 500 or resp.status_code == 503, (resp.status_code, resp.text[:500], request)
-    assert resp.headers.get("content-type", "").startswith(("application/json", "application/graphql-response+json")), (
-        resp.headers, resp.text[:300], request)
+    assert resp.headers.get("content-type", "").startswith(
+        ("application/json", "application/graphql-response+json")
+    ), (resp.headers, resp.text[:300], request)
     body = resp.json()
     results = body if isinstance(body, list) else [body]
     for result in results:
@@ -82,8 +90,9 @@ def _run_in_thread(loop, fuzz) -> None:
 @pytest.fixture
 async def prod_http(app_factory):
     app = app_factory(TEST_PLUGINS, env="production", secret_key=PROD_SECRET)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
-                                 base_url="http://test", timeout=30) as http:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://test", timeout=30
+    ) as http:
         yield app, http
 
 
@@ -93,7 +102,9 @@ async def test_fuzzed_documents_from_the_served_schema_get_coded_json_answers(ap
     # The production app hides introspection: fuzz from the SDL the development build serves.
     sdl = app_factory(TEST_PLUGINS).state.runtime.schema.as_str()
     prod = app.state.runtime.settings
-    tokens = [None] + [issue_token(w.users[n], prod)[0] for n in ("super", "c1_worker", "c1_grid", "resident")]
+    tokens = [None] + [
+        issue_token(w.users[n], prod)[0] for n in ("super", "c1_worker", "c1_grid", "resident")
+    ]
     loop = asyncio.get_running_loop()
     findings = Findings()
 
@@ -101,8 +112,13 @@ async def test_fuzzed_documents_from_the_served_schema_get_coded_json_answers(ap
         headers = {"authorization": f"Bearer {token}"} if token else {}
         return await http.post("/graphql", json={"query": document}, headers=headers)
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(document=_documents(sdl), who=st.sampled_from(range(len(tokens))))
     def fuzz(document, who):
         resp = asyncio.run_coroutine_threadsafe(send(document, tokens[who]), loop).result(60)
@@ -121,10 +137,24 @@ async def test_fuzzed_bodies_get_coded_json_answers(prod_http):
     async def send(body: bytes, ctype: str):
         return await http.post("/graphql", content=body, headers={"content-type": ctype})
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
-    @given(body=_BODIES, ctype=st.sampled_from(["application/json", "application/json; charset=latin-1",
-                                                "text/plain", "application/graphql-response+json"]))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(
+        body=_BODIES,
+        ctype=st.sampled_from(
+            [
+                "application/json",
+                "application/json; charset=latin-1",
+                "text/plain",
+                "application/graphql-response+json",
+            ]
+        ),
+    )
     def fuzz(body, ctype):
         resp = asyncio.run_coroutine_threadsafe(send(body, ctype), loop).result(60)
         _check(resp, body, findings)

@@ -18,8 +18,10 @@ from core.db import is_postgres
 from core.testing import build_world, new_id_number
 from tests.reliability.support import Server
 
-pytestmark = pytest.mark.skipif(not is_postgres(os.environ.get("LASTMILE_TEST_DATABASE_URL", "")),
-                                reason="needs PostgreSQL (LASTMILE_TEST_DATABASE_URL)")
+pytestmark = pytest.mark.skipif(
+    not is_postgres(os.environ.get("LASTMILE_TEST_DATABASE_URL", "")),
+    reason="needs PostgreSQL (LASTMILE_TEST_DATABASE_URL)",
+)
 
 REGISTER = """mutation($i: RegisterResidentInput!) {
   registerResident(input: $i) { resident { id } userErrors { code message } }
@@ -30,13 +32,21 @@ KILL_AFTER_ACKS = 40
 
 
 def _input(unit_gid: str, key: str, n: int) -> dict:
-    return {"name": f"压测{n}", "unitId": unit_gid, "idNumber": new_id_number(), "clientMutationId": key,
-            "relationToHead": "OTHER"}
+    return {
+        "name": f"压测{n}",
+        "unitId": unit_gid,
+        "idNumber": new_id_number(),
+        "clientMutationId": key,
+        "relationToHead": "OTHER",
+    }
 
 
 async def _register(http: httpx.AsyncClient, token: str, data: dict) -> str:
-    resp = await http.post("/graphql", json={"query": REGISTER, "variables": {"i": data}},
-                           headers={"authorization": f"Bearer {token}"})
+    resp = await http.post(
+        "/graphql",
+        json={"query": REGISTER, "variables": {"i": data}},
+        headers={"authorization": f"Bearer {token}"},
+    )
     assert resp.status_code == 200, resp.text
     payload = resp.json()["data"]["registerResident"]
     assert not payload["userErrors"], payload
@@ -55,6 +65,7 @@ async def test_kill9_under_write_load_loses_no_acknowledged_write_and_replays_id
     counter = iter(range(MAX_WRITES))
     killed = asyncio.Event()
     try:
+
         async def writer():
             async with httpx.AsyncClient(base_url=server.base, timeout=10) as http:
                 for n in counter:

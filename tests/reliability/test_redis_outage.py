@@ -22,8 +22,10 @@ from tests.reliability.support import PrivateRedis, Server
 from tests.test_live_cluster import _next_title, _subscriber, _until_live
 from tests.test_live_support import NOTIFY
 
-pytestmark = pytest.mark.skipif(not is_postgres(os.environ.get("LASTMILE_TEST_DATABASE_URL", "")),
-                                reason="needs PostgreSQL (LASTMILE_TEST_DATABASE_URL): a server process shares it")
+pytestmark = pytest.mark.skipif(
+    not is_postgres(os.environ.get("LASTMILE_TEST_DATABASE_URL", "")),
+    reason="needs PostgreSQL (LASTMILE_TEST_DATABASE_URL): a server process shares it",
+)
 
 # Before issue 10 each publish waited for Redis's 2 s socket timeout, then dropped the event: a
 # mutation during the outage may take at most this much longer than the slowest one before it.
@@ -33,8 +35,11 @@ SLOWER_BY_AT_MOST = 1.0
 async def _notify(server, token, user_id, title) -> float:
     started = time.monotonic()
     async with httpx.AsyncClient(base_url=server.base, timeout=30) as http:
-        resp = await http.post("/graphql", json={"query": NOTIFY, "variables": {"ids": [user_id], "title": title}},
-                               headers={"authorization": f"Bearer {token}"})
+        resp = await http.post(
+            "/graphql",
+            json={"query": NOTIFY, "variables": {"ids": [user_id], "title": title}},
+            headers={"authorization": f"Bearer {token}"},
+        )
     assert resp.status_code == 200 and resp.json()["data"]["liveTestNotify"]["count"] == 1, resp.text
     return time.monotonic() - started
 
@@ -43,8 +48,12 @@ async def test_frozen_then_stopped_redis_slows_no_mutation_and_silences_no_local
     w = await build_world()
     me, admin = w.users["c1_worker"], w.tokens["super"]
     redis = PrivateRedis().start()
-    env = {"DATABASE_URL": database_url, "LASTMILE_PLUGINS": "", "LASTMILE_REDIS_URL": redis.url,
-           "LASTMILE_REDIS_PUBLISH_TIMEOUT": "0.5"}
+    env = {
+        "DATABASE_URL": database_url,
+        "LASTMILE_PLUGINS": "",
+        "LASTMILE_REDIS_URL": redis.url,
+        "LASTMILE_REDIS_PUBLISH_TIMEOUT": "0.5",
+    }
     server = Server(env, app="tests.test_live_support:server_app")
     try:
         server.start()
@@ -60,7 +69,9 @@ async def test_frozen_then_stopped_redis_slows_no_mutation_and_silences_no_local
                 act()
                 for i in range(5):
                     elapsed = await _notify(server, admin, me.id, f"{outage} {i}")
-                    assert elapsed < bound, f"a mutation took {elapsed:.2f}s with Redis {outage} (healthy: {healthy})"
+                    assert elapsed < bound, (
+                        f"a mutation took {elapsed:.2f}s with Redis {outage} (healthy: {healthy})"
+                    )
                     assert await _next_title(ws) == f"{outage} {i}"
             # Redis back (same port): events published by another process reach this server's subscriber again.
             redis.start()
@@ -72,7 +83,9 @@ async def test_frozen_then_stopped_redis_slows_no_mutation_and_silences_no_local
                 deadline = time.monotonic() + 30
                 while True:
                     assert time.monotonic() < deadline, "events from other processes never came back"
-                    await in_mutation_transaction(context, lambda: notify(context, [me.id], "script.ping", "remote"))
+                    await in_mutation_transaction(
+                        context, lambda: notify(context, [me.id], "script.ping", "remote")
+                    )
                     try:
                         assert await _next_title(ws, 0.5) == "remote"
                         break

@@ -19,7 +19,9 @@ class HelloQuery:
 
 @strawberry.type(name="HelloResidentFields")
 class HelloResidentFields:
-    @strawberry.field(description="A greeting addressed to the resident (no database work, so no loader needed).")
+    @strawberry.field(
+        description="A greeting addressed to the resident (no database work, so no loader needed)."
+    )
     def greeting(self) -> str:
         return f"你好, {self.name}!"
 

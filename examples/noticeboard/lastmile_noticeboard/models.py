@@ -12,8 +12,9 @@ class Notice(Lineage, Model):  # the lineage columns (district_ref ...) let core
     title = fields.CharField(max_length=120)
     body = fields.TextField()
     pinned = fields.BooleanField(default=False)
-    posted_by = fields.ForeignKeyField("core.User", related_name="noticeboard_notices", null=True,
-                                      on_delete=fields.SET_NULL)
+    posted_by = fields.ForeignKeyField(
+        "core.User", related_name="noticeboard_notices", null=True, on_delete=fields.SET_NULL
+    )
     posted_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

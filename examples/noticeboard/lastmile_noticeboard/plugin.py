@@ -23,7 +23,11 @@ def notice_policy(viewer):
 
 @hookimpl
 def lastmile_tortoise_app():
-    return {"label": NAME, "models": ["lastmile_noticeboard.models"], "migrations": "lastmile_noticeboard.migrations"}
+    return {
+        "label": NAME,
+        "models": ["lastmile_noticeboard.models"],
+        "migrations": "lastmile_noticeboard.migrations",
+    }
 
 
 @hookimpl
@@ -64,6 +68,11 @@ def lastmile_type_extensions():
 @hookimpl
 async def lastmile_demo_data(ctx):
     for community in ctx.communities:
-        await Notice.create(community=community, **community.lineage(), title=f"{community.name}: 本周六义诊",
-                            body="周六上午九点, 社区服务中心, 免费量血压。", pinned=True,
-                            posted_by=ctx.community_workers.get(community.id))
+        await Notice.create(
+            community=community,
+            **community.lineage(),
+            title=f"{community.name}: 本周六义诊",
+            body="周六上午九点, 社区服务中心, 免费量血压。",
+            pinned=True,
+            posted_by=ctx.community_workers.get(community.id),
+        )

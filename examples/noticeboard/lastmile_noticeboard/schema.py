@@ -37,8 +37,13 @@ class Notice(Node):
 @strawberry.type(description="Notice-board queries.")
 class NoticeboardQuery:
     @F(description="Notices the viewer may read, pinned first, newest next.")
-    async def notices(self, info: Info, community_id: strawberry.ID | None = None, first: int | None = None,
-                      after: str | None = None) -> Connection[Notice]:
+    async def notices(
+        self,
+        info: Info,
+        community_id: strawberry.ID | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Notice]:
         qs = visible(info.context.viewer, NoticeRow)
         if community_id is not None:
             qs = qs.filter(community_id=decode_int_gid(community_id, "Community") or 0)
@@ -47,7 +52,9 @@ class NoticeboardQuery:
 
 @strawberry.type(name="NoticeboardCommunityFields", description="Notice-board fields of Community.")
 class NoticeboardCommunityFields:
-    @F(description="The community's notices the viewer may read, pinned first (one query for any number of communities).")
+    @F(
+        description="The community's notices the viewer may read, pinned first (one query for any number of communities)."
+    )
     async def notices(self, info: Info) -> list[Notice]:
         return await info.context.loaders.children(NoticeRow, "community_id", order=ORDER).load(self.id)
 
@@ -71,5 +78,9 @@ class NoticeboardMutation:
     @F(description="Posts a notice (needs noticeboard.post over the community) and notifies its residents.")
     async def post_notice(self, info: Info, input: PostNoticeInput) -> PostNoticePayload:
         community_id = decode_int_gid(input.community_id, "Community")  # None if malformed: NOT_FOUND
-        return await run_mutation(info, lambda: services.post_notice(info.context, community_id, input.title,
-                                                                     input.body, input.pinned), PostNoticePayload, "notice")
+        return await run_mutation(
+            info,
+            lambda: services.post_notice(info.context, community_id, input.title, input.body, input.pinned),
+            PostNoticePayload,
+            "notice",
+        )

@@ -25,10 +25,17 @@ async def post_notice(context, community_id: int | None, title: str, body: str, 
         raise not_found("Community", "communityId")
     if not viewer.can(POST, community):
         raise UserFailure("Posting here needs noticeboard.post.", Code.FORBIDDEN, "communityId")
-    notice = await Notice.create(community=community, **community.lineage(), title=_text(title, "title", 120),
-                                 body=_text(body, "body", 4000), pinned=pinned, posted_by_id=viewer.user_id)
+    notice = await Notice.create(
+        community=community,
+        **community.lineage(),
+        title=_text(title, "title", 120),
+        body=_text(body, "body", 4000),
+        pinned=pinned,
+        posted_by_id=viewer.user_id,
+    )
     # Every resident account living in the community hears of it (delivered after commit).
-    readers = await m.User.filter(resident__community_id=community.id, resident__status=ResidentStatus.ACTIVE
-                                  ).values_list("id", flat=True)
+    readers = await m.User.filter(
+        resident__community_id=community.id, resident__status=ResidentStatus.ACTIVE
+    ).values_list("id", flat=True)
     await notify(context, readers, "noticeboard.posted", notice.title, body=notice.body[:200], subject=notice)
     return notice

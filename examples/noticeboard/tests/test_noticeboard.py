@@ -29,18 +29,23 @@ async def test_a_worker_posts_and_the_community_reads_it(client):
         assert (await client.data(NOTICES, token=w.tokens[reader]))["notices"]["totalCount"] == 1, reader
     # Out of scope reads as absent, by list and by node id.
     assert (await client.data(NOTICES, token=w.tokens["c2_worker"]))["notices"]["totalCount"] == 0
-    node = await client.data("query($id: ID!) { node(id: $id) { id } }", {"id": done["notice"]["id"]},
-                             w.tokens["c2_worker"])
+    node = await client.data(
+        "query($id: ID!) { node(id: $id) { id } }", {"id": done["notice"]["id"]}, w.tokens["c2_worker"]
+    )
     assert node["node"] is None
-    mine = await client.data("{ myNotifications(first: 5) { edges { node { kind title } } } }",
-                             token=w.tokens["resident"])
-    assert [e["node"] for e in mine["myNotifications"]["edges"]] == [{"kind": "noticeboard.posted", "title": "停水通知"}]
+    mine = await client.data(
+        "{ myNotifications(first: 5) { edges { node { kind title } } } }", token=w.tokens["resident"]
+    )
+    assert [e["node"] for e in mine["myNotifications"]["edges"]] == [
+        {"kind": "noticeboard.posted", "title": "停水通知"}
+    ]
 
 
 async def test_refusals_are_user_errors_and_write_nothing(client):
     w = await build_world()
     assert (await post(client, w, "c1_worker", w.c1, title="  "))["userErrors"] == [
-        {"field": ["input", "title"], "code": "INVALID_INPUT"}]
+        {"field": ["input", "title"], "code": "INVALID_INPUT"}
+    ]
     assert (await post(client, w, "c1_grid", w.c1))["userErrors"][0]["code"] == "FORBIDDEN"
     assert (await post(client, w, "c2_worker", w.c1))["userErrors"][0]["code"] == "NOT_FOUND"
     assert (await post(client, w, "c1_worker", w.compound1))["userErrors"][0]["code"] == "NOT_FOUND"

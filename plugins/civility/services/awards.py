@@ -26,14 +26,20 @@ KIND_TITLES = {
 
 
 async def award(context, campaign: cm.Campaign) -> list[cm.Nomination]:
-    approved = await cm.Nomination.filter(campaign_id=campaign.id, status=NominationStatus.APPROVED).order_by("id")
+    approved = await cm.Nomination.filter(campaign_id=campaign.id, status=NominationStatus.APPROVED).order_by(
+        "id"
+    )
     criteria = await cm.Criterion.filter(campaign_id=campaign.id).order_by("position", "id")
     # Publication is the campaign's own act: every score counts, whoever may read it.
     means = await criterion_means(cm.Score.all(), [n.id for n in approved])
     awarded = []
     for n in approved:
         total = total_score(criteria, means.get(n.id, {}))
-        stars = star_level(campaign.star_thresholds, total) if campaign.kind == CampaignKind.STAR_HOUSEHOLD else None
+        stars = (
+            star_level(campaign.star_thresholds, total)
+            if campaign.kind == CampaignKind.STAR_HOUSEHOLD
+            else None
+        )
         passes = stars is not None if campaign.kind == CampaignKind.STAR_HOUSEHOLD else True
         status = NominationStatus.AWARDED if passes else NominationStatus.APPROVED
         await cm.Nomination.filter(id=n.id).update(status=status, final_score=total, award_stars=stars)
@@ -48,16 +54,22 @@ async def award(context, campaign: cm.Campaign) -> list[cm.Nomination]:
 async def _notify_households(context, campaign: cm.Campaign, awarded: list[cm.Nomination]) -> None:
     """Every active account of the nominee's household: the users linked to active residents of the
     awarded unit, or of the awarded person's unit (the person included, wherever they live now)."""
-    person_units = dict(await m.Resident.filter(id__in=[n.resident_id for n in awarded if n.resident_id])
-                        .values_list("id", "unit_id"))
+    person_units = dict(
+        await m.Resident.filter(id__in=[n.resident_id for n in awarded if n.resident_id]).values_list(
+            "id", "unit_id"
+        )
+    )
     unit_ids = {n.unit_id for n in awarded if n.unit_id} | {u for u in person_units.values() if u}
     by_unit: dict[int, set[int]] = {}
-    for row in await m.User.filter(resident__unit_id__in=sorted(unit_ids), resident__status=ResidentStatus.ACTIVE,
-                                   is_active=True).values("id", "resident__unit_id"):
+    for row in await m.User.filter(
+        resident__unit_id__in=sorted(unit_ids), resident__status=ResidentStatus.ACTIVE, is_active=True
+    ).values("id", "resident__unit_id"):
         by_unit.setdefault(row["resident__unit_id"], set()).add(row["id"])
     by_resident = {
         row["resident_id"]: row["id"]
-        for row in await m.User.filter(resident_id__in=sorted(person_units), is_active=True).values("id", "resident_id")
+        for row in await m.User.filter(resident_id__in=sorted(person_units), is_active=True).values(
+            "id", "resident_id"
+        )
     }
     honour = KIND_TITLES[campaign.kind]
     for n in awarded:
@@ -70,5 +82,11 @@ async def _notify_households(context, campaign: cm.Campaign, awarded: list[cm.No
         if not users:
             continue
         stars = f"（{n.award_stars}星）" if n.award_stars else ""
-        await notify(context, sorted(users), "civility.awarded", f"荣获{campaign.year}年度{honour}{stars}",
-                     f"{campaign.title}: your nomination has been awarded.", subject=n)
+        await notify(
+            context,
+            sorted(users),
+            "civility.awarded",
+            f"荣获{campaign.year}年度{honour}{stars}",
+            f"{campaign.title}: your nomination has been awarded.",
+            subject=n,
+        )

@@ -75,8 +75,11 @@ def _check_criteria(kind: CampaignKind, items: list[CriterionData]) -> list[Crit
             raise _bad("maxScore must be greater than 0.", "criteria", i, "maxScore")
         for value, label in ((c.weight, "weight"), (c.max_score, "maxScore")):
             if value > MAX_CRITERION_VALUE:
-                raise UserFailure(f"{label} may be at most {MAX_CRITERION_VALUE:,.0f}.", Code.OUT_OF_RANGE,
-                                  f"criteria.{i}.{label}")
+                raise UserFailure(
+                    f"{label} may be at most {MAX_CRITERION_VALUE:,.0f}.",
+                    Code.OUT_OF_RANGE,
+                    f"criteria.{i}.{label}",
+                )
         description = optional_text(c.description, f"criteria.{i}.description", "Description", TEXT_MAX)
         clean.append(CriterionData(name, description, c.weight, c.max_score))
     return clean
@@ -92,11 +95,11 @@ def _check_thresholds(kind: CampaignKind, items: list[ThresholdData] | None) -> 
         if not 1 <= t.stars <= 5:
             raise UserFailure("stars must be 1 to 5.", Code.OUT_OF_RANGE, f"starThresholds.{i}.stars")
         if not (math.isfinite(t.min_score) and 0 <= t.min_score <= 100):
-            raise UserFailure("minScore must be 0 to 100.", Code.OUT_OF_RANGE,
-                              f"starThresholds.{i}.minScore")
+            raise UserFailure("minScore must be 0 to 100.", Code.OUT_OF_RANGE, f"starThresholds.{i}.minScore")
         if t.stars in out:
-            raise UserFailure(f"{t.stars} stars are given twice.", Code.DUPLICATE,
-                              f"starThresholds.{i}.stars")
+            raise UserFailure(
+                f"{t.stars} stars are given twice.", Code.DUPLICATE, f"starThresholds.{i}.stars"
+            )
         out[t.stars] = float(t.min_score)
     ordered = sorted(out.items())
     for (_, low), (stars, high) in zip(ordered, ordered[1:], strict=False):
@@ -107,31 +110,45 @@ def _check_thresholds(kind: CampaignKind, items: list[ThresholdData] | None) -> 
 
 async def create(context, data: CampaignData) -> cm.Campaign:
     viewer = context.viewer
-    area = await find(viewer, m.Area, data.area_id, "areaId",
-                      *AREA_TYPE_NAMES, what="Area")
+    area = await find(viewer, m.Area, data.area_id, "areaId", *AREA_TYPE_NAMES, what="Area")
     require(viewer, MANAGE, area, "areaId")
     title = require_text(data.title, "title", "Title")
     if not MIN_YEAR <= data.year <= MAX_YEAR:
         raise UserFailure(f"year must be {MIN_YEAR} to {MAX_YEAR}.", Code.OUT_OF_RANGE, "year")
     criteria = _check_criteria(data.kind, data.criteria)
     thresholds = _check_thresholds(data.kind, data.star_thresholds)
-    campaign = cm.Campaign(title=title, kind=data.kind, area_id=area.id, year=data.year,
-                           star_thresholds=thresholds, public_notice_ends_on=data.public_notice_ends_on,
-                           created_by_id=viewer.user_id)
+    campaign = cm.Campaign(
+        title=title,
+        kind=data.kind,
+        area_id=area.id,
+        year=data.year,
+        star_thresholds=thresholds,
+        public_notice_ends_on=data.public_notice_ends_on,
+        created_by_id=viewer.user_id,
+    )
     campaign.set_lineage(area.lineage())
     await campaign.save()
-    await cm.Criterion.bulk_create([
-        cm.Criterion(campaign_id=campaign.id, name=c.name, description=c.description, weight=c.weight,
-                     max_score=c.max_score, position=i)
-        for i, c in enumerate(criteria)
-    ])
+    await cm.Criterion.bulk_create(
+        [
+            cm.Criterion(
+                campaign_id=campaign.id,
+                name=c.name,
+                description=c.description,
+                weight=c.weight,
+                max_score=c.max_score,
+                position=i,
+            )
+            for i, c in enumerate(criteria)
+        ]
+    )
     await record(context, "civility.createCampaign", gid_of(campaign))
     return campaign
 
 
 async def _managed(context, gid: str) -> cm.Campaign:
-    campaign = await find(context.viewer, cm.Campaign, gid, ["campaignId"], CAMPAIGN, what="Campaign",
-                          for_update=True)
+    campaign = await find(
+        context.viewer, cm.Campaign, gid, ["campaignId"], CAMPAIGN, what="Campaign", for_update=True
+    )
     require(context.viewer, MANAGE, campaign, ["campaignId"])
     return campaign
 
@@ -140,8 +157,11 @@ async def advance(context, gid: str, expected: CampaignStatus | None = None) -> 
     campaign = await _managed(context, gid)
     field = ["campaignId"]
     if expected is not None and campaign.status != expected:
-        raise UserFailure(f"The campaign is {campaign.status.value}, not {expected.value}.", Code.INVALID_TRANSITION,
-                          ["expectedStatus"])
+        raise UserFailure(
+            f"The campaign is {campaign.status.value}, not {expected.value}.",
+            Code.INVALID_TRANSITION,
+            ["expectedStatus"],
+        )
     target = lifecycle.next_status(campaign, field)
     # Only the status gates a step (issue 5): nominations nobody reviewed stay PENDING and are never
     # awarded; objections nobody decided leave their nomination standing.

@@ -48,8 +48,11 @@ async def _lookup(viewer, model, gid: str, field: Field, type_name: str, home):
     of that id: residents nominate neighbours they cannot otherwise read (the area check follows)."""
     parts = decode_gid(gid)
     if parts is not None and parts[0] == OTHER_KIND[type_name]:
-        raise UserFailure(f"Give the id of a {type_name.lower()} here, not of a {parts[0].lower()}.",
-                          Code.INVALID_TARGET, field)
+        raise UserFailure(
+            f"Give the id of a {type_name.lower()} here, not of a {parts[0].lower()}.",
+            Code.INVALID_TARGET,
+            field,
+        )
     try:
         return await find(viewer, model, gid, field, type_name)
     except UserFailure:
@@ -65,14 +68,20 @@ async def _lookup(viewer, model, gid: str, field: Field, type_name: str, home):
 async def _target(viewer, campaign: cm.Campaign, data: NominateData, home):
     if campaign.kind in HOUSEHOLD_KINDS:
         if data.resident_id is not None or data.unit_id is None:
-            raise UserFailure(f"A {campaign.kind.value} campaign nominates households: give unitId only.",
-                              Code.INVALID_TARGET, "unitId")
+            raise UserFailure(
+                f"A {campaign.kind.value} campaign nominates households: give unitId only.",
+                Code.INVALID_TARGET,
+                "unitId",
+            )
         field = "unitId"
         target = await _lookup(viewer, m.Unit, data.unit_id, field, "Unit", home)
     else:
         if data.unit_id is not None or data.resident_id is None:
-            raise UserFailure(f"A {campaign.kind.value} campaign nominates people: give residentId only.",
-                              Code.INVALID_TARGET, "residentId")
+            raise UserFailure(
+                f"A {campaign.kind.value} campaign nominates people: give residentId only.",
+                Code.INVALID_TARGET,
+                "residentId",
+            )
         field = "residentId"
         target = await _lookup(viewer, m.Resident, data.resident_id, field, "Resident", home)
         if target.status != ResidentStatus.ACTIVE:
@@ -84,8 +93,15 @@ async def _target(viewer, campaign: cm.Campaign, data: NominateData, home):
 
 async def nominate(context, data: NominateData) -> cm.Nomination:
     viewer = context.viewer
-    campaign = await find(viewer, cm.Campaign, data.campaign_id, "campaignId", "CivilityCampaign",
-                          what="Campaign", for_update=True)
+    campaign = await find(
+        viewer,
+        cm.Campaign,
+        data.campaign_id,
+        "campaignId",
+        "CivilityCampaign",
+        what="Campaign",
+        for_update=True,
+    )
     require_status(campaign, (CampaignStatus.NOMINATING,), "Nominating", "campaignId")
     # Residents living in the campaign area may nominate anyone there; staff need the permission.
     home = await resident_of_area(viewer, campaign.area_id)
@@ -100,8 +116,11 @@ async def nominate(context, data: NominateData) -> cm.Nomination:
     if existing is not None:
         # A withdrawn nomination may be renewed; its row keeps the one-per-target constraint.
         revived = await cm.Nomination.filter(id=existing.id, status=NominationStatus.WITHDRAWN).update(
-            status=NominationStatus.PENDING, reason=reason, nominated_by_id=viewer.user_id,
-            review_note=None, reviewed_by_id=None,
+            status=NominationStatus.PENDING,
+            reason=reason,
+            nominated_by_id=viewer.user_id,
+            review_note=None,
+            reviewed_by_id=None,
         )
         if not revived:
             raise UserFailure("This nominee is already nominated in this campaign.", Code.DUPLICATE, field)
@@ -129,8 +148,12 @@ async def _check_resident_quota(viewer, campaign: cm.Campaign, key: dict, field:
     if await mine.filter(**key).exists():
         return
     if await mine.count() >= RESIDENT_NOMINEES_PER_CAMPAIGN:
-        raise UserFailure(f"A resident may nominate at most {RESIDENT_NOMINEES_PER_CAMPAIGN} households or "
-                          "people per campaign.", Code.RATE_LIMITED, field)
+        raise UserFailure(
+            f"A resident may nominate at most {RESIDENT_NOMINEES_PER_CAMPAIGN} households or "
+            "people per campaign.",
+            Code.RATE_LIMITED,
+            field,
+        )
 
 
 async def load(context, gid: str, field: Field, *, lock: bool = True) -> tuple[cm.Nomination, cm.Campaign]:
@@ -150,10 +173,12 @@ async def withdraw(context, gid: str) -> cm.Nomination:
         require(viewer, MANAGE, campaign, field)
     require_status(campaign, (CampaignStatus.NOMINATING, CampaignStatus.SCORING), "Withdrawing", field)
     changed = await cm.Nomination.filter(id=nomination.id, status__in=LIVE_NOMINATIONS).update(
-        status=NominationStatus.WITHDRAWN)
+        status=NominationStatus.WITHDRAWN
+    )
     if not changed:
-        raise UserFailure(f"A {nomination.status.value} nomination cannot be withdrawn.", Code.INVALID_TRANSITION,
-                          field)
+        raise UserFailure(
+            f"A {nomination.status.value} nomination cannot be withdrawn.", Code.INVALID_TRANSITION, field
+        )
     await record(context, "civility.withdrawNomination", gid_of(nomination))
     nomination_changed(context, nomination)
     return await cm.Nomination.get(id=nomination.id)
@@ -170,11 +195,15 @@ async def review(context, gid: str, approve: bool, note: str | None) -> cm.Nomin
     reviewable = (*LIVE_NOMINATIONS, NominationStatus.REJECTED)
     changed = await cm.Nomination.filter(id=nomination.id, status__in=reviewable).update(
         status=NominationStatus.APPROVED if approve else NominationStatus.REJECTED,
-        review_note=text, reviewed_by_id=viewer.user_id,
+        review_note=text,
+        reviewed_by_id=viewer.user_id,
     )
     if not changed:
-        raise UserFailure(f"A {nomination.status.value} nomination cannot be reviewed.", Code.INVALID_TRANSITION,
-                          field)
-    await record(context, "civility.reviewNomination", gid_of(nomination), "approved" if approve else "rejected")
+        raise UserFailure(
+            f"A {nomination.status.value} nomination cannot be reviewed.", Code.INVALID_TRANSITION, field
+        )
+    await record(
+        context, "civility.reviewNomination", gid_of(nomination), "approved" if approve else "rejected"
+    )
     nomination_changed(context, nomination)
     return await cm.Nomination.get(id=nomination.id)

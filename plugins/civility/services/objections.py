@@ -33,14 +33,17 @@ async def file(context, gid: str, reason: str) -> cm.Nomination:
     if campaign.public_notice_ends_on and clock.today() > campaign.public_notice_ends_on:
         raise UserFailure("The public notice period has ended.", Code.INVALID_TRANSITION, field)
     if nomination.status not in LIVE_NOMINATIONS:
-        raise UserFailure(f"A {nomination.status.value} nomination is not on public notice.",
-                          Code.INVALID_TRANSITION, field)
+        raise UserFailure(
+            f"A {nomination.status.value} nomination is not on public notice.", Code.INVALID_TRANSITION, field
+        )
     # The nomination was found through the campaign policy: any reader of it counts as staff.
     staff = viewer.can(READ)
     if not staff and await resident_of_area(viewer, campaign.area_id) is None:
         raise UserFailure("Only residents of the campaign area and staff may object.", Code.FORBIDDEN, field)
     text = require_text(reason, ["reason"], "Reason", 2000)
-    objection = await cm.Objection.create(nomination_id=nomination.id, reason=text, filed_by_id=viewer.user_id)
+    objection = await cm.Objection.create(
+        nomination_id=nomination.id, reason=text, filed_by_id=viewer.user_id
+    )
     await record(context, "civility.fileObjection", gid_of(nomination), f"objection {objection.id}")
     nomination_changed(context, nomination)
     return nomination
@@ -54,14 +57,20 @@ async def decide(context, gid: str, uphold: bool) -> cm.Nomination:
     require(viewer, MANAGE, campaign, field)
     require_status(campaign, (CampaignStatus.PUBLIC_NOTICE,), "Deciding an objection", field)
     decided = await cm.Objection.filter(id=objection.id, upheld__isnull=True).update(
-        upheld=uphold, decided_by_id=viewer.user_id, decided_at=dt.datetime.now(dt.UTC))
+        upheld=uphold, decided_by_id=viewer.user_id, decided_at=dt.datetime.now(dt.UTC)
+    )
     if not decided:
         raise UserFailure("This objection has already been decided.", Code.INVALID_TRANSITION, field)
-    await record(context, "civility.decideObjection", gid_of(nomination),
-                 f"objection {objection.id}: {'upheld' if uphold else 'dismissed'}")
+    await record(
+        context,
+        "civility.decideObjection",
+        gid_of(nomination),
+        f"objection {objection.id}: {'upheld' if uphold else 'dismissed'}",
+    )
     if uphold:
         await cm.Nomination.filter(id=nomination.id, status__in=LIVE_NOMINATIONS).update(
-            status=NominationStatus.REJECTED, rejected_by_objection=True)
+            status=NominationStatus.REJECTED, rejected_by_objection=True
+        )
     nomination_changed(context, nomination)
     return await cm.Nomination.get(id=nomination.id)
 

@@ -41,13 +41,18 @@ async def score(context, data: ScoreData) -> cm.Nomination:
     require(viewer, ASSESS, nomination, "nominationId")
     require_status(campaign, (CampaignStatus.SCORING,), "Scoring", "nominationId")
     if nomination.status not in LIVE_NOMINATIONS:
-        raise UserFailure(f"A {nomination.status.value} nomination cannot be scored.", Code.INVALID_TRANSITION,
-                          "nominationId")
+        raise UserFailure(
+            f"A {nomination.status.value} nomination cannot be scored.",
+            Code.INVALID_TRANSITION,
+            "nominationId",
+        )
     if not (math.isfinite(data.score) and 0 <= data.score <= criterion.max_score):
         raise UserFailure(f"score must be 0 to {criterion.max_score:g}.", Code.OUT_OF_RANGE, "score")
     comment = optional_text(data.comment, "comment", "Comment", TEXT_MAX)
     await _upsert(nomination.id, criterion.id, viewer.user_id, data.score, comment)
-    await record(context, "civility.scoreNomination", gid_of(nomination), f"criterion {criterion.id}: {data.score:g}")
+    await record(
+        context, "civility.scoreNomination", gid_of(nomination), f"criterion {criterion.id}: {data.score:g}"
+    )
     nomination_changed(context, nomination)
     return nomination
 

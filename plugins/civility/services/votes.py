@@ -26,13 +26,16 @@ async def vote(context, gid: str) -> cm.Nomination:
     viewer = context.viewer
     field = ["nominationId"]
     if not viewer.resident_id:
-        raise UserFailure("Only residents may vote: this account is not linked to a resident.", Code.FORBIDDEN, field)
+        raise UserFailure(
+            "Only residents may vote: this account is not linked to a resident.", Code.FORBIDDEN, field
+        )
     # No campaign lock: votes are many and the UNIQUE constraint is what keeps them exact.
     nomination, campaign = await load(context, gid, field, lock=False)
     require_status(campaign, VOTING_STATUSES, "Voting", field)
     if nomination.status not in LIVE_NOMINATIONS:
-        raise UserFailure(f"A {nomination.status.value} nomination cannot receive votes.", Code.INVALID_TRANSITION,
-                          field)
+        raise UserFailure(
+            f"A {nomination.status.value} nomination cannot receive votes.", Code.INVALID_TRANSITION, field
+        )
     resident = await home_resident(viewer)
     if resident is None or not inside(resident, campaign.area_id):
         raise UserFailure("Only residents living in the campaign area may vote.", NOT_ELIGIBLE, field)

@@ -140,10 +140,17 @@ async def refused(client, doc: str, variables: dict, token: str) -> str:
     return payload["userErrors"][0]["code"]
 
 
-async def create_campaign(client, civ: Civ, kind: str = "STAR_HOUSEHOLD", area=None, token: str = "s1_manager",
-                          **extra) -> dict:
-    payload = {"title": "2025年度评选", "kind": kind, "areaId": civ.gid(area or civ.w.s1), "year": 2025,
-               "criteria": CRITERIA, **extra}
+async def create_campaign(
+    client, civ: Civ, kind: str = "STAR_HOUSEHOLD", area=None, token: str = "s1_manager", **extra
+) -> dict:
+    payload = {
+        "title": "2025年度评选",
+        "kind": kind,
+        "areaId": civ.gid(area or civ.w.s1),
+        "year": 2025,
+        "criteria": CRITERIA,
+        **extra,
+    }
     return await ok(client, CREATE, {"input": payload}, civ.tokens[token])
 
 
@@ -153,8 +160,9 @@ async def advance(client, civ: Civ, campaign: dict, times: int = 1, token: str =
     return campaign
 
 
-async def nominate(client, civ: Civ, campaign: dict, token: str, unit=None, resident=None,
-                   reason: str = "邻里和睦，热心公益") -> dict:
+async def nominate(
+    client, civ: Civ, campaign: dict, token: str, unit=None, resident=None, reason: str = "邻里和睦，热心公益"
+) -> dict:
     data = {"campaignId": campaign["id"], "reason": reason}
     if unit is not None:
         data["unitId"] = civ.gid(unit)
@@ -164,5 +172,9 @@ async def nominate(client, civ: Civ, campaign: dict, token: str, unit=None, resi
 
 
 async def score(client, civ: Civ, nomination: dict, criterion: dict, value: float, token: str) -> dict:
-    return await ok(client, SCORE, {"input": {"nominationId": nomination["id"], "criterionId": criterion["id"],
-                                              "score": value}}, civ.tokens[token])
+    return await ok(
+        client,
+        SCORE,
+        {"input": {"nominationId": nomination["id"], "criterionId": criterion["id"], "score": value}},
+        civ.tokens[token],
+    )

@@ -46,8 +46,18 @@ async def test_resident_of_the_area_nominates_a_neighbour(client):
     # The nominator may withdraw it again.
     assert (await ok(client, WITHDRAW, {"id": n["id"]}, t["wang"]))["status"] == "WITHDRAWN"
 
-    p = await ok(client, NOMINATE, {"input": {"campaignId": person["id"], "residentId": civ.gid(w.residents["zhang"]),
-                                              "reason": "热心公益"}}, t["wang"])
+    p = await ok(
+        client,
+        NOMINATE,
+        {
+            "input": {
+                "campaignId": person["id"],
+                "residentId": civ.gid(w.residents["zhang"]),
+                "reason": "热心公益",
+            }
+        },
+        t["wang"],
+    )
     assert p["nomineeName"] == "张伟" and p["resident"] is None
 
     # Outside the campaign area (金昌社区 lies in 峡窝镇): INVALID_TARGET; unknown ids: NOT_FOUND.
@@ -81,7 +91,9 @@ async def test_status_alone_gates_each_step(client):
 
     objected = await ok(client, OBJECT, {"id": approved["id"], "reason": "材料不实"}, t["wang"])
     assert objected["objections"][0]["outcome"] is None
-    against_pending = await ok(client, OBJECT, {"id": unreviewed["id"], "reason": "不符合条件"}, t["resident"])
+    against_pending = await ok(
+        client, OBJECT, {"id": unreviewed["id"], "reason": "不符合条件"}, t["resident"]
+    )
     await ok(client, DECIDE, {"id": against_pending["objections"][0]["id"], "uphold": True}, t["s1_manager"])
 
     campaign = await advance(client, civ, campaign)
@@ -91,7 +103,10 @@ async def test_status_alone_gates_each_step(client):
     rejected = (await client.data(NOMINATION, {"id": unreviewed["id"]}, t["super"]))["nomination"]
     assert rejected["status"] == "REJECTED" and rejected["objections"][0]["outcome"] == "UPHELD"
     # Objections only during PUBLIC_NOTICE.
-    assert await refused(client, OBJECT, {"id": approved["id"], "reason": "晚了"}, t["wang"]) == "INVALID_TRANSITION"
+    assert (
+        await refused(client, OBJECT, {"id": approved["id"], "reason": "晚了"}, t["wang"])
+        == "INVALID_TRANSITION"
+    )
 
 
 async def test_unreviewed_nomination_is_not_awarded(client):
@@ -119,7 +134,9 @@ async def test_model_person_award_notifies_the_household(client):
     assert campaign["status"] == "PUBLISHED"
     for token in (t["resident"], wife):
         notes = (await client.data(NOTES, token=token))["myNotifications"]["edges"]
-        assert [(e["node"]["kind"], e["node"]["subject"]["id"]) for e in notes] == [("civility.awarded", n["id"])]
+        assert [(e["node"]["kind"], e["node"]["subject"]["id"]) for e in notes] == [
+            ("civility.awarded", n["id"])
+        ]
     assert (await client.data(NOTES, token=t["wang"]))["myNotifications"]["edges"] == []
 
 
@@ -132,7 +149,10 @@ async def test_criterion_bounds_keep_totals_finite(client):
     huge_max = [{"name": "a", "weight": 1, "maxScore": 1e308}]
     assert await refused(client, CREATE, {"input": {**base, "criteria": huge_max}}, t) == "OUT_OF_RANGE"
     # The bound itself is accepted, and the arithmetic stays exact there.
-    wide = [{"name": "a", "weight": 1_000_000, "maxScore": 1_000_000}, {"name": "b", "weight": 1, "maxScore": 1}]
+    wide = [
+        {"name": "a", "weight": 1_000_000, "maxScore": 1_000_000},
+        {"name": "b", "weight": 1, "maxScore": 1},
+    ]
     campaign = await ok(client, CREATE, {"input": {**base, "criteria": wide}}, t)
     campaign = await advance(client, civ, campaign)
     n = await nominate(client, civ, campaign, "c1_worker", unit=civ.w.unit1)
@@ -152,11 +172,18 @@ async def test_ids_no_row_can_have_read_as_unknown(client):
     await advance(client, civ, campaign)
     for number in (2**31, 2**63, 10**30, 0, -1):
         query = "query($c: ID!, $n: ID!) { civilityCampaign(id: $c) { id } nomination(id: $n) { id } }"
-        data = await client.data(query, {"c": encode_gid("CivilityCampaign", number),
-                                         "n": encode_gid("Nomination", number)}, t["super"])
+        data = await client.data(
+            query,
+            {"c": encode_gid("CivilityCampaign", number), "n": encode_gid("Nomination", number)},
+            t["super"],
+        )
         assert data == {"civilityCampaign": None, "nomination": None}
-        body = await client("query($a: ID!) { civilityCampaigns(areaId: $a) { totalCount } }",
-                            {"a": encode_gid("Subdistrict", number)}, t["super"], errors_ok=True)
+        body = await client(
+            "query($a: ID!) { civilityCampaigns(areaId: $a) { totalCount } }",
+            {"a": encode_gid("Subdistrict", number)},
+            t["super"],
+            errors_ok=True,
+        )
         assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
         sc = {"nominationId": n["id"], "criterionId": encode_gid("RatingCriterion", number), "score": 1}
         assert await refused(client, SCORE, {"input": sc}, t["assessor_a"]) == "NOT_FOUND"
@@ -169,11 +196,17 @@ async def test_voted_kinds_need_no_criteria_and_tolerate_thresholds(client):
     civ = await civility_world()
     w, t = civ.w, civ.tokens
     base = {"title": "最美家庭评选", "areaId": civ.gid(w.s1), "year": 2025, "criteria": []}
-    assert await refused(client, CREATE, {"input": {**base, "kind": "STAR_HOUSEHOLD"}},
-                         t["s1_manager"]) == "INVALID_INPUT"
+    assert (
+        await refused(client, CREATE, {"input": {**base, "kind": "STAR_HOUSEHOLD"}}, t["s1_manager"])
+        == "INVALID_INPUT"
+    )
     thresholds = [{"stars": 1, "minScore": 60}]
-    person = await ok(client, CREATE, {"input": {**base, "kind": "MODEL_PERSON", "starThresholds": thresholds}},
-                      t["s1_manager"])
+    person = await ok(
+        client,
+        CREATE,
+        {"input": {**base, "kind": "MODEL_PERSON", "starThresholds": thresholds}},
+        t["s1_manager"],
+    )
     assert person["criteria"] == [] and person["starThresholds"] == [{"stars": 1, "minScore": 60.0}]
     family = await ok(client, CREATE, {"input": {**base, "kind": "MOST_BEAUTIFUL_FAMILY"}}, t["s1_manager"])
     assert family["criteria"] == [] and family["starThresholds"] == []
@@ -185,7 +218,12 @@ async def test_voted_kinds_need_no_criteria_and_tolerate_thresholds(client):
     await ok(client, REVIEW, {"id": n["id"], "approve": True}, t["assessor_a"])
     family = await advance(client, civ, family, 2)
     final = (await client.data(NOMINATION, {"id": n["id"]}, t["super"]))["nomination"]
-    assert (final["status"], final["totalScore"], final["starLevel"], final["voteCount"]) == ("AWARDED", None, None, 1)
+    assert (final["status"], final["totalScore"], final["starLevel"], final["voteCount"]) == (
+        "AWARDED",
+        None,
+        None,
+        1,
+    )
 
 
 async def test_nul_characters_and_overlong_texts_are_invalid_input(client):
@@ -193,7 +231,13 @@ async def test_nul_characters_and_overlong_texts_are_invalid_input(client):
     too, so that deployments behave alike), never an internal error."""
     civ = await civility_world()
     w, t = civ.w, civ.tokens
-    base = {"title": "评选", "kind": "STAR_HOUSEHOLD", "areaId": civ.gid(w.s1), "year": 2025, "criteria": CRITERIA}
+    base = {
+        "title": "评选",
+        "kind": "STAR_HOUSEHOLD",
+        "areaId": civ.gid(w.s1),
+        "year": 2025,
+        "criteria": CRITERIA,
+    }
     bad_inputs = [
         {**base, "title": "评\x00选"},
         {**base, "criteria": [{"name": "爱国\x00", "weight": 1, "maxScore": 5}]},
@@ -207,18 +251,30 @@ async def test_nul_characters_and_overlong_texts_are_invalid_input(client):
     assert await refused(client, NOMINATE, {"input": data}, t["c1_worker"]) == "INVALID_INPUT"
     n = await nominate(client, civ, campaign, "c1_worker", unit=w.unit1)
     campaign = await advance(client, civ, campaign)
-    assert await refused(client, REVIEW, {"id": n["id"], "approve": True, "note": "\x00"}, t["assessor_a"]) \
+    assert (
+        await refused(client, REVIEW, {"id": n["id"], "approve": True, "note": "\x00"}, t["assessor_a"])
         == "INVALID_INPUT"
-    sc = {"nominationId": n["id"], "criterionId": campaign["criteria"][0]["id"], "score": 5, "comment": "a\x00"}
+    )
+    sc = {
+        "nominationId": n["id"],
+        "criterionId": campaign["criteria"][0]["id"],
+        "score": 5,
+        "comment": "a\x00",
+    }
     assert await refused(client, SCORE, {"input": sc}, t["assessor_a"]) == "INVALID_INPUT"
     await ok(client, REVIEW, {"id": n["id"], "approve": True}, t["assessor_a"])
     await advance(client, civ, campaign)
     assert await refused(client, OBJECT, {"id": n["id"], "reason": "\x00不实"}, t["wang"]) == "INVALID_INPUT"
-    assert await refused(client, CANCEL, {"id": campaign["id"], "reason": "\x00"}, t["s1_manager"]) == "INVALID_INPUT"
+    assert (
+        await refused(client, CANCEL, {"id": campaign["id"], "reason": "\x00"}, t["s1_manager"])
+        == "INVALID_INPUT"
+    )
 
 
 async def _publish_star(client, civ, year: int, value: float) -> dict:
-    campaign = await advance(client, civ, await create_campaign(client, civ, year=year, title=f"{year}年度星级文明户"))
+    campaign = await advance(
+        client, civ, await create_campaign(client, civ, year=year, title=f"{year}年度星级文明户")
+    )
     n = await nominate(client, civ, campaign, "c1_worker", unit=civ.w.unit1)
     campaign = await advance(client, civ, campaign)
     for criterion in campaign["criteria"]:
@@ -237,8 +293,10 @@ async def test_honors_are_listed_newest_campaign_year_first(client):
     query = """query($id: ID!) { node(id: $id) { ... on Unit { currentStarLevel
       civilityHonors { year starLevel } } } }"""
     unit = (await client.data(query, {"id": civ.gid(civ.w.unit1)}, civ.tokens["resident"]))["node"]
-    assert unit == {"currentStarLevel": 3, "civilityHonors": [{"year": 2025, "starLevel": 3},
-                                                              {"year": 2023, "starLevel": 5}]}
+    assert unit == {
+        "currentStarLevel": 3,
+        "civilityHonors": [{"year": 2025, "starLevel": 3}, {"year": 2023, "starLevel": 5}],
+    }
 
 
 async def test_resident_who_moved_votes_where_they_live_now(client):
@@ -248,11 +306,22 @@ async def test_resident_who_moved_votes_where_they_live_now(client):
     w, t = civ.w, civ.tokens
     moved = await client.data(
         "mutation($i: MoveResidentInput!) { moveResident(input: $i) { userErrors { code } } }",
-        {"i": {"residentId": civ.gid(w.residents["zhang"]), "unitId": civ.gid(w.unit2), "relationToHead": "OTHER"}},
-        t["s1_manager"])
+        {
+            "i": {
+                "residentId": civ.gid(w.residents["zhang"]),
+                "unitId": civ.gid(w.unit2),
+                "relationToHead": "OTHER",
+            }
+        },
+        t["s1_manager"],
+    )
     assert moved["moveResident"]["userErrors"] == []
-    new_home = await advance(client, civ, await create_campaign(client, civ, kind="MOST_BEAUTIFUL_FAMILY", area=w.c2))
-    old_home = await advance(client, civ, await create_campaign(client, civ, kind="MOST_BEAUTIFUL_FAMILY", area=w.c1))
+    new_home = await advance(
+        client, civ, await create_campaign(client, civ, kind="MOST_BEAUTIFUL_FAMILY", area=w.c2)
+    )
+    old_home = await advance(
+        client, civ, await create_campaign(client, civ, kind="MOST_BEAUTIFUL_FAMILY", area=w.c1)
+    )
     n = await nominate(client, civ, new_home, "s1_manager", unit=w.unit2)
     assert (await ok(client, VOTE, {"id": n["id"]}, t["resident"]))["voteCount"] == 1
     old = await nominate(client, civ, old_home, "s1_manager", unit=w.unit1)

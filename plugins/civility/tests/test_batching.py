@@ -35,10 +35,13 @@ async def _campaign_with(client, civ, count: int) -> dict:
     ids = []
     for i in range(count):
         unit = await make_unit(civ.w.building1, f"{count}-{i:03d}")
-        nomination = await ok(client, """mutation($input: NominateInput!) { nominate(input: $input) {
+        nomination = await ok(
+            client,
+            """mutation($input: NominateInput!) { nominate(input: $input) {
             nomination { id } userErrors { code } } }""",
-                              {"input": {"campaignId": campaign["id"], "unitId": civ.gid(unit), "reason": "好"}},
-                              civ.tokens["c1_worker"])
+            {"input": {"campaignId": campaign["id"], "unitId": civ.gid(unit), "reason": "好"}},
+            civ.tokens["c1_worker"],
+        )
         ids.append(nomination)
         await ok(client, VOTE, {"id": nomination["id"]}, civ.tokens["resident"])
     campaign = await advance(client, civ, campaign)
@@ -68,8 +71,10 @@ async def test_nomination_list_is_batched(client):
     n_large, d_large = await _statements(client, LIST, {"id": large["id"]}, token)
     edges = d_large["civilityCampaign"]["nominations"]["edges"]
     assert len(edges) == 7
-    assert all(len(e["node"]["scores"]) == 4 and e["node"]["voteCount"] == 1 and e["node"]["objections"]
-               for e in edges)
+    assert all(
+        len(e["node"]["scores"]) == 4 and e["node"]["voteCount"] == 1 and e["node"]["objections"]
+        for e in edges
+    )
     assert n_large == n_small, (n_small, n_large)
     assert n_large <= 16
 
@@ -90,7 +95,8 @@ async def test_ranking_orders_are_batched(client):
     civ = await civility_world()
     campaign = await _campaign_with(client, civ, 4)
     noms = (await client.data(RANKED, {"id": campaign["id"], "order": "SUBMITTED"}, civ.tokens["super"]))[
-        "civilityCampaign"]["nominations"]["edges"]
+        "civilityCampaign"
+    ]["nominations"]["edges"]
     ids = [e["node"]["id"] for e in noms]
     # Give the third nomination an extra vote and the fourth the highest score.
     # (Voting has closed by now: the extra vote is written directly.)
@@ -101,8 +107,12 @@ async def test_ranking_orders_are_batched(client):
         voted = await client.data(RANKED, {"id": campaign["id"], "order": "VOTES"}, token)
     with count_statements() as by_score:
         scored = await client.data(RANKED, {"id": campaign["id"], "order": "TOTAL_SCORE"}, token)
-    assert [e["node"]["id"] for e in voted["civilityCampaign"]["nominations"]["edges"]] == \
-        [ids[2], ids[0], ids[1], ids[3]]
+    assert [e["node"]["id"] for e in voted["civilityCampaign"]["nominations"]["edges"]] == [
+        ids[2],
+        ids[0],
+        ids[1],
+        ids[3],
+    ]
     ranked = [e["node"] for e in scored["civilityCampaign"]["nominations"]["edges"]]
     assert ranked[0]["id"] == ids[3] and [n["id"] for n in ranked[1:]] == [ids[0], ids[1], ids[2]]
     assert ranked[0]["totalScore"] > ranked[1]["totalScore"]

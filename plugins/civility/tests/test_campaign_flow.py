@@ -38,8 +38,11 @@ async def test_star_household_campaign_end_to_end(client):
     assert campaign["area"]["name"] == "济源路街道"
     # No thresholds given: the documented default.
     assert campaign["starThresholds"] == [
-        {"stars": 1, "minScore": 60.0}, {"stars": 2, "minScore": 70.0}, {"stars": 3, "minScore": 80.0},
-        {"stars": 4, "minScore": 90.0}, {"stars": 5, "minScore": 95.0},
+        {"stars": 1, "minScore": 60.0},
+        {"stars": 2, "minScore": 70.0},
+        {"stars": 3, "minScore": 80.0},
+        {"stars": 4, "minScore": 90.0},
+        {"stars": 5, "minScore": 95.0},
     ]
     campaign = await advance(client, civ, campaign)
     assert campaign["status"] == "NOMINATING" and campaign["votingOpen"] is True
@@ -96,24 +99,36 @@ async def test_star_household_campaign_end_to_end(client):
     awarded = await client.data(FILTERED, {"id": campaign["id"]}, t["s1_manager"])
     assert awarded["civilityCampaign"]["nominations"]["totalCount"] == 2
     assert awarded["civilityCampaign"]["rejected"]["totalCount"] == 0
-    found = await client.data(LIST, {"kind": "STAR_HOUSEHOLD", "year": 2025, "status": "PUBLISHED"}, t["c1_grid"])
+    found = await client.data(
+        LIST, {"kind": "STAR_HOUSEHOLD", "year": 2025, "status": "PUBLISHED"}, t["c1_grid"]
+    )
     assert found["civilityCampaigns"]["totalCount"] == 1
-    assert (await client.data(LIST, {"kind": "MODEL_PERSON"}, t["c1_grid"]))["civilityCampaigns"]["totalCount"] == 0
+    assert (await client.data(LIST, {"kind": "MODEL_PERSON"}, t["c1_grid"]))["civilityCampaigns"][
+        "totalCount"
+    ] == 0
     assert (await client.data(LIST, {"year": 2024}, t["c1_grid"]))["civilityCampaigns"]["totalCount"] == 0
     assert await AuditLog.filter(action="civility.vote").count() == 2
     assert await AuditLog.filter(action="civility.advanceCampaign", detail="PUBLISHED").count() == 1
 
     unit = (await client.data(UNIT_HONORS, {"id": civ.gid(w.unit1)}, t["super"]))["node"]
     assert unit["currentStarLevel"] == 4
-    assert unit["civilityHonors"] == [{"year": 2025, "starLevel": 4,
-                                       "campaign": {"title": "2025年度评选", "status": "PUBLISHED"},
-                                       "nomination": {"status": "AWARDED"}}]
+    assert unit["civilityHonors"] == [
+        {
+            "year": 2025,
+            "starLevel": 4,
+            "campaign": {"title": "2025年度评选", "status": "PUBLISHED"},
+            "nomination": {"status": "AWARDED"},
+        }
+    ]
     # The household's own account (张伟 lives in unit1) is told, with the nomination as subject.
     notes = (await client.data(NOTES, token=t["resident"]))["myNotifications"]["edges"]
-    assert [(e["node"]["kind"], e["node"]["subject"]["id"]) for e in notes] == [("civility.awarded", n1["id"])]
+    assert [(e["node"]["kind"], e["node"]["subject"]["id"]) for e in notes] == [
+        ("civility.awarded", n1["id"])
+    ]
     assert "星级文明户" in notes[0]["node"]["title"]
-    assert (await client.data(NOTES, token=t["wang"]))["myNotifications"]["edges"][0]["node"]["kind"] == \
-        "civility.awarded"
+    assert (await client.data(NOTES, token=t["wang"]))["myNotifications"]["edges"][0]["node"][
+        "kind"
+    ] == "civility.awarded"
 
 
 async def test_model_person_with_upheld_objection(client):
@@ -130,7 +145,9 @@ async def test_model_person_with_upheld_objection(client):
         await ok(client, REVIEW, {"id": n["id"], "approve": True}, t["assessor_b"])
     campaign = await advance(client, civ, campaign)
     objected = await ok(client, OBJECT, {"id": other["id"], "reason": "事迹不实"}, t["c1_worker"])
-    upheld = await ok(client, DECIDE, {"id": objected["objections"][0]["id"], "uphold": True}, t["s1_manager"])
+    upheld = await ok(
+        client, DECIDE, {"id": objected["objections"][0]["id"], "uphold": True}, t["s1_manager"]
+    )
     assert upheld["status"] == "REJECTED" and upheld["objections"][0]["outcome"] == "UPHELD"
     campaign = await advance(client, civ, campaign)
     assert campaign["status"] == "PUBLISHED"
@@ -140,10 +157,17 @@ async def test_model_person_with_upheld_objection(client):
     assert (hero["status"], hero["totalScore"], hero["starLevel"]) == ("AWARDED", None, None)
     assert other["status"] == "REJECTED"
     person = (await client.data(RESIDENT_HONORS, {"id": civ.gid(w.residents["zhang"])}, t["super"]))["node"]
-    assert person["civilityHonors"] == [{"year": 2025, "starLevel": None, "campaign": {"kind": "MODEL_PERSON"},
-                                         "nomination": {"status": "AWARDED"}}]
+    assert person["civilityHonors"] == [
+        {
+            "year": 2025,
+            "starLevel": None,
+            "campaign": {"kind": "MODEL_PERSON"},
+            "nomination": {"status": "AWARDED"},
+        }
+    ]
     assert (await client.data(RESIDENT_HONORS, {"id": civ.gid(w.residents["wang"])}, t["super"]))["node"][
-        "civilityHonors"] == []
+        "civilityHonors"
+    ] == []
     notes = (await client.data(NOTES, token=t["resident"]))["myNotifications"]["edges"]
     assert [e["node"]["kind"] for e in notes] == ["civility.awarded"]
     assert (await client.data(NOTES, token=t["wang"]))["myNotifications"]["edges"] == []
@@ -156,7 +180,12 @@ async def test_area_with_a_campaign_cannot_be_deleted(client):
     civ = await civility_world()
     empty = await make_area(AreaLevel.COMMUNITY, "新社区", civ.w.s2)
     await create_campaign(client, civ, area=empty, token="district_admin")
-    payload = (await client.data("mutation($id: ID!) { deleteArea(id: $id) { userErrors { code message } } }",
-                                 {"id": civ.gid(empty)}, civ.tokens["super"]))["deleteArea"]
+    payload = (
+        await client.data(
+            "mutation($id: ID!) { deleteArea(id: $id) { userErrors { code message } } }",
+            {"id": civ.gid(empty)},
+            civ.tokens["super"],
+        )
+    )["deleteArea"]
     assert payload["userErrors"][0]["code"] == "NOT_EMPTY"
     assert "civility" in payload["userErrors"][0]["message"]

@@ -66,11 +66,23 @@ async def test_concurrent_rescoring_keeps_one_score(client):
     civ, campaign, nomination = await _voting_campaign(client)
     campaign = await advance(client, civ, campaign)
     criterion = campaign["criteria"][0]
-    results = await asyncio.gather(*(
-        mutate(client, SCORE, {"input": {"nominationId": nomination["id"], "criterionId": criterion["id"],
-                                         "score": float(v)}}, civ.tokens["assessor_a"])
-        for v in range(10)
-    ))
+    results = await asyncio.gather(
+        *(
+            mutate(
+                client,
+                SCORE,
+                {
+                    "input": {
+                        "nominationId": nomination["id"],
+                        "criterionId": criterion["id"],
+                        "score": float(v),
+                    }
+                },
+                civ.tokens["assessor_a"],
+            )
+            for v in range(10)
+        )
+    )
     assert all(r["userErrors"] == [] for r in results)
     rows = await cm.Score.filter(nomination_id__gt=0)
     assert len(rows) == 1 and rows[0].score in {float(v) for v in range(10)}
@@ -84,10 +96,12 @@ ORDER = ["DRAFT", "NOMINATING", "SCORING", "PUBLIC_NOTICE", "PUBLISHED"]
 async def test_concurrent_advances_never_skip_a_step(client):
     civ = await civility_world()
     campaign = await create_campaign(client, civ)
-    results = await asyncio.gather(*(
-        mutate(client, ADVANCE_FROM, {"id": campaign["id"], "from": "DRAFT"}, civ.tokens["s1_manager"])
-        for _ in range(5)
-    ))
+    results = await asyncio.gather(
+        *(
+            mutate(client, ADVANCE_FROM, {"id": campaign["id"], "from": "DRAFT"}, civ.tokens["s1_manager"])
+            for _ in range(5)
+        )
+    )
     codes = sorted(r["userErrors"][0]["code"] if r["userErrors"] else "OK" for r in results)
     assert codes == ["INVALID_TRANSITION"] * 4 + ["OK"]
     assert (await cm.Campaign.get(id__gt=0)).status.value == "NOMINATING"
@@ -105,8 +119,12 @@ async def test_same_household_nominated_at_once(client):
     civ = await civility_world()
     campaign = await advance(client, civ, await create_campaign(client, civ))
     data = {"input": {"campaignId": campaign["id"], "unitId": civ.gid(civ.w.unit1), "reason": "好"}}
-    results = await asyncio.gather(*(mutate(client, NOMINATE, data, civ.tokens[who])
-                                     for who in ("c1_worker", "c1_grid", "s1_manager", "resident", "super")))
+    results = await asyncio.gather(
+        *(
+            mutate(client, NOMINATE, data, civ.tokens[who])
+            for who in ("c1_worker", "c1_grid", "s1_manager", "resident", "super")
+        )
+    )
     codes = sorted(r["userErrors"][0]["code"] if r["userErrors"] else "OK" for r in results)
     assert codes == ["DUPLICATE"] * 4 + ["OK"]
     assert await cm.Nomination.filter(campaign_id__gt=0).count() == 1
@@ -121,10 +139,12 @@ async def test_objection_decided_once_under_concurrency(client):
     await advance(client, civ, campaign)
     filed = await mutate(client, OBJECT, {"id": n["id"], "reason": "异议"}, civ.tokens["wang"])
     objection_id = filed["nomination"]["objections"][0]["id"]
-    results = await asyncio.gather(*(
-        mutate(client, DECIDE, {"id": objection_id, "uphold": i % 2 == 0}, civ.tokens[who])
-        for i, who in enumerate(("s1_manager", "super", "district_admin", "s1_manager"))
-    ))
+    results = await asyncio.gather(
+        *(
+            mutate(client, DECIDE, {"id": objection_id, "uphold": i % 2 == 0}, civ.tokens[who])
+            for i, who in enumerate(("s1_manager", "super", "district_admin", "s1_manager"))
+        )
+    )
     codes = sorted(r["userErrors"][0]["code"] if r["userErrors"] else "OK" for r in results)
     assert codes == ["INVALID_TRANSITION"] * 3 + ["OK"]
     objection = await cm.Objection.get(id__gt=0)

@@ -43,10 +43,12 @@ async def test_a_nomination_withdrawn_and_renewed_at_once(client):
     campaign = await advance(client, civ, await create_campaign(client, civ))
     nomination = await nominate(client, civ, campaign, "c1_worker", unit=civ.w.unit1)
     assert await _at_once(client, WITHDRAW, {"id": nomination["id"]}, civ.tokens["c1_worker"]) == Counter(
-        {"OK": 1, "INVALID_TRANSITION@nominationId": N - 1})
+        {"OK": 1, "INVALID_TRANSITION@nominationId": N - 1}
+    )
     data = {"input": {"campaignId": campaign["id"], "unitId": civ.gid(civ.w.unit1), "reason": "再次推荐"}}
     assert await _at_once(client, NOMINATE, data, civ.tokens["c1_worker"]) == Counter(
-        {"OK": 1, "DUPLICATE@input.unitId": N - 1})
+        {"OK": 1, "DUPLICATE@input.unitId": N - 1}
+    )
     assert await cm.Nomination.filter(campaign_id__gt=0).count() == 1
     assert await m.AuditLog.filter(action="civility.nominate", detail="renewed").count() == 1
 
@@ -58,8 +60,9 @@ async def test_a_campaign_published_at_once_awards_and_tells_once(client):
     await advance(client, civ, campaign)
     await mutate(client, REVIEW, {"id": nomination["id"], "approve": True}, civ.tokens["assessor_a"])
     await advance(client, civ, campaign)
-    got = await _at_once(client, ADVANCE_FROM, {"id": campaign["id"], "from": "PUBLIC_NOTICE"},
-                         civ.tokens["s1_manager"])
+    got = await _at_once(
+        client, ADVANCE_FROM, {"id": campaign["id"], "from": "PUBLIC_NOTICE"}, civ.tokens["s1_manager"]
+    )
     assert got == Counter({"OK": 1, "INVALID_TRANSITION@expectedStatus": N - 1})
     assert (await cm.Nomination.get(id__gt=0)).status.value == "AWARDED"
     # The household's one account (张伟's) hears of it once.

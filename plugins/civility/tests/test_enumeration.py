@@ -38,8 +38,12 @@ async def test_a_resident_names_only_a_few_nominees_per_campaign(client):
 
     withdrawn = []
     for i, unit in enumerate(units[:RESIDENT_NOMINEES_PER_CAMPAIGN]):
-        made = await ok(client, NOMINATE, {"input": {"campaignId": campaign["id"], "unitId": civ.gid(unit),
-                                                     "reason": "热心公益"}}, t["resident"])
+        made = await ok(
+            client,
+            NOMINATE,
+            {"input": {"campaignId": campaign["id"], "unitId": civ.gid(unit), "reason": "热心公益"}},
+            t["resident"],
+        )
         assert made["nomineeName"] == f"户主{i}" and made["unit"] is None
         gone = await ok(client, WITHDRAW, {"id": made["id"]}, t["resident"])
         # Withdrawn: no longer announced, so the withdrawing resident learns nothing more.
@@ -47,24 +51,38 @@ async def test_a_resident_names_only_a_few_nominees_per_campaign(client):
         withdrawn.append(made["id"])
 
     # The quota counts withdrawn nominations: the next household is refused, nothing named.
-    payload = await mutate(client, NOMINATE, {"input": {"campaignId": campaign["id"], "reason": "热心公益",
-                                                        "unitId": civ.gid(units[-1])}}, t["resident"])
+    payload = await mutate(
+        client,
+        NOMINATE,
+        {"input": {"campaignId": campaign["id"], "reason": "热心公益", "unitId": civ.gid(units[-1])}},
+        t["resident"],
+    )
     assert payload["nomination"] is None and [e["code"] for e in payload["userErrors"]] == ["RATE_LIMITED"]
     assert "户主" not in str(payload)
     # Renewing one of their own withdrawn nominations is not a new name: allowed.
-    renewed = await ok(client, NOMINATE, {"input": {"campaignId": campaign["id"], "unitId": civ.gid(units[0]),
-                                                    "reason": "再次提名"}}, t["resident"])
+    renewed = await ok(
+        client,
+        NOMINATE,
+        {"input": {"campaignId": campaign["id"], "unitId": civ.gid(units[0]), "reason": "再次提名"}},
+        t["resident"],
+    )
     assert renewed["status"] == "PENDING" and renewed["nomineeName"] == "户主0"
 
     # Residents see withdrawn nominations without a name; staff see every name.
     seen = await client.data(NOMINATIONS, {"id": campaign["id"]}, t["resident"])
-    names = {e["node"]["id"]: e["node"]["nomineeName"] for e in seen["civilityCampaign"]["nominations"]["edges"]}
+    names = {
+        e["node"]["id"]: e["node"]["nomineeName"] for e in seen["civilityCampaign"]["nominations"]["edges"]
+    }
     assert names[withdrawn[0]] == "户主0"  # renewed: announced again
     assert all(names[n] is None for n in withdrawn[1:])
     staff = await client.data(NOMINATION, {"id": withdrawn[1]}, t["s1_manager"])
     assert staff["nomination"]["nomineeName"] == "户主1"
 
     # Another resident of the area has a quota of their own.
-    other = await ok(client, NOMINATE, {"input": {"campaignId": campaign["id"], "unitId": civ.gid(units[-1]),
-                                                  "reason": "热心公益"}}, t["wang"])
+    other = await ok(
+        client,
+        NOMINATE,
+        {"input": {"campaignId": campaign["id"], "unitId": civ.gid(units[-1]), "reason": "热心公益"}},
+        t["wang"],
+    )
     assert other["nomineeName"] == f"户主{len(units) - 1}"

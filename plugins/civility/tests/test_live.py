@@ -33,16 +33,21 @@ async def test_votes_arrive_live_with_fresh_counts(app_factory):
     app = app_factory(TEST_PLUGINS)
     civ = await civility_world()
     async with GraphQLClient(app) as client:
-        campaign = await advance(client, civ, await create_campaign(client, civ, kind="MOST_BEAUTIFUL_FAMILY"))
-        other = await advance(client, civ, await create_campaign(client, civ, kind="MOST_BEAUTIFUL_FAMILY",
-                                                                 title="另一个"))
+        campaign = await advance(
+            client, civ, await create_campaign(client, civ, kind="MOST_BEAUTIFUL_FAMILY")
+        )
+        other = await advance(
+            client, civ, await create_campaign(client, civ, kind="MOST_BEAUTIFUL_FAMILY", title="另一个")
+        )
         n = await nominate(client, civ, campaign, "c1_worker", unit=civ.w.unit1)
         elsewhere = await nominate(client, civ, other, "c1_worker", unit=civ.w.unit1)
         async with AsgiWebSocket(app) as ws:
             assert (await ws.init(bearer(civ.tokens["wang"])))["type"] == "connection_ack"
             await ws.subscribe(UPDATED, variables={"id": campaign["id"]})
             await _subscribed(app)
-            await ok(client, VOTE, {"id": elsewhere["id"]}, civ.tokens["resident"])  # another campaign: silent
+            await ok(
+                client, VOTE, {"id": elsewhere["id"]}, civ.tokens["resident"]
+            )  # another campaign: silent
             # A refused vote commits nothing and publishes nothing.
             await ok(client, VOTE, {"id": n["id"]}, civ.tokens["resident"])
             refused = await mutate(client, VOTE, {"id": n["id"]}, civ.tokens["resident"])
@@ -67,9 +72,12 @@ async def test_subscribing_to_an_unknown_or_unseen_campaign_is_not_found(app_fac
     civ = await civility_world()
     async with GraphQLClient(app) as client:
         campaign = await create_campaign(client, civ)  # 济源路街道: 刘洋 (金昌社区) does not see it
-    for token, campaign_id in ((civ.tokens["wang"], "bogus"), (civ.tokens["wang"], encode_gid("Unit", 1)),
-                               (civ.tokens["liu"], campaign["id"]),
-                               (civ.tokens["wang"], encode_gid("CivilityCampaign", 2**40))):
+    for token, campaign_id in (
+        (civ.tokens["wang"], "bogus"),
+        (civ.tokens["wang"], encode_gid("Unit", 1)),
+        (civ.tokens["liu"], campaign["id"]),
+        (civ.tokens["wang"], encode_gid("CivilityCampaign", 2**40)),
+    ):
         async with AsgiWebSocket(app) as ws:
             assert (await ws.init(bearer(token)))["type"] == "connection_ack"
             await ws.subscribe(UPDATED, variables={"id": campaign_id})

@@ -25,6 +25,8 @@ asyncio.run(main())
 
 def test_makemigrations_finds_no_changes():
     root = Path(__file__).resolve().parents[3]
-    out = subprocess.run([sys.executable, "-c", SCRIPT], cwd=root, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT], cwd=root, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     assert "CHANGES 0" in out.stdout, out.stdout

@@ -21,10 +21,15 @@ LIST = """query($area: ID) { civilityCampaigns(areaId: $area) { totalCount edges
 
 async def test_roles_carry_civility_permissions(client):
     civ = await civility_world()
-    roles = {r["name"]: set(r["permissions"]) for r in (await client.data(ROLES, token=civ.tokens["super"]))["roles"]}
+    roles = {
+        r["name"]: set(r["permissions"])
+        for r in (await client.data(ROLES, token=civ.tokens["super"]))["roles"]
+    }
     assert {"civility.campaign.read", "civility.assess"} <= roles["assessor"]
     assert "civility.campaign.manage" not in roles["assessor"]
-    assert {"civility.campaign.read", "civility.campaign.manage", "civility.nominate"} <= roles["area_manager"]
+    assert {"civility.campaign.read", "civility.campaign.manage", "civility.nominate"} <= roles[
+        "area_manager"
+    ]
     assert {"civility.campaign.read", "civility.nominate"} <= roles["community_worker"]
     assert {"civility.campaign.read", "civility.nominate"} <= roles["grid_worker"]
     assert "civility.assess" not in roles["community_worker"]
@@ -55,8 +60,10 @@ async def test_who_sees_which_campaign(client):
     # areaId: campaigns whose area is, contains or lies within it.
     assert await _titles(client, t["super"], civ.gid(w.c1)) == {"全区", "三湾街"}
     assert await _titles(client, t["super"], civ.gid(w.s1)) == {"中安街", "全区", "三湾街"}
-    manage = {e["node"]["title"]: e["node"]["viewerCanManage"]
-              for e in (await client.data(LIST, {}, t["s1_manager"]))["civilityCampaigns"]["edges"]}
+    manage = {
+        e["node"]["title"]: e["node"]["viewerCanManage"]
+        for e in (await client.data(LIST, {}, t["s1_manager"]))["civilityCampaigns"]["edges"]
+    }
     assert manage == {"三湾街": True, "中安街": True, "全区": False}
     # The campaign's area is shown even to a resident who may not read the area itself.
     edges = (await client.data(LIST, {}, t["liu"]))["civilityCampaigns"]["edges"]
@@ -71,8 +78,9 @@ async def test_nominations_follow_their_campaign(client):
     assert (await client.data(NOMINATION, {"id": n["id"]}, t["c2_worker"]))["nomination"] is None
     assert (await client.data(NOMINATION, {"id": n["id"]}, t["wang"]))["nomination"] is None
     assert (await client.data(CAMPAIGN, {"id": campaign["id"]}, t["c2_worker"]))["civilityCampaign"] is None
-    node = await client.data("query($id: ID!) { node(id: $id) { ... on Nomination { status } } }",
-                             {"id": n["id"]}, t["resident"])
+    node = await client.data(
+        "query($id: ID!) { node(id: $id) { ... on Nomination { status } } }", {"id": n["id"]}, t["resident"]
+    )
     assert node["node"] == {"status": "PENDING"}
     assert await refused(client, ADVANCE, {"id": campaign["id"]}, t["c2_worker"]) == "NOT_FOUND"
 
@@ -87,10 +95,20 @@ async def test_assessors_act_only_in_their_area(client):
     campaign = await advance(client, civ, campaign, token="district_admin")
     crit = campaign["criteria"][0]["id"]
     # assessor_a holds the assessor role over 济源路街道 only; unit3 lies in 峡窝镇.
-    assert await refused(client, SCORE, {"input": {"nominationId": outside["id"], "criterionId": crit, "score": 1}},
-                         t["assessor_a"]) == "FORBIDDEN"
-    payload = (await client.data(SCORE, {"input": {"nominationId": inside["id"], "criterionId": crit, "score": 1}},
-                                 t["assessor_a"]))["scoreNomination"]
+    assert (
+        await refused(
+            client,
+            SCORE,
+            {"input": {"nominationId": outside["id"], "criterionId": crit, "score": 1}},
+            t["assessor_a"],
+        )
+        == "FORBIDDEN"
+    )
+    payload = (
+        await client.data(
+            SCORE, {"input": {"nominationId": inside["id"], "criterionId": crit, "score": 1}}, t["assessor_a"]
+        )
+    )["scoreNomination"]
     assert payload["userErrors"] == [] and payload["nomination"]["totalScore"] is not None
     # The assessor sees the household being rated.
     assert payload["nomination"]["unit"]["label"] == "1-101"

@@ -32,47 +32,98 @@ from plugins.civility.tests.helpers import (
 
 
 def _input(civ, **changes):
-    return {"input": {"title": "评选", "kind": "STAR_HOUSEHOLD", "areaId": civ.gid(civ.w.s1), "year": 2025,
-                      "criteria": CRITERIA, **changes}}
+    return {
+        "input": {
+            "title": "评选",
+            "kind": "STAR_HOUSEHOLD",
+            "areaId": civ.gid(civ.w.s1),
+            "year": 2025,
+            "criteria": CRITERIA,
+            **changes,
+        }
+    }
 
 
 async def test_create_validation(client):
     civ = await civility_world()
     t = civ.tokens["s1_manager"]
     assert await refused(client, CREATE, _input(civ, criteria=[]), t) == "INVALID_INPUT"
-    assert await refused(client, CREATE, _input(civ, criteria=[{"name": "a", "weight": 0, "maxScore": 5}]), t) \
+    assert (
+        await refused(client, CREATE, _input(civ, criteria=[{"name": "a", "weight": 0, "maxScore": 5}]), t)
         == "INVALID_INPUT"
-    assert await refused(client, CREATE, _input(civ, criteria=[{"name": "a", "weight": 1, "maxScore": -1}]), t) \
+    )
+    assert (
+        await refused(client, CREATE, _input(civ, criteria=[{"name": "a", "weight": 1, "maxScore": -1}]), t)
         == "INVALID_INPUT"
-    assert await refused(client, CREATE, _input(civ, criteria=[{"name": "a", "weight": 1, "maxScore": 5}] * 2), t) \
+    )
+    assert (
+        await refused(
+            client, CREATE, _input(civ, criteria=[{"name": "a", "weight": 1, "maxScore": 5}] * 2), t
+        )
         == "DUPLICATE"
-    assert await refused(client, CREATE, _input(civ, starThresholds=[{"stars": 6, "minScore": 50}]), t) \
+    )
+    assert (
+        await refused(client, CREATE, _input(civ, starThresholds=[{"stars": 6, "minScore": 50}]), t)
         == "OUT_OF_RANGE"
-    assert await refused(client, CREATE, _input(civ, starThresholds=[{"stars": 0, "minScore": 50}]), t) \
+    )
+    assert (
+        await refused(client, CREATE, _input(civ, starThresholds=[{"stars": 0, "minScore": 50}]), t)
         == "OUT_OF_RANGE"
-    assert await refused(client, CREATE, _input(civ, starThresholds=[{"stars": 1, "minScore": 100.5}]), t) \
+    )
+    assert (
+        await refused(client, CREATE, _input(civ, starThresholds=[{"stars": 1, "minScore": 100.5}]), t)
         == "OUT_OF_RANGE"
-    assert await refused(client, CREATE, _input(civ, starThresholds=[{"stars": 1, "minScore": -1}]), t) \
+    )
+    assert (
+        await refused(client, CREATE, _input(civ, starThresholds=[{"stars": 1, "minScore": -1}]), t)
         == "OUT_OF_RANGE"
-    assert await refused(client, CREATE, _input(
-        civ, starThresholds=[{"stars": 1, "minScore": 50}, {"stars": 1, "minScore": 60}]), t) == "DUPLICATE"
-    assert await refused(client, CREATE, _input(
-        civ, starThresholds=[{"stars": 1, "minScore": 70}, {"stars": 2, "minScore": 60}]), t) == "INVALID_INPUT"
+    )
+    assert (
+        await refused(
+            client,
+            CREATE,
+            _input(civ, starThresholds=[{"stars": 1, "minScore": 50}, {"stars": 1, "minScore": 60}]),
+            t,
+        )
+        == "DUPLICATE"
+    )
+    assert (
+        await refused(
+            client,
+            CREATE,
+            _input(civ, starThresholds=[{"stars": 1, "minScore": 70}, {"stars": 2, "minScore": 60}]),
+            t,
+        )
+        == "INVALID_INPUT"
+    )
     # Thresholds for other kinds are checked like any (kept, never used: test_acceptance).
-    assert await refused(client, CREATE, _input(
-        civ, kind="MODEL_PERSON", starThresholds=[{"stars": 1, "minScore": 170}]), t) == "OUT_OF_RANGE"
+    assert (
+        await refused(
+            client,
+            CREATE,
+            _input(civ, kind="MODEL_PERSON", starThresholds=[{"stars": 1, "minScore": 170}]),
+            t,
+        )
+        == "OUT_OF_RANGE"
+    )
     assert await refused(client, CREATE, _input(civ, title="  "), t) == "INVALID_INPUT"
     assert await refused(client, CREATE, _input(civ, year=1800), t) == "OUT_OF_RANGE"
     # Out of the manager's scope: not found; visible but not managed: forbidden.
     assert await refused(client, CREATE, _input(civ, areaId=civ.gid(civ.w.c3)), t) == "NOT_FOUND"
-    assert await refused(client, CREATE, _input(civ, areaId=civ.gid(civ.w.c1)), civ.tokens["c1_worker"]) \
+    assert (
+        await refused(client, CREATE, _input(civ, areaId=civ.gid(civ.w.c1)), civ.tokens["c1_worker"])
         == "FORBIDDEN"
+    )
     assert await m.Area.filter(civility_campaigns__id__gt=0).count() == 0
     body = await client(CREATE, _input(civ), errors_ok=True)
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     # Given thresholds are stored in star order.
-    created = await ok(client, CREATE, _input(
-        civ, starThresholds=[{"stars": 3, "minScore": 85}, {"stars": 1, "minScore": 60}]), t)
+    created = await ok(
+        client,
+        CREATE,
+        _input(civ, starThresholds=[{"stars": 3, "minScore": 85}, {"stars": 1, "minScore": 60}]),
+        t,
+    )
     assert created["starThresholds"] == [{"stars": 1, "minScore": 60.0}, {"stars": 3, "minScore": 85.0}]
 
 
@@ -83,10 +134,17 @@ async def test_lifecycle_refusals_change_nothing(client):
     assert await refused(client, ADVANCE, {"id": campaign["id"]}, t["c1_worker"]) == "FORBIDDEN"
     stale = await client.data(
         "mutation($id: ID!) { advanceCivilityCampaign(campaignId: $id, expectedStatus: NOMINATING) {"
-        " campaign { id } userErrors { code field } } }", {"id": campaign["id"]}, t["s1_manager"])
-    assert stale["advanceCivilityCampaign"]["userErrors"] == [{"code": "INVALID_TRANSITION",
-                                                              "field": ["expectedStatus"]}]
-    assert await refused(client, CANCEL, {"id": campaign["id"], "reason": " "}, t["s1_manager"]) == "INVALID_INPUT"
+        " campaign { id } userErrors { code field } } }",
+        {"id": campaign["id"]},
+        t["s1_manager"],
+    )
+    assert stale["advanceCivilityCampaign"]["userErrors"] == [
+        {"code": "INVALID_TRANSITION", "field": ["expectedStatus"]}
+    ]
+    assert (
+        await refused(client, CANCEL, {"id": campaign["id"], "reason": " "}, t["s1_manager"])
+        == "INVALID_INPUT"
+    )
     campaign = await advance(client, civ, campaign)
     n = await nominate(client, civ, campaign, "c1_worker", unit=civ.w.unit1)
     campaign = await advance(client, civ, campaign)
@@ -94,8 +152,10 @@ async def test_lifecycle_refusals_change_nothing(client):
     campaign = await advance(client, civ, campaign, 2)
     assert campaign["status"] == "PUBLISHED"
     assert await refused(client, ADVANCE, {"id": campaign["id"]}, t["s1_manager"]) == "INVALID_TRANSITION"
-    assert await refused(client, CANCEL, {"id": campaign["id"], "reason": "x"}, t["s1_manager"]) \
+    assert (
+        await refused(client, CANCEL, {"id": campaign["id"], "reason": "x"}, t["s1_manager"])
         == "INVALID_TRANSITION"
+    )
     # A rejected nomination is never awarded.
     assert (await client.data(NOMINATION, {"id": n["id"]}, t["super"]))["nomination"]["status"] == "REJECTED"
 
@@ -103,7 +163,10 @@ async def test_lifecycle_refusals_change_nothing(client):
     cancelled = await ok(client, CANCEL, {"id": other["id"], "reason": "合并到区级评选"}, t["s1_manager"])
     assert cancelled["status"] == "CANCELLED" and cancelled["cancelReason"] == "合并到区级评选"
     assert await refused(client, ADVANCE, {"id": other["id"]}, t["s1_manager"]) == "INVALID_TRANSITION"
-    assert await refused(client, CANCEL, {"id": other["id"], "reason": "x"}, t["s1_manager"]) == "INVALID_TRANSITION"
+    assert (
+        await refused(client, CANCEL, {"id": other["id"], "reason": "x"}, t["s1_manager"])
+        == "INVALID_TRANSITION"
+    )
     # Unknown or foreign ids read as not found.
     assert await refused(client, ADVANCE, {"id": n["id"]}, t["s1_manager"]) == "NOT_FOUND"
     assert await refused(client, ADVANCE, {"id": "bogus"}, t["s1_manager"]) == "NOT_FOUND"
@@ -125,7 +188,9 @@ async def test_nomination_refusals(client):
     outside = {"campaignId": star["id"], "unitId": civ.gid(w.unit3), "reason": "好"}
     assert await refused(client, NOMINATE, {"input": outside}, t["district_admin"]) == "INVALID_TARGET"
     assert await refused(client, NOMINATE, {"input": outside}, t["c1_worker"]) == "NOT_FOUND"
-    assert await refused(client, NOMINATE, {"input": {**data, "reason": ""}}, t["c1_worker"]) == "INVALID_INPUT"
+    assert (
+        await refused(client, NOMINATE, {"input": {**data, "reason": ""}}, t["c1_worker"]) == "INVALID_INPUT"
+    )
     # The liu household lives outside the campaign area: the campaign is not even visible to it.
     own = {"campaignId": star["id"], "unitId": civ.gid(w.unit3), "reason": "好"}
     assert await refused(client, NOMINATE, {"input": own}, t["liu"]) == "NOT_FOUND"
@@ -166,7 +231,10 @@ async def test_review_and_score_refusals(client):
     gone = await nominate(client, civ, campaign, "c2_worker", unit=w.unit2)
     law = campaign["criteria"][0]
     sc = {"nominationId": n["id"], "criterionId": law["id"], "score": 5}
-    assert await refused(client, REVIEW, {"id": n["id"], "approve": True}, t["assessor_a"]) == "INVALID_TRANSITION"
+    assert (
+        await refused(client, REVIEW, {"id": n["id"], "approve": True}, t["assessor_a"])
+        == "INVALID_TRANSITION"
+    )
     assert await refused(client, SCORE, {"input": sc}, t["assessor_a"]) == "INVALID_TRANSITION"
     await ok(client, WITHDRAW, {"id": gone["id"]}, t["c2_worker"])
     campaign = await advance(client, civ, campaign)
@@ -175,21 +243,32 @@ async def test_review_and_score_refusals(client):
     assert await refused(client, SCORE, {"input": {**sc, "score": 10.5}}, t["assessor_a"]) == "OUT_OF_RANGE"
     assert await refused(client, SCORE, {"input": {**sc, "score": -0.5}}, t["assessor_a"]) == "OUT_OF_RANGE"
     family = campaign["criteria"][1]
-    assert await refused(client, SCORE, {"input": {**sc, "criterionId": family["id"], "score": 6}},
-                         t["assessor_a"]) == "OUT_OF_RANGE"
+    assert (
+        await refused(
+            client, SCORE, {"input": {**sc, "criterionId": family["id"], "score": 6}}, t["assessor_a"]
+        )
+        == "OUT_OF_RANGE"
+    )
     foreign = {**sc, "criterionId": other["criteria"][0]["id"]}
     assert await refused(client, SCORE, {"input": foreign}, t["assessor_a"]) == "NOT_FOUND"
-    assert await refused(client, SCORE, {"input": {**sc, "nominationId": gone["id"]}}, t["assessor_a"]) \
+    assert (
+        await refused(client, SCORE, {"input": {**sc, "nominationId": gone["id"]}}, t["assessor_a"])
         == "INVALID_TRANSITION"
-    assert await refused(client, REVIEW, {"id": gone["id"], "approve": True}, t["assessor_a"]) \
+    )
+    assert (
+        await refused(client, REVIEW, {"id": gone["id"], "approve": True}, t["assessor_a"])
         == "INVALID_TRANSITION"
+    )
     # Boundaries are allowed; nothing was stored by the refusals above.
     scored = await score(client, civ, n, law, 10, "assessor_a")
     assert [s["score"] for s in scored["scores"]] == [10.0]
     await ok(client, REVIEW, {"id": n["id"], "approve": True}, t["assessor_a"])
     await advance(client, civ, campaign)
     assert await refused(client, SCORE, {"input": sc}, t["assessor_a"]) == "INVALID_TRANSITION"
-    assert await refused(client, REVIEW, {"id": n["id"], "approve": False}, t["assessor_a"]) == "INVALID_TRANSITION"
+    assert (
+        await refused(client, REVIEW, {"id": n["id"], "approve": False}, t["assessor_a"])
+        == "INVALID_TRANSITION"
+    )
     assert await refused(client, WITHDRAW, {"id": n["id"]}, t["s1_manager"]) == "INVALID_TRANSITION"
 
 
@@ -201,7 +280,9 @@ async def test_vote_refusals(client):
     withdrawn = await nominate(client, civ, campaign, "c2_worker", unit=w.unit2)
     await ok(client, WITHDRAW, {"id": withdrawn["id"]}, t["c2_worker"])
 
-    assert await refused(client, VOTE, {"id": n["id"]}, t["c1_worker"]) == "FORBIDDEN"  # staff, not a resident
+    assert (
+        await refused(client, VOTE, {"id": n["id"]}, t["c1_worker"]) == "FORBIDDEN"
+    )  # staff, not a resident
     assert await refused(client, VOTE, {"id": n["id"]}, t["liu"]) == "NOT_FOUND"  # lives outside: unseen
     moved = await make_resident(w.unit1, "已迁出", HouseholdRelation.OTHER, status=ResidentStatus.MOVED_OUT)
     moved_token = token_for(await make_user("moved", [("resident", w.c1)], resident=moved))
@@ -244,8 +325,10 @@ async def test_objection_refusals(client):
     assert await refused(client, DECIDE, {"id": objection_id, "uphold": True}, t["c1_worker"]) == "FORBIDDEN"
     assert await refused(client, DECIDE, {"id": objection_id, "uphold": True}, t["assessor_a"]) == "FORBIDDEN"
     await ok(client, DECIDE, {"id": objection_id, "uphold": False}, t["s1_manager"])
-    assert await refused(client, DECIDE, {"id": objection_id, "uphold": True}, t["s1_manager"]) \
+    assert (
+        await refused(client, DECIDE, {"id": objection_id, "uphold": True}, t["s1_manager"])
         == "INVALID_TRANSITION"
+    )
     assert await refused(client, DECIDE, {"id": "bogus", "uphold": True}, t["s1_manager"]) == "NOT_FOUND"
     # After the notice period's last day objections are refused.
     from plugins.civility import models as cm

@@ -7,7 +7,7 @@ from core.plugins import PluginHost
 from core.settings import get_settings
 from core.testing import make_user, token_for
 
-TYPE = 'query($name: String!) { __type(name: $name) { name fields { name } } }'
+TYPE = "query($name: String!) { __type(name: $name) { name fields { name } } }"
 NAMES = ("CivilityCampaign", "Nomination", "CampaignKind", "CivilityHonor", "NominationConnection")
 
 

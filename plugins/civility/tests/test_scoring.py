@@ -43,8 +43,10 @@ async def test_weighted_mean_total_and_stars(client):
     assert got["totalScore"] == pytest.approx(80.0)
     assert got["starLevel"] == 3
     assert sorted((s["assessor"]["username"], s["criterion"]["name"], s["score"]) for s in got["scores"]) == [
-        ("assessor_a", "家庭和睦", 3.0), ("assessor_a", "爱国守法", 9.0),
-        ("assessor_b", "家庭和睦", 4.0), ("assessor_b", "爱国守法", 8.0),
+        ("assessor_a", "家庭和睦", 3.0),
+        ("assessor_a", "爱国守法", 9.0),
+        ("assessor_b", "家庭和睦", 4.0),
+        ("assessor_b", "爱国守法", 8.0),
     ]
     assert await cm.Score.filter(nomination_id__gt=0).count() == 4
 

@@ -23,23 +23,39 @@ CHARTER_FIELDS = """area { id name } complete venue { name address capacity }
 ERRORS = "userErrors { field message code }"
 RAISE = f"mutation($input: RaiseTopicInput!) {{ raiseTopic(input: $input) {{ topic {{ {TOPIC_FIELDS} }} {ERRORS} }} }}"
 SUPPORT = f"mutation($id: ID!) {{ supportTopic(topicId: $id) {{ topic {{ {TOPIC_FIELDS} }} {ERRORS} }} }}"
-WITHDRAW = f"mutation($id: ID!) {{ withdrawTopicSupport(topicId: $id) {{ topic {{ {TOPIC_FIELDS} }} {ERRORS} }} }}"
-DECLINE = (f"mutation($id: ID!, $r: String!) {{ declineTopic(topicId: $id, reason: $r) {{ topic {{ {TOPIC_FIELDS} }} "
-           f"{ERRORS} }} }}")
+WITHDRAW = (
+    f"mutation($id: ID!) {{ withdrawTopicSupport(topicId: $id) {{ topic {{ {TOPIC_FIELDS} }} {ERRORS} }} }}"
+)
+DECLINE = (
+    f"mutation($id: ID!, $r: String!) {{ declineTopic(topicId: $id, reason: $r) {{ topic {{ {TOPIC_FIELDS} }} "
+    f"{ERRORS} }} }}"
+)
 PLAN = f"mutation($input: PlanMeetingInput!) {{ planMeeting(input: $input) {{ meeting {{ {MEETING_FIELDS} }} {ERRORS} }} }}"
-ADD = (f"mutation($m: ID!, $t: ID!) {{ addTopicToAgenda(meetingId: $m, topicId: $t) {{ meeting {{ {MEETING_FIELDS} }} "
-       f"{ERRORS} }} }}")
-CANCEL = (f"mutation($m: ID!, $r: String!) {{ cancelMeeting(meetingId: $m, reason: $r) {{ meeting {{ {MEETING_FIELDS} }} "
-          f"{ERRORS} }} }}")
+ADD = (
+    f"mutation($m: ID!, $t: ID!) {{ addTopicToAgenda(meetingId: $m, topicId: $t) {{ meeting {{ {MEETING_FIELDS} }} "
+    f"{ERRORS} }} }}"
+)
+CANCEL = (
+    f"mutation($m: ID!, $r: String!) {{ cancelMeeting(meetingId: $m, reason: $r) {{ meeting {{ {MEETING_FIELDS} }} "
+    f"{ERRORS} }} }}"
+)
 HOLD = f"mutation($input: HoldMeetingInput!) {{ holdMeeting(input: $input) {{ meeting {{ {MEETING_FIELDS} }} {ERRORS} }} }}"
-DECIDE = (f"mutation($input: RecordDecisionInput!) {{ recordDecision(input: $input) {{ meeting {{ {MEETING_FIELDS} }} "
-          f"{ERRORS} }} }}")
-COMPLETE = ("mutation($id: ID!, $note: String) { completeActionItem(actionItemId: $id, note: $note) { "
-            f"actionItem {{ id status doneAt note overdue }} {ERRORS} }} }}")
-ADOPT = (f"mutation($input: AdoptCharterDocumentInput!) {{ adoptCharterDocument(input: $input) {{ charter {{ {CHARTER_FIELDS} }} "
-         f"{ERRORS} }} }}")
-VENUE = (f"mutation($input: SetMeetingVenueInput!) {{ setMeetingVenue(input: $input) {{ charter {{ {CHARTER_FIELDS} }} "
-         f"{ERRORS} }} }}")
+DECIDE = (
+    f"mutation($input: RecordDecisionInput!) {{ recordDecision(input: $input) {{ meeting {{ {MEETING_FIELDS} }} "
+    f"{ERRORS} }} }}"
+)
+COMPLETE = (
+    "mutation($id: ID!, $note: String) { completeActionItem(actionItemId: $id, note: $note) { "
+    f"actionItem {{ id status doneAt note overdue }} {ERRORS} }} }}"
+)
+ADOPT = (
+    f"mutation($input: AdoptCharterDocumentInput!) {{ adoptCharterDocument(input: $input) {{ charter {{ {CHARTER_FIELDS} }} "
+    f"{ERRORS} }} }}"
+)
+VENUE = (
+    f"mutation($input: SetMeetingVenueInput!) {{ setMeetingVenue(input: $input) {{ charter {{ {CHARTER_FIELDS} }} "
+    f"{ERRORS} }} }}"
+)
 TOPIC = f"query($id: ID!) {{ deliberationTopic(id: $id) {{ {TOPIC_FIELDS} }} }}"
 MEETING = f"query($id: ID!) {{ deliberationMeeting(id: $id) {{ {MEETING_FIELDS} }} }}"
 TOPICS = f"""query($a: ID, $s: [TopicStatus!], $o: Boolean) {{ deliberationTopics(areaId: $a, status: $s, orderBySupport: $o) {{
@@ -48,8 +64,15 @@ STATS = """query($a: ID!, $from: DateTime, $to: DateTime) { deliberationStats(ar
   meetingsHeld meetingsByKind { kind count } attendance topicsRaised topicsDone topicsDeclined handledRate
   resolvedRate averageDaysToDone actionItemsOpen actionItemsOverdue } }"""
 
-FULL_PANEL = ["CHAIR", "COMMUNITY_COMMITTEES", "SUPERVISORY_COMMITTEE", "PROPERTY_COMPANY", "LEGAL_ADVISER",
-              "PARTNER_UNIT", "RESIDENT_REPRESENTATIVE"]
+FULL_PANEL = [
+    "CHAIR",
+    "COMMUNITY_COMMITTEES",
+    "SUPERVISORY_COMMITTEE",
+    "PROPERTY_COMPANY",
+    "LEGAL_ADVISER",
+    "PARTNER_UNIT",
+    "RESIDENT_REPRESENTATIVE",
+]
 
 
 async def delib_world() -> World:
@@ -80,9 +103,14 @@ def refused(payload: dict, key: str, code: str) -> dict:
     return payload["userErrors"][0]
 
 
-async def raise_topic(client, w: World, token: str = "resident", area=None, title: str = "楼院缺垃圾桶") -> dict:
-    data = {"areaId": gid_of(area if area is not None else w.compound1), "title": title,
-            "description": "3号楼下没有垃圾桶"}
+async def raise_topic(
+    client, w: World, token: str = "resident", area=None, title: str = "楼院缺垃圾桶"
+) -> dict:
+    data = {
+        "areaId": gid_of(area if area is not None else w.compound1),
+        "title": title,
+        "description": "3号楼下没有垃圾桶",
+    }
     return ok(await call(client, RAISE, {"input": data}, w.tokens[token], "raiseTopic"), "topic")
 
 
@@ -100,23 +128,54 @@ def panel(w: World, categories=FULL_PANEL, extra=()) -> list[dict]:
     return people + list(extra)
 
 
-async def plan(client, w: World, topics=(), fmt: str = "ONE_SIX_X", categories=FULL_PANEL, area=None,
-               kind: str = "SMALL_BENCH", when: str = "2026-05-01T10:00:00+08:00", token: str = "c1_worker") -> dict:
-    data = {"areaId": gid_of(area if area is not None else w.compound1), "title": "小板凳恳谈会", "kind": kind,
-            "format": fmt, "scheduledAt": when, "participants": panel(w, categories), "topicIds": list(topics)}
+async def plan(
+    client,
+    w: World,
+    topics=(),
+    fmt: str = "ONE_SIX_X",
+    categories=FULL_PANEL,
+    area=None,
+    kind: str = "SMALL_BENCH",
+    when: str = "2026-05-01T10:00:00+08:00",
+    token: str = "c1_worker",
+) -> dict:
+    data = {
+        "areaId": gid_of(area if area is not None else w.compound1),
+        "title": "小板凳恳谈会",
+        "kind": kind,
+        "format": fmt,
+        "scheduledAt": when,
+        "participants": panel(w, categories),
+        "topicIds": list(topics),
+    }
     return ok(await call(client, PLAN, {"input": data}, w.tokens[token], "planMeeting"), "meeting")
 
 
-async def hold(client, w: World, meeting: dict, attended=None, walk_ins=None, token: str = "c1_worker") -> dict:
+async def hold(
+    client, w: World, meeting: dict, attended=None, walk_ins=None, token: str = "c1_worker"
+) -> dict:
     indexes = list(range(len(meeting["participants"]))) if attended is None else attended
-    data = {"meetingId": meeting["id"], "attendedIndexes": indexes, "minutes": "议定事项如下", "walkIns": walk_ins or []}
+    data = {
+        "meetingId": meeting["id"],
+        "attendedIndexes": indexes,
+        "minutes": "议定事项如下",
+        "walkIns": walk_ins or [],
+    }
     return ok(await call(client, HOLD, {"input": data}, w.tokens[token], "holdMeeting"), "meeting")
 
 
-async def decide(client, w: World, meeting_id: str, topic_id: str, votes=(5, 1, 0), items=(),
-                 token: str = "c1_worker") -> dict:
-    data = {"meetingId": meeting_id, "topicId": topic_id, "text": "增设垃圾桶两个", "votesFor": votes[0],
-            "votesAgainst": votes[1], "abstentions": votes[2], "actionItems": list(items)}
+async def decide(
+    client, w: World, meeting_id: str, topic_id: str, votes=(5, 1, 0), items=(), token: str = "c1_worker"
+) -> dict:
+    data = {
+        "meetingId": meeting_id,
+        "topicId": topic_id,
+        "text": "增设垃圾桶两个",
+        "votesFor": votes[0],
+        "votesAgainst": votes[1],
+        "abstentions": votes[2],
+        "actionItems": list(items),
+    }
     return await call(client, DECIDE, {"input": data}, w.tokens[token], "recordDecision")
 
 

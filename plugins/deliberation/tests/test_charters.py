@@ -29,8 +29,13 @@ async def adopt(client, w, area, kind, text, on, token="c1_worker", meeting=None
 
 
 async def venue(client, w, area, name, token="c1_worker", **extra):
-    return await call(client, VENUE, {"input": {"areaId": gid_of(area), "name": name, **extra}}, w.tokens[token],
-                      "setMeetingVenue")
+    return await call(
+        client,
+        VENUE,
+        {"input": {"areaId": gid_of(area), "name": name, **extra}},
+        w.tokens[token],
+        "setMeetingVenue",
+    )
 
 
 async def test_rules_and_covenant_are_versioned_with_history_newest_first(client):
@@ -39,7 +44,10 @@ async def test_rules_and_covenant_are_versioned_with_history_newest_first(client
     assert empty["rules"] is None and empty["covenant"] is None and empty["venue"] is None
     assert empty["complete"] is False and empty["history"] == []
     meeting = await held_meeting_with(client, w)
-    one = ok(await adopt(client, w, w.compound1, "RULES", "议事准则第一版", "2026-01-05", meeting=meeting["id"]), "charter")
+    one = ok(
+        await adopt(client, w, w.compound1, "RULES", "议事准则第一版", "2026-01-05", meeting=meeting["id"]),
+        "charter",
+    )
     assert one["rules"]["version"] == 1 and one["rules"]["adoptedAt"] == {"id": meeting["id"]}
     ok(await adopt(client, w, w.compound1, "COVENANT", "居民公约", "2026-01-06"), "charter")
     ok(await adopt(client, w, w.compound1, "RULES", "议事准则第二版", "2026-03-01"), "charter")
@@ -47,15 +55,29 @@ async def test_rules_and_covenant_are_versioned_with_history_newest_first(client
     assert three["rules"]["version"] == 3 and three["rules"]["text"] == "议事准则第三版"
     assert [(d["kind"], d["version"]) for d in three["history"]] == [("RULES", 2), ("RULES", 1)]
     assert three["covenant"]["version"] == 1 and three["complete"] is False
-    done = ok(await venue(client, w, w.compound1, "楼院议事亭", address="幸福小区3号楼旁", capacity=30), "charter")
-    assert done["complete"] is True and done["venue"] == {"name": "楼院议事亭", "address": "幸福小区3号楼旁", "capacity": 30}
+    done = ok(
+        await venue(client, w, w.compound1, "楼院议事亭", address="幸福小区3号楼旁", capacity=30), "charter"
+    )
+    assert done["complete"] is True and done["venue"] == {
+        "name": "楼院议事亭",
+        "address": "幸福小区3号楼旁",
+        "capacity": 30,
+    }
     moved = ok(await venue(client, w, w.compound1, "社区活动室"), "charter")
     assert moved["venue"] == {"name": "社区活动室", "address": None, "capacity": None}
     # An earlier date than the current version's, an area out of scope, a building: refused.
     refused(await adopt(client, w, w.compound1, "RULES", "x", "2025-01-01"), "charter", "INVALID_INPUT")
-    refused(await adopt(client, w, w.compound1, "RULES", "x", "2026-04-01", token="c2_worker"), "charter", "NOT_FOUND")
+    refused(
+        await adopt(client, w, w.compound1, "RULES", "x", "2026-04-01", token="c2_worker"),
+        "charter",
+        "NOT_FOUND",
+    )
     refused(await adopt(client, w, w.building1, "RULES", "x", "2026-04-01"), "charter", "INVALID_LEVEL")
-    refused(await adopt(client, w, w.compound1, "RULES", "x", "2026-04-01", token="resident"), "charter", "FORBIDDEN")
+    refused(
+        await adopt(client, w, w.compound1, "RULES", "x", "2026-04-01", token="resident"),
+        "charter",
+        "FORBIDDEN",
+    )
     # Residents read the charter of where they live; others get null.
     mine = (await client.data(CHARTER, {"a": gid_of(w.compound1)}, w.tokens["resident"]))["areaCharter"]
     assert mine["rules"]["version"] == 3 and mine["complete"] is True
@@ -72,7 +94,13 @@ async def test_coverage_counts_communities_and_compounds_below_an_area(client):
     ok(await adopt(client, w, w.compound1, "RULES", "text", "2026-01-01"), "charter")
     ok(await venue(client, w, w.c2, "中安街议事厅", token="c2_worker"), "charter")
     c1 = (await client.data(COVERAGE, {"a": gid_of(w.c1)}, w.tokens["c1_worker"]))["charterCoverage"]
-    assert (c1["areas"], c1["withRules"], c1["withCovenant"], c1["withVenue"], c1["complete"]) == (3, 2, 1, 1, 1)
+    assert (c1["areas"], c1["withRules"], c1["withCovenant"], c1["withVenue"], c1["complete"]) == (
+        3,
+        2,
+        1,
+        1,
+        1,
+    )
     assert [a["area"]["name"] for a in c1["incomplete"]] == ["平安小区", "幸福小区"]
     assert c1["incomplete"][1]["rules"] == {"version": 1} and c1["incomplete"][1]["complete"] is False
     s1 = (await client.data(COVERAGE, {"a": gid_of(w.s1), "n": 1}, w.tokens["s1_manager"]))["charterCoverage"]
@@ -80,7 +108,9 @@ async def test_coverage_counts_communities_and_compounds_below_an_area(client):
     assert (s1["areas"], s1["withRules"], s1["withVenue"], s1["complete"]) == (5, 2, 2, 1)
     assert [a["area"]["name"] for a in s1["incomplete"]] == ["和谐家园"]
     # A community worker of c2 counts only what they may see.
-    district = (await client.data(COVERAGE, {"a": gid_of(w.district)}, w.tokens["c2_worker"]))["charterCoverage"]
+    district = (await client.data(COVERAGE, {"a": gid_of(w.district)}, w.tokens["c2_worker"]))[
+        "charterCoverage"
+    ]
     assert (district["areas"], district["withRules"], district["withVenue"]) == (2, 0, 1)
     body = await client(COVERAGE, {"a": gid_of(w.c1)}, w.tokens["c2_worker"], errors_ok=True)
     assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
@@ -92,5 +122,7 @@ async def test_coverage_counts_communities_and_compounds_below_an_area(client):
     for i in range(8):
         await make_area(AreaLevel.COMPOUND, f"新小区{i}", w.c3)
     with count_statements() as sql:
-        many = (await client.data(COVERAGE, {"a": gid_of(w.district), "n": 50}, w.tokens["super"]))["charterCoverage"]
+        many = (await client.data(COVERAGE, {"a": gid_of(w.district), "n": 50}, w.tokens["super"]))[
+            "charterCoverage"
+        ]
     assert len(sql) == few and len(many["incomplete"]) == many["areas"] - many["complete"] == 14

@@ -38,7 +38,8 @@ async def test_support_count_is_exact_under_concurrent_supports(client, postgres
         tokens.append(token_for(await make_user(f"neighbour{i}", [("resident", w.c1)], resident=resident)))
     # Every neighbour supports at once, and the first one tries three times more at the same moment.
     calls = [client(SUPPORT, {"id": topic["id"]}, t) for t in tokens] + [
-        client(SUPPORT, {"id": topic["id"]}, tokens[0]) for _ in range(3)]
+        client(SUPPORT, {"id": topic["id"]}, tokens[0]) for _ in range(3)
+    ]
     bodies = await asyncio.gather(*calls)
     codes = sorted((b["data"]["supportTopic"]["userErrors"] or [{"code": "OK"}])[0]["code"] for b in bodies)
     assert codes == ["DUPLICATE"] * 3 + ["OK"] * 16
@@ -49,8 +50,9 @@ async def test_support_count_is_exact_under_concurrent_supports(client, postgres
 async def test_racing_moves_on_one_topic_let_one_win(client, postgres_only):
     w = await delib_world()
     topic = await raise_topic(client, w)
-    bodies = await asyncio.gather(*(client(DECLINE, {"id": topic["id"], "r": f"r{i}"}, w.tokens["c1_worker"])
-                                    for i in range(6)))
+    bodies = await asyncio.gather(
+        *(client(DECLINE, {"id": topic["id"], "r": f"r{i}"}, w.tokens["c1_worker"]) for i in range(6))
+    )
     codes = sorted((b["data"]["declineTopic"]["userErrors"] or [{"code": "OK"}])[0]["code"] for b in bodies)
     assert codes == ["INVALID_TRANSITION"] * 5 + ["OK"]
 
@@ -59,10 +61,14 @@ async def test_the_last_two_items_done_at_once_make_the_topic_done(client, postg
     w = await delib_world()
     topic = await raise_topic(client, w)
     meeting = await held_meeting_with(client, w, topic["id"])
-    items = [{"description": f"事项{i}", "ownerUserId": gid_of(w.users["owner"]), "dueOn": "2099-01-01"}
-             for i in range(2)]
+    items = [
+        {"description": f"事项{i}", "ownerUserId": gid_of(w.users["owner"]), "dueOn": "2099-01-01"}
+        for i in range(2)
+    ]
     decision = ok(await decide(client, w, meeting["id"], topic["id"], items=items), "meeting")["decisions"][0]
-    await asyncio.gather(*(client(COMPLETE, {"id": i["id"]}, w.tokens["owner"]) for i in decision["actionItems"]))
+    await asyncio.gather(
+        *(client(COMPLETE, {"id": i["id"]}, w.tokens["owner"]) for i in decision["actionItems"])
+    )
     assert (await DeliberationTopic.get(id=int(_pk(topic["id"])))).status.value == "DONE"
 
 

@@ -30,7 +30,9 @@ async def test_the_demo_year_of_deliberation(client):
     areas = await m.Area.filter(level__in=[AreaLevel.COMMUNITY, AreaLevel.COMPOUND]).count()
     assert cov["areas"] == areas >= len(ctx.communities) + len(ctx.compounds)
     assert all(a["area"]["level"] == "COMPOUND" for a in cov["incomplete"])  # every community complete
-    assert 0 < len(cov["incomplete"]) < len(ctx.compounds) / 3 and cov["complete"] == cov["areas"] - len(cov["incomplete"])
+    assert 0 < len(cov["incomplete"]) < len(ctx.compounds) / 3 and cov["complete"] == cov["areas"] - len(
+        cov["incomplete"]
+    )
     held = set(await DeliberationMeeting.filter(status=MeetingStatus.HELD).values_list("kind", flat=True))
     assert held == set(MeetingKind)
     assert set(await DeliberationMeeting.all().values_list("status", flat=True)) == set(MeetingStatus)
@@ -40,12 +42,15 @@ async def test_the_demo_year_of_deliberation(client):
     assert 0.85 <= stats["handledRate"] <= 0.95, (stats, dist)
     assert stats["meetingsHeld"] > 100 and stats["actionItemsOpen"] > 0 and stats["actionItemsOverdue"] > 0
     yiyuan = next(c for c in ctx.communities if c.name == "颐苑社区")
-    bench = await DeliberationMeeting.filter(community_ref=yiyuan.id, kind=MeetingKind.SMALL_BENCH,
-                                             status=MeetingStatus.HELD).values_list("title", flat=True)
+    bench = await DeliberationMeeting.filter(
+        community_ref=yiyuan.id, kind=MeetingKind.SMALL_BENCH, status=MeetingStatus.HELD
+    ).values_list("title", flat=True)
     for worry in ("垃圾桶", "电动车电瓶", "水质"):
         assert any(worry in t for t in bench), worry
     zhongan = next(c for c in ctx.communities if c.name == "中安街社区")
-    cable = await DeliberationMeeting.get(area_id=zhongan.id, kind=MeetingKind.COORDINATION, title__contains="线缆")
+    cable = await DeliberationMeeting.get(
+        area_id=zhongan.id, kind=MeetingKind.COORDINATION, title__contains="线缆"
+    )
     utilities = await MeetingParticipant.filter(meeting_id=cable.id, organization__kind="UTILITY").count()
     assert cable.status == MeetingStatus.HELD and utilities == 3
     assert elapsed < 60

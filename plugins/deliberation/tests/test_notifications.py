@@ -34,7 +34,8 @@ def _liaisons_plugin():
     module = types.ModuleType("orgpeople")
     module.NAME = "orgpeople"
     module.lastmile_organization_users = hookimpl(
-        lambda organization_ids: {i: LIAISONS[i] for i in organization_ids if i in LIAISONS})
+        lambda organization_ids: {i: LIAISONS[i] for i in organization_ids if i in LIAISONS}
+    )
     return module
 
 
@@ -44,8 +45,9 @@ APP = None
 def app_with_liaisons():
     global APP
     if APP is None:
-        APP = build_test_app(list(TEST_PLUGINS) if TEST_PLUGINS is not None else None,
-                             extra_modules=[_liaisons_plugin()])
+        APP = build_test_app(
+            list(TEST_PLUGINS) if TEST_PLUGINS is not None else None, extra_modules=[_liaisons_plugin()]
+        )
     return APP
 
 
@@ -73,20 +75,30 @@ async def test_owners_hear_of_action_items_and_organisations_users_complete_them
     async with GraphQLClient(app_with_liaisons()) as c:
         topic = await raise_topic(c, w)
         meeting = await held_meeting_with(c, w, topic["id"])
-        items = [{"description": "迁改线缆", "ownerOrganizationId": gid_of(w.power), "dueOn": "2026-06-01"},
-                 {"description": "张贴通知", "ownerUserId": gid_of(w.users["owner"]), "dueOn": "2099-01-01"}]
+        items = [
+            {"description": "迁改线缆", "ownerOrganizationId": gid_of(w.power), "dueOn": "2026-06-01"},
+            {"description": "张贴通知", "ownerUserId": gid_of(w.users["owner"]), "dueOn": "2099-01-01"},
+        ]
         decision = ok(await decide(c, w, meeting["id"], topic["id"], items=items), "meeting")["decisions"][0]
         power_item, owner_item = (i["id"] for i in decision["actionItems"])
         # The liaison hears of it (the item is theirs to complete, listed in myActionItems).
         assert [k for k, _ in await kinds(c, w.tokens["liaison"])] == ["deliberation.action"]
         assert ("deliberation.action", owner_item) in await kinds(c, w.tokens["owner"])
-        assert [i["id"] for i in (await c.data(MINE, None, w.tokens["liaison"]))["myActionItems"]] == [power_item]
+        assert [i["id"] for i in (await c.data(MINE, None, w.tokens["liaison"]))["myActionItems"]] == [
+            power_item
+        ]
         mine = (await c.data(MINE, None, w.tokens["owner"]))["myActionItems"]
         assert [(i["id"], i["overdue"]) for i in mine] == [(owner_item, False)]
         # Another account does not act for the utility.
-        refused(await call(c, COMPLETE, {"id": power_item}, w.tokens["wang"], "completeActionItem"), "actionItem",
-                "NOT_FOUND")
-        ok(await call(c, COMPLETE, {"id": power_item}, w.tokens["liaison"], "completeActionItem"), "actionItem")
+        refused(
+            await call(c, COMPLETE, {"id": power_item}, w.tokens["wang"], "completeActionItem"),
+            "actionItem",
+            "NOT_FOUND",
+        )
+        ok(
+            await call(c, COMPLETE, {"id": power_item}, w.tokens["liaison"], "completeActionItem"),
+            "actionItem",
+        )
         assert (await c.data(MINE, None, w.tokens["liaison"]))["myActionItems"] == []
     # Without a plugin that knows the utility's people, nobody acts for it.
     LIAISONS.clear()
@@ -99,9 +111,11 @@ async def test_an_overdue_action_item_notifies_its_owner_once(client, app_factor
     async with GraphQLClient(app_with_liaisons()) as c:
         topic = await raise_topic(c, w)
         meeting = await held_meeting_with(c, w, topic["id"])
-        items = [{"description": "修路灯", "ownerUserId": gid_of(w.users["owner"]), "dueOn": "2026-03-10"},
-                 {"description": "迁线缆", "ownerOrganizationId": gid_of(w.power), "dueOn": "2026-03-12"},
-                 {"description": "还早", "ownerUserId": gid_of(w.users["owner"]), "dueOn": "2026-04-01"}]
+        items = [
+            {"description": "修路灯", "ownerUserId": gid_of(w.users["owner"]), "dueOn": "2026-03-10"},
+            {"description": "迁线缆", "ownerOrganizationId": gid_of(w.power), "dueOn": "2026-03-12"},
+            {"description": "还早", "ownerUserId": gid_of(w.users["owner"]), "dueOn": "2026-04-01"},
+        ]
         ok(await decide(c, w, meeting["id"], topic["id"], items=items), "meeting")
         app = app_with_liaisons()
         march_11 = dt.datetime(2026, 3, 11, 1, 0, tzinfo=dt.UTC)  # 09:00 in Shangjie: the 10th has passed
@@ -123,7 +137,10 @@ async def test_topic_changes_stream_to_subscribers_of_the_area_in_scope(client, 
     async with subscribe(app, query, {"a": gid_of(w.c1)}, token=w.tokens["c1_worker"]) as sub:
         topic = await raise_topic(client, w)
         assert (await sub.next())["data"]["deliberationTopicUpdated"] == {
-            "id": topic["id"], "status": "RAISED", "supportCount": 0}
+            "id": topic["id"],
+            "status": "RAISED",
+            "supportCount": 0,
+        }
         ok(await call(client, SUPPORT, {"id": topic["id"]}, w.tokens["li"], "supportTopic"), "topic")
         assert (await sub.next())["data"]["deliberationTopicUpdated"]["supportCount"] == 1
         await plan(client, w, topics=[topic["id"]])

@@ -22,8 +22,10 @@ MINE = "{ myActionItems(first: 10) { id description dueOn ownerUser { username }
 async def _meeting_with_items(client, w, n_items: int) -> None:
     topic = await raise_topic(client, w)
     meeting = await held_meeting_with(client, w, topic["id"])
-    items = [{"description": f"事项{i}", "ownerUserId": gid_of(w.users["owner"]), "dueOn": "2099-01-01"}
-             for i in range(n_items)]
+    items = [
+        {"description": f"事项{i}", "ownerUserId": gid_of(w.users["owner"]), "dueOn": "2099-01-01"}
+        for i in range(n_items)
+    ]
     ok(await decide(client, w, meeting["id"], topic["id"], items=items), "meeting")
 
 

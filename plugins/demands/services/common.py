@@ -19,8 +19,9 @@ def changed(context, demand: Demand) -> Demand:
     return demand
 
 
-async def find(viewer, model: type[Model], pk: int | None, field: list[str], what: str,
-               *, for_update: bool = False):
+async def find(
+    viewer, model: type[Model], pk: int | None, field: list[str], what: str, *, for_update: bool = False
+):
     """The visible row; NOT_FOUND (never FORBIDDEN) otherwise. Locked on PostgreSQL when asked."""
     if pk is None:
         raise not_found(what, field)
@@ -52,8 +53,11 @@ async def liaisons_of(organization_ids) -> dict[int, list[int]]:
     ids = sorted({i for i in organization_ids if i is not None})
     out: dict[int, list[int]] = {i: [] for i in ids}
     if ids:
-        for row in await OrganizationLiaison.filter(organization_id__in=ids).order_by("id").values(
-                "organization_id", "user_id"):
+        for row in (
+            await OrganizationLiaison.filter(organization_id__in=ids)
+            .order_by("id")
+            .values("organization_id", "user_id")
+        ):
             out[row["organization_id"]].append(row["user_id"])
     return out
 
@@ -66,7 +70,9 @@ async def liaison_users(organization_ids) -> list[int]:
 async def submitter_users(demand: Demand) -> list[int]:
     """The accounts of the resident whose need it is; the account that entered it when there is none."""
     if demand.submitter_id is not None:
-        users = await m.User.filter(resident_id=demand.submitter_id, is_active=True).values_list("id", flat=True)
+        users = await m.User.filter(resident_id=demand.submitter_id, is_active=True).values_list(
+            "id", flat=True
+        )
         if users:
             return list(users)
     return [demand.entered_by_id]

@@ -38,13 +38,17 @@ async def _save(category: DemandCategory) -> DemandCategory:
 async def create_category(context, *, name: str, sla_days: int, kinds) -> DemandCategory:
     if not manages_categories(context.viewer):
         raise forbid("Managing categories needs demands.category.manage at district level.")
-    category = DemandCategory(name=text(name, ["input", "name"], "name", 100),
-                              sla_days=_sla(sla_days, ["input", "slaDays"]), suggested_kinds=_kinds(kinds))
+    category = DemandCategory(
+        name=text(name, ["input", "name"], "name", 100),
+        sla_days=_sla(sla_days, ["input", "slaDays"]),
+        suggested_kinds=_kinds(kinds),
+    )
     return await _save(category)
 
 
-async def update_category(context, *, category_pk: int | None, name: str | None, sla_days: int | None,
-                          kinds, active: bool | None) -> DemandCategory:
+async def update_category(
+    context, *, category_pk: int | None, name: str | None, sla_days: int | None, kinds, active: bool | None
+) -> DemandCategory:
     if not manages_categories(context.viewer):
         raise forbid("Managing categories needs demands.category.manage at district level.")
     category = await DemandCategory.get_or_none(id=category_pk) if category_pk is not None else None

@@ -22,8 +22,17 @@ from plugins.demands.services.common import changed, find, forbid, liaison_users
 WHISTLE_KIND = "demands.whistle"
 
 
-async def blow_whistle(context, *, area_ref, title: str, description: str, organization_ids: list[str],
-                       report_by: dt.datetime, demand_pk: int | None, demand_given: bool) -> Whistle:
+async def blow_whistle(
+    context,
+    *,
+    area_ref,
+    title: str,
+    description: str,
+    organization_ids: list[str],
+    report_by: dt.datetime,
+    demand_pk: int | None,
+    demand_given: bool,
+) -> Whistle:
     viewer = context.viewer
     field = ["input", "areaId"]
     area = None
@@ -32,8 +41,11 @@ async def blow_whistle(context, *, area_ref, title: str, description: str, organ
     if area is None:
         raise not_found("Area", field)
     if area.level not in PLACE_LEVELS:
-        raise UserFailure("A whistle is blown on a community, compound or building of the subdistrict.",
-                          Code.INVALID_LEVEL, field)
+        raise UserFailure(
+            "A whistle is blown on a community, compound or building of the subdistrict.",
+            Code.INVALID_LEVEL,
+            field,
+        )
     require(viewer, BLOW, area, field)
     title = text(title, ["input", "title"], "title", 200)
     description = text(description, ["input", "description"], "description", LONG_TEXT)
@@ -50,20 +62,42 @@ async def blow_whistle(context, *, area_ref, title: str, description: str, organ
     if demand_given:
         demand = await find(viewer, Demand, demand_pk, ["input", "demandId"], "Demand", for_update=True)
         if demand.subdistrict_ref != area.subdistrict_ref:
-            raise UserFailure("The demand lies in another subdistrict.", Code.INVALID_INPUT, ["input", "demandId"])
+            raise UserFailure(
+                "The demand lies in another subdistrict.", Code.INVALID_INPUT, ["input", "demandId"]
+            )
         lifecycle.check(demand, Action.BLOW_WHISTLE, ["input", "demandId"])
         if await Whistle.filter(demand_id=demand.id, status__in=[WS.OPEN, WS.RESOLVED]).exists():
-            raise UserFailure("A whistle was already blown for this demand.", Code.DUPLICATE, ["input", "demandId"])
-    whistle = await Whistle.create(title=title, description=description, subdistrict_id=area.subdistrict_ref,
-                                   area_id=area.id, status=WS.OPEN, blown_at=now, blown_by_id=viewer.user_id,
-                                   demand_id=demand.id if demand else None, **area.lineage())
-    await WhistleCall.bulk_create([WhistleCall(whistle_id=whistle.id, organization_id=pk, status=CS.SUMMONED,
-                                               report_by=report_by) for pk in pks])
+            raise UserFailure(
+                "A whistle was already blown for this demand.", Code.DUPLICATE, ["input", "demandId"]
+            )
+    whistle = await Whistle.create(
+        title=title,
+        description=description,
+        subdistrict_id=area.subdistrict_ref,
+        area_id=area.id,
+        status=WS.OPEN,
+        blown_at=now,
+        blown_by_id=viewer.user_id,
+        demand_id=demand.id if demand else None,
+        **area.lineage(),
+    )
+    await WhistleCall.bulk_create(
+        [
+            WhistleCall(whistle_id=whistle.id, organization_id=pk, status=CS.SUMMONED, report_by=report_by)
+            for pk in pks
+        ]
+    )
     if demand is not None:
         await lifecycle.move(demand, Action.BLOW_WHISTLE, viewer.user_id, at=now, note=title)
         changed(context, demand)
-    await notify(context, await liaison_users(pks), WHISTLE_KIND, f"街道吹哨：{title}，请按时报到",
-                 body=description[:200], subject=whistle)
+    await notify(
+        context,
+        await liaison_users(pks),
+        WHISTLE_KIND,
+        f"街道吹哨：{title}，请按时报到",
+        body=description[:200],
+        subject=whistle,
+    )
     return whistle
 
 
@@ -84,12 +118,18 @@ async def report_to_whistle(context, *, call_pk: int | None, commitment: str) ->
     field = ["input", "whistleCallId"]
     call, whistle = await _call(context, call_pk, field)
     if call.status != CS.SUMMONED:
-        raise lifecycle.refuse(f"This department has already reported (the call is {call.status.value}).", field)
+        raise lifecycle.refuse(
+            f"This department has already reported (the call is {call.status.value}).", field
+        )
     commitment = text(commitment, ["input", "commitment"], "commitment", LONG_TEXT)
     now = clock.now()
     done = await WhistleCall.filter(id=call.id, status=CS.SUMMONED).update(
-        status=CS.REPORTED, reported_at=now, reported_on_time=now <= call.report_by,
-        reported_by_id=context.viewer.user_id, commitment=commitment)
+        status=CS.REPORTED,
+        reported_at=now,
+        reported_on_time=now <= call.report_by,
+        reported_by_id=context.viewer.user_id,
+        commitment=commitment,
+    )
     if not done:
         raise lifecycle.refuse("The call was answered meanwhile.", field)
     return whistle
@@ -99,10 +139,13 @@ async def complete_call(context, *, call_pk: int | None, outcome: str) -> Whistl
     field = ["input", "whistleCallId"]
     call, whistle = await _call(context, call_pk, field)
     if call.status != CS.REPORTED:
-        raise lifecycle.refuse(f"Only a REPORTED call can be completed (this one is {call.status.value}).", field)
+        raise lifecycle.refuse(
+            f"Only a REPORTED call can be completed (this one is {call.status.value}).", field
+        )
     outcome = text(outcome, ["input", "outcome"], "outcome", LONG_TEXT)
     done = await WhistleCall.filter(id=call.id, status=CS.REPORTED).update(
-        status=CS.DONE, outcome=outcome, done_at=clock.now())
+        status=CS.DONE, outcome=outcome, done_at=clock.now()
+    )
     if not done:
         raise lifecycle.refuse("The call was completed meanwhile.", field)
     return whistle
@@ -123,14 +166,16 @@ async def resolve_whistle(context, *, whistle_pk: int | None, resolution: str) -
     if pending:
         raise lifecycle.refuse(f"{pending} summoned department(s) are not DONE yet.", field)
     resolution = text(resolution, ["input", "resolution"], "resolution", LONG_TEXT)
-    await Whistle.filter(id=whistle.id, status=WS.OPEN).update(status=WS.RESOLVED, resolved_at=clock.now(),
-                                                               resolution=resolution)
+    await Whistle.filter(id=whistle.id, status=WS.OPEN).update(
+        status=WS.RESOLVED, resolved_at=clock.now(), resolution=resolution
+    )
     return await Whistle.get(id=whistle.id)
 
 
 async def cancel_whistle(context, *, whistle_pk: int | None, reason: str) -> Whistle:
     whistle = await _managed(context, whistle_pk, ["whistleId"])
     reason = text(reason, ["reason"], "reason", LONG_TEXT)
-    await Whistle.filter(id=whistle.id, status=WS.OPEN).update(status=WS.CANCELLED, cancelled_at=clock.now(),
-                                                               cancel_reason=reason)
+    await Whistle.filter(id=whistle.id, status=WS.OPEN).update(
+        status=WS.CANCELLED, cancelled_at=clock.now(), cancel_reason=reason
+    )
     return await Whistle.get(id=whistle.id)

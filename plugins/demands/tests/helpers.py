@@ -29,7 +29,9 @@ ANSWER = """mutation($input: AnswerDemandOfferInput!) { answerDemandOffer(input:
   assignment { id status declineReason contribution demand { id status } organization { name } }
   userErrors { field message code } } }"""
 DELIVER = f"mutation($input: DeliverDemandInput!) {{ deliverDemand(input: $input) {{ {PAYLOAD} }} }}"
-REWORK = f"mutation($id: ID!, $r: String!) {{ requestDemandRework(demandId: $id, reason: $r) {{ {PAYLOAD} }} }}"
+REWORK = (
+    f"mutation($id: ID!, $r: String!) {{ requestDemandRework(demandId: $id, reason: $r) {{ {PAYLOAD} }} }}"
+)
 RATE = f"mutation($input: RateDemandInput!) {{ rateDemand(input: $input) {{ {PAYLOAD} }} }}"
 REJECT = f"mutation($id: ID!, $r: String!) {{ rejectDemand(demandId: $id, reason: $r) {{ {PAYLOAD} }} }}"
 WITHDRAW = f"mutation($id: ID!) {{ withdrawDemand(demandId: $id) {{ {PAYLOAD} }} }}"
@@ -43,7 +45,9 @@ WHISTLE_FIELDS = """id title status blownAt resolvedAt resolution subdistrict { 
 WPAYLOAD = f"whistle {{ {WHISTLE_FIELDS} }} userErrors {{ field message code }}"
 BLOW = f"mutation($input: BlowWhistleInput!) {{ blowWhistle(input: $input) {{ {WPAYLOAD} }} }}"
 REPORT = f"mutation($input: ReportToWhistleInput!) {{ reportToWhistle(input: $input) {{ {WPAYLOAD} }} }}"
-COMPLETE = f"mutation($input: CompleteWhistleCallInput!) {{ completeWhistleCall(input: $input) {{ {WPAYLOAD} }} }}"
+COMPLETE = (
+    f"mutation($input: CompleteWhistleCallInput!) {{ completeWhistleCall(input: $input) {{ {WPAYLOAD} }} }}"
+)
 RESOLVE = f"mutation($input: ResolveWhistleInput!) {{ resolveWhistle(input: $input) {{ {WPAYLOAD} }} }}"
 CANCEL = f"mutation($id: ID!, $r: String!) {{ cancelWhistle(whistleId: $id, reason: $r) {{ {WPAYLOAD} }} }}"
 
@@ -55,10 +59,12 @@ async def demands_world() -> World:
     w.repair = await DemandCategory.create(name="维修", sla_days=7, suggested_kinds=["PROPERTY_MANAGEMENT"])
     w.hall = await DemandCategory.create(name="公共设施", sla_days=30, suggested_kinds=[])
     w.orgs = {}
-    for key, name, kind in (("health", "区卫健委", OrganizationKind.GOVERNMENT_DEPARTMENT),
-                            ("power", "供电公司", OrganizationKind.UTILITY),
-                            ("water", "自来水公司", OrganizationKind.UTILITY),
-                            ("property", "鑫源物业", OrganizationKind.PROPERTY_MANAGEMENT)):
+    for key, name, kind in (
+        ("health", "区卫健委", OrganizationKind.GOVERNMENT_DEPARTMENT),
+        ("power", "供电公司", OrganizationKind.UTILITY),
+        ("water", "自来水公司", OrganizationKind.UTILITY),
+        ("property", "鑫源物业", OrganizationKind.PROPERTY_MANAGEMENT),
+    ):
         org = await m.Organization.create(name=name, kind=kind)
         w.orgs[key] = org
         user = await make_user(f"{key}_liaison")
@@ -86,10 +92,26 @@ def refused(payload: dict, code: str, field: str = "demand") -> dict:
     return payload["userErrors"][0]
 
 
-async def submit(client, w: World, token: str = "c1_worker", *, scope="HOUSEHOLD", area=None, submitter="zhang",
-                 category=None, title="楼道灯坏了", key=None, channel="APP") -> dict:
-    data = {"categoryId": gid_of(category or w.repair), "title": title, "description": "三楼楼道灯不亮",
-            "scope": scope, "channel": channel}
+async def submit(
+    client,
+    w: World,
+    token: str = "c1_worker",
+    *,
+    scope="HOUSEHOLD",
+    area=None,
+    submitter="zhang",
+    category=None,
+    title="楼道灯坏了",
+    key=None,
+    channel="APP",
+) -> dict:
+    data = {
+        "categoryId": gid_of(category or w.repair),
+        "title": title,
+        "description": "三楼楼道灯不亮",
+        "scope": scope,
+        "channel": channel,
+    }
     if area is not None:
         data["areaId"] = gid_of(area)
     if submitter is not None:
@@ -100,9 +122,12 @@ async def submit(client, w: World, token: str = "c1_worker", *, scope="HOUSEHOLD
 
 
 async def dispatch(client, w: World, demand_id: str, *orgs: str, token: str = "c1_worker") -> dict:
-    return await call(client, DISPATCH, {"input": {"demandId": demand_id,
-                                                   "organizationIds": [gid_of(w.orgs[o]) for o in orgs]}},
-                      w.tokens[token])
+    return await call(
+        client,
+        DISPATCH,
+        {"input": {"demandId": demand_id, "organizationIds": [gid_of(w.orgs[o]) for o in orgs]}},
+        w.tokens[token],
+    )
 
 
 def assignment_of(demand: dict, org_name: str) -> str:
@@ -128,5 +153,11 @@ async def to_accepted(client, w: World, *orgs: str) -> dict:
 
 async def to_delivered(client, w: World, *orgs: str) -> dict:
     demand = await to_accepted(client, w, *orgs)
-    return ok(await call(client, DELIVER, {"input": {"demandId": demand["id"], "report": "已更换灯泡"}},
-                         w.tokens[f"{(orgs or ('property',))[0]}_liaison"]))
+    return ok(
+        await call(
+            client,
+            DELIVER,
+            {"input": {"demandId": demand["id"], "report": "已更换灯泡"}},
+            w.tokens[f"{(orgs or ('property',))[0]}_liaison"],
+        )
+    )

@@ -19,25 +19,44 @@ def _at(value: str) -> dt.datetime:
 async def test_the_sla_at_dispatch_time_sets_due_at(client):
     w = await demands_world()
     demand = ok(await submit(client, w))
-    changed = (await client.data(UPDATE, {"input": {"categoryId": gid_of(w.repair), "slaDays": 3,
-                                                    "suggestedOrganizationKinds": ["UTILITY", "UTILITY"]}},
-                                 w.tokens["super"]))["updateDemandCategory"]
+    changed = (
+        await client.data(
+            UPDATE,
+            {
+                "input": {
+                    "categoryId": gid_of(w.repair),
+                    "slaDays": 3,
+                    "suggestedOrganizationKinds": ["UTILITY", "UTILITY"],
+                }
+            },
+            w.tokens["super"],
+        )
+    )["updateDemandCategory"]
     assert changed["userErrors"] == [] and changed["category"]["slaDays"] == 3
     assert changed["category"]["suggestedOrganizationKinds"] == ["UTILITY"]
     dispatched = ok(await dispatch(client, w, demand["id"], "property"))
     assert _at(dispatched["dueAt"]) - _at(dispatched["dispatchedAt"]) == dt.timedelta(days=3)
-    bad = (await client.data(UPDATE, {"input": {"categoryId": gid_of(w.repair), "slaDays": 0}},
-                             w.tokens["super"]))["updateDemandCategory"]
+    bad = (
+        await client.data(
+            UPDATE, {"input": {"categoryId": gid_of(w.repair), "slaDays": 0}}, w.tokens["super"]
+        )
+    )["updateDemandCategory"]
     assert bad["userErrors"][0]["code"] == "INVALID_INPUT"
-    denied = (await client.data(UPDATE, {"input": {"categoryId": gid_of(w.repair), "slaDays": 9}},
-                                w.tokens["c1_worker"]))["updateDemandCategory"]
+    denied = (
+        await client.data(
+            UPDATE, {"input": {"categoryId": gid_of(w.repair), "slaDays": 9}}, w.tokens["c1_worker"]
+        )
+    )["updateDemandCategory"]
     assert denied["userErrors"][0]["code"] == "FORBIDDEN"
 
 
 async def test_a_retired_category_takes_no_new_demands(client):
     w = await demands_world()
-    ok_ = (await client.data(UPDATE, {"input": {"categoryId": gid_of(w.hall), "active": False}},
-                             w.tokens["district_admin"]))["updateDemandCategory"]
+    ok_ = (
+        await client.data(
+            UPDATE, {"input": {"categoryId": gid_of(w.hall), "active": False}}, w.tokens["district_admin"]
+        )
+    )["updateDemandCategory"]
     assert ok_["category"]["active"] is False
     refused(await submit(client, w, category=w.hall), "INVALID_INPUT")
     names = [c["name"] for c in (await client.data(LIST, {}, w.tokens["resident"]))["demandCategories"]]

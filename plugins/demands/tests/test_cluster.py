@@ -27,18 +27,31 @@ from plugins.demands.tests.helpers import BLOW, call, demands_world, ok, to_acce
 ROOT = Path(__file__).resolve().parents[3]
 PORTS = (8131, 8132)  # this plugin's test range
 
-pytestmark = pytest.mark.skipif(not is_postgres(os.environ.get("LASTMILE_TEST_DATABASE_URL", "")),
-                                reason="needs PostgreSQL (LASTMILE_TEST_DATABASE_URL)")
+pytestmark = pytest.mark.skipif(
+    not is_postgres(os.environ.get("LASTMILE_TEST_DATABASE_URL", "")),
+    reason="needs PostgreSQL (LASTMILE_TEST_DATABASE_URL)",
+)
 
 
 def _start(port: int, database_url: str):
-    env = {**os.environ, "DATABASE_URL": database_url, "LASTMILE_PLUGINS": "demands", "LASTMILE_SCHEDULER": "true",
-           "LASTMILE_DEMANDS_JOB_SECONDS": "1", "LASTMILE_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "LASTMILE_PLUGINS": "demands",
+        "LASTMILE_SCHEDULER": "true",
+        "LASTMILE_DEMANDS_JOB_SECONDS": "1",
+        "LASTMILE_LOG_LEVEL": "WARNING",
+    }
     for name in ("LASTMILE_PLUGINS_FILE", "LASTMILE_REDIS_URL"):
         env.pop(name, None)
     log = tempfile.NamedTemporaryFile(prefix=f"demands-{port}-", suffix=".log", delete=False)
-    proc = subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "core.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     return proc, log.name
 
 
@@ -70,12 +83,27 @@ async def test_two_instances_act_exactly_once(client, database_url):
     stale = []
     for _ in range(2):
         demand = await to_delivered(client, w)
-        await Demand.filter(ledger_number=demand["ledgerNumber"]).update(delivered_at=now - dt.timedelta(days=15))
+        await Demand.filter(ledger_number=demand["ledgerNumber"]).update(
+            delivered_at=now - dt.timedelta(days=15)
+        )
         stale.append(demand)
-    ok(await call(client, BLOW, {"input": {"areaId": gid_of(w.compound1), "title": "线缆整治", "description": "飞线",
-                                           "organizationIds": [gid_of(w.orgs["power"]), gid_of(w.orgs["water"])],
-                                           "reportBy": (now + dt.timedelta(hours=1)).isoformat()}},
-                  w.tokens["s1_manager"]), "whistle")
+    ok(
+        await call(
+            client,
+            BLOW,
+            {
+                "input": {
+                    "areaId": gid_of(w.compound1),
+                    "title": "线缆整治",
+                    "description": "飞线",
+                    "organizationIds": [gid_of(w.orgs["power"]), gid_of(w.orgs["water"])],
+                    "reportBy": (now + dt.timedelta(hours=1)).isoformat(),
+                }
+            },
+            w.tokens["s1_manager"],
+        ),
+        "whistle",
+    )
     await WhistleCall.all().update(report_by=now - dt.timedelta(minutes=1))
 
     servers = []
@@ -88,7 +116,15 @@ async def test_two_instances_act_exactly_once(client, database_url):
         # Let both instances tick many times over the same work.
         deadline = time.monotonic() + 40
         while time.monotonic() < deadline:
-            if min([await _runs(n) for n in ("demands.overdue", "demands.auto_close", "demands.whistle.late")]) >= 6:
+            if (
+                min(
+                    [
+                        await _runs(n)
+                        for n in ("demands.overdue", "demands.auto_close", "demands.whistle.late")
+                    ]
+                )
+                >= 6
+            ):
                 break
             await asyncio.sleep(0.5)
         for name in ("demands.overdue", "demands.auto_close", "demands.whistle.late"):
@@ -106,10 +142,17 @@ async def test_two_instances_act_exactly_once(client, database_url):
                 os.unlink(log)
 
     for name in ("property_liaison", "power_liaison", "c1_worker"):
-        assert await m.Notification.filter(user_id=w.users[name].id, kind="demands.overdue").count() == 3, name
+        assert await m.Notification.filter(user_id=w.users[name].id, kind="demands.overdue").count() == 3, (
+            name
+        )
     assert await DemandEvent.filter(kind="OVERDUE").count() == 3
     assert await DemandEvent.filter(kind="AUTO_CLOSED").count() == 2
     assert await Demand.filter(status="CLOSED").count() == 2
     for name in ("power_liaison", "water_liaison"):
-        assert await m.Notification.filter(user_id=w.users[name].id, kind="demands.whistle.late").count() == 1, name
-    assert await m.Notification.filter(user_id=w.users["s1_manager"].id, kind="demands.whistle.late").count() == 2
+        assert (
+            await m.Notification.filter(user_id=w.users[name].id, kind="demands.whistle.late").count() == 1
+        ), name
+    assert (
+        await m.Notification.filter(user_id=w.users["s1_manager"].id, kind="demands.whistle.late").count()
+        == 2
+    )

@@ -40,9 +40,17 @@ async def test_concurrent_answers_to_one_offer_count_once(client):
     tokens = [w.tokens["property_liaison"], token_for(second)] * 3
     demand = ok(await dispatch(client, w, ok(await submit(client, w))["id"], "property"))
     offer = assignment_of(demand, "鑫源物业")
-    answers = await asyncio.gather(*(
-        call(client, ANSWER, {"input": {"assignmentId": offer, "accept": i % 2 == 0, "reason": "人手不足"}}, tok)
-        for i, tok in enumerate(tokens)))
+    answers = await asyncio.gather(
+        *(
+            call(
+                client,
+                ANSWER,
+                {"input": {"assignmentId": offer, "accept": i % 2 == 0, "reason": "人手不足"}},
+                tok,
+            )
+            for i, tok in enumerate(tokens)
+        )
+    )
     won = [a for a in answers if not a["userErrors"]]
     assert len(won) == 1
     assert all(a["userErrors"][0]["code"] == "INVALID_TRANSITION" for a in answers if a["userErrors"])
@@ -56,13 +64,29 @@ async def test_concurrent_last_declines_return_the_demand_once(client):
     w = await demands_world()
     orgs = ("property", "power", "water", "health")
     demand = ok(await dispatch(client, w, ok(await submit(client, w))["id"], *orgs))
-    answers = await asyncio.gather(*(
-        call(client, ANSWER, {"input": {"assignmentId": assignment_of(demand, w.orgs[o].name), "accept": False,
-                                        "reason": "无法承接"}}, w.tokens[f"{o}_liaison"]) for o in orgs))
+    answers = await asyncio.gather(
+        *(
+            call(
+                client,
+                ANSWER,
+                {
+                    "input": {
+                        "assignmentId": assignment_of(demand, w.orgs[o].name),
+                        "accept": False,
+                        "reason": "无法承接",
+                    }
+                },
+                w.tokens[f"{o}_liaison"],
+            )
+            for o in orgs
+        )
+    )
     assert all(not a["userErrors"] for a in answers)
     row = await Demand.get(ledger_number=demand["ledgerNumber"])
     assert row.status.value == "SUBMITTED" and row.due_at is None
-    returned = await DemandEvent.filter(demand_id=row.id, to_status="SUBMITTED", from_status="DISPATCHED").count()
+    returned = await DemandEvent.filter(
+        demand_id=row.id, to_status="SUBMITTED", from_status="DISPATCHED"
+    ).count()
     assert returned == 1
     assert await DemandAssignment.filter(demand_id=row.id, status="DECLINED").count() == 4
 
@@ -71,9 +95,17 @@ async def test_concurrent_acceptances_by_several_organisations_all_join(client):
     w = await demands_world()
     orgs = ("property", "power", "water", "health")
     demand = ok(await dispatch(client, w, ok(await submit(client, w))["id"], *orgs))
-    answers = await asyncio.gather(*(
-        call(client, ANSWER, {"input": {"assignmentId": assignment_of(demand, w.orgs[o].name), "accept": True}},
-             w.tokens[f"{o}_liaison"]) for o in orgs))
+    answers = await asyncio.gather(
+        *(
+            call(
+                client,
+                ANSWER,
+                {"input": {"assignmentId": assignment_of(demand, w.orgs[o].name), "accept": True}},
+                w.tokens[f"{o}_liaison"],
+            )
+            for o in orgs
+        )
+    )
     assert all(not a["userErrors"] for a in answers)
     row = await Demand.get(ledger_number=demand["ledgerNumber"])
     assert row.status.value == "ACCEPTED"

@@ -22,7 +22,9 @@ async def test_the_demo_ledger(client):
     statuses = set(await Demand.all().values_list("status", flat=True))
     assert {DemandStatus(s) if not isinstance(s, DemandStatus) else s for s in statuses} == set(DemandStatus)
     assert await Demand.all().count() > 1000
-    assert {c.id for c in ctx.communities} == set(await Demand.all().distinct().values_list("community_ref", flat=True))
+    assert {c.id for c in ctx.communities} == set(
+        await Demand.all().distinct().values_list("community_ref", flat=True)
+    )
     assert await Demand.filter(rating_comment__isnull=False).count() > 100
 
     hall = (await client.data(HALL, {"s": "安全教育馆"}, tok))["demands"]["edges"][0]["node"]
@@ -32,12 +34,17 @@ async def test_the_demo_ledger(client):
     whistles = (await client.data(WHISTLES, token=tok))["whistles"]["edges"]
     cable = next(w["node"] for w in whistles if w["node"]["area"]["name"] == "建行家属院")
     assert cable["status"] == "RESOLVED" and cable["demand"]["title"] == "建行家属院线缆杂乱整治"
-    assert {c["organization"]["name"] for c in cable["calls"]} == {"上街供电公司", "上街自来水公司", "中国电信上街分公司"}
+    assert {c["organization"]["name"] for c in cable["calls"]} == {
+        "上街供电公司",
+        "上街自来水公司",
+        "中国电信上街分公司",
+    }
     assert {c["status"] for c in cable["calls"]} == {"DONE"}
     # Liaison accounts sign in with the demo password and see their organisation's assignments.
     liaison = await login(client, "liaison1", "lastmile-demo")
-    mine = await client.data("query { myDemandOffers(first: 1) { totalCount } myWhistleCalls { status } }",
-                             token=liaison)
+    mine = await client.data(
+        "query { myDemandOffers(first: 1) { totalCount } myWhistleCalls { status } }", token=liaison
+    )
     assert mine["myDemandOffers"]["totalCount"] >= 0
     seen = (await client.data("query { demands(first: 1) { totalCount } }", token=liaison))["demands"]
     assert 0 < seen["totalCount"] < await Demand.all().count()  # only the demands offered to it

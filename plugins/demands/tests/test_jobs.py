@@ -40,7 +40,12 @@ async def test_a_delivered_demand_unrated_for_14_days_closes_itself_once(client)
     got = (await client.data(GET, {"id": demand["id"]}, w.tokens["c1_worker"]))["demand"]
     assert got["status"] == "CLOSED" and got["rating"] is None
     last = got["events"][-1]
-    assert (last["kind"], last["fromStatus"], last["toStatus"], last["actor"]) == ("AUTO_CLOSED", "DELIVERED", "CLOSED", None)
+    assert (last["kind"], last["fromStatus"], last["toStatus"], last["actor"]) == (
+        "AUTO_CLOSED",
+        "DELIVERED",
+        "CLOSED",
+        None,
+    )
     again = await run_scheduled_job(client.app, "demands.auto_close", now=later + dt.timedelta(days=1))
     assert again.acted_on == 0
     assert await DemandEvent.filter(kind="AUTO_CLOSED").count() == 1
@@ -54,7 +59,9 @@ async def test_an_overdue_demand_notifies_those_responsible_once(client):
     assert (await run_scheduled_job(client.app, "demands.overdue", now=NOW())).acted_on == 0
     after_due = row.due_at + dt.timedelta(minutes=1)
     assert (await run_scheduled_job(client.app, "demands.overdue", now=after_due)).acted_on == 1
-    assert (await run_scheduled_job(client.app, "demands.overdue", now=after_due + dt.timedelta(hours=1))).acted_on == 0
+    assert (
+        await run_scheduled_job(client.app, "demands.overdue", now=after_due + dt.timedelta(hours=1))
+    ).acted_on == 0
     for name in ("property_liaison", "power_liaison", "c1_worker"):
         assert (await _kinds(w.users[name])).count("demands.overdue") == 1, name
     assert "demands.overdue" not in await _kinds(w.users["water_liaison"])
@@ -65,9 +72,23 @@ async def test_an_overdue_demand_notifies_those_responsible_once(client):
 async def test_a_department_late_to_report_is_reminded_once(client):
     w = await demands_world()
     report_by = NOW() + dt.timedelta(hours=2)
-    ok(await call(client, BLOW, {"input": {"areaId": gid_of(w.compound1), "title": "线缆整治", "description": "飞线",
-                                           "organizationIds": [gid_of(w.orgs["power"]), gid_of(w.orgs["water"])],
-                                           "reportBy": report_by.isoformat()}}, w.tokens["s1_manager"]), "whistle")
+    ok(
+        await call(
+            client,
+            BLOW,
+            {
+                "input": {
+                    "areaId": gid_of(w.compound1),
+                    "title": "线缆整治",
+                    "description": "飞线",
+                    "organizationIds": [gid_of(w.orgs["power"]), gid_of(w.orgs["water"])],
+                    "reportBy": report_by.isoformat(),
+                }
+            },
+            w.tokens["s1_manager"],
+        ),
+        "whistle",
+    )
     assert (await run_scheduled_job(client.app, "demands.whistle.late", now=NOW())).acted_on == 0
     late = report_by + dt.timedelta(minutes=1)
     assert (await run_scheduled_job(client.app, "demands.whistle.late", now=late)).acted_on == 2
@@ -80,5 +101,7 @@ async def test_organization_users_hook_answers_with_liaisons(client):
     w = await demands_world()
     host = client.app.state.runtime.host
     found = await host.organization_users([w.orgs["power"].id, w.orgs["water"].id])
-    assert {k: set(v) for k, v in found.items()} == {w.orgs["power"].id: {w.users["power_liaison"].id},
-                                                      w.orgs["water"].id: {w.users["water_liaison"].id}}
+    assert {k: set(v) for k, v in found.items()} == {
+        w.orgs["power"].id: {w.users["power_liaison"].id},
+        w.orgs["water"].id: {w.users["water_liaison"].id},
+    }

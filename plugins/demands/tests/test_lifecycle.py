@@ -43,7 +43,9 @@ async def test_the_four_part_form_from_order_to_rating(client):
 
     demand = ok(await dispatch(client, w, demand["id"], "property", "power"))
     assert demand["status"] == "DISPATCHED"
-    assert _at(demand["dueAt"]) - _at(demand["dispatchedAt"]) == dt.timedelta(days=7)  # the category's slaDays
+    assert _at(demand["dueAt"]) - _at(demand["dispatchedAt"]) == dt.timedelta(
+        days=7
+    )  # the category's slaDays
     assert [a["status"] for a in demand["assignments"]] == ["OFFERED", "OFFERED"]
 
     accepted = ok(await answer(client, w, demand, "property"), "assignment")
@@ -52,16 +54,31 @@ async def test_the_four_part_form_from_order_to_rating(client):
     joined = ok(await answer(client, w, demand, "power"), "assignment")
     assert joined["status"] == "ACCEPTED" and joined["demand"]["status"] == "ACCEPTED"
 
-    delivered = ok(await call(client, DELIVER, {"input": {"demandId": demand["id"], "report": "已更换灯泡"}},
-                              w.tokens["power_liaison"]))
+    delivered = ok(
+        await call(
+            client,
+            DELIVER,
+            {"input": {"demandId": demand["id"], "report": "已更换灯泡"}},
+            w.tokens["power_liaison"],
+        )
+    )
     assert delivered["status"] == "DELIVERED" and delivered["deliveryReport"] == "已更换灯泡"
     assert delivered["deliveredAt"] and delivered["late"] is False and delivered["overdue"] is False
 
-    rated = ok(await call(client, RATE, {"input": {"demandId": demand["id"], "score": 5, "comment": "很及时"}},
-                          w.tokens["resident"]))
+    rated = ok(
+        await call(
+            client,
+            RATE,
+            {"input": {"demandId": demand["id"], "score": 5, "comment": "很及时"}},
+            w.tokens["resident"],
+        )
+    )
     assert rated["status"] == "CLOSED" and rated["closedAt"]
     assert rated["rating"] == {"score": 5, "comment": "很及时", "ratedBy": {"username": "resident"}}
-    kinds = [(e["kind"], e["fromStatus"], e["toStatus"], (e["actor"] or {}).get("username")) for e in rated["events"]]
+    kinds = [
+        (e["kind"], e["fromStatus"], e["toStatus"], (e["actor"] or {}).get("username"))
+        for e in rated["events"]
+    ]
     assert kinds == [
         ("SUBMITTED", None, "SUBMITTED", "c1_worker"),
         ("DISPATCHED", "SUBMITTED", "DISPATCHED", "c1_worker"),
@@ -96,8 +113,14 @@ async def test_rework_returns_a_delivery_to_accepted(client):
     back = ok(await call(client, REWORK, {"id": demand["id"], "r": "灯还是不亮"}, w.tokens["resident"]))
     assert back["status"] == "ACCEPTED" and back["deliveredAt"] is None
     assert back["events"][-1]["kind"] == "REWORK_REQUESTED" and back["events"][-1]["note"] == "灯还是不亮"
-    again = ok(await call(client, DELIVER, {"input": {"demandId": demand["id"], "report": "换了线路"}},
-                          w.tokens["c1_worker"]))  # a dispatcher may record delivery too
+    again = ok(
+        await call(
+            client,
+            DELIVER,
+            {"input": {"demandId": demand["id"], "report": "换了线路"}},
+            w.tokens["c1_worker"],
+        )
+    )  # a dispatcher may record delivery too
     assert again["status"] == "DELIVERED"
 
 
@@ -154,8 +177,12 @@ async def test_every_refused_move_is_invalid_transition_and_changes_nothing(clie
         refused(await dispatch(client, w, demand["id"], "water"), "INVALID_TRANSITION")
         assert await _state(demand["id"]) == before
     # Answering an offer twice.
-    again = await call(client, ANSWER, {"input": {"assignmentId": assignment_of(accepted, "鑫源物业"),
-                                                  "accept": False, "reason": "x"}}, w.tokens["property_liaison"])
+    again = await call(
+        client,
+        ANSWER,
+        {"input": {"assignmentId": assignment_of(accepted, "鑫源物业"), "accept": False, "reason": "x"}},
+        w.tokens["property_liaison"],
+    )
     refused(again, "INVALID_TRANSITION", "assignment")
 
 
@@ -167,16 +194,30 @@ async def test_bad_input_is_a_user_error(client):
     refused(await submit(client, w, area=w.s1), "INVALID_LEVEL")
     refused(await submit(client, w, area=w.c2), "NOT_FOUND")  # out of the worker's sight
     demand = ok(await submit(client, w))
-    refused(await call(client, "mutation($input: DispatchDemandInput!) { dispatchDemand(input: $input) { demand { id } userErrors { code field } } }",
-                       {"input": {"demandId": demand["id"], "organizationIds": []}}, w.tokens["c1_worker"]),
-            "INVALID_INPUT")
+    refused(
+        await call(
+            client,
+            "mutation($input: DispatchDemandInput!) { dispatchDemand(input: $input) { demand { id } userErrors { code field } } }",
+            {"input": {"demandId": demand["id"], "organizationIds": []}},
+            w.tokens["c1_worker"],
+        ),
+        "INVALID_INPUT",
+    )
     bogus = gid_of(w.district).replace("D", "X")
-    refused(await call(client, "mutation($input: DispatchDemandInput!) { dispatchDemand(input: $input) { demand { id } userErrors { code field } } }",
-                       {"input": {"demandId": demand["id"], "organizationIds": [bogus]}}, w.tokens["c1_worker"]),
-            "NOT_FOUND")
+    refused(
+        await call(
+            client,
+            "mutation($input: DispatchDemandInput!) { dispatchDemand(input: $input) { demand { id } userErrors { code field } } }",
+            {"input": {"demandId": demand["id"], "organizationIds": [bogus]}},
+            w.tokens["c1_worker"],
+        ),
+        "NOT_FOUND",
+    )
     delivered = await to_delivered(client, w)
-    refused(await call(client, RATE, {"input": {"demandId": delivered["id"], "score": 6}}, w.tokens["resident"]),
-            "INVALID_INPUT")
+    refused(
+        await call(client, RATE, {"input": {"demandId": delivered["id"], "score": 6}}, w.tokens["resident"]),
+        "INVALID_INPUT",
+    )
 
 
 async def test_a_repeated_client_mutation_id_returns_the_first_demand(client):

@@ -36,8 +36,14 @@ async def test_dispatch_notifies_liaisons_and_delivery_the_submitter(client):
     assert await _kinds(client, w.tokens["power_liaison"]) == ["demands.offered"]
     assert await _kinds(client, w.tokens["water_liaison"]) == []
     accepted = await to_accepted(client, w)
-    ok(await call(client, DELIVER, {"input": {"demandId": accepted["id"], "report": "修好了"}},
-                  w.tokens["property_liaison"]))
+    ok(
+        await call(
+            client,
+            DELIVER,
+            {"input": {"demandId": accepted["id"], "report": "修好了"}},
+            w.tokens["property_liaison"],
+        )
+    )
     assert await _kinds(client, w.tokens["resident"]) == ["demands.delivered"]
 
 
@@ -55,10 +61,18 @@ async def test_changes_stream_to_subscribers_at_or_above_the_demand(client):
     w = await demands_world()
     app = client.app
     async with contextlib.AsyncExitStack() as stack:
-        c1 = await stack.enter_async_context(subscribe(app, UPDATED, {"a": gid_of(w.c1)}, w.tokens["c1_worker"]))
-        s1 = await stack.enter_async_context(subscribe(app, UPDATED, {"a": gid_of(w.s1)}, w.tokens["s1_manager"]))
-        c2 = await stack.enter_async_context(subscribe(app, UPDATED, {"a": gid_of(w.c2)}, w.tokens["c2_worker"]))
-        resident = await stack.enter_async_context(subscribe(app, UPDATED, {"a": gid_of(w.c1)}, w.tokens["resident"]))
+        c1 = await stack.enter_async_context(
+            subscribe(app, UPDATED, {"a": gid_of(w.c1)}, w.tokens["c1_worker"])
+        )
+        s1 = await stack.enter_async_context(
+            subscribe(app, UPDATED, {"a": gid_of(w.s1)}, w.tokens["s1_manager"])
+        )
+        c2 = await stack.enter_async_context(
+            subscribe(app, UPDATED, {"a": gid_of(w.c2)}, w.tokens["c2_worker"])
+        )
+        resident = await stack.enter_async_context(
+            subscribe(app, UPDATED, {"a": gid_of(w.c1)}, w.tokens["resident"])
+        )
         demand = ok(await submit(client, w))
         for sub in (c1, s1, resident):
             got = (await sub.next())["data"]["demandUpdated"]
@@ -72,7 +86,9 @@ async def test_changes_stream_to_subscribers_at_or_above_the_demand(client):
         assert (await c1.next())["data"]["demandUpdated"]["ledgerNumber"] == other["ledgerNumber"]
         assert await _quiet(resident) and await _quiet(c2)
         # A refused move publishes nothing.
-        assert (await call(client, REJECT, {"id": demand["id"], "r": "x"}, w.tokens["c1_worker"]))["userErrors"]
+        assert (await call(client, REJECT, {"id": demand["id"], "r": "x"}, w.tokens["c1_worker"]))[
+            "userErrors"
+        ]
         assert await _quiet(c1)
 
 

@@ -15,7 +15,9 @@ RESIDENTS = """query { residents(first: 10) { edges { node { name demands(first:
 
 async def _add(client, w, n: int) -> None:
     for i in range(n):
-        demand = ok(await dispatch(client, w, ok(await submit(client, w, title=f"d{i}"))["id"], "property", "power"))
+        demand = ok(
+            await dispatch(client, w, ok(await submit(client, w, title=f"d{i}"))["id"], "property", "power")
+        )
         ok(await answer(client, w, demand, "property"), "assignment")
 
 
@@ -39,7 +41,9 @@ async def test_organization_assignments_and_resident_demands(client):
     w = await demands_world()
     await _add(client, w, 2)
     org = gid_of(w.orgs["property"])
-    await client.data(ORG, {"id": org}, w.tokens["super"])  # warm: the viewer is cached after its first request
+    await client.data(
+        ORG, {"id": org}, w.tokens["super"]
+    )  # warm: the viewer is cached after its first request
     few = await _cost(client, ORG, w.tokens["super"], {"id": org})
     few_residents = await _cost(client, RESIDENTS, w.tokens["super"])
     await _add(client, w, 5)

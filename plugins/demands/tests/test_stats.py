@@ -39,11 +39,19 @@ OVERDUE = """query($f: DemandFilter) { demands(filter: $f, first: 50) { totalCou
 
 async def _backdate(payload: dict, days: int) -> None:
     await Demand.filter(ledger_number=payload["ledgerNumber"]).update(
-        submitted_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=days))
+        submitted_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    )
 
 
 async def _deliver(client, w, demand: dict, org: str) -> None:
-    ok(await call(client, DELIVER, {"input": {"demandId": demand["id"], "report": "完成"}}, w.tokens[f"{org}_liaison"]))
+    ok(
+        await call(
+            client,
+            DELIVER,
+            {"input": {"demandId": demand["id"], "report": "完成"}},
+            w.tokens[f"{org}_liaison"],
+        )
+    )
 
 
 async def _ledger(client, w):
@@ -68,15 +76,32 @@ async def _ledger(client, w):
     await _backdate(d3, 6)
     d3 = ok(await dispatch(client, w, d3["id"], "power"))
     ok(await answer(client, w, d3, "power"), "assignment")
-    await Demand.filter(ledger_number=d3["ledgerNumber"]).update(due_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+    await Demand.filter(ledger_number=d3["ledgerNumber"]).update(
+        due_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    )
     await _deliver(client, w, d3, "power")  # delivered late
 
     d4 = ok(await submit(client, w, title="d4"))
     d4 = ok(await dispatch(client, w, d4["id"], "property", "water"))
     ok(await answer(client, w, d4, "property"), "assignment")
-    ok(await call(client, ANSWER, {"input": {"assignmentId": assignment_of(d4, "自来水公司"), "accept": False,
-                                             "reason": "不属于供水"}}, w.tokens["water_liaison"]), "assignment")
-    await Demand.filter(ledger_number=d4["ledgerNumber"]).update(due_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
+    ok(
+        await call(
+            client,
+            ANSWER,
+            {
+                "input": {
+                    "assignmentId": assignment_of(d4, "自来水公司"),
+                    "accept": False,
+                    "reason": "不属于供水",
+                }
+            },
+            w.tokens["water_liaison"],
+        ),
+        "assignment",
+    )
+    await Demand.filter(ledger_number=d4["ledgerNumber"]).update(
+        due_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    )
 
     d5 = ok(await submit(client, w, title="d5"))
     d6 = ok(await submit(client, w, title="d6"))
@@ -86,13 +111,36 @@ async def _ledger(client, w):
     ok(await submit(client, w, "c2_worker", submitter="wang", title="elsewhere"))
 
     soon = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).isoformat()
-    whistle = ok(await call(client, BLOW, {"input": {"areaId": gid_of(w.compound1), "title": "线缆", "description": "飞线",
-                                                     "organizationIds": [gid_of(w.orgs["power"]), gid_of(w.orgs["water"])],
-                                                     "reportBy": soon}}, w.tokens["s1_manager"]), "whistle")
+    whistle = ok(
+        await call(
+            client,
+            BLOW,
+            {
+                "input": {
+                    "areaId": gid_of(w.compound1),
+                    "title": "线缆",
+                    "description": "飞线",
+                    "organizationIds": [gid_of(w.orgs["power"]), gid_of(w.orgs["water"])],
+                    "reportBy": soon,
+                }
+            },
+            w.tokens["s1_manager"],
+        ),
+        "whistle",
+    )
     power = next(c["id"] for c in whistle["calls"] if c["organization"]["name"] == "供电公司")
-    ok(await call(client, REPORT, {"input": {"whistleCallId": power, "commitment": "马上到"}}, w.tokens["power_liaison"]),
-       "whistle")
-    await WhistleCall.filter(status="SUMMONED").update(report_by=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5))
+    ok(
+        await call(
+            client,
+            REPORT,
+            {"input": {"whistleCallId": power, "commitment": "马上到"}},
+            w.tokens["power_liaison"],
+        ),
+        "whistle",
+    )
+    await WhistleCall.filter(status="SUMMONED").update(
+        report_by=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    )
     return d1, d2, d3, d4, d5
 
 
@@ -100,21 +148,52 @@ async def test_figures_match_the_hand_count(client):
     w = await demands_world()
     d1, d2, d3, d4, d5 = await _ledger(client, w)
     s = (await client.data(STATS, {"a": gid_of(w.c1)}, w.tokens["super"]))["demandStats"]
-    assert (s["total"], s["open"], s["delivered"], s["closed"], s["rejected"], s["withdrawn"]) == (7, 2, 1, 2, 1, 1)
+    assert (s["total"], s["open"], s["delivered"], s["closed"], s["rejected"], s["withdrawn"]) == (
+        7,
+        2,
+        1,
+        2,
+        1,
+        1,
+    )
     assert s["resolutionRate"] == pytest.approx(3 / 6)  # (DELIVERED + CLOSED) / (total - WITHDRAWN)
-    assert s["onTimeRate"] == pytest.approx(2 / 3)      # d3 was delivered after its dueAt
+    assert s["onTimeRate"] == pytest.approx(2 / 3)  # d3 was delivered after its dueAt
     assert s["averageScore"] == pytest.approx(4.0)
     assert s["satisfactionRate"] == pytest.approx(0.5)
-    assert s["overdueOpen"] == 1                         # d4
+    assert s["overdueOpen"] == 1  # d4
     assert s["averageDaysToDeliver"] == pytest.approx((2 + 4 + 6) / 3, abs=0.01)
-    assert s["byCategory"] == [{"category": {"name": "维修"}, "count": 6}, {"category": {"name": "公共设施"}, "count": 1}]
+    assert s["byCategory"] == [
+        {"category": {"name": "维修"}, "count": 6},
+        {"category": {"name": "公共设施"}, "count": 1},
+    ]
     assert s["organizations"] == [
-        {"organization": {"name": "鑫源物业"}, "offered": 3, "accepted": 3, "declined": 0, "delivered": 2,
-         "onTimeRate": 1.0, "averageScore": 4.0},
-        {"organization": {"name": "供电公司"}, "offered": 2, "accepted": 2, "declined": 0, "delivered": 2,
-         "onTimeRate": 0.5, "averageScore": 5.0},
-        {"organization": {"name": "自来水公司"}, "offered": 1, "accepted": 0, "declined": 1, "delivered": 0,
-         "onTimeRate": None, "averageScore": None},
+        {
+            "organization": {"name": "鑫源物业"},
+            "offered": 3,
+            "accepted": 3,
+            "declined": 0,
+            "delivered": 2,
+            "onTimeRate": 1.0,
+            "averageScore": 4.0,
+        },
+        {
+            "organization": {"name": "供电公司"},
+            "offered": 2,
+            "accepted": 2,
+            "declined": 0,
+            "delivered": 2,
+            "onTimeRate": 0.5,
+            "averageScore": 5.0,
+        },
+        {
+            "organization": {"name": "自来水公司"},
+            "offered": 1,
+            "accepted": 0,
+            "declined": 1,
+            "delivered": 0,
+            "onTimeRate": None,
+            "averageScore": None,
+        },
     ]  # the health commission's only offer was cancelled with the withdrawal
     assert s["top"] == [{"organization": {"name": "鑫源物业"}}]
     assert s["whistlesBlown"] == 1 and s["whistleReportOnTimeRate"] == pytest.approx(0.5)
@@ -129,10 +208,16 @@ async def test_figures_match_the_hand_count(client):
     overdue = (await client.data(OVERDUE, {"f": {"overdue": True}}, w.tokens["super"]))["demands"]
     assert [e["node"]["ledgerNumber"] for e in overdue["edges"]] == [d4["ledgerNumber"]]
     assert overdue["edges"][0]["node"]["overdue"] and overdue["edges"][0]["node"]["late"]
-    rest = (await client.data(OVERDUE, {"f": {"overdue": False, "status": ["DELIVERED", "CLOSED"]}},
-                              w.tokens["super"]))["demands"]
+    rest = (
+        await client.data(
+            OVERDUE, {"f": {"overdue": False, "status": ["DELIVERED", "CLOSED"]}}, w.tokens["super"]
+        )
+    )["demands"]
     assert {e["node"]["ledgerNumber"]: e["node"]["late"] for e in rest["edges"]} == {
-        d1["ledgerNumber"]: False, d2["ledgerNumber"]: False, d3["ledgerNumber"]: True}
+        d1["ledgerNumber"]: False,
+        d2["ledgerNumber"]: False,
+        d3["ledgerNumber"]: True,
+    }
 
 
 async def test_community_stats_over_a_list_cost_a_fixed_number_of_statements(client):
@@ -142,7 +227,12 @@ async def test_community_stats_over_a_list_cost_a_fixed_number_of_statements(cli
         rows = (await client.data(COMMUNITIES, token=w.tokens["super"]))["communities"]["edges"]
     by_name = {r["node"]["name"]: r["node"]["demandStats"] for r in rows}
     assert by_name["三湾街社区"]["total"] == 7 and by_name["中安街社区"]["total"] == 1
-    assert by_name["金昌社区"] == {"total": 0, "resolutionRate": None, "byCategory": [], "organizations": [],
-                                "whistlesBlown": 0}
+    assert by_name["金昌社区"] == {
+        "total": 0,
+        "resolutionRate": None,
+        "byCategory": [],
+        "organizations": [],
+        "whistlesBlown": 0,
+    }
     # One statement per figure group whatever the number of communities.
     assert len(sql) <= 10, sql

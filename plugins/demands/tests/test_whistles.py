@@ -27,9 +27,16 @@ def _soon(days: int = 2) -> str:
     return (dt.datetime.now(dt.UTC) + dt.timedelta(days=days)).isoformat()
 
 
-async def blow(client, w, token="s1_manager", *, area=None, orgs=("power", "water"), demand=None, report_by=None):
-    data = {"areaId": gid_of(area or w.compound1), "title": "线缆整治", "description": "飞线私拉乱接",
-            "organizationIds": [gid_of(w.orgs[o]) for o in orgs], "reportBy": report_by or _soon()}
+async def blow(
+    client, w, token="s1_manager", *, area=None, orgs=("power", "water"), demand=None, report_by=None
+):
+    data = {
+        "areaId": gid_of(area or w.compound1),
+        "title": "线缆整治",
+        "description": "飞线私拉乱接",
+        "organizationIds": [gid_of(w.orgs[o]) for o in orgs],
+        "reportBy": report_by or _soon(),
+    }
     if demand is not None:
         data["demandId"] = demand
     return await call(client, BLOW, {"input": data}, w.tokens[token])
@@ -55,32 +62,105 @@ async def test_blow_report_complete_resolve(client):
     mine = (await client.data(MY_CALLS, token=w.tokens["power_liaison"]))["myWhistleCalls"]
     assert [(c["id"], c["status"], c["whistle"]["title"]) for c in mine] == [(power, "SUMMONED", "线缆整治")]
     assert (await client.data(MY_CALLS, token=w.tokens["health_liaison"]))["myWhistleCalls"] == []
-    refused(await call(client, REPORT, {"input": {"whistleCallId": power, "commitment": "x"}},
-                       w.tokens["water_liaison"]), "FORBIDDEN", "whistle")
-    refused(await call(client, COMPLETE, {"input": {"whistleCallId": power, "outcome": "x"}},
-                       w.tokens["power_liaison"]), "INVALID_TRANSITION", "whistle")
-    reported = ok(await call(client, REPORT, {"input": {"whistleCallId": power, "commitment": "两天内入户排查"}},
-                             w.tokens["power_liaison"]), "whistle")
+    refused(
+        await call(
+            client, REPORT, {"input": {"whistleCallId": power, "commitment": "x"}}, w.tokens["water_liaison"]
+        ),
+        "FORBIDDEN",
+        "whistle",
+    )
+    refused(
+        await call(
+            client, COMPLETE, {"input": {"whistleCallId": power, "outcome": "x"}}, w.tokens["power_liaison"]
+        ),
+        "INVALID_TRANSITION",
+        "whistle",
+    )
+    reported = ok(
+        await call(
+            client,
+            REPORT,
+            {"input": {"whistleCallId": power, "commitment": "两天内入户排查"}},
+            w.tokens["power_liaison"],
+        ),
+        "whistle",
+    )
     assert next(c for c in reported["calls"] if c["id"] == power)["status"] == "REPORTED"
-    refused(await call(client, REPORT, {"input": {"whistleCallId": power, "commitment": "again"}},
-                       w.tokens["power_liaison"]), "INVALID_TRANSITION", "whistle")
-    ok(await call(client, COMPLETE, {"input": {"whistleCallId": power, "outcome": "已规整线路"}},
-                  w.tokens["power_liaison"]), "whistle")
+    refused(
+        await call(
+            client,
+            REPORT,
+            {"input": {"whistleCallId": power, "commitment": "again"}},
+            w.tokens["power_liaison"],
+        ),
+        "INVALID_TRANSITION",
+        "whistle",
+    )
+    ok(
+        await call(
+            client,
+            COMPLETE,
+            {"input": {"whistleCallId": power, "outcome": "已规整线路"}},
+            w.tokens["power_liaison"],
+        ),
+        "whistle",
+    )
     assert (await client.data(MY_CALLS, token=w.tokens["power_liaison"]))["myWhistleCalls"] == []  # DONE
     # Resolving while a call is not DONE is refused.
-    refused(await call(client, RESOLVE, {"input": {"whistleId": whistle["id"], "resolution": "x"}},
-                       w.tokens["s1_manager"]), "INVALID_TRANSITION", "whistle")
-    ok(await call(client, REPORT, {"input": {"whistleCallId": water, "commitment": "配合"}}, w.tokens["water_liaison"]),
-       "whistle")
-    ok(await call(client, COMPLETE, {"input": {"whistleCallId": water, "outcome": "完成"}}, w.tokens["water_liaison"]),
-       "whistle")
-    refused(await call(client, RESOLVE, {"input": {"whistleId": whistle["id"], "resolution": "x"}},
-                       w.tokens["c1_worker"]), "FORBIDDEN", "whistle")
-    done = ok(await call(client, RESOLVE, {"input": {"whistleId": whistle["id"], "resolution": "联合整治完成"}},
-                         w.tokens["s1_manager"]), "whistle")
-    assert done["status"] == "RESOLVED" and done["resolvedAt"] and {c["status"] for c in done["calls"]} == {"DONE"}
-    refused(await call(client, CANCEL, {"id": whistle["id"], "r": "x"}, w.tokens["s1_manager"]),
-            "INVALID_TRANSITION", "whistle")
+    refused(
+        await call(
+            client,
+            RESOLVE,
+            {"input": {"whistleId": whistle["id"], "resolution": "x"}},
+            w.tokens["s1_manager"],
+        ),
+        "INVALID_TRANSITION",
+        "whistle",
+    )
+    ok(
+        await call(
+            client,
+            REPORT,
+            {"input": {"whistleCallId": water, "commitment": "配合"}},
+            w.tokens["water_liaison"],
+        ),
+        "whistle",
+    )
+    ok(
+        await call(
+            client,
+            COMPLETE,
+            {"input": {"whistleCallId": water, "outcome": "完成"}},
+            w.tokens["water_liaison"],
+        ),
+        "whistle",
+    )
+    refused(
+        await call(
+            client, RESOLVE, {"input": {"whistleId": whistle["id"], "resolution": "x"}}, w.tokens["c1_worker"]
+        ),
+        "FORBIDDEN",
+        "whistle",
+    )
+    done = ok(
+        await call(
+            client,
+            RESOLVE,
+            {"input": {"whistleId": whistle["id"], "resolution": "联合整治完成"}},
+            w.tokens["s1_manager"],
+        ),
+        "whistle",
+    )
+    assert (
+        done["status"] == "RESOLVED"
+        and done["resolvedAt"]
+        and {c["status"] for c in done["calls"]} == {"DONE"}
+    )
+    refused(
+        await call(client, CANCEL, {"id": whistle["id"], "r": "x"}, w.tokens["s1_manager"]),
+        "INVALID_TRANSITION",
+        "whistle",
+    )
 
 
 async def test_who_may_blow_and_bad_whistles(client):
@@ -92,10 +172,22 @@ async def test_who_may_blow_and_bad_whistles(client):
     past = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat()
     refused(await blow(client, w, report_by=past), "INVALID_INPUT", "whistle")
     whistle = ok(await blow(client, w, "district_admin"), "whistle")
-    refused(await call(client, CANCEL, {"id": whistle["id"], "r": " "}, w.tokens["s1_manager"]),
-            "INVALID_INPUT", "whistle")
-    cancelled = ok(await call(client, CANCEL, {"id": whistle["id"], "r": "另行处理"}, w.tokens["s1_manager"]),
-                   "whistle")
+    refused(
+        await call(client, CANCEL, {"id": whistle["id"], "r": " "}, w.tokens["s1_manager"]),
+        "INVALID_INPUT",
+        "whistle",
+    )
+    cancelled = ok(
+        await call(client, CANCEL, {"id": whistle["id"], "r": "另行处理"}, w.tokens["s1_manager"]), "whistle"
+    )
     assert cancelled["status"] == "CANCELLED"
-    refused(await call(client, REPORT, {"input": {"whistleCallId": _call_of(whistle, "供电公司"), "commitment": "x"}},
-                       w.tokens["power_liaison"]), "INVALID_TRANSITION", "whistle")
+    refused(
+        await call(
+            client,
+            REPORT,
+            {"input": {"whistleCallId": _call_of(whistle, "供电公司"), "commitment": "x"}},
+            w.tokens["power_liaison"],
+        ),
+        "INVALID_TRANSITION",
+        "whistle",
+    )

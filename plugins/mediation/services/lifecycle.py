@@ -80,8 +80,10 @@ def refusal(case: DisputeCase, action: Action, pending_follow_ups: int = 0) -> s
         allowed = " or ".join(sorted(s.value for s in rule.sources))
         return f"A {case.status.value} case cannot be {_VERBS[action]} (only a {allowed} case can)."
     if action == Action.ESCALATE and case.handling_level not in NEXT_LEVEL:
-        return (f"The case is already handled at {case.handling_level.value} level; "
-                "it cannot be escalated further.")
+        return (
+            f"The case is already handled at {case.handling_level.value} level; "
+            "it cannot be escalated further."
+        )
     if action == Action.CLOSE and case.status == S.RESOLVED and pending_follow_ups:
         return f"{pending_follow_ups} follow-up visit(s) are still to be done; close the case once they are."
     return None
@@ -100,7 +102,8 @@ async def check(case: DisputeCase, action: Action) -> None:
 def allowed_actions(case: DisputeCase, pending_follow_ups: int) -> list[Action]:
     """The actions the state machine would accept now, in lifecycle order."""
     return [
-        action for action in RULES
+        action
+        for action in RULES
         if refusal(case, action, pending_follow_ups) is None
         and (action != Action.COMPLETE_FOLLOW_UP or pending_follow_ups)
     ]
@@ -112,12 +115,25 @@ def _now() -> dt.datetime:
 
 async def record_report(case: DisputeCase, actor_id: int | None) -> DisputeCaseEvent:
     """The first event of a new case."""
-    return await DisputeCaseEvent.create(case_id=case.id, at=case.reported_at, actor_id=actor_id,
-                                         kind="REPORTED", to_status=S.REPORTED, to_level=case.handling_level)
+    return await DisputeCaseEvent.create(
+        case_id=case.id,
+        at=case.reported_at,
+        actor_id=actor_id,
+        kind="REPORTED",
+        to_status=S.REPORTED,
+        to_level=case.handling_level,
+    )
 
 
-async def move(case: DisputeCase, action: Action, actor_id: int | None, *, note: str | None = None,
-               at: dt.datetime | None = None, **changes) -> DisputeCaseEvent:
+async def move(
+    case: DisputeCase,
+    action: Action,
+    actor_id: int | None,
+    *,
+    note: str | None = None,
+    at: dt.datetime | None = None,
+    **changes,
+) -> DisputeCaseEvent:
     """Check ``action``, apply it with ``changes`` (other columns to set) and record the event."""
     await check(case, action)
     rule = RULES[action]
@@ -127,8 +143,12 @@ async def move(case: DisputeCase, action: Action, actor_id: int | None, *, note:
     if action == Action.ESCALATE:
         changes["handling_level"] = NEXT_LEVEL[from_level]
     if action == Action.RESOLVE:
-        changes.update(outcome=S.RESOLVED, resolved_at=at, resolved_level=from_level,
-                       resolution_seconds=max(0, int((at - case.reported_at).total_seconds())))
+        changes.update(
+            outcome=S.RESOLVED,
+            resolved_at=at,
+            resolved_level=from_level,
+            resolution_seconds=max(0, int((at - case.reported_at).total_seconds())),
+        )
     elif action == Action.FAIL:
         changes.update(outcome=S.FAILED, failed_at=at)
     elif action == Action.CLOSE:
@@ -138,7 +158,8 @@ async def move(case: DisputeCase, action: Action, actor_id: int | None, *, note:
     # (two escalations from ACCEPTED at one level, say) makes this one match no row, even without the
     # row lock the services take on PostgreSQL.
     updated = await DisputeCase.filter(id=case.id, status=from_status, handling_level=from_level).update(
-        **changes, updated_at=at)
+        **changes, updated_at=at
+    )
     if not updated:
         raise refuse("The case was changed by someone else meanwhile; reload it and try again.")
     for name, value in changes.items():
@@ -148,7 +169,10 @@ async def move(case: DisputeCase, action: Action, actor_id: int | None, *, note:
     # (an escalation from ACCEPTED goes back to ACCEPTED); sessions and follow-ups do not move the case.
     moved = rule.target is not None
     return await DisputeCaseEvent.create(
-        case_id=case.id, at=at, actor_id=actor_id, kind=rule.event_kind,
+        case_id=case.id,
+        at=at,
+        actor_id=actor_id,
+        kind=rule.event_kind,
         from_status=from_status if moved else None,
         to_status=to_status if moved else None,
         from_level=from_level if to_level != from_level else None,

@@ -84,8 +84,9 @@ def _enum(cls, value):
     return value if isinstance(value, cls) or value is None else cls(value)
 
 
-async def tallies(viewer: Viewer, column: str, area_ids: list[int], frm: dt.datetime | None,
-                  to: dt.datetime | None) -> dict[int, Tally]:
+async def tallies(
+    viewer: Viewer, column: str, area_ids: list[int], frm: dt.datetime | None, to: dt.datetime | None
+) -> dict[int, Tally]:
     """A Tally per area id, for areas whose lineage column ``column`` (e.g. community_ref) holds the id."""
     out = {area_id: Tally() for area_id in area_ids}
     if not area_ids:
@@ -115,13 +116,18 @@ async def tallies(viewer: Viewer, column: str, area_ids: list[int], frm: dt.date
     return out
 
 
-async def resolved_in_period(viewer: Viewer, column: str, area_ids: list[int], frm: dt.datetime | None,
-                             to: dt.datetime | None) -> dict[int, int]:
+async def resolved_in_period(
+    viewer: Viewer, column: str, area_ids: list[int], frm: dt.datetime | None, to: dt.datetime | None
+) -> dict[int, int]:
     """Cases settled by an agreement with resolvedAt in [frm, to), per area id, whatever their report date."""
     rows = await (
         visible(viewer, DisputeCase)
-        .filter(_resolved_q(frm, to), outcome=DisputeStatus.RESOLVED, **{f"{column}__in": sorted(set(area_ids))})
-        .annotate(n=Count("id")).group_by(column).values(column, "n")
+        .filter(
+            _resolved_q(frm, to), outcome=DisputeStatus.RESOLVED, **{f"{column}__in": sorted(set(area_ids))}
+        )
+        .annotate(n=Count("id"))
+        .group_by(column)
+        .values(column, "n")
     )
     found = {row[column]: row["n"] for row in rows}
     return {area_id: found.get(area_id, 0) for area_id in area_ids}

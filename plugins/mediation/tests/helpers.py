@@ -33,7 +33,9 @@ SESSION = f"""mutation($input: RecordMediationSessionInput!) {{ recordMediationS
 RESOLVE = f"""mutation($input: ResolveDisputeInput!) {{ resolveDispute(input: $input) {{ {PAYLOAD} }} }}"""
 FAIL = f"""mutation($id: ID!, $reason: String!) {{ markDisputeFailed(caseId: $id, reason: $reason) {{ {PAYLOAD} }} }}"""
 ESCALATE = f"""mutation($id: ID!, $reason: String!) {{ escalateDispute(caseId: $id, reason: $reason) {{ {PAYLOAD} }} }}"""
-FOLLOW_UP = f"""mutation($input: CompleteFollowUpInput!) {{ completeFollowUp(input: $input) {{ {PAYLOAD} }} }}"""
+FOLLOW_UP = (
+    f"""mutation($input: CompleteFollowUpInput!) {{ completeFollowUp(input: $input) {{ {PAYLOAD} }} }}"""
+)
 CLOSE = f"""mutation($id: ID!) {{ closeDispute(caseId: $id) {{ {PAYLOAD} }} }}"""
 GET = f"""query($id: ID!) {{ disputeCase(id: $id) {{ {CASE_FIELDS} }} }}"""
 
@@ -53,14 +55,32 @@ async def call(client, query: str, variables: dict, token: str, field: str) -> d
     return (await client.data(query, variables, token))[field]
 
 
-async def report(client, w: World, token_name: str = "c1_worker", *, area=None, parties=None,
-                 category="NEIGHBOR", key=None, title="楼上漏水") -> dict:
-    parties = parties if parties is not None else [
-        {"residentId": gid_of(w.residents["zhang"]), "role": "APPLICANT"},
-        {"name": "楼上住户", "role": "RESPONDENT"},
-    ]
-    data = {"areaId": gid_of(area or w.building1), "title": title, "description": "卫生间漏水到楼下",
-            "category": category, "parties": parties}
+async def report(
+    client,
+    w: World,
+    token_name: str = "c1_worker",
+    *,
+    area=None,
+    parties=None,
+    category="NEIGHBOR",
+    key=None,
+    title="楼上漏水",
+) -> dict:
+    parties = (
+        parties
+        if parties is not None
+        else [
+            {"residentId": gid_of(w.residents["zhang"]), "role": "APPLICANT"},
+            {"name": "楼上住户", "role": "RESPONDENT"},
+        ]
+    )
+    data = {
+        "areaId": gid_of(area or w.building1),
+        "title": title,
+        "description": "卫生间漏水到楼下",
+        "category": category,
+        "parties": parties,
+    }
     if key is not None:
         data["clientMutationId"] = key
     return await call(client, REPORT, {"input": data}, w.tokens[token_name], "reportDispute")
@@ -77,19 +97,31 @@ def refused(payload: dict, code: str) -> dict:
     return payload["userErrors"][0]
 
 
-async def to_in_mediation(client, w: World, case_id: str, token: str = "c1_worker", members=None, owner=None) -> dict:
+async def to_in_mediation(
+    client, w: World, case_id: str, token: str = "c1_worker", members=None, owner=None
+) -> dict:
     ok(await call(client, ACCEPT, {"id": case_id}, w.tokens[token], "acceptDispute"))
-    members = members or [{"userId": gid_of(w.users["c1_mediator"]), "role": "MEDIATOR"},
-                          {"userId": gid_of(w.users["c1_grid"]), "role": "GRID_LEADER"}]
+    members = members or [
+        {"userId": gid_of(w.users["c1_mediator"]), "role": "MEDIATOR"},
+        {"userId": gid_of(w.users["c1_grid"]), "role": "GRID_LEADER"},
+    ]
     data = {"caseId": case_id, "members": members, "method": "ON_SITE"}
     if owner is not None:
         data["caseOwnerId"] = owner
     return ok(await call(client, ASSIGN, {"input": data}, w.tokens[token], "assignMediationTeam"))
 
 
-async def insert_case(area: m.Area, seq: int, *, status: DisputeStatus, category=DisputeCategory.NEIGHBOR,
-                      level: AreaLevel = AreaLevel.COMPOUND, reported_at: dt.datetime,
-                      resolved_days: float | None = None, resolved_level: AreaLevel | None = None) -> DisputeCase:
+async def insert_case(
+    area: m.Area,
+    seq: int,
+    *,
+    status: DisputeStatus,
+    category=DisputeCategory.NEIGHBOR,
+    level: AreaLevel = AreaLevel.COMPOUND,
+    reported_at: dt.datetime,
+    resolved_days: float | None = None,
+    resolved_level: AreaLevel | None = None,
+) -> DisputeCase:
     """A case row as the state machine would have left it (for statistics fixtures)."""
     outcome = None
     if status in (DisputeStatus.RESOLVED, DisputeStatus.FAILED):
@@ -98,9 +130,17 @@ async def insert_case(area: m.Area, seq: int, *, status: DisputeStatus, category
         outcome = DisputeStatus.RESOLVED if resolved_days is not None else DisputeStatus.FAILED
     resolved = outcome == DisputeStatus.RESOLVED
     return await DisputeCase.create(
-        case_number=f"MD-{reported_at.year}-{seq:06d}", year=reported_at.year, seq=seq, title=f"case {seq}",
-        description="-", category=category, status=status, area_id=area.id, handling_level=level,
-        reported_at=reported_at, outcome=outcome,
+        case_number=f"MD-{reported_at.year}-{seq:06d}",
+        year=reported_at.year,
+        seq=seq,
+        title=f"case {seq}",
+        description="-",
+        category=category,
+        status=status,
+        area_id=area.id,
+        handling_level=level,
+        reported_at=reported_at,
+        outcome=outcome,
         resolved_level=(resolved_level or level) if resolved else None,
         resolution_seconds=int(resolved_days * 86400) if resolved else None,
         resolved_at=reported_at + dt.timedelta(days=resolved_days) if resolved else None,

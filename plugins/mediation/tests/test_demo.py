@@ -36,7 +36,9 @@ async def test_demo_data(client):
         assert history[0].kind == "REPORTED" and history[0].at == case.reported_at
         moves = [e for e in history if e.to_status is not None]
         assert moves[-1].to_status == case.status, case.case_number
-        assert all(a.to_status == b.from_status for a, b in zip(moves, moves[1:], strict=False) if b.from_status)
+        assert all(
+            a.to_status == b.from_status for a, b in zip(moves, moves[1:], strict=False) if b.from_status
+        )
         if case.status == S.CLOSED and case.outcome == S.RESOLVED:
             assert case.id not in pending
         if case.outcome == S.RESOLVED:
@@ -50,7 +52,9 @@ async def test_demo_data(client):
         assert (await CaseCounter.get(year=year)).last_seq == len(seqs)
 
     worker = ctx.community_workers[ctx.communities[0].id]
-    stats = (await client.data(STATS, {"a": gid_of(ctx.district)}, token_for(ctx.users["admin"])))["mediationStats"]
+    stats = (await client.data(STATS, {"a": gid_of(ctx.district)}, token_for(ctx.users["admin"])))[
+        "mediationStats"
+    ]
     assert stats["total"] == len(cases)
     assert stats["resolved"] + stats["failed"] + stats["open"] == len(cases)
     assert 0.85 < stats["resolutionRate"] < 0.99
@@ -62,14 +66,17 @@ async def test_demo_data(client):
     accounts = [u for u in ctx.users.values() if u.resident_id]
     assert accounts
     for account in accounts:
-        mine = (await client.data("""{ me { resident { disputeCases { totalCount } } }
+        mine = await client.data(
+            """{ me { resident { disputeCases { totalCount } } }
             disputeCases { totalCount edges { node { parties { resident { id } } } } } }""",
-                                  token=token_for(account)))
+            token=token_for(account),
+        )
         assert mine["me"]["resident"]["disputeCases"]["totalCount"] >= 3, account.username
         assert mine["disputeCases"]["totalCount"] >= 1
         for edge in mine["disputeCases"]["edges"]:
             assert gid_of(await m.Resident.get(id=account.resident_id)) in {
-                p["resident"]["id"] for p in edge["node"]["parties"] if p["resident"]}
+                p["resident"]["id"] for p in edge["node"]["parties"] if p["resident"]
+            }
 
     class W:  # what tests.helpers.report needs
         tokens = {"w": token_for(worker)}

@@ -41,12 +41,32 @@ async def _worked_case(client, w, tok="c1_worker") -> str:
     cid = ok(await report(client, w))["id"]
     await to_in_mediation(client, w, cid, owner=gid_of(w.users["c1_mediator"]))
     held = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).isoformat()
-    ok(await call(client, SESSION, {"input": {"caseId": cid, "heldAt": held, "notes": "n"}}, w.tokens[tok],
-                  "recordMediationSession"))
+    ok(
+        await call(
+            client,
+            SESSION,
+            {"input": {"caseId": cid, "heldAt": held, "notes": "n"}},
+            w.tokens[tok],
+            "recordMediationSession",
+        )
+    )
     today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
-    ok(await call(client, RESOLVE, {"input": {"caseId": cid, "terms": "t", "signedOn": today.isoformat(),
-                  "followUpDates": [(today + dt.timedelta(days=d)).isoformat() for d in (7, 30)]}},
-                  w.tokens[tok], "resolveDispute"))
+    ok(
+        await call(
+            client,
+            RESOLVE,
+            {
+                "input": {
+                    "caseId": cid,
+                    "terms": "t",
+                    "signedOn": today.isoformat(),
+                    "followUpDates": [(today + dt.timedelta(days=d)).isoformat() for d in (7, 30)],
+                }
+            },
+            w.tokens[tok],
+            "resolveDispute",
+        )
+    )
     return cid
 
 
@@ -54,8 +74,16 @@ async def test_filters(client):
     w = await mediation_world()
     tok = w.tokens["district_admin"]
     a = ok(await report(client, w, category="NOISE"))
-    b_id = ok(await report(client, w, area=w.c2, token_name="c2_worker", parties=[{"name": "甲", "role": "APPLICANT"}],
-                           title="停车位被占"))["id"]
+    b_id = ok(
+        await report(
+            client,
+            w,
+            area=w.c2,
+            token_name="c2_worker",
+            parties=[{"name": "甲", "role": "APPLICANT"}],
+            title="停车位被占",
+        )
+    )["id"]
     await to_in_mediation(client, w, a["id"], owner=gid_of(w.users["c1_mediator"]))
     ok(await call(client, ESCALATE, {"id": a["id"], "reason": "r"}, tok, "escalateDispute"))
 
@@ -68,9 +96,13 @@ async def test_filters(client):
     assert await numbers({"areaId": gid_of(w.c3)}) == []
     assert await numbers({"areaId": "not-an-id"}) == []
     assert await numbers({"status": "ACCEPTED"}) == [a["caseNumber"]]
-    assert await numbers({"status": "REPORTED", "category": "NEIGHBOR"}) == [(await numbers({"areaId": gid_of(w.c2)}))[0]]
+    assert await numbers({"status": "REPORTED", "category": "NEIGHBOR"}) == [
+        (await numbers({"areaId": gid_of(w.c2)}))[0]
+    ]
     assert await numbers({"category": "NOISE"}) == [a["caseNumber"]]
-    assert await numbers({"handlingLevel": "COMMUNITY"}) == await numbers({})  # a escalated; b reported at a community
+    assert await numbers({"handlingLevel": "COMMUNITY"}) == await numbers(
+        {}
+    )  # a escalated; b reported at a community
     assert await numbers({"handlingLevel": "COMPOUND"}) == []
     for user in ("c1_mediator", "c1_grid"):  # owner and team member
         assert await numbers({"assignedToUserId": gid_of(w.users[user])}) == [a["caseNumber"]]
@@ -87,8 +119,9 @@ async def test_filters(client):
 async def test_paging(client):
     w = await mediation_world()
     for seq in range(1, 8):
-        await insert_case(w.compound1, seq, status=S.REPORTED,
-                          reported_at=dt.datetime(2025, 1, seq, tzinfo=dt.UTC))
+        await insert_case(
+            w.compound1, seq, status=S.REPORTED, reported_at=dt.datetime(2025, 1, seq, tzinfo=dt.UTC)
+        )
     tok = w.tokens["c1_worker"]
     seen, after = [], None
     while True:
@@ -104,10 +137,25 @@ async def test_paging(client):
 async def test_resident_dispute_cases_connection(client):
     w = await mediation_world()
     first = ok(await report(client, w))["caseNumber"]
-    second = ok(await report(client, w, parties=[{"residentId": gid_of(w.residents["zhang"]), "role": "RESPONDENT"},
-                                               {"residentId": gid_of(w.residents["zhang_wife"]), "role": "APPLICANT"}]))
-    ok(await report(client, w, area=w.c2, token_name="c2_worker",
-                    parties=[{"residentId": gid_of(w.residents["wang"]), "role": "APPLICANT"}]))
+    second = ok(
+        await report(
+            client,
+            w,
+            parties=[
+                {"residentId": gid_of(w.residents["zhang"]), "role": "RESPONDENT"},
+                {"residentId": gid_of(w.residents["zhang_wife"]), "role": "APPLICANT"},
+            ],
+        )
+    )
+    ok(
+        await report(
+            client,
+            w,
+            area=w.c2,
+            token_name="c2_worker",
+            parties=[{"residentId": gid_of(w.residents["wang"]), "role": "APPLICANT"}],
+        )
+    )
     query = """query($f: ResidentFilter) { residents(filter: $f) { edges { node { name
       disputeCases(first: 1) { totalCount pageInfo { hasNextPage } edges { node { caseNumber } } } } } } }"""
     with count_statements() as statements:
@@ -141,7 +189,13 @@ async def test_nested_list_costs_a_fixed_number_of_statements(client):
     assert node["caseOwner"]["username"] == "c1_mediator"
     assert len(node["parties"]) == 2 and len(node["team"]) == 2 and len(node["followUps"]) == 2
     assert node["parties"][0]["resident"]["community"]["name"] == "三湾街社区"
-    assert [e["kind"] for e in node["events"]] == ["REPORTED", "ACCEPTED", "TEAM_ASSIGNED", "SESSION_RECORDED", "RESOLVED"]
+    assert [e["kind"] for e in node["events"]] == [
+        "REPORTED",
+        "ACCEPTED",
+        "TEAM_ASSIGNED",
+        "SESSION_RECORDED",
+        "RESOLVED",
+    ]
     assert len(many) == len(few), "\n".join(many)
     # 2 to authenticate, 2 for the page, 1 per nested list or lookup level (users at two depths).
     assert len(many) <= 14, "\n".join(many)
@@ -151,11 +205,19 @@ async def test_node_and_notification_subject(client):
     w = await mediation_world()
     cid = ok(await report(client, w))["id"]
     await to_in_mediation(client, w, cid)
-    data = await client.data("""query($id: ID!) { node(id: $id) { id ... on DisputeCase { caseNumber } } }""",
-                             {"id": cid}, w.tokens["c1_grid"])
+    data = await client.data(
+        """query($id: ID!) { node(id: $id) { id ... on DisputeCase { caseNumber } } }""",
+        {"id": cid},
+        w.tokens["c1_grid"],
+    )
     assert data["node"]["id"] == cid
-    notes = (await client.data("""{ myNotifications { edges { node { kind title
-        subject { ... on DisputeCase { id status } } } } } }""", token=w.tokens["c1_mediator"]))["myNotifications"]
+    notes = (
+        await client.data(
+            """{ myNotifications { edges { node { kind title
+        subject { ... on DisputeCase { id status } } } } } }""",
+            token=w.tokens["c1_mediator"],
+        )
+    )["myNotifications"]
     node = notes["edges"][0]["node"]
     assert node["kind"] == "mediation.assigned"
     assert node["subject"] == {"id": cid, "status": "IN_MEDIATION"}

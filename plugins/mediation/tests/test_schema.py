@@ -27,8 +27,17 @@ def _fields(schema: dict, type_name: str) -> set[str]:
 async def test_enabled_schema_serves_the_contract(client):
     schema = (await client.data(INTROSPECT))["__schema"]
     assert {"disputeCase", "disputeCases", "mediationStats"} <= _fields(schema, "Query")
-    assert {"reportDispute", "acceptDispute", "assignMediationTeam", "recordMediationSession", "resolveDispute",
-            "markDisputeFailed", "escalateDispute", "completeFollowUp", "closeDispute"} <= _fields(schema, "Mutation")
+    assert {
+        "reportDispute",
+        "acceptDispute",
+        "assignMediationTeam",
+        "recordMediationSession",
+        "resolveDispute",
+        "markDisputeFailed",
+        "escalateDispute",
+        "completeFollowUp",
+        "closeDispute",
+    } <= _fields(schema, "Mutation")
     assert "disputeCaseUpdated" in {f["name"] for f in schema["subscriptionType"]["fields"]}
     assert "disputeCases" in _fields(schema, "Resident")
     assert "mediationStats" in _fields(schema, "Community")
@@ -57,13 +66,22 @@ async def test_schema_without_the_plugin_has_no_trace_of_it(app_factory):
 def test_served_sdl_passes_the_contract_check(tmp_path):
     sdl = tmp_path / "mediation.graphql"
     sdl.write_text(export_sdl(PluginHost(["mediation"]), get_settings()), encoding="utf-8")
-    run = subprocess.run([sys.executable, str(CHECK_CONTRACT), str(sdl), "--plugins", "mediation"],
-                         capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, str(CHECK_CONTRACT), str(sdl), "--plugins", "mediation"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "0 breaking changes, 0 undescribed" in run.stdout
 
 
 def test_models_match_the_migrations():
-    run = subprocess.run([sys.executable, "-m", "core.migration_check", "mediation"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "core.migration_check", "mediation"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stdout + run.stderr

@@ -58,7 +58,9 @@ async def test_changes_stream_to_subscribers_at_or_above_the_case(client):
         assert (await _next(resident))["status"] == "ACCEPTED"
         assert (await _next(resident))["status"] == "IN_MEDIATION"
         # A case in c2 reaches the subdistrict and c2, not c1; one without the resident does not reach them.
-        other = ok(await report(client, w, "c2_worker", area=w.c2, parties=[{"name": "甲", "role": "APPLICANT"}]))
+        other = ok(
+            await report(client, w, "c2_worker", area=w.c2, parties=[{"name": "甲", "role": "APPLICANT"}])
+        )
         assert (await _next(s1))["caseNumber"] == other["caseNumber"]
         assert (await _next(c2))["caseNumber"] == other["caseNumber"]
         unrelated = ok(await report(client, w, parties=[{"name": "乙", "role": "APPLICANT"}]))

@@ -37,8 +37,10 @@ CANCELLED_KIND = "volunteers.activity_cancelled"
 
 def _within(team: vm.VolunteerTeam, team_area: m.Area, area: m.Area) -> bool:
     """Whether the team's area contains the activity's area or lies below it."""
-    return (getattr(area, lineage_column(team_area.level), None) == team_area.id
-            or getattr(team, lineage_column(area.level), None) == area.id)
+    return (
+        getattr(area, lineage_column(team_area.level), None) == team_area.id
+        or getattr(team, lineage_column(area.level), None) == area.id
+    )
 
 
 def _optional_text(value: str | None, name: str, max_len: int) -> str | None:
@@ -57,12 +59,19 @@ async def create_activity(context, data) -> vm.VolunteerActivity:
     if ends_at <= starts_at:
         raise UserFailure("endsAt must be after startsAt.", Code.INVALID_INPUT, "endsAt")
     if data.capacity is not None and data.capacity < 1:
-        raise UserFailure("capacity must be at least 1 (or null for no limit).", Code.OUT_OF_RANGE,
-                          "capacity")
+        raise UserFailure(
+            "capacity must be at least 1 (or null for no limit).", Code.OUT_OF_RANGE, "capacity"
+        )
     activity = vm.VolunteerActivity(
-        title=title, description=_optional_text(data.description, "description", 5000), category=data.category,
-        area_id=area.id, location=_optional_text(data.location, "location", 300), starts_at=starts_at,
-        ends_at=ends_at, capacity=data.capacity, created_by_id=viewer.user_id,
+        title=title,
+        description=_optional_text(data.description, "description", 5000),
+        category=data.category,
+        area_id=area.id,
+        location=_optional_text(data.location, "location", 300),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=data.capacity,
+        created_by_id=viewer.user_id,
     )
     activity.set_lineage(area.lineage())
     if data.team_id is not None:
@@ -75,8 +84,9 @@ async def create_activity(context, data) -> vm.VolunteerActivity:
     return activity
 
 
-async def move_activity(context, activity_gid: str, target: ActivityStatus,
-                        reason: str | None = None) -> vm.VolunteerActivity:
+async def move_activity(
+    context, activity_gid: str, target: ActivityStatus, reason: str | None = None
+) -> vm.VolunteerActivity:
     viewer = context.viewer
     activity = await find(viewer, vm.VolunteerActivity, activity_gid, ["activityId"], "VolunteerActivity")
     require(viewer, MANAGE, activity, ["activityId"])
@@ -88,8 +98,11 @@ async def move_activity(context, activity_gid: str, target: ActivityStatus,
     if not moved:
         current = await status_of(vm.VolunteerActivity, activity.id)
         allowed = " or ".join(s.value for s in sources)
-        raise UserFailure(f"Only a {allowed} activity can become {target.value}; it is {current.value}.",
-                          Code.INVALID_TRANSITION, ["activityId"])
+        raise UserFailure(
+            f"Only a {allowed} activity can become {target.value}; it is {current.value}.",
+            Code.INVALID_TRANSITION,
+            ["activityId"],
+        )
     activity = await vm.VolunteerActivity.get(id=activity.id)
     if target == S.CANCELLED:
         await _cancel_signups(context, activity)
@@ -106,11 +119,15 @@ async def record_audience(context, activity_gid: str, audience_count: int) -> vm
     activity = await find(viewer, vm.VolunteerActivity, activity_gid, ["activityId"], "VolunteerActivity")
     require(viewer, MANAGE, activity, ["activityId"])
     if not 0 <= audience_count <= AUDIENCE_MAX:
-        raise UserFailure(f"audienceCount must be between 0 and {AUDIENCE_MAX}.", Code.INVALID_INPUT,
-                          ["audienceCount"])
+        raise UserFailure(
+            f"audienceCount must be between 0 and {AUDIENCE_MAX}.", Code.INVALID_INPUT, ["audienceCount"]
+        )
     if activity.status == S.CANCELLED or activity.starts_at > now():
-        raise UserFailure("An audience is recorded for an activity that has taken place (started, not cancelled).",
-                          Code.INVALID_TRANSITION, ["activityId"])
+        raise UserFailure(
+            "An audience is recorded for an activity that has taken place (started, not cancelled).",
+            Code.INVALID_TRANSITION,
+            ["activityId"],
+        )
     activity.audience_count = audience_count
     await activity.save(update_fields=["audience_count", "updated_at"])
     await record(context, "recordActivityAudience", gid_of(activity), detail=str(audience_count))
@@ -122,15 +139,28 @@ async def _cancel_signups(context, activity: vm.VolunteerActivity) -> None:
     volunteers who have accounts. Checked-out and no-show records stay."""
     held = (SignupStatus.SIGNED_UP, SignupStatus.CHECKED_IN)
     volunteer_ids = await vm.ActivitySignup.filter(activity_id=activity.id, status__in=held).values_list(
-        "volunteer_id", flat=True)
+        "volunteer_id", flat=True
+    )
     if not volunteer_ids:
         return
     cancelled = await vm.ActivitySignup.filter(activity_id=activity.id, status__in=held).update(
-        status=SignupStatus.CANCELLED, cancelled_at=now())
+        status=SignupStatus.CANCELLED, cancelled_at=now()
+    )
     await vm.VolunteerActivity.filter(id=activity.id).update(signup_count=F("signup_count") - cancelled)
     activity.signup_count -= cancelled
-    user_ids = await m.User.filter(
-        is_active=True, resident_id__in=Subquery(vm.Volunteer.filter(id__in=list(volunteer_ids)).values("resident_id")),
-    ).order_by("id").values_list("id", flat=True)
-    await notify(context, user_ids, CANCELLED_KIND, f"活动取消: {activity.title}",
-                 body=activity.cancel_reason, subject=activity)
+    user_ids = (
+        await m.User.filter(
+            is_active=True,
+            resident_id__in=Subquery(vm.Volunteer.filter(id__in=list(volunteer_ids)).values("resident_id")),
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    await notify(
+        context,
+        user_ids,
+        CANCELLED_KIND,
+        f"活动取消: {activity.title}",
+        body=activity.cancel_reason,
+        subject=activity,
+    )

@@ -17,7 +17,9 @@ def now() -> dt.datetime:
 
 def require_active(volunteer, field: Field) -> None:
     if volunteer.status != VolunteerStatus.ACTIVE:
-        raise UserFailure(f"The volunteer is {volunteer.status.value}, not ACTIVE.", Code.INVALID_TRANSITION, field)
+        raise UserFailure(
+            f"The volunteer is {volunteer.status.value}, not ACTIVE.", Code.INVALID_TRANSITION, field
+        )
 
 
 def is_self(viewer: Viewer, volunteer) -> bool:

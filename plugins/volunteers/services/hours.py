@@ -14,8 +14,9 @@ def activity_length(starts_at: dt.datetime, ends_at: dt.datetime) -> float:
     return max(0.0, (ends_at - starts_at).total_seconds() / 3600)
 
 
-def credited_hours(checked_in: dt.datetime, checked_out: dt.datetime, starts_at: dt.datetime,
-                   ends_at: dt.datetime) -> float:
+def credited_hours(
+    checked_in: dt.datetime, checked_out: dt.datetime, starts_at: dt.datetime, ends_at: dt.datetime
+) -> float:
     """Checkout minus checkin, capped at the activity's length (endsAt - startsAt),
     rounded to the nearest quarter hour with halves rounded up (7m30s -> 0.25 h,
     7m29s -> 0 h). A checkout before the checkin counts as 0."""

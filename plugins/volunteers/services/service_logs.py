@@ -19,12 +19,13 @@ async def log_service(context, data) -> vm.ServiceLog:
     require(viewer, MANAGE, volunteer, "volunteerId")
     hours = round(data.hours, 2)  # kept to two decimals: checked as kept
     if not (0 < hours <= MAX_HOURS):
-        raise UserFailure(f"hours must be more than 0 and at most {MAX_HOURS:g}.", Code.OUT_OF_RANGE,
-                          "hours")
+        raise UserFailure(f"hours must be more than 0 and at most {MAX_HOURS:g}.", Code.OUT_OF_RANGE, "hours")
     if data.served_on > clock.today():
         raise UserFailure("servedOn is in the future.", Code.OUT_OF_RANGE, "servedOn")
     log = vm.ServiceLog(
-        volunteer_id=volunteer.id, served_on=data.served_on, hours=hours,
+        volunteer_id=volunteer.id,
+        served_on=data.served_on,
+        hours=hours,
         description=require_text(data.description, "description", "description", 1000),
         logged_by_id=viewer.user_id,
     )
@@ -41,7 +42,8 @@ async def verify_service_log(context, log_gid: str) -> vm.ServiceLog:
     volunteer = await vm.Volunteer.get(id=log.volunteer_id)
     require_not_self(viewer, volunteer, ["serviceLogId"])
     moved = await vm.ServiceLog.filter(id=log.id, verified=False).update(
-        verified=True, verified_by_id=viewer.user_id, verified_at=now())
+        verified=True, verified_by_id=viewer.user_id, verified_at=now()
+    )
     if not moved:
         raise UserFailure("The service log is already verified.", Code.INVALID_TRANSITION, ["serviceLogId"])
     await record(context, "verifyServiceLog", gid_of(log))

@@ -37,15 +37,18 @@ CAN_MARK_NO_SHOW = (ActivityStatus.OPEN, ActivityStatus.CLOSED, ActivityStatus.C
 
 async def _take_place(activity_id: int) -> None:
     """Count one more signup, only while OPEN and below capacity, in one statement."""
-    taken = await vm.VolunteerActivity.filter(id=activity_id, status=ActivityStatus.OPEN).filter(
-        Q(capacity__isnull=True) | Q(signup_count__lt=F("capacity"))
-    ).update(signup_count=F("signup_count") + 1)
+    taken = (
+        await vm.VolunteerActivity.filter(id=activity_id, status=ActivityStatus.OPEN)
+        .filter(Q(capacity__isnull=True) | Q(signup_count__lt=F("capacity")))
+        .update(signup_count=F("signup_count") + 1)
+    )
     if taken:
         return
     status = await status_of(vm.VolunteerActivity, activity_id)
     if status != ActivityStatus.OPEN:
-        raise UserFailure("Signups are accepted only while the activity is OPEN.", Code.INVALID_TRANSITION,
-                          ["activityId"])
+        raise UserFailure(
+            "Signups are accepted only while the activity is OPEN.", Code.INVALID_TRANSITION, ["activityId"]
+        )
     raise UserFailure("The activity is full.", Code.CAPACITY_REACHED, ["activityId"])
 
 
@@ -61,7 +64,8 @@ async def _release(signup_id: int, activity_id: int) -> bool:
     cannot deadlock on PostgreSQL; a missed move gives the place back."""
     await _free_places(activity_id)
     moved = await vm.ActivitySignup.filter(id=signup_id, status=SignupStatus.SIGNED_UP).update(
-        status=SignupStatus.CANCELLED, cancelled_at=now())
+        status=SignupStatus.CANCELLED, cancelled_at=now()
+    )
     if not moved:
         await _free_places(activity_id, -1)
     return bool(moved)
@@ -70,8 +74,11 @@ async def _release(signup_id: int, activity_id: int) -> bool:
 def _require_activity_status(activity: vm.VolunteerActivity, allowed: tuple, what: str) -> None:
     if activity.status not in allowed:
         names = ", ".join(s.value for s in allowed)
-        raise UserFailure(f"{what} is possible only while the activity is {names}; it is {activity.status.value}.",
-                          Code.INVALID_TRANSITION, ["signupId"])
+        raise UserFailure(
+            f"{what} is possible only while the activity is {names}; it is {activity.status.value}.",
+            Code.INVALID_TRANSITION,
+            ["signupId"],
+        )
 
 
 async def _move(signup: vm.ActivitySignup, expected: SignupStatus, **changes) -> vm.ActivitySignup:
@@ -80,8 +87,9 @@ async def _move(signup: vm.ActivitySignup, expected: SignupStatus, **changes) ->
     if not moved:
         current = await status_of(vm.ActivitySignup, signup.id)
         label = current.value if current else "gone"
-        raise UserFailure(f"The signup must be {expected.value}; it is {label}.", Code.INVALID_TRANSITION,
-                          ["signupId"])
+        raise UserFailure(
+            f"The signup must be {expected.value}; it is {label}.", Code.INVALID_TRANSITION, ["signupId"]
+        )
     return await vm.ActivitySignup.get(id=signup.id)
 
 
@@ -95,22 +103,35 @@ async def sign_up(context, activity_gid: str, volunteer_gid: str) -> vm.Activity
     volunteer = await lock_volunteer(volunteer.id)
     require_active(volunteer, ["volunteerId"])
     if activity.status != ActivityStatus.OPEN:
-        raise UserFailure(f"Signups are accepted only while the activity is OPEN; it is {activity.status.value}.",
-                          Code.INVALID_TRANSITION, ["activityId"])
+        raise UserFailure(
+            f"Signups are accepted only while the activity is OPEN; it is {activity.status.value}.",
+            Code.INVALID_TRANSITION,
+            ["activityId"],
+        )
     earlier = await vm.ActivitySignup.get_or_none(activity_id=activity.id, volunteer_id=volunteer.id)
     if earlier is not None and earlier.status != SignupStatus.CANCELLED:
-        raise UserFailure("The volunteer is already signed up for this activity.", Code.DUPLICATE, ["volunteerId"])
+        raise UserFailure(
+            "The volunteer is already signed up for this activity.", Code.DUPLICATE, ["volunteerId"]
+        )
     await _take_place(activity.id)
     stamp = now()
     if earlier is not None:
         # Signing up again after a cancellation revives the one row of the pair.
         moved = await vm.ActivitySignup.filter(id=earlier.id, status=SignupStatus.CANCELLED).update(
-            status=SignupStatus.SIGNED_UP, signed_up_at=stamp, cancelled_at=None, checked_in_at=None,
-            checked_out_at=None, hours=None, verified=False, verified_by_id=None, verified_at=None,
+            status=SignupStatus.SIGNED_UP,
+            signed_up_at=stamp,
+            cancelled_at=None,
+            checked_in_at=None,
+            checked_out_at=None,
+            hours=None,
+            verified=False,
+            verified_by_id=None,
+            verified_at=None,
         )
         if not moved:
-            raise UserFailure("The volunteer is already signed up for this activity.", Code.DUPLICATE,
-                              ["volunteerId"])
+            raise UserFailure(
+                "The volunteer is already signed up for this activity.", Code.DUPLICATE, ["volunteerId"]
+            )
         signup = await vm.ActivitySignup.get(id=earlier.id)
     else:
         signup = vm.ActivitySignup(activity_id=activity.id, volunteer_id=volunteer.id, signed_up_at=stamp)
@@ -118,8 +139,9 @@ async def sign_up(context, activity_gid: str, volunteer_gid: str) -> vm.Activity
         try:
             await signup.save()
         except IntegrityError:
-            raise UserFailure("The volunteer is already signed up for this activity.", Code.DUPLICATE,
-                              ["volunteerId"]) from None
+            raise UserFailure(
+                "The volunteer is already signed up for this activity.", Code.DUPLICATE, ["volunteerId"]
+            ) from None
     await record(context, "signUpForActivity", gid_of(signup))
     return signup
 
@@ -157,10 +179,14 @@ async def check_out(context, signup_gid: str) -> vm.ActivitySignup:
     require_self_or_manage(viewer, volunteer, activity, ["signupId"])
     _require_activity_status(activity, CAN_CHECK_OUT, "Checking out")
     stamp = now()
-    hours = (credited_hours(signup.checked_in_at, stamp, activity.starts_at, activity.ends_at)
-             if signup.checked_in_at else None)
-    return await _move(signup, SignupStatus.CHECKED_IN, status=SignupStatus.CHECKED_OUT, checked_out_at=stamp,
-                       hours=hours)
+    hours = (
+        credited_hours(signup.checked_in_at, stamp, activity.starts_at, activity.ends_at)
+        if signup.checked_in_at
+        else None
+    )
+    return await _move(
+        signup, SignupStatus.CHECKED_IN, status=SignupStatus.CHECKED_OUT, checked_out_at=stamp, hours=hours
+    )
 
 
 async def mark_no_show(context, signup_gid: str) -> vm.ActivitySignup:
@@ -170,8 +196,11 @@ async def mark_no_show(context, signup_gid: str) -> vm.ActivitySignup:
     _require_activity_status(activity, CAN_MARK_NO_SHOW, "Marking a no-show")
     # Signups close (CLOSED) when the activity takes place; while still OPEN it must have started.
     if activity.status == ActivityStatus.OPEN and now() < activity.starts_at:
-        raise UserFailure("Nobody is a no-show before the activity starts or its signups close.",
-                          Code.INVALID_TRANSITION, ["signupId"])
+        raise UserFailure(
+            "Nobody is a no-show before the activity starts or its signups close.",
+            Code.INVALID_TRANSITION,
+            ["signupId"],
+        )
     return await _move(signup, SignupStatus.SIGNED_UP, status=SignupStatus.NO_SHOW)
 
 
@@ -187,8 +216,9 @@ async def verify_hours(context, signup_gid: str, hours: float | None) -> vm.Acti
         hours = round(hours, 2)  # kept to two decimals: checked as kept
         most = activity_length(activity.starts_at, activity.ends_at)
         if not (0 <= hours <= most):
-            raise UserFailure(f"hours must be between 0 and the activity's length, {most:g}.", Code.OUT_OF_RANGE,
-                              ["hours"])
+            raise UserFailure(
+                f"hours must be between 0 and the activity's length, {most:g}.", Code.OUT_OF_RANGE, ["hours"]
+            )
     changes = {"verified": True, "verified_by_id": viewer.user_id, "verified_at": now()}
     if hours is not None:
         changes["hours"] = hours
@@ -202,7 +232,9 @@ async def verify_hours(context, signup_gid: str, hours: float | None) -> vm.Acti
 async def cancel_future_signups(volunteer_id: int) -> int:
     """Cancel the volunteer's SIGNED_UP places in activities that start after now."""
     rows = await vm.ActivitySignup.filter(
-        volunteer_id=volunteer_id, status=SignupStatus.SIGNED_UP, activity__starts_at__gt=now(),
+        volunteer_id=volunteer_id,
+        status=SignupStatus.SIGNED_UP,
+        activity__starts_at__gt=now(),
     )
     cancelled = 0
     for signup in sorted(rows, key=lambda s: s.activity_id):

@@ -36,8 +36,11 @@ class Period:
         # Days of the district's calendar (core.clock): the period starts at its local midnight.
         lo = clock.local_midnight(self.start) if self.start else None
         # The last day runs to the next midnight (no bound after the last representable day).
-        hi = (clock.local_midnight(self.end + dt.timedelta(days=1))
-              if self.end is not None and self.end < dt.date.max else None)
+        hi = (
+            clock.local_midnight(self.end + dt.timedelta(days=1))
+            if self.end is not None and self.end < dt.date.max
+            else None
+        )
         return lo, hi
 
     def starts_q(self, prefix: str = "") -> Q:
@@ -73,11 +76,18 @@ async def hours_of(volunteer_ids: list[int]) -> dict[int, tuple[float, float]]:
     verified: dict[int, float] = defaultdict(float)
     total: dict[int, float] = defaultdict(float)
     ids = list(set(volunteer_ids))
-    signups = await (vm.ActivitySignup.filter(volunteer_id__in=ids, status=SignupStatus.CHECKED_OUT)
-                     .annotate(h=Sum("hours")).group_by("volunteer_id", "verified")
-                     .values("volunteer_id", "verified", "h"))
-    logs = await (vm.ServiceLog.filter(volunteer_id__in=ids).annotate(h=Sum("hours"))
-                  .group_by("volunteer_id", "verified").values("volunteer_id", "verified", "h"))
+    signups = await (
+        vm.ActivitySignup.filter(volunteer_id__in=ids, status=SignupStatus.CHECKED_OUT)
+        .annotate(h=Sum("hours"))
+        .group_by("volunteer_id", "verified")
+        .values("volunteer_id", "verified", "h")
+    )
+    logs = await (
+        vm.ServiceLog.filter(volunteer_id__in=ids)
+        .annotate(h=Sum("hours"))
+        .group_by("volunteer_id", "verified")
+        .values("volunteer_id", "verified", "h")
+    )
     for row in [*signups, *logs]:
         total[row["volunteer_id"]] += _f(row["h"])
         if row["verified"]:
@@ -89,16 +99,26 @@ def _volunteers_below(viewer: Viewer, col: str, area_ids: list[int]) -> Subquery
     return Subquery(visible(viewer, vm.Volunteer).filter(**{f"{col}__in": area_ids}).values("id"))
 
 
-async def verified_hours_by(viewer: Viewer, col: str, area_ids: list[int], period: Period,
-                            group: str) -> dict:
+async def verified_hours_by(
+    viewer: Viewer, col: str, area_ids: list[int], period: Period, group: str
+) -> dict:
     """Verified hours in the period of visible volunteers below the areas, per ``group`` column
     (``volunteer_id`` for a leaderboard, ``volunteer__<col>`` for areas)."""
     below = _volunteers_below(viewer, col, area_ids)
-    signups = await (vm.ActivitySignup.filter(verified=True, status=SignupStatus.CHECKED_OUT, volunteer_id__in=below)
-                     .filter(period.starts_q("activity__"))
-                     .annotate(h=Sum("hours")).group_by(group).values(group, "h"))
-    logs = await (vm.ServiceLog.filter(verified=True, volunteer_id__in=below).filter(period.served_q())
-                  .annotate(h=Sum("hours")).group_by(group).values(group, "h"))
+    signups = await (
+        vm.ActivitySignup.filter(verified=True, status=SignupStatus.CHECKED_OUT, volunteer_id__in=below)
+        .filter(period.starts_q("activity__"))
+        .annotate(h=Sum("hours"))
+        .group_by(group)
+        .values(group, "h")
+    )
+    logs = await (
+        vm.ServiceLog.filter(verified=True, volunteer_id__in=below)
+        .filter(period.served_q())
+        .annotate(h=Sum("hours"))
+        .group_by(group)
+        .values(group, "h")
+    )
     out: dict = defaultdict(float)
     for row in [*signups, *logs]:
         out[row[group]] += _f(row["h"])
@@ -148,13 +168,24 @@ async def stats_for(viewer: Viewer, col: str, area_ids: list[int], period: Perio
     active = volunteers.filter(status=VolunteerStatus.ACTIVE)
     for row in await active.annotate(n=Count("id")).group_by(col).values(col, "n"):
         out[row[col]].active_volunteer_count = row["n"]
-    activities = (visible(viewer, vm.VolunteerActivity).filter(**{f"{col}__in": area_ids})
-                  .exclude(status=ActivityStatus.CANCELLED).filter(period.starts_q()))
+    activities = (
+        visible(viewer, vm.VolunteerActivity)
+        .filter(**{f"{col}__in": area_ids})
+        .exclude(status=ActivityStatus.CANCELLED)
+        .filter(period.starts_q())
+    )
     # Sessions and attendance per category in the same statement that counts the activities.
-    for row in await (activities.annotate(n=Count("id"), people=Sum("audience_count"))
-                      .group_by(col, "category").values(col, "category", "n", "people")):
+    for row in await (
+        activities.annotate(n=Count("id"), people=Sum("audience_count"))
+        .group_by(col, "category")
+        .values(col, "category", "n", "people")
+    ):
         target, people = out[row[col]], int(row["people"] or 0)
-        category = row["category"] if isinstance(row["category"], ActivityCategory) else ActivityCategory(row["category"])
+        category = (
+            row["category"]
+            if isinstance(row["category"], ActivityCategory)
+            else ActivityCategory(row["category"])
+        )
         target.activity_count += row["n"]
         target.attendance += people
         target.by_category[category] = [row["n"], people]

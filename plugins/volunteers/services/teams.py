@@ -71,8 +71,9 @@ async def join_team(context, team_gid: str, volunteer_gid: str) -> vm.VolunteerT
     try:
         await _add_member(team, volunteer)
     except IntegrityError:
-        raise UserFailure("The volunteer is already a member of this team.", Code.DUPLICATE,
-                          ["volunteerId"]) from None
+        raise UserFailure(
+            "The volunteer is already a member of this team.", Code.DUPLICATE, ["volunteerId"]
+        ) from None
     return team
 
 

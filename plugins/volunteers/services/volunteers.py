@@ -26,8 +26,11 @@ def clean_skills(values: list[str] | None, field: Field) -> list[str]:
     skills = [s.strip() for s in values or [] if s and s.strip()]
     for s in skills:
         if len(s) > MAX_SKILL_LEN or "|" in s or unstorable_text(s):
-            raise UserFailure(f"A skill is at most {MAX_SKILL_LEN} characters, without '|', NUL or lone surrogates.", Code.INVALID_INPUT,
-                              field)
+            raise UserFailure(
+                f"A skill is at most {MAX_SKILL_LEN} characters, without '|', NUL or lone surrogates.",
+                Code.INVALID_INPUT,
+                field,
+            )
     if len(set(skills)) > MAX_SKILLS:
         raise UserFailure(f"At most {MAX_SKILLS} skills.", Code.INVALID_INPUT, field)
     return skills
@@ -44,8 +47,11 @@ async def register_volunteer(context, resident_gid: str, skills: list[str] | Non
     # meanwhile either comes first (refused here) or waits and then ends this new profile.
     resident = await m.Resident.filter(id=resident.id).select_for_update(no_key=True).get()
     if resident.status != ResidentStatus.ACTIVE:
-        raise UserFailure(f"The resident is {resident.status.value}; only active residents volunteer.",
-                          Code.INVALID_TRANSITION, field)
+        raise UserFailure(
+            f"The resident is {resident.status.value}; only active residents volunteer.",
+            Code.INVALID_TRANSITION,
+            field,
+        )
     if await vm.Volunteer.filter(resident_id=resident.id).exists():
         raise UserFailure("The resident is already registered as a volunteer.", Code.DUPLICATE, field)
     volunteer = vm.Volunteer(resident_id=resident.id, joined_on=clock.today(), status=VolunteerStatus.ACTIVE)
@@ -54,7 +60,9 @@ async def register_volunteer(context, resident_gid: str, skills: list[str] | Non
     try:
         await volunteer.save()
     except IntegrityError:
-        raise UserFailure("The resident is already registered as a volunteer.", Code.DUPLICATE, field) from None
+        raise UserFailure(
+            "The resident is already registered as a volunteer.", Code.DUPLICATE, field
+        ) from None
     await record(context, "registerVolunteer", gid_of(volunteer))
     return volunteer
 
@@ -76,8 +84,11 @@ async def set_status(context, volunteer_gid: str, status: VolunteerStatus) -> vm
     if status == VolunteerStatus.ACTIVE:
         resident = await m.Resident.get(id=volunteer.resident_id)
         if resident.status != ResidentStatus.ACTIVE:
-            raise UserFailure(f"The resident is {resident.status.value}; only active residents volunteer.",
-                              Code.INVALID_TRANSITION, ["status"])
+            raise UserFailure(
+                f"The resident is {resident.status.value}; only active residents volunteer.",
+                Code.INVALID_TRANSITION,
+                ["status"],
+            )
     volunteer.status = status
     await volunteer.save(update_fields=["status", "updated_at"])
     if status == VolunteerStatus.LEFT:

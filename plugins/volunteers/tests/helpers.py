@@ -32,7 +32,7 @@ VOLUNTEER = "query($id: ID!) { volunteer(id: $id) { id status verifiedHours tota
 
 
 def move(field: str, extra: str = "") -> str:
-    return f"""mutation($a: ID!{', $reason: String!' if extra else ''}) {{ {field}(activityId: $a{extra}) {{
+    return f"""mutation($a: ID!{", $reason: String!" if extra else ""}) {{ {field}(activityId: $a{extra}) {{
       activity {{ id status signupCount cancelReason }} {ERRORS} }} }}"""
 
 
@@ -83,11 +83,25 @@ def when(hours_from_now: float, base: dt.datetime | None = None) -> str:
     return (base + dt.timedelta(hours=hours_from_now)).isoformat()
 
 
-def activity_input(area_gid: str, *, starts: float = 24, length: float = 2, capacity: int | None = None,
-                   title: str = "学雷锋 cleaning", team: str | None = None, category: str = "CIVILITY_PRACTICE") -> dict:
+def activity_input(
+    area_gid: str,
+    *,
+    starts: float = 24,
+    length: float = 2,
+    capacity: int | None = None,
+    title: str = "学雷锋 cleaning",
+    team: str | None = None,
+    category: str = "CIVILITY_PRACTICE",
+) -> dict:
     base = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    data = {"title": title, "category": category, "areaId": area_gid, "startsAt": when(starts, base),
-            "endsAt": when(starts + length, base), "capacity": capacity}
+    data = {
+        "title": title,
+        "category": category,
+        "areaId": area_gid,
+        "startsAt": when(starts, base),
+        "endsAt": when(starts + length, base),
+        "capacity": capacity,
+    }
     if team:
         data["teamId"] = team
     return data
@@ -99,8 +113,15 @@ async def register(client, token: str, resident, skills=None) -> str:
 
 
 async def open_activity(client, token: str, area_gid: str, **kw) -> str:
-    a = (await ok(client, CREATE_ACTIVITY, {"input": activity_input(area_gid, **kw)}, token,
-                  "createVolunteerActivity"))["activity"]["id"]
+    a = (
+        await ok(
+            client,
+            CREATE_ACTIVITY,
+            {"input": activity_input(area_gid, **kw)},
+            token,
+            "createVolunteerActivity",
+        )
+    )["activity"]["id"]
     await ok(client, OPEN, {"a": a}, token, "openVolunteerActivity")
     return a
 

@@ -53,15 +53,29 @@ async def test_audience_only_for_held_activities_by_their_organisers(client):
     p = await call(client, RECORD, {"a": future, "n": 10}, tok, "recordActivityAudience")
     assert codes(p) == ["INVALID_TRANSITION"]
     past = await open_activity(client, tok, gid_of(w.c1), starts=-2, category="EDUCATION")
-    assert codes(await call(client, RECORD, {"a": past, "n": -1}, tok, "recordActivityAudience")) == ["INVALID_INPUT"]
-    assert codes(await call(client, RECORD, {"a": past, "n": 10**7}, tok, "recordActivityAudience")) == ["INVALID_INPUT"]
+    assert codes(await call(client, RECORD, {"a": past, "n": -1}, tok, "recordActivityAudience")) == [
+        "INVALID_INPUT"
+    ]
+    assert codes(await call(client, RECORD, {"a": past, "n": 10**7}, tok, "recordActivityAudience")) == [
+        "INVALID_INPUT"
+    ]
     # Someone without volunteers.manage over the activity's area may not, and sees no change.
-    refused = await call(client, RECORD, {"a": past, "n": 10}, w.tokens["c2_worker"], "recordActivityAudience")
+    refused = await call(
+        client, RECORD, {"a": past, "n": 10}, w.tokens["c2_worker"], "recordActivityAudience"
+    )
     assert codes(refused) in (["NOT_FOUND"], ["FORBIDDEN"])
-    cancelled = (await ok(client, CREATE_ACTIVITY, {"input": activity_input(gid_of(w.c1), starts=-5)}, tok,
-                          "createVolunteerActivity"))["activity"]["id"]
+    cancelled = (
+        await ok(
+            client,
+            CREATE_ACTIVITY,
+            {"input": activity_input(gid_of(w.c1), starts=-5)},
+            tok,
+            "createVolunteerActivity",
+        )
+    )["activity"]["id"]
     await ok(client, CANCEL, {"a": cancelled}, tok, "cancelVolunteerActivity")
     assert codes(await call(client, RECORD, {"a": cancelled, "n": 5}, tok, "recordActivityAudience")) == [
-        "INVALID_TRANSITION"]
+        "INVALID_TRANSITION"
+    ]
     stats = (await client.data(STATS, {"a": gid_of(w.c1)}, tok))["volunteerStats"]
     assert stats["attendance"] == 0

@@ -17,10 +17,18 @@ ISSUE = """mutation($v: ID!, $from: Date!, $to: Date!) { issueVolunteerCertifica
 
 
 def facts(name: str) -> dict:
-    return {"code": "ABCD-EFGH-JKLM-NPQR", "name": name, "idNumberMasked": "410106************",
-            "keeper": "学雷锋志愿服务队", "issuer": "三湾街社区居委会", "periodFrom": "2026-01-01",
-            "periodTo": "2026-06-30", "hours": 6.5, "issuedOn": "2026-07-01",
-            "activities": [{"date": "2026-03-05", "title": "学雷锋义务理发", "hours": 4.0}]}
+    return {
+        "code": "ABCD-EFGH-JKLM-NPQR",
+        "name": name,
+        "idNumberMasked": "410106************",
+        "keeper": "学雷锋志愿服务队",
+        "issuer": "三湾街社区居委会",
+        "periodFrom": "2026-01-01",
+        "periodTo": "2026-06-30",
+        "hours": 6.5,
+        "issuedOn": "2026-07-01",
+        "activities": [{"date": "2026-03-05", "title": "学雷锋义务理发", "hours": 4.0}],
+    }
 
 
 def name_region(pdf: bytes):
@@ -49,14 +57,32 @@ def test_the_pdf_draws_the_chinese_name():
 async def test_a_coordinator_issues_a_certificate_anyone_can_check(client):
     w = await world_with_coordinator()
     zhang = w.residents["zhang"]
-    volunteer = (await ok(client, REGISTER, {"r": gid_of(zhang)}, w.tokens["coord"], "registerVolunteer"))["volunteer"]
+    volunteer = (await ok(client, REGISTER, {"r": gid_of(zhang)}, w.tokens["coord"], "registerVolunteer"))[
+        "volunteer"
+    ]
     vid = int(volunteer["id"] and (await vm.Volunteer.get(resident_id=zhang.id)).id)
     today = clock.today()
-    await vm.ServiceLog.create(volunteer_id=vid, served_on=today - dt.timedelta(days=3), hours=2.5,
-                               description="社区环境清扫", verified=True, **zhang.lineage())
-    await vm.ServiceLog.create(volunteer_id=vid, served_on=today - dt.timedelta(days=2), hours=1.0,
-                               description="未认证的记录", verified=False, **zhang.lineage())
-    variables = {"v": volunteer["id"], "from": (today - dt.timedelta(days=30)).isoformat(), "to": today.isoformat()}
+    await vm.ServiceLog.create(
+        volunteer_id=vid,
+        served_on=today - dt.timedelta(days=3),
+        hours=2.5,
+        description="社区环境清扫",
+        verified=True,
+        **zhang.lineage(),
+    )
+    await vm.ServiceLog.create(
+        volunteer_id=vid,
+        served_on=today - dt.timedelta(days=2),
+        hours=1.0,
+        description="未认证的记录",
+        verified=False,
+        **zhang.lineage(),
+    )
+    variables = {
+        "v": volunteer["id"],
+        "from": (today - dt.timedelta(days=30)).isoformat(),
+        "to": today.isoformat(),
+    }
     refused = (await client(ISSUE, variables, w.tokens["c1_grid"]))["data"]["issueVolunteerCertificate"]
     assert refused["certificate"] is None and refused["userErrors"][0]["code"] == "FORBIDDEN"
     cert = (await ok(client, ISSUE, variables, w.tokens["coord"], "issueVolunteerCertificate"))["certificate"]
@@ -70,5 +96,7 @@ async def test_a_coordinator_issues_a_certificate_anyone_can_check(client):
     pdf = await client.http.get(cert["pdfUrl"], headers={"Authorization": f"Bearer {w.tokens['coord']}"})
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert (await client.http.get(cert["pdfUrl"])).status_code == 404
-    other = await client.http.get(cert["pdfUrl"], headers={"Authorization": f"Bearer {token_for(w.users['c2_worker'])}"})
+    other = await client.http.get(
+        cert["pdfUrl"], headers={"Authorization": f"Bearer {token_for(w.users['c2_worker'])}"}
+    )
     assert other.status_code == 404

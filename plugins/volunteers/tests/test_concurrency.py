@@ -65,12 +65,24 @@ async def test_cancelling_signups_while_the_activity_is_cancelled(client):
     volunteers = await direct_volunteers(await residents_in(w.unit1, 20))
     for _ in range(3):
         a = await open_activity(client, su, gid_of(w.c1), capacity=None)
-        signups = [(await client(SIGN_UP, {"a": a, "v": gid_of(v)}, su))["data"]["signUpForActivity"]["signup"]["id"]
-                   for v in volunteers]
-        cancel_activity = client("mutation($a: ID!) { cancelVolunteerActivity(activityId: $a, reason: \"暴雨\") "
-                                 "{ activity { id } userErrors { code } } }", {"a": a}, su)
-        cancel_each = [client("mutation($s: ID!) { cancelSignup(signupId: $s) { signup { id } userErrors { code } } }",
-                              {"s": s}, su) for s in signups]
+        signups = [
+            (await client(SIGN_UP, {"a": a, "v": gid_of(v)}, su))["data"]["signUpForActivity"]["signup"]["id"]
+            for v in volunteers
+        ]
+        cancel_activity = client(
+            'mutation($a: ID!) { cancelVolunteerActivity(activityId: $a, reason: "暴雨") '
+            "{ activity { id } userErrors { code } } }",
+            {"a": a},
+            su,
+        )
+        cancel_each = [
+            client(
+                "mutation($s: ID!) { cancelSignup(signupId: $s) { signup { id } userErrors { code } } }",
+                {"s": s},
+                su,
+            )
+            for s in signups
+        ]
         await asyncio.gather(*cancel_each[:10], cancel_activity, *cancel_each[10:])  # fails on GraphQL errors
         after = (await client.data(ACTIVITY, {"id": a}, su))["volunteerActivity"]
         assert after["status"] == "CANCELLED" and after["signupCount"] == 0

@@ -23,15 +23,26 @@ async def test_volunteer_hours_export_in_the_viewers_scope(client):
     for key in ("zhang", "wang"):  # c1 and c2
         r = w.residents[key]
         v = await vm.Volunteer.create(resident=r, joined_on=clock.today(), **r.lineage())
-        await vm.ServiceLog.create(volunteer=v, served_on=clock.today() - dt.timedelta(days=1), hours=2.0,
-                                   description="巡逻", verified=True, **r.lineage())
+        await vm.ServiceLog.create(
+            volunteer=v,
+            served_on=clock.today() - dt.timedelta(days=1),
+            hours=2.0,
+            description="巡逻",
+            verified=True,
+            **r.lineage(),
+        )
     headers = {"Authorization": f"Bearer {w.tokens['coord']}"}
     rows = table(await client.http.get("/export/volunteers.hours.csv?keys=1", headers=headers))
     assert rows[0][:2] == ["志愿者", "日期"] and rows[1][:2] == ["volunteer", "date"]
     assert [r[0] for r in rows[2:]] == ["张伟"]
     entry = await m.AuditLog.get(action="ledgers.export")
-    assert json.loads(entry.detail) | {"filter": {}} == {"list": "volunteers.hours", "format": "csv", "rows": 1,
-                                                         "full": False, "filter": {}}
+    assert json.loads(entry.detail) | {"filter": {}} == {
+        "list": "volunteers.hours",
+        "format": "csv",
+        "rows": 1,
+        "full": False,
+        "filter": {},
+    }
 
 
 async def test_every_plugin_list_downloads(client):

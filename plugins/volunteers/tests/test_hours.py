@@ -67,7 +67,8 @@ async def _checked_in(client, w, *, length: float = 3, starts: float = -1):
 async def _backdate_check_in(signup_gid: str, minutes: float) -> None:
     pk = decode_int_gid(signup_gid, "ActivitySignup")
     await vm.ActivitySignup.filter(id=pk).update(
-        checked_in_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=minutes))
+        checked_in_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=minutes)
+    )
 
 
 async def test_check_out_computes_hours_and_coordinator_verifies(client):
@@ -75,7 +76,9 @@ async def test_check_out_computes_hours_and_coordinator_verifies(client):
     token = w.tokens["coord"]
     v, a, s = await _checked_in(client, w, length=3)
     assert codes(await call(client, CHECK_IN, {"s": s}, token, "checkIn")) == ["INVALID_TRANSITION"]
-    assert codes(await call(client, VERIFY, {"s": s, "h": None}, token, "verifySignupHours")) == ["INVALID_TRANSITION"]
+    assert codes(await call(client, VERIFY, {"s": s, "h": None}, token, "verifySignupHours")) == [
+        "INVALID_TRANSITION"
+    ]
     await _backdate_check_in(s, 2 * 60 + 5)  # 2h05m -> 2.0 h
     out = await ok(client, CHECK_OUT, {"s": s}, token, "checkOut")
     assert out["signup"]["status"] == "CHECKED_OUT" and out["signup"]["hours"] == 2.0
@@ -89,15 +92,20 @@ async def test_check_out_computes_hours_and_coordinator_verifies(client):
         p = await call(client, VERIFY, {"s": s, "h": bad}, token, "verifySignupHours")
         assert codes(p) == ["OUT_OF_RANGE"] and p["userErrors"][0]["field"] == ["hours"]
     # Only coordinators verify: the grid worker reads but may not.
-    assert codes(await call(client, VERIFY, {"s": s, "h": None}, w.tokens["c1_grid"], "verifySignupHours")) == ["FORBIDDEN"]
+    assert codes(
+        await call(client, VERIFY, {"s": s, "h": None}, w.tokens["c1_grid"], "verifySignupHours")
+    ) == ["FORBIDDEN"]
     verified = await ok(client, VERIFY, {"s": s, "h": None}, token, "verifySignupHours")
     assert verified["signup"]["verified"] is True and verified["signup"]["hours"] == 2.0
     corrected = await ok(client, VERIFY, {"s": s, "h": 2.5}, token, "verifySignupHours")
     assert corrected["signup"]["hours"] == 2.5
     vol = (await client.data(VOLUNTEER, {"id": v}, token))["volunteer"]
     assert (vol["verifiedHours"], vol["totalHours"]) == (2.5, 2.5)
-    data = await client.data("query($id: ID!) { node(id: $id) { ... on ActivitySignup { verifiedBy { username } } } }",
-                             {"id": s}, w.tokens["super"])
+    data = await client.data(
+        "query($id: ID!) { node(id: $id) { ... on ActivitySignup { verifiedBy { username } } } }",
+        {"id": s},
+        w.tokens["super"],
+    )
     assert data["node"]["verifiedBy"]["username"] == "coord"
 
 
@@ -129,10 +137,14 @@ async def test_check_in_any_time_no_show_once_under_way(client):
     later = await open_activity(client, token, gid_of(w.c1), starts=3)
     s = await sign_up(client, token, later, v)
     other = await sign_up(client, token, later, wife)
-    assert codes(await call(client, NO_SHOW, {"s": other["id"]}, token, "markNoShow")) == ["INVALID_TRANSITION"]
+    assert codes(await call(client, NO_SHOW, {"s": other["id"]}, token, "markNoShow")) == [
+        "INVALID_TRANSITION"
+    ]
     assert (await ok(client, CHECK_IN, {"s": s["id"]}, token, "checkIn"))["signup"]["status"] == "CHECKED_IN"
     await ok(client, CLOSE, {"a": later}, token, "closeVolunteerActivity")
-    assert (await ok(client, NO_SHOW, {"s": other["id"]}, token, "markNoShow"))["signup"]["status"] == "NO_SHOW"
+    assert (await ok(client, NO_SHOW, {"s": other["id"]}, token, "markNoShow"))["signup"][
+        "status"
+    ] == "NO_SHOW"
 
 
 async def test_no_show_and_self_verification(client):
@@ -145,10 +157,14 @@ async def test_no_show_and_self_verification(client):
     assert no_show["signup"]["status"] == "NO_SHOW" and no_show["signup"]["hours"] is None
     assert no_show["signup"]["activity"]["signupCount"] == 1
     assert codes(await call(client, CHECK_IN, {"s": s["id"]}, token, "checkIn")) == ["INVALID_TRANSITION"]
-    assert codes(await call(client, VERIFY, {"s": s["id"], "h": 1}, token, "verifySignupHours")) == ["INVALID_TRANSITION"]
+    assert codes(await call(client, VERIFY, {"s": s["id"], "h": 1}, token, "verifySignupHours")) == [
+        "INVALID_TRANSITION"
+    ]
 
     # A coordinator who is also the volunteer may not verify their own hours.
-    self_coord = await make_user("zhang_coord", [("volunteer_coordinator", w.c1)], resident=w.residents["zhang_wife"])
+    self_coord = await make_user(
+        "zhang_coord", [("volunteer_coordinator", w.c1)], resident=w.residents["zhang_wife"]
+    )
     wife = await register(client, token, w.residents["zhang_wife"])
     b = await open_activity(client, token, gid_of(w.c1), starts=-1, length=2)
     sw = await sign_up(client, token, b, wife)
@@ -178,13 +194,21 @@ async def test_service_logs(client):
     await ok(client, LOG, log(24), token, "logService")
     vol = (await client.data(VOLUNTEER, {"id": v}, token))["volunteer"]
     assert (vol["verifiedHours"], vol["totalHours"]) == (0.0, 26.5)
-    assert (await ok(client, VERIFY_LOG, {"id": first["id"]}, token, "verifyServiceLog"))["serviceLog"]["verified"]
-    assert codes(await call(client, VERIFY_LOG, {"id": first["id"]}, token, "verifyServiceLog")) == ["INVALID_TRANSITION"]
+    assert (await ok(client, VERIFY_LOG, {"id": first["id"]}, token, "verifyServiceLog"))["serviceLog"][
+        "verified"
+    ]
+    assert codes(await call(client, VERIFY_LOG, {"id": first["id"]}, token, "verifyServiceLog")) == [
+        "INVALID_TRANSITION"
+    ]
     vol = (await client.data(VOLUNTEER, {"id": v}, token))["volunteer"]
     assert (vol["verifiedHours"], vol["totalHours"]) == (2.5, 26.5)
     # The volunteer sees their own log; another community's worker does not.
-    mine = await client.data("{ me { resident { volunteer { serviceLogs { totalCount } } } } }",
-                             token=w.tokens["resident"])
+    mine = await client.data(
+        "{ me { resident { volunteer { serviceLogs { totalCount } } } } }", token=w.tokens["resident"]
+    )
     assert mine["me"]["resident"]["volunteer"]["serviceLogs"]["totalCount"] == 2
-    assert (await client.data("query($id: ID!) { node(id: $id) { id } }", {"id": first["id"]},
-                              w.tokens["c2_worker"]))["node"] is None
+    assert (
+        await client.data(
+            "query($id: ID!) { node(id: $id) { id } }", {"id": first["id"]}, w.tokens["c2_worker"]
+        )
+    )["node"] is None

@@ -22,7 +22,9 @@ from plugins.volunteers.tests.helpers import (
 )
 
 LOG = """mutation($input: LogServiceInput!) { logService(input: $input) { serviceLog { id } userErrors { code } } }"""
-VERIFY_LOG = "mutation($id: ID!) { verifyServiceLog(serviceLogId: $id) { serviceLog { id } userErrors { code } } }"
+VERIFY_LOG = (
+    "mutation($id: ID!) { verifyServiceLog(serviceLogId: $id) { serviceLog { id } userErrors { code } } }"
+)
 BOARD = """query($a: ID!, $from: Date, $to: Date, $first: Int) {
   volunteerLeaderboard(areaId: $a, from: $from, to: $to, first: $first) { rank hours volunteer { id } } }"""
 STATS = """query($a: ID!, $from: Date, $to: Date) { volunteerStats(areaId: $a, from: $from, to: $to) {
@@ -34,8 +36,20 @@ TO = TODAY.isoformat()
 
 
 async def _log(client, token, volunteer, hours, served=TODAY, verify=True):
-    p = await ok(client, LOG, {"input": {"volunteerId": volunteer, "servedOn": served.isoformat(), "hours": hours,
-                                         "description": "巡逻"}}, token, "logService")
+    p = await ok(
+        client,
+        LOG,
+        {
+            "input": {
+                "volunteerId": volunteer,
+                "servedOn": served.isoformat(),
+                "hours": hours,
+                "description": "巡逻",
+            }
+        },
+        token,
+        "logService",
+    )
     if verify:
         await ok(client, VERIFY_LOG, {"id": p["serviceLog"]["id"]}, token, "verifyServiceLog")
 
@@ -72,9 +86,20 @@ async def _scene(client):
     await _served(client, su, old, v["b"], 7)
     cancelled = await open_activity(client, su, gid_of(w.c1), starts=-2, length=1)
     await ok(client, CANCEL, {"a": cancelled, "reason": "停电"}, su, "cancelVolunteerActivity")
-    await ok(client, CREATE_ACTIVITY, {"input": activity_input(gid_of(w.c2), starts=-3)}, su, "createVolunteerActivity")
-    await ok(client, "mutation($v: ID!) { setVolunteerStatus(volunteerId: $v, status: SUSPENDED) { userErrors { code } } }",
-             {"v": v["b"]}, su, "setVolunteerStatus")
+    await ok(
+        client,
+        CREATE_ACTIVITY,
+        {"input": activity_input(gid_of(w.c2), starts=-3)},
+        su,
+        "createVolunteerActivity",
+    )
+    await ok(
+        client,
+        "mutation($v: ID!) { setVolunteerStatus(volunteerId: $v, status: SUSPENDED) { userErrors { code } } }",
+        {"v": v["b"]},
+        su,
+        "setVolunteerStatus",
+    )
     return w, v
 
 
@@ -95,12 +120,18 @@ async def test_leaderboard_ranks_ties_and_period(client):
     assert _board(top2) == [(1, v["wang"], 10.0), (2, v["zhang"], 5.0)]
 
     all_time = await client.data(BOARD, {"a": gid_of(w.c1)}, su)
-    assert _board(all_time) == [(1, v["b"], 13.0), (2, v["zhang"], 5.0), (2, v["wife"], 5.0), (2, v["a"], 5.0)]
+    assert _board(all_time) == [
+        (1, v["b"], 13.0),
+        (2, v["zhang"], 5.0),
+        (2, v["wife"], 5.0),
+        (2, v["a"], 5.0),
+    ]
 
     # Only the old activity's day: signups count on their activity's start date.
     old_day = (TODAY - dt.timedelta(days=40)).isoformat()
     assert _board(await client.data(BOARD, {"a": gid_of(w.c1), "from": old_day, "to": old_day}, su)) == [
-        (1, v["b"], 7.0)]
+        (1, v["b"], 7.0)
+    ]
 
     c3 = await client.data(BOARD, {"a": gid_of(w.c3)}, su)
     assert c3["volunteerLeaderboard"] == []
@@ -120,14 +151,20 @@ async def test_stats_per_area_and_period(client):
     board = await client.data(BOARD, {"a": gid_of(w.s1), "from": FROM, "to": TO, "first": 100}, su)
     assert sum(r["hours"] for r in board["volunteerLeaderboard"]) == s1["verifiedHours"]
     all_time = (await client.data(STATS, {"a": gid_of(w.c1)}, su))["volunteerStats"]
-    assert all_time == {"volunteerCount": 4, "activeVolunteerCount": 3, "activityCount": 2, "verifiedHours": 28.0}
+    assert all_time == {
+        "volunteerCount": 4,
+        "activeVolunteerCount": 3,
+        "activityCount": 2,
+        "verifiedHours": 28.0,
+    }
     # The period applies to activities and hours; volunteers are counted as registered now.
     before = (TODAY - dt.timedelta(days=1)).isoformat()
     earlier = (await client.data(STATS, {"a": gid_of(w.c1), "to": before}, su))["volunteerStats"]
     assert (earlier["volunteerCount"], earlier["activeVolunteerCount"]) == (4, 3)
     # A community worker of c1 sees the district's figures only for what lies in c1.
-    scoped = (await client.data(STATS, {"a": gid_of(w.district), "from": FROM, "to": TO},
-                                w.tokens["c1_worker"]))["volunteerStats"]
+    scoped = (
+        await client.data(STATS, {"a": gid_of(w.district), "from": FROM, "to": TO}, w.tokens["c1_worker"])
+    )["volunteerStats"]
     assert scoped == c1
 
 
@@ -142,8 +179,12 @@ async def test_community_stats_are_batched(client):
         data = await client.data(COMMUNITY_STATS, {"from": FROM, "to": TO}, su)
     by_name = {e["node"]["name"]: e["node"]["volunteerStats"] for e in data["communities"]["edges"]}
     assert by_name["三湾街社区"]["verifiedHours"] == 15.0 and by_name["中安街社区"]["verifiedHours"] == 10.0
-    assert by_name["金昌社区"] == {"volunteerCount": 0, "activeVolunteerCount": 0, "activityCount": 0,
-                                 "verifiedHours": 0.0}
+    assert by_name["金昌社区"] == {
+        "volunteerCount": 0,
+        "activeVolunteerCount": 0,
+        "activityCount": 0,
+        "verifiedHours": 0.0,
+    }
     for i in range(4):
         await make_area(AreaLevel.COMMUNITY, f"新社区{i}", w.s2)
     with count_statements() as after:

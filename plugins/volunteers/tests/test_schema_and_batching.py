@@ -36,10 +36,15 @@ async def test_schema_without_the_plugin_has_no_trace_of_it(client, core_client)
     assert without["volunteer"] is None
     assert "volunteer" not in _names(without["resident"])
     assert "volunteerStats" not in _names(without["community"])
-    assert not {n for n in _names(without["query"]) | _names(without["mutation"]) if "olunteer" in n or "ignup" in n}
+    assert not {
+        n for n in _names(without["query"]) | _names(without["mutation"]) if "olunteer" in n or "ignup" in n
+    }
     roles = await core_client.data("{ roles { name permissions } }", token=w.tokens["super"])
-    assert not [r for r in roles["roles"] if r["name"] == "volunteer_coordinator"
-                or any(p.startswith("volunteers.") for p in r["permissions"])]
+    assert not [
+        r
+        for r in roles["roles"]
+        if r["name"] == "volunteer_coordinator" or any(p.startswith("volunteers.") for p in r["permissions"])
+    ]
 
     with_it = await client.data(INTROSPECT, token=w.tokens["super"])
     assert with_it["volunteer"] == {"name": "Volunteer"}
@@ -49,7 +54,9 @@ async def test_schema_without_the_plugin_has_no_trace_of_it(client, core_client)
 NESTED = """{ volunteers { totalCount edges { node { id status skills verifiedHours totalHours
   resident { name } teams { name memberCount leader { id } }
   signups { totalCount edges { node { status activity { title team { name } area { name } signupCount } } } } } } } }"""
-RESIDENTS = """{ residents(first: 100) { edges { node { name volunteer { id totalHours teams { name } } } } } }"""
+RESIDENTS = (
+    """{ residents(first: 100) { edges { node { name volunteer { id totalHours teams { name } } } } } }"""
+)
 ACTIVITIES = """{ volunteerActivities { edges { node { title team { name members { totalCount } }
   signups { edges { node { status volunteer { resident { name } verifiedHours } } } } } } } }"""
 
@@ -57,8 +64,12 @@ ACTIVITIES = """{ volunteerActivities { edges { node { title team { name members
 async def _populate(client, w, n: int) -> None:
     su = w.tokens["super"]
     volunteers = await direct_volunteers(await residents_in(w.unit1, n, prefix=f"志愿者{n}-"))
-    team = (await ok(client, CREATE_TEAM, {"name": f"队{n}", "area": gid_of(w.c1)}, su, "createVolunteerTeam"))["team"]["id"]
-    activities = [await open_activity(client, su, gid_of(w.c1), starts=-1, title=f"活动{n}-{i}") for i in range(2)]
+    team = (
+        await ok(client, CREATE_TEAM, {"name": f"队{n}", "area": gid_of(w.c1)}, su, "createVolunteerTeam")
+    )["team"]["id"]
+    activities = [
+        await open_activity(client, su, gid_of(w.c1), starts=-1, title=f"活动{n}-{i}") for i in range(2)
+    ]
     for v in volunteers:
         await ok(client, JOIN_TEAM, {"t": team, "v": gid_of(v)}, su, "joinVolunteerTeam")
         for a in activities:
@@ -110,6 +121,8 @@ def test_migrations_match_the_models():
     """The autodetector (in a separate process: it builds its own tortoise
     context) finds no model change the migrations lack."""
     root = Path(__file__).resolve().parents[3]
-    result = subprocess.run([sys.executable, "-c", DETECT], capture_output=True, text=True, cwd=root, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", DETECT], capture_output=True, text=True, cwd=root, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "0"
