@@ -148,6 +148,7 @@ class Scheduler:
                 ),
                 args=[name],
                 id=name,
+                name=name,
                 max_instances=1,
                 coalesce=True,
                 misfire_grace_time=None,
