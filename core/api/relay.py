@@ -208,7 +208,7 @@ async def connection_from_queryset(
 
 @dataclass(frozen=True)
 class Key:
-    """One column of a keyset order: ``kind`` is int, text, date, datetime or year (the year
+    """One column of a keyset order: ``kind`` is bool, int, text, date, datetime or year (the year
     of the date column, core.pii's coarse birth order)."""
 
     column: str
@@ -221,6 +221,7 @@ def _kind(field) -> str | None:
     from tortoise import fields as f
 
     for cls, kind in (
+        (f.BooleanField, "bool"),
         (f.DatetimeField, "datetime"),
         (f.DateField, "date"),
         (f.IntField, "int"),
@@ -271,6 +272,8 @@ def key_json(value, kind: str):
     """A key value as the cursor spells it (the same function serves SQLite's lm_keyset)."""
     if value is None:
         return None
+    if kind == "bool":
+        return bool(value)
     if kind in ("int", "year"):
         return int(value)
     if kind == "datetime":
@@ -323,6 +326,10 @@ def decode_keyset(cursor: str, keys: Sequence[Key]) -> list:
                     or isinstance(v, bool)
                     or (key.kind == "year" and not 1 <= v < 9999)
                 ):
+                    raise ValueError
+                out.append(v)
+            elif key.kind == "bool":
+                if not isinstance(v, bool):
                     raise ValueError
                 out.append(v)
             elif not isinstance(v, str):

@@ -638,6 +638,8 @@ class Builder:
     def key_sql(self, key, alias: str) -> str:
         """A key column as the cursor spells it (core.api.relay.key_json)."""
         c = self.col(alias, key.column)
+        if key.kind == "bool":  # SQLite would spell it 0/1 where the resolvers write false/true
+            raise Unsupported(f"{key.column}: a boolean order key (the resolvers page it)")
         if key.kind == "date":
             return self.d.date(c)
         if key.kind == "datetime":

@@ -1,6 +1,7 @@
 """The plugin's one table: a notice pinned to a community's board."""
 
 from tortoise import fields
+from tortoise.fields import SET_NULL
 from tortoise.models import Model
 
 from core.models import Lineage
@@ -12,9 +13,7 @@ class Notice(Lineage, Model):  # the lineage columns (district_ref ...) let core
     title = fields.CharField(max_length=120)
     body = fields.TextField()
     pinned = fields.BooleanField(default=False)
-    posted_by = fields.ForeignKeyField(
-        "core.User", related_name="noticeboard_notices", null=True, on_delete=fields.SET_NULL
-    )
+    posted_by = fields.ForeignKeyField("core.User", "noticeboard_notices", null=True, on_delete=SET_NULL)
     posted_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

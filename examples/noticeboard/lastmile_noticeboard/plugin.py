@@ -9,6 +9,8 @@ from lastmile_noticeboard.schema import NoticeboardCommunityFields, NoticeboardM
 from lastmile_noticeboard.services import POST
 
 NAME = "noticeboard"
+PACKAGE = "lastmile_noticeboard"
+DEMO_NOTICE = "周六上午九点, 社区服务中心, 免费量血压。"
 VERSION = "0.1.0"
 DESCRIPTION = "Community notice board (公告栏): notices staff post and residents read."
 
@@ -23,11 +25,7 @@ def notice_policy(viewer):
 
 @hookimpl
 def lastmile_tortoise_app():
-    return {
-        "label": NAME,
-        "models": ["lastmile_noticeboard.models"],
-        "migrations": "lastmile_noticeboard.migrations",
-    }
+    return {"label": NAME, "models": [f"{PACKAGE}.models"], "migrations": f"{PACKAGE}.migrations"}
 
 
 @hookimpl
@@ -67,12 +65,6 @@ def lastmile_type_extensions():
 
 @hookimpl
 async def lastmile_demo_data(ctx):
-    for community in ctx.communities:
-        await Notice.create(
-            community=community,
-            **community.lineage(),
-            title=f"{community.name}: 本周六义诊",
-            body="周六上午九点, 社区服务中心, 免费量血压。",
-            pinned=True,
-            posted_by=ctx.community_workers.get(community.id),
-        )
+    for c in ctx.communities:
+        notice = {"title": f"{c.name}: 本周六义诊", "body": DEMO_NOTICE, "pinned": True}
+        await Notice.create(community=c, **c.lineage(), **notice, posted_by=ctx.community_workers.get(c.id))

@@ -3,6 +3,8 @@
 import datetime as dt
 
 import strawberry
+from strawberry import ID
+from strawberry import field as F
 from strawberry.types import Info
 
 from core import models as m
@@ -14,7 +16,6 @@ from core.ids import decode_int_gid
 from lastmile_noticeboard import services
 from lastmile_noticeboard.models import Notice as NoticeRow
 
-F = strawberry.field
 ORDER = ("-pinned", "-posted_at", "-id")
 
 
@@ -38,11 +39,7 @@ class Notice(Node):
 class NoticeboardQuery:
     @F(description="Notices the viewer may read, pinned first, newest next.")
     async def notices(
-        self,
-        info: Info,
-        community_id: strawberry.ID | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        self, info: Info, community_id: ID | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[Notice]:
         qs = visible(info.context.viewer, NoticeRow)
         if community_id is not None:
@@ -52,16 +49,14 @@ class NoticeboardQuery:
 
 @strawberry.type(name="NoticeboardCommunityFields", description="Notice-board fields of Community.")
 class NoticeboardCommunityFields:
-    @F(
-        description="The community's notices the viewer may read, pinned first (one query for any number of communities)."
-    )
+    @F(description="The community's notices the viewer may read, pinned first (batched over communities).")
     async def notices(self, info: Info) -> list[Notice]:
         return await info.context.loaders.children(NoticeRow, "community_id", order=ORDER).load(self.id)
 
 
 @strawberry.input(description="A notice to post.")
 class PostNoticeInput:
-    community_id: strawberry.ID = F(description="The community whose board gets it.")
+    community_id: ID = F(description="The community whose board gets it.")
     title: str = F(description="Headline, 1 to 120 characters.")
     body: str = F(description="Text, 1 to 4000 characters.")
     pinned: bool = F(default=False, description="Show it above the others.")
@@ -78,9 +73,5 @@ class NoticeboardMutation:
     @F(description="Posts a notice (needs noticeboard.post over the community) and notifies its residents.")
     async def post_notice(self, info: Info, input: PostNoticeInput) -> PostNoticePayload:
         community_id = decode_int_gid(input.community_id, "Community")  # None if malformed: NOT_FOUND
-        return await run_mutation(
-            info,
-            lambda: services.post_notice(info.context, community_id, input.title, input.body, input.pinned),
-            PostNoticePayload,
-            "notice",
-        )
+        args = (info.context, community_id, input.title, input.body, input.pinned)
+        return await run_mutation(info, lambda: services.post_notice(*args), PostNoticePayload, "notice")
