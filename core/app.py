@@ -142,8 +142,9 @@ class LastmileGraphQL(GraphQL):
             raise HTTPException(400, _SHAPE) from exc
         if isinstance(data, list) and not data:
             raise HTTPException(400, "An empty batch: send at least one operation.")
-        # strawberry checks these types for a single operation, not for each one of a batch.
-        for item in data if isinstance(data, list) else ():
+        # strawberry checks some of these types for a single operation (not operationName: a
+        # `true` there reached the metrics as a label) and none for each one of a batch.
+        for item in data if isinstance(data, list) else (data,):
             if not (
                 isinstance(item.query, str | None)
                 and isinstance(item.variables, dict | None)

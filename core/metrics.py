@@ -70,7 +70,7 @@ _names_seen: set[str] = set()
 def operation_label(name: str | None) -> str:
     if not name:
         return "anonymous"
-    if not _NAME.fullmatch(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         return "other"
     if name not in _names_seen:
         if len(_names_seen) >= MAX_OPERATION_NAMES:

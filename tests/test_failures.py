@@ -27,7 +27,7 @@ from core.api import failures
 from core.auth import ALGORITHM, ISSUER
 from core.events import Event
 from core.redis_bus import RedisBus
-from core.testing import GraphQLClient, build_world
+from core.testing import GraphQLClient, build_test_app, build_world
 
 ROOT = Path(__file__).resolve().parent.parent
 PROD_SECRET = "f" * 48
@@ -406,3 +406,17 @@ async def test_frozen_redis_neither_slows_publishers_nor_silences_local_subscrib
         for writer in held:
             writer.close()
         server.close()
+
+
+async def test_an_operation_name_that_is_not_a_string_is_a_400():
+    # Found by the fuzzer: `operationName: true` reached the metrics' label and answered 500.
+    async with GraphQLClient(build_test_app([])) as client:
+        for body in (
+            b'{"":"","operationName":true}',
+            b'{"query":"{ plugins { name } }","operationName":{"a":1}}',
+        ):
+            resp = await client.http.post(
+                "/graphql", content=body, headers={"content-type": "application/json"}
+            )
+            assert resp.status_code == 400, resp.text
+            assert resp.headers["content-type"].startswith("application/json")
