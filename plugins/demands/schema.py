@@ -16,7 +16,6 @@ from core import models as m
 from core.access import visible
 from core.api.areas import visible_area
 from core.api.budget import charge
-from core.api.loaders import Loaders
 from core.api.mutation import run_mutation
 from core.api.relay import Connection, connection_from_list, connection_from_queryset
 from core.api.subscriptions import rows_changed_at_or_below
@@ -221,18 +220,12 @@ class DemandsQuery:
 # ---------------------------------------------------------------- mutations
 
 
-def _fresh(info: Info, payload):
-    # The payload is read after the change: from fresh loaders, not ones primed before it.
-    info.context.loaders = Loaders(info.context.viewer)
-    return payload
-
-
 async def _demand(info: Info, work) -> DemandPayload:
-    return _fresh(info, await run_mutation(info, work, DemandPayload, "demand"))
+    return await run_mutation(info, work, DemandPayload, "demand")
 
 
 async def _whistle(info: Info, work) -> WhistlePayload:
-    return _fresh(info, await run_mutation(info, work, WhistlePayload, "whistle"))
+    return await run_mutation(info, work, WhistlePayload, "whistle")
 
 
 def _ref_given(gid) -> bool:
@@ -245,19 +238,16 @@ class DemandsMutation:
     async def create_demand_category(
         self, info: Info, input: CreateDemandCategoryInput
     ) -> DemandCategoryPayload:
-        return _fresh(
+        return await run_mutation(
             info,
-            await run_mutation(
-                info,
-                lambda: directory.create_category(
-                    info.context,
-                    name=input.name,
-                    sla_days=input.sla_days,
-                    kinds=input.suggested_organization_kinds,
-                ),
-                DemandCategoryPayload,
-                "category",
+            lambda: directory.create_category(
+                info.context,
+                name=input.name,
+                sla_days=input.sla_days,
+                kinds=input.suggested_organization_kinds,
             ),
+            DemandCategoryPayload,
+            "category",
         )
 
     @strawberry.mutation(
@@ -266,39 +256,33 @@ class DemandsMutation:
     async def update_demand_category(
         self, info: Info, input: UpdateDemandCategoryInput
     ) -> DemandCategoryPayload:
-        return _fresh(
+        return await run_mutation(
             info,
-            await run_mutation(
-                info,
-                lambda: directory.update_category(
-                    info.context,
-                    category_pk=pk_of(input.category_id, "DemandCategory"),
-                    name=input.name,
-                    sla_days=input.sla_days,
-                    kinds=input.suggested_organization_kinds,
-                    active=input.active,
-                ),
-                DemandCategoryPayload,
-                "category",
+            lambda: directory.update_category(
+                info.context,
+                category_pk=pk_of(input.category_id, "DemandCategory"),
+                name=input.name,
+                sla_days=input.sla_days,
+                kinds=input.suggested_organization_kinds,
+                active=input.active,
             ),
+            DemandCategoryPayload,
+            "category",
         )
 
     @strawberry.mutation(description="Lets a user answer offers and whistle calls for the organisation.")
     async def add_organization_liaison(
         self, info: Info, organization_id: strawberry.ID, user_id: strawberry.ID
     ) -> OrganizationLiaisonPayload:
-        return _fresh(
+        return await run_mutation(
             info,
-            await run_mutation(
-                info,
-                lambda: directory.add_liaison(
-                    info.context,
-                    organization_pk=pk_of(organization_id, "Organization"),
-                    user_pk=pk_of(user_id, "User"),
-                ),
-                OrganizationLiaisonPayload,
-                "organization",
+            lambda: directory.add_liaison(
+                info.context,
+                organization_pk=pk_of(organization_id, "Organization"),
+                user_pk=pk_of(user_id, "User"),
             ),
+            OrganizationLiaisonPayload,
+            "organization",
         )
 
     @strawberry.mutation(
@@ -307,18 +291,15 @@ class DemandsMutation:
     async def remove_organization_liaison(
         self, info: Info, organization_id: strawberry.ID, user_id: strawberry.ID
     ) -> OrganizationLiaisonPayload:
-        return _fresh(
+        return await run_mutation(
             info,
-            await run_mutation(
-                info,
-                lambda: directory.remove_liaison(
-                    info.context,
-                    organization_pk=pk_of(organization_id, "Organization"),
-                    user_pk=pk_of(user_id, "User"),
-                ),
-                OrganizationLiaisonPayload,
-                "organization",
+            lambda: directory.remove_liaison(
+                info.context,
+                organization_pk=pk_of(organization_id, "Organization"),
+                user_pk=pk_of(user_id, "User"),
             ),
+            OrganizationLiaisonPayload,
+            "organization",
         )
 
     @strawberry.mutation(
@@ -360,20 +341,17 @@ class DemandsMutation:
         description="接单: a liaison accepts (the first acceptance moves DISPATCHED -> ACCEPTED; several may accept) or declines with a reason; when every offer is declined the demand returns to SUBMITTED."
     )
     async def answer_demand_offer(self, info: Info, input: AnswerDemandOfferInput) -> DemandAssignmentPayload:
-        return _fresh(
+        return await run_mutation(
             info,
-            await run_mutation(
-                info,
-                lambda: ledger.answer_offer(
-                    info.context,
-                    assignment_pk=pk_of(input.assignment_id, "DemandAssignment"),
-                    accept=input.accept,
-                    reason=input.reason,
-                    contribution=input.contribution,
-                ),
-                DemandAssignmentPayload,
-                "assignment",
+            lambda: ledger.answer_offer(
+                info.context,
+                assignment_pk=pk_of(input.assignment_id, "DemandAssignment"),
+                accept=input.accept,
+                reason=input.reason,
+                contribution=input.contribution,
             ),
+            DemandAssignmentPayload,
+            "assignment",
         )
 
     @strawberry.mutation(
